@@ -1,0 +1,2 @@
+//! Herald delivers AI trading signals to Telegram users in real time.
+pub mod domain;
