@@ -1,2 +1,4 @@
 //! Herald delivers AI trading signals to Telegram users in real time.
+pub mod config;
 pub mod domain;
+pub mod store;

@@ -1,0 +1,516 @@
+//! Configuration: built-in defaults, then an optional `herald.toml`, then `HERALD_*` environment
+//! variables (env wins). Every value is checked here, once; a bad one becomes a `ConfigError` that
+//! names the variable, and `main` turns it into one line and exit code 2.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine;
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// A configuration problem, always naming the variable (or `herald.toml` key) at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {problem}")]
+pub struct ConfigError {
+    pub name: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(name: &str, problem: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The whole configuration of one Herald process.
+#[derive(Clone)]
+pub struct Config {
+    pub telegram_token: Option<SecretString>,
+    pub telegram_api_url: String,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub api_keys: Vec<SecretString>,
+    pub admin_ids: Vec<i64>,
+    pub jwt_secret: Option<SecretString>,
+    pub encryption_key: Option<[u8; 32]>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<SecretString>,
+    pub allowed_ips: Vec<IpNet>,
+    pub global_rate: u32,
+    pub log_format: LogFormat,
+    pub delivery: DeliverySettings,
+}
+
+/// Knobs of the dispatcher; defaults follow Telegram's documented limits.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// Telegram: "avoid sending more than one message per second" to one chat.
+    pub per_chat_interval: Duration,
+    /// Telegram: at most 20 messages per minute to the same group.
+    pub group_per_minute: u32,
+    /// Attempts for 5xx/network failures before a delivery is `failed`.
+    pub max_attempts: u32,
+    /// Requests to Telegram in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            per_chat_interval: Duration::from_secs(1),
+            group_per_minute: 20,
+            max_attempts: 6,
+            max_in_flight: 64,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    // Secrets never reach a log line, even through `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("telegram_api_url", &self.telegram_api_url)
+            .field("database", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("api_keys", &self.api_keys.len())
+            .field("admin_ids", &self.admin_ids.len())
+            .field("webhook_url", &self.webhook_url)
+            .field("allowed_ips", &self.allowed_ips)
+            .field("global_rate", &self.global_rate)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `herald.toml`: the same settings as the environment, in lower case without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    telegram_token: Option<String>,
+    telegram_api_url: Option<String>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    api_keys: Option<Vec<String>>,
+    admin_ids: Option<Vec<i64>>,
+    jwt_secret: Option<String>,
+    encryption_key: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
+    allowed_ips: Option<Vec<String>>,
+    global_rate: Option<u32>,
+    log_format: Option<String>,
+}
+
+/// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
+/// process environment) and the text of `herald.toml` if there is one.
+pub struct Sources<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub file: Option<String>,
+    pub stdout_is_terminal: bool,
+}
+
+impl Config {
+    /// Reads the process environment and `./herald.toml` (or the file named by `HERALD_CONFIG`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let path = std::env::var("HERALD_CONFIG").unwrap_or_else(|_| "herald.toml".to_owned());
+        let file = if Path::new(&path).exists() {
+            Some(std::fs::read_to_string(&path).map_err(|err| {
+                ConfigError::new("HERALD_CONFIG", format!("cannot read {path}: {err}"))
+            })?)
+        } else {
+            None
+        };
+        let env = |name: &str| std::env::var(name).ok();
+        Self::load(Sources {
+            env: &env,
+            file,
+            stdout_is_terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        })
+    }
+
+    pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
+        let file: FileConfig = match &sources.file {
+            Some(text) => toml::from_str(text)
+                .map_err(|err| ConfigError::new("herald.toml", err.message().to_owned()))?,
+            None => FileConfig::default(),
+        };
+        // Env wins over the file; an empty variable counts as unset.
+        let value = |name: &str, from_file: Option<String>| -> Option<String> {
+            (sources.env)(name)
+                .filter(|v| !v.trim().is_empty())
+                .or(from_file)
+        };
+        let list = |name: &str, from_file: Option<Vec<String>>| -> Vec<String> {
+            match (sources.env)(name).filter(|v| !v.trim().is_empty()) {
+                Some(text) => text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                None => from_file.unwrap_or_default(),
+            }
+        };
+
+        let telegram_api_url = value("HERALD_TELEGRAM_API_URL", file.telegram_api_url)
+            .unwrap_or_else(|| "https://api.telegram.org".to_owned());
+        let parsed = reqwest::Url::parse(&telegram_api_url).map_err(|err| {
+            ConfigError::new("HERALD_TELEGRAM_API_URL", format!("not a URL ({err})"))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ConfigError::new(
+                "HERALD_TELEGRAM_API_URL",
+                "must start with https:// (or http:// for a local emulator)",
+            ));
+        }
+
+        let telegram_token = value("HERALD_TELEGRAM_TOKEN", file.telegram_token)
+            .map(|token| {
+                check_token(&token)?;
+                Ok(SecretString::from(token))
+            })
+            .transpose()?;
+
+        let database_url = value("HERALD_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| "sqlite://herald.db".to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new(
+                "HERALD_DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+
+        let listen_text = value("HERALD_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|_| {
+            ConfigError::new(
+                "HERALD_LISTEN",
+                format!("expected an address like 127.0.0.1:8080, got {listen_text:?}"),
+            )
+        })?;
+
+        let api_keys = list("HERALD_API_KEYS", file.api_keys);
+        if let Some(short) = api_keys.iter().find(|key| key.len() < 16) {
+            let _ = short;
+            return Err(ConfigError::new(
+                "HERALD_API_KEYS",
+                "every key must be at least 16 characters",
+            ));
+        }
+        let api_keys = api_keys.into_iter().map(SecretString::from).collect();
+
+        let admin_ids = match (sources.env)("HERALD_ADMIN_IDS").filter(|v| !v.trim().is_empty()) {
+            Some(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|id| {
+                    id.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                        ConfigError::new(
+                            "HERALD_ADMIN_IDS",
+                            format!("{id:?} is not a Telegram user id"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => file.admin_ids.unwrap_or_default(),
+        };
+
+        let jwt_secret = value("HERALD_JWT_SECRET", file.jwt_secret)
+            .map(|secret| {
+                if secret.len() < 32 {
+                    Err(ConfigError::new(
+                        "HERALD_JWT_SECRET",
+                        "must be at least 32 characters",
+                    ))
+                } else {
+                    Ok(SecretString::from(secret))
+                }
+            })
+            .transpose()?;
+
+        let encryption_key = value("HERALD_ENCRYPTION_KEY", file.encryption_key)
+            .map(|text| parse_key(&text))
+            .transpose()?;
+
+        let webhook_url = value("HERALD_WEBHOOK_URL", file.webhook_url);
+        if let Some(url) = &webhook_url {
+            let parsed = reqwest::Url::parse(url).map_err(|err| {
+                ConfigError::new("HERALD_WEBHOOK_URL", format!("not a URL ({err})"))
+            })?;
+            if parsed.scheme() != "https" && parsed.host_str() != Some("127.0.0.1") {
+                return Err(ConfigError::new(
+                    "HERALD_WEBHOOK_URL",
+                    "Telegram only calls https:// webhooks",
+                ));
+            }
+        }
+        let webhook_secret = value("HERALD_WEBHOOK_SECRET", file.webhook_secret)
+            .map(|secret| {
+                // Telegram's rule for secret_token: 1-256 characters of A-Z a-z 0-9 _ -.
+                let valid = (1..=256).contains(&secret.len())
+                    && secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if valid {
+                    Ok(SecretString::from(secret))
+                } else {
+                    Err(ConfigError::new(
+                        "HERALD_WEBHOOK_SECRET",
+                        "must be 1-256 characters of A-Z a-z 0-9 _ -",
+                    ))
+                }
+            })
+            .transpose()?;
+        if webhook_url.is_some() && webhook_secret.is_none() {
+            return Err(ConfigError::new(
+                "HERALD_WEBHOOK_SECRET",
+                "required when HERALD_WEBHOOK_URL is set",
+            ));
+        }
+
+        let allowed_ips = list("HERALD_ALLOWED_IPS", file.allowed_ips)
+            .into_iter()
+            .map(|text| {
+                text.parse::<IpNet>()
+                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "HERALD_ALLOWED_IPS",
+                            format!("{text:?} is not an IP address or CIDR range"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let global_rate = match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
+            Some(text) => text.trim().parse::<u32>().ok(),
+            None => Some(file.global_rate.unwrap_or(30)),
+        }
+        .filter(|rate| (1..=1000).contains(rate))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "HERALD_GLOBAL_RATE",
+                "expected messages per second from 1 to 1000",
+            )
+        })?;
+
+        let log_format = match value("HERALD_LOG_FORMAT", file.log_format).as_deref() {
+            None => {
+                if sources.stdout_is_terminal {
+                    LogFormat::Pretty
+                } else {
+                    LogFormat::Json
+                }
+            }
+            Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "HERALD_LOG_FORMAT",
+                    format!("expected pretty or json, got {other:?}"),
+                ));
+            }
+        };
+
+        Ok(Self {
+            telegram_token,
+            telegram_api_url,
+            database_url,
+            listen,
+            api_keys,
+            admin_ids,
+            jwt_secret,
+            encryption_key,
+            webhook_url,
+            webhook_secret,
+            allowed_ips,
+            global_rate,
+            log_format,
+            delivery: DeliverySettings::default(),
+        })
+    }
+
+    /// The bot token, or the error `serve` reports when it is missing.
+    pub fn require_token(&self) -> Result<&SecretString, ConfigError> {
+        self.telegram_token.as_ref().ok_or_else(|| {
+            ConfigError::new(
+                "HERALD_TELEGRAM_TOKEN",
+                "required: the bot token from @BotFather",
+            )
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}
+
+/// Telegram tokens look like `123456789:AA…`; catching a pasted-wrong token here beats a 401 later.
+fn check_token(token: &str) -> Result<(), ConfigError> {
+    let valid = token.split_once(':').is_some_and(|(bot_id, secret)| {
+        !bot_id.is_empty()
+            && bot_id.chars().all(|c| c.is_ascii_digit())
+            && !secret.is_empty()
+            && secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            "HERALD_TELEGRAM_TOKEN",
+            "expected a bot token like 123456789:AAE…",
+        ))
+    }
+}
+
+fn parse_key(text: &str) -> Result<[u8; 32], ConfigError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|_| ConfigError::new("HERALD_ENCRYPTION_KEY", "not valid base64"))?;
+    bytes.try_into().map_err(|_| {
+        ConfigError::new(
+            "HERALD_ENCRYPTION_KEY",
+            "must decode to exactly 32 bytes (openssl rand -base64 32)",
+        )
+    })
+}
+
+/// Exposes a secret for the one place that needs it (building a request), never for logging.
+pub fn reveal(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)], file: Option<&str>) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let env = move |name: &str| map.get(name).cloned();
+        Config::load(Sources {
+            env: &env,
+            file: file.map(str::to_owned),
+            stdout_is_terminal: false,
+        })
+    }
+
+    #[test]
+    fn defaults_match_the_product_contract() {
+        let config = load(&[], None).unwrap();
+        assert_eq!(config.telegram_api_url, "https://api.telegram.org");
+        assert_eq!(config.database_url, "sqlite://herald.db");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.global_rate, 30);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(config.telegram_token.is_none());
+        assert_eq!(
+            config.require_token().unwrap_err().name,
+            "HERALD_TELEGRAM_TOKEN"
+        );
+    }
+
+    #[test]
+    fn env_wins_over_the_file() {
+        let file = "global_rate = 10\nlisten = \"0.0.0.0:9000\"\n";
+        let config = load(&[("HERALD_GLOBAL_RATE", "25")], Some(file)).unwrap();
+        assert_eq!(config.global_rate, 25);
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases = [
+            ("HERALD_GLOBAL_RATE", "fast"),
+            ("HERALD_GLOBAL_RATE", "0"),
+            ("HERALD_GLOBAL_RATE", "5000"),
+            ("HERALD_LISTEN", "localhost"),
+            ("HERALD_TELEGRAM_TOKEN", "not a token"),
+            ("HERALD_TELEGRAM_API_URL", "ftp://x"),
+            ("HERALD_DATABASE_URL", "mysql://x"),
+            ("HERALD_ADMIN_IDS", "12,abc"),
+            ("HERALD_ENCRYPTION_KEY", "c2hvcnQ="),
+            ("HERALD_ALLOWED_IPS", "10.0.0.0/8,nonsense"),
+            ("HERALD_LOG_FORMAT", "xml"),
+            ("HERALD_API_KEYS", "short"),
+            ("HERALD_JWT_SECRET", "tooshort"),
+        ];
+        for (name, bad) in cases {
+            let err = load(&[(name, bad)], None).err().unwrap_or_else(|| panic!("{name}={bad} accepted"));
+            assert_eq!(err.name, name, "{err}");
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn webhook_url_needs_a_secret() {
+        let err = load(&[("HERALD_WEBHOOK_URL", "https://bot.example.com/tg")], None).unwrap_err();
+        assert_eq!(err.name, "HERALD_WEBHOOK_SECRET");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let err = load(&[], Some("global_rat = 3")).unwrap_err();
+        assert_eq!(err.name, "herald.toml");
+        assert!(err.problem.contains("global_rat"), "{err}");
+    }
+
+    #[test]
+    fn lists_are_split_on_commas() {
+        let config = load(
+            &[
+                ("HERALD_ADMIN_IDS", "1, 2 ,3"),
+                ("HERALD_ALLOWED_IPS", "10.0.0.0/8, ::1"),
+                ("HERALD_API_KEYS", "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbbbbbb"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(config.admin_ids, vec![1, 2, 3]);
+        assert_eq!(config.allowed_ips.len(), 2);
+        assert_eq!(config.api_keys.len(), 2);
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://herald:hunter2@db:5432/herald"),
+            "postgres://herald:***@db:5432/herald"
+        );
+        assert_eq!(redact_url("sqlite://herald.db"), "sqlite://herald.db");
+    }
+}

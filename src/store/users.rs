@@ -1,0 +1,411 @@
+//! Users, their preferences and their subscription.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use uuid::Uuid;
+
+use super::{Store, flag, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use crate::domain::i18n::Lang;
+use crate::domain::preferences::{
+    HourWindow, MessageFormat, Preferences, ReportFrequency, Tier, TypeModes,
+};
+use crate::domain::signal::Asset;
+
+/// What Telegram tells us about a user: the id and names, nothing else.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub telegram_id: i64,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language_code: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub telegram_id: i64,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub is_active: bool,
+    pub is_admin: bool,
+    pub disclaimer_accepted_at: Option<DateTime<Utc>>,
+    pub onboarding_step: String,
+    pub referral: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub tier: Tier,
+    pub subscribed: bool,
+    pub started_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A user who might receive a signal, with everything the recipient decision needs.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub user_id: Uuid,
+    pub chat_id: i64,
+    pub is_active: bool,
+    pub disclaimer_accepted: bool,
+    pub subscription: Subscription,
+    pub prefs: Preferences,
+}
+
+const USER_COLUMNS: &str = "id, telegram_id, username, first_name, last_name, language_code, \
+     created_at, is_active, is_admin, disclaimer_accepted_at, onboarding_step, referral";
+
+fn user_from_row(row: &AnyRow) -> StoreResult<User> {
+    Ok(User {
+        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        telegram_id: row.try_get("telegram_id")?,
+        username: row.try_get("username")?,
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        language_code: row.try_get("language_code")?,
+        created_at: from_millis(row.try_get("created_at")?),
+        is_active: flag(row, "is_active")?,
+        is_admin: flag(row, "is_admin")?,
+        disclaimer_accepted_at: row
+            .try_get::<Option<i64>, _>("disclaimer_accepted_at")?
+            .map(from_millis),
+        onboarding_step: row.try_get("onboarding_step")?,
+        referral: row.try_get("referral")?,
+    })
+}
+
+/// Columns of `user_preferences` in the order `prefs_from_row` expects them.
+const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notification_hours_start, \
+     p.notification_hours_end, p.signal_format, p.performance_update_frequency, p.timezone, \
+     p.language, p.assets";
+
+fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("user_preferences.{what}"));
+    let signal_types: TypeModes = serde_json::from_str(&row.try_get::<String, _>("signal_types")?)
+        .map_err(|_| corrupt("signal_types"))?;
+    let assets: Vec<Asset> = serde_json::from_str(&row.try_get::<String, _>("assets")?)
+        .map_err(|_| corrupt("assets"))?;
+    let hour = |name: &str| -> StoreResult<u8> {
+        u8::try_from(row.try_get::<i32, _>(name)?).map_err(|_| corrupt(name))
+    };
+    Ok(Preferences {
+        signal_types,
+        confidence_threshold: hour("confidence_threshold")?,
+        notification_hours: HourWindow {
+            start: hour("notification_hours_start")?,
+            end: hour("notification_hours_end")?,
+        },
+        timezone: row
+            .try_get::<String, _>("timezone")?
+            .parse()
+            .map_err(|_| corrupt("timezone"))?,
+        format: match row.try_get::<String, _>("signal_format")?.as_str() {
+            "compact" => MessageFormat::Compact,
+            _ => MessageFormat::Detailed,
+        },
+        performance_updates: match row
+            .try_get::<String, _>("performance_update_frequency")?
+            .as_str()
+        {
+            "daily" => ReportFrequency::Daily,
+            "never" => ReportFrequency::Never,
+            _ => ReportFrequency::Weekly,
+        },
+        language: Lang::from_code(&row.try_get::<String, _>("language")?).unwrap_or_default(),
+        assets,
+    })
+}
+
+fn format_str(format: MessageFormat) -> &'static str {
+    match format {
+        MessageFormat::Detailed => "detailed",
+        MessageFormat::Compact => "compact",
+    }
+}
+
+fn frequency_str(frequency: ReportFrequency) -> &'static str {
+    match frequency {
+        ReportFrequency::Daily => "daily",
+        ReportFrequency::Weekly => "weekly",
+        ReportFrequency::Never => "never",
+    }
+}
+
+fn subscription_from_row(row: &AnyRow) -> StoreResult<Subscription> {
+    let tier_text: String = row.try_get("subscription_type")?;
+    Ok(Subscription {
+        tier: Tier::parse(&tier_text)
+            .ok_or_else(|| StoreError::Corrupt(format!("subscription_type {tier_text:?}")))?,
+        subscribed: flag(row, "sub_active")?,
+        started_at: from_millis(row.try_get("started_at")?),
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(from_millis),
+    })
+}
+
+impl Store {
+    /// Registers a user on first contact (with default preferences and an inactive free
+    /// subscription) or refreshes their names; returns the user and whether they are new.
+    pub async fn upsert_user(
+        &self,
+        new: &NewUser,
+        default_language: Lang,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(User, bool)> {
+        let mut tx = self.begin_write().await?;
+        let existing = sqlx::query("SELECT id FROM users WHERE telegram_id = $1")
+            .bind(new.telegram_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let created = existing.is_none();
+        if created {
+            let id = Uuid::now_v7().to_string();
+            sqlx::query(
+                "INSERT INTO users (id, telegram_id, username, first_name, last_name, language_code, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&id)
+            .bind(new.telegram_id)
+            .bind(&new.username)
+            .bind(&new.first_name)
+            .bind(&new.last_name)
+            .bind(&new.language_code)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+            let prefs = Preferences {
+                language: default_language,
+                ..Preferences::default()
+            };
+            insert_or_replace_prefs(&mut tx, &id, &prefs, now).await?;
+            sqlx::query(
+                "INSERT INTO user_subscriptions (user_id, subscription_type, started_at, is_active) \
+                 VALUES ($1, 'free', $2, FALSE)",
+            )
+            .bind(&id)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query(
+                "UPDATE users SET username = $2, first_name = $3, last_name = $4, language_code = $5, \
+                 last_seen_at = $6 WHERE telegram_id = $1",
+            )
+            .bind(new.telegram_id)
+            .bind(&new.username)
+            .bind(&new.first_name)
+            .bind(&new.last_name)
+            .bind(&new.language_code)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE telegram_id = $1"
+        )))
+        .bind(new.telegram_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((user_from_row(&row)?, created))
+    }
+
+    pub async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE telegram_id = $1"
+        )))
+        .bind(telegram_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn accept_disclaimer(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE users SET disclaimer_accepted_at = $2 WHERE id = $1 AND disclaimer_accepted_at IS NULL",
+        )
+        .bind(user_id.to_string())
+        .bind(to_millis(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn set_onboarding_step(&self, user_id: Uuid, step: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET onboarding_step = $2 WHERE id = $1")
+            .bind(user_id.to_string())
+            .bind(step)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns signals on or off; returns false when it already was so (the command is idempotent).
+    pub async fn set_subscribed(
+        &self,
+        user_id: Uuid,
+        subscribed: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE user_subscriptions SET is_active = $2, \
+             started_at = CASE WHEN $2 THEN $3 ELSE started_at END \
+             WHERE user_id = $1 AND is_active <> $2",
+        )
+        .bind(user_id.to_string())
+        .bind(subscribed)
+        .bind(to_millis(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// A user who blocked the bot (403, or `my_chat_member` = kicked) gets nothing more.
+    pub async fn deactivate_chat(&self, chat_id: i64, reason: &str) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE users SET is_active = FALSE, deactivated_reason = $2 WHERE telegram_id = $1 AND is_active",
+        )
+        .bind(chat_id)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// A user who comes back (/start, or unblocking) is active again.
+    pub async fn reactivate_chat(&self, chat_id: i64) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE users SET is_active = TRUE, deactivated_reason = NULL WHERE telegram_id = $1 AND NOT is_active",
+        )
+        .bind(chat_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn preferences(&self, user_id: Uuid) -> StoreResult<Preferences> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {PREFS_COLUMNS} FROM user_preferences p WHERE p.user_id = $1"
+        )))
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        prefs_from_row(&row)
+    }
+
+    pub async fn save_preferences(
+        &self,
+        user_id: Uuid,
+        prefs: &Preferences,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        insert_or_replace_prefs(&mut tx, &user_id.to_string(), prefs, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn subscription(&self, user_id: Uuid) -> StoreResult<Subscription> {
+        let row = sqlx::query(
+            "SELECT subscription_type, is_active AS sub_active, started_at, expires_at \
+             FROM user_subscriptions WHERE user_id = $1",
+        )
+        .bind(user_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        subscription_from_row(&row)
+    }
+
+    /// Everyone who could receive a new signal right now: active, subscribed and past the
+    /// disclaimer. The finer rules (tier, filters, hours) are `domain::recipients::decide`'s.
+    pub async fn signal_candidates(&self) -> StoreResult<Vec<Candidate>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT u.id, u.telegram_id, u.is_active, u.disclaimer_accepted_at, \
+             s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at, {PREFS_COLUMNS} \
+             FROM users u \
+             JOIN user_subscriptions s ON s.user_id = u.id \
+             JOIN user_preferences p ON p.user_id = u.id \
+             WHERE u.is_active AND s.is_active AND u.disclaimer_accepted_at IS NOT NULL \
+             ORDER BY u.telegram_id"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(candidate_from_row).collect()
+    }
+
+    pub async fn count_users(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+fn candidate_from_row(row: &AnyRow) -> StoreResult<Candidate> {
+    Ok(Candidate {
+        user_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+        chat_id: row.try_get("telegram_id")?,
+        is_active: flag(row, "is_active")?,
+        disclaimer_accepted: row
+            .try_get::<Option<i64>, _>("disclaimer_accepted_at")?
+            .is_some(),
+        subscription: subscription_from_row(row)?,
+        prefs: prefs_from_row(row)?,
+    })
+}
+
+async fn insert_or_replace_prefs(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    prefs: &Preferences,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let signal_types = serde_json::to_string(&prefs.signal_types)
+        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let assets =
+        serde_json::to_string(&prefs.assets).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    sqlx::query(
+        "INSERT INTO user_preferences (user_id, signal_types, confidence_threshold, \
+         notification_hours_start, notification_hours_end, signal_format, \
+         performance_update_frequency, timezone, language, assets, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (user_id) DO UPDATE SET signal_types = excluded.signal_types, \
+         confidence_threshold = excluded.confidence_threshold, \
+         notification_hours_start = excluded.notification_hours_start, \
+         notification_hours_end = excluded.notification_hours_end, \
+         signal_format = excluded.signal_format, \
+         performance_update_frequency = excluded.performance_update_frequency, \
+         timezone = excluded.timezone, language = excluded.language, assets = excluded.assets, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(signal_types)
+    .bind(i32::from(prefs.confidence_threshold))
+    .bind(i32::from(prefs.notification_hours.start))
+    .bind(i32::from(prefs.notification_hours.end))
+    .bind(format_str(prefs.format))
+    .bind(frequency_str(prefs.performance_updates))
+    .bind(prefs.timezone.name())
+    .bind(prefs.language.code())
+    .bind(assets)
+    .bind(to_millis(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
