@@ -1,4 +1,29 @@
 //! Herald delivers AI trading signals to Telegram users in real time.
+//!
+//! The life of one signal:
+//! 1. `http::signals` receives `POST /api/signals` and hands the body to `ingest`.
+//! 2. `domain::signal::parse_signal` checks every rule and returns a typed `Signal`.
+//! 3. `ingest` asks `store` for subscribers and `domain::recipients::decide` for each one.
+//! 4. `store` writes the signal and one delivery row per recipient in one transaction; only then
+//!    does the API answer 202.
+//! 5. `delivery::dispatcher` (on the elected leader) claims due rows, marks them `sending`, paces
+//!    them with `delivery::limits` and renders them with `domain::render`.
+//! 6. `telegram` sends; `delivery::outcome` turns Telegram's answer into sent / retry / blocked /
+//!    failed, and `store` records it.
+//!
+//! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
+
+pub mod app;
+pub mod bot;
+pub mod cli;
 pub mod config;
+pub mod delivery;
+pub mod demo;
 pub mod domain;
+pub mod health;
+pub mod http;
+pub mod ingest;
+pub mod shutdown;
 pub mod store;
+pub mod telegram;
+pub mod telemetry;

@@ -100,7 +100,9 @@ pub struct QueuedDelivery {
 #[derive(Debug, Clone)]
 pub enum DeliveryOutcome {
     Sent { message_id: i64, at: DateTime<Utc> },
-    Retry { at: DateTime<Utc>, error: String },
+    /// Try again at `at`; `uncertain` when the failed request may have reached Telegram, so the
+    /// next copy must say it may be a repeat.
+    Retry { at: DateTime<Utc>, error: String, uncertain: bool },
     Failed { error: String },
     Blocked { error: String },
 }
@@ -262,14 +264,15 @@ impl Store {
                 .bind(to_millis(*at))
                 .bind((*at - delivery.accepted_at).num_milliseconds())
                 .bind(delivery.maybe_repeat),
-                DeliveryOutcome::Retry { at, error } => sqlx::query(
+                DeliveryOutcome::Retry { at, error, uncertain } => sqlx::query(
                     "UPDATE signal_deliveries SET status = CASE WHEN $4 THEN 'uncertain' ELSE 'pending' END, \
-                     next_attempt_at = $2, last_error = $3 WHERE id = $1",
+                     was_uncertain = was_uncertain OR $5, next_attempt_at = $2, last_error = $3 WHERE id = $1",
                 )
                 .bind(delivery.id)
                 .bind(to_millis(*at))
                 .bind(error.as_str())
-                .bind(delivery.maybe_repeat),
+                .bind(delivery.maybe_repeat || *uncertain)
+                .bind(*uncertain),
                 DeliveryOutcome::Failed { error } => sqlx::query(
                     "UPDATE signal_deliveries SET status = 'failed', last_error = $2 WHERE id = $1",
                 )

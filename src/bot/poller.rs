@@ -1,0 +1,96 @@
+//! Long polling: fetch updates, store them in the inbox, then confirm them to Telegram with the
+//! next offset. Storing first means a crash between the two repeats an update (dropped by the
+//! inbox's key) instead of losing it. Only the leader polls: Telegram allows one poller per bot.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use teloxide_core::Bot;
+use teloxide_core::RequestError;
+use teloxide_core::payloads::GetUpdatesSetters;
+use teloxide_core::prelude::Requester;
+use teloxide_core::types::AllowedUpdate;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::chat_of;
+use crate::store::Store;
+use crate::telegram::LONG_POLL_SECONDS;
+
+const OFFSET_KEY: &str = "telegram_poll_offset";
+
+pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: CancellationToken) {
+    let mut offset: Option<i32> = store.state(OFFSET_KEY).await.ok().flatten().and_then(|text| text.parse().ok());
+    let mut failures: u32 = 0;
+    loop {
+        let mut request = bot
+            .get_updates()
+            .timeout(LONG_POLL_SECONDS)
+            .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::MyChatMember]);
+        if let Some(offset) = offset {
+            request = request.offset(offset);
+        }
+        let result = tokio::select! {
+            _ = stop.cancelled() => return,
+            result = request => result,
+        };
+        let updates = match result {
+            Ok(updates) => updates,
+            Err(err) => {
+                failures += 1;
+                let delay = match &err {
+                    RequestError::RetryAfter(seconds) => seconds.duration(),
+                    _ => Duration::from_secs(u64::from(failures.min(30))),
+                };
+                tracing::warn!(error = %describe(&err), delay_s = delay.as_secs(), "getUpdates failed");
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(delay) => continue,
+                }
+            }
+        };
+        failures = 0;
+        if updates.is_empty() {
+            continue;
+        }
+        let now = Utc::now();
+        let mut stored_all = true;
+        for update in &updates {
+            let payload = match serde_json::to_string(update) {
+                Ok(payload) => payload,
+                Err(err) => {
+                    tracing::warn!(update_id = update.id.0, error = %err, "cannot serialize an update; skipped");
+                    continue;
+                }
+            };
+            if let Err(err) = store.store_update(i64::from(update.id.0), chat_of(update), &payload, now).await {
+                tracing::error!(error = %err, "cannot store an update; it will be fetched again");
+                stored_all = false;
+                break;
+            }
+        }
+        if !stored_all {
+            // Not confirming: the same batch comes back on the next poll.
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            }
+        }
+        inbox_wake.notify_one();
+        if let Some(last) = updates.last() {
+            let next = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+            offset = Some(next);
+            if let Err(err) = store.set_state(OFFSET_KEY, &next.to_string()).await {
+                tracing::warn!(error = %err, "cannot save the poll offset");
+            }
+        }
+    }
+}
+
+fn describe(error: &RequestError) -> String {
+    match error {
+        RequestError::Network(_) => "network error".to_owned(),
+        other => other.to_string(),
+    }
+}

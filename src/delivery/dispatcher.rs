@@ -1,0 +1,290 @@
+//! The dispatcher: claims due delivery rows, paces them through the limiter, sends them and
+//! records what Telegram answered. Only the leader runs it (see `store::leader`).
+//!
+//! Claim → mark `sending` (committed) → wait for the row's slot → sendMessage → outcome → record.
+//! At most `max_in_flight` rows are `sending` at any moment, which bounds how many can end up
+//! `uncertain` after a crash.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use teloxide_core::Bot;
+use teloxide_core::payloads::SendMessageSetters;
+use teloxide_core::prelude::Requester;
+use teloxide_core::types::{
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode, ReplyParameters,
+};
+use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::limits::Limiter;
+use super::message::{MessageCache, OutgoingMessage};
+use super::outcome::{SendFailure, backoff, classify};
+use crate::config::DeliverySettings;
+use crate::store::{DeliveryOutcome, Leadership, QueuedDelivery, Store};
+
+/// How far ahead a row may be claimed: just enough to keep the pipe full, short enough that few
+/// rows sit in `sending` before their request goes out.
+const CLAIM_HORIZON: Duration = Duration::from_millis(100);
+/// An idle dispatcher re-checks the queue this often even without a wake-up (e.g. retries due,
+/// or rows queued by another replica when NOTIFY is unavailable).
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// 429s are not failures, but a chat that answers nothing else is given up on eventually.
+const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
+/// How long shutdown waits for requests already in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Store,
+    bot: Bot,
+    limiter: Arc<std::sync::Mutex<Limiter>>,
+    settings: DeliverySettings,
+}
+
+type Attempt = (QueuedDelivery, DeliveryOutcome, Option<SendFailure>);
+
+impl Dispatcher {
+    pub fn new(store: Store, bot: Bot, limiter: Arc<std::sync::Mutex<Limiter>>, settings: DeliverySettings) -> Self {
+        Self { store, bot, limiter, settings }
+    }
+
+    /// Sends until `stop` fires or leadership is lost; then lets in-flight requests finish.
+    pub async fn lead(&self, leadership: Arc<Mutex<Leadership>>, stop: CancellationToken) -> anyhow::Result<()> {
+        let recovered = self.store.recover_interrupted(&mut *leadership.lock().await).await?;
+        if recovered > 0 {
+            tracing::warn!(recovered, "deliveries interrupted mid-request are now uncertain and will be resent flagged");
+        }
+        let (results_tx, results_rx) = mpsc::unbounded_channel::<Attempt>();
+        let recorder = tokio::spawn(record_results(self.store.clone(), results_rx));
+        let permits = Arc::new(Semaphore::new(self.settings.max_in_flight));
+        let mut sends = JoinSet::new();
+        let mut cache = MessageCache::default();
+        let wake = self.store.deliveries_queued();
+        let mut last_prune = Instant::now();
+
+        let outcome = loop {
+            if stop.is_cancelled() {
+                break Ok(());
+            }
+            while sends.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = stop.cancelled() => break Ok(()),
+                    _ = sends.join_next() => continue,
+                }
+            }
+            let now = Instant::now();
+            if now.duration_since(last_prune) > Duration::from_secs(30) {
+                self.lock_limiter().prune(now);
+                last_prune = now;
+            }
+            let rows = match self.store.due_deliveries(Utc::now(), 0, (free * 4).max(64) as i64).await {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot read the delivery queue");
+                    tokio::select! {
+                        _ = stop.cancelled() => break Ok(()),
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            };
+            let loaded = rows.len();
+            let (batch, soonest) = self.claim_slots(rows, free, now);
+            if batch.is_empty() {
+                let mut sleep_until = now + IDLE_POLL;
+                if let Some(soonest) = soonest {
+                    sleep_until = sleep_until.min(soonest);
+                }
+                if loaded == 0 {
+                    if let Ok(Some(due)) = self.store.next_due_at().await {
+                        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+                        sleep_until = sleep_until.min(now + wait);
+                    }
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => break Ok(()),
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep_until(sleep_until) => {}
+                    Some(_) = sends.join_next(), if !sends.is_empty() => {}
+                }
+                continue;
+            }
+
+            let ids: Vec<i64> = batch.iter().map(|(row, _)| row.id).collect();
+            if let Err(err) = self.store.mark_sending(&mut *leadership.lock().await, &ids).await {
+                // Without the commit nothing may be sent: the lock connection may be gone.
+                break Err(anyhow::Error::new(err).context("cannot mark deliveries as sending"));
+            }
+            for (row, at) in batch {
+                let message = match cache.message_for(&self.store, &row).await {
+                    Ok(message) => message,
+                    Err(err) => {
+                        let failure = DeliveryOutcome::Failed { error: format!("cannot render: {err}") };
+                        let _ = results_tx.send((row, failure, None));
+                        continue;
+                    }
+                };
+                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let this = self.clone();
+                let results = results_tx.clone();
+                sends.spawn(async move {
+                    tokio::time::sleep_until(at).await;
+                    let attempt = this.send(row, &message).await;
+                    let _ = results.send(attempt);
+                    drop(permit);
+                });
+            }
+        };
+
+        // Finish what is in flight (bounded), then flush the recorder.
+        let drain = async { while sends.join_next().await.is_some() {} };
+        if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
+            tracing::warn!("in-flight sends did not finish in time; they will be resent as uncertain");
+            sends.abort_all();
+        }
+        drop(results_tx);
+        let _ = recorder.await;
+        outcome
+    }
+
+    fn lock_limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
+        // A poisoned limiter only means a panic elsewhere; its pacing data is still usable.
+        self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Books limiter slots for the rows that can start within the claim horizon.
+    fn claim_slots(&self, rows: Vec<QueuedDelivery>, free: usize, now: Instant) -> (Vec<(QueuedDelivery, Instant)>, Option<Instant>) {
+        let mut limiter = self.lock_limiter();
+        let mut batch = Vec::new();
+        let mut soonest: Option<Instant> = None;
+        for row in rows {
+            if batch.len() == free {
+                break;
+            }
+            let at = limiter.earliest(row.chat_id, now);
+            if at <= now + CLAIM_HORIZON {
+                let at = limiter.reserve(row.chat_id, now);
+                batch.push((row, at));
+            } else {
+                soonest = Some(soonest.map_or(at, |s| s.min(at)));
+            }
+        }
+        (batch, soonest)
+    }
+
+    async fn send(&self, row: QueuedDelivery, message: &OutgoingMessage) -> Attempt {
+        let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+            message.button_text.to_string(),
+            message.button_data.to_string(),
+        )]]);
+        let mut request = self
+            .bot
+            .send_message(ChatId(row.chat_id), message.text.to_string())
+            .parse_mode(ParseMode::Html)
+            .disable_notification(row.silent)
+            .protect_content(row.protect_content)
+            .reply_markup(keyboard);
+        if let Some(reply_to) = row.reply_to_message_id.and_then(|id| i32::try_from(id).ok()) {
+            request = request.reply_parameters(ReplyParameters {
+                message_id: MessageId(reply_to),
+                chat_id: None,
+                allow_sending_without_reply: Some(true),
+                quote: None,
+                quote_parse_mode: None,
+                quote_entities: None,
+                quote_position: None,
+            });
+        }
+        let result = request.await;
+        let now = Utc::now();
+        match result {
+            Ok(sent) => {
+                let outcome = DeliveryOutcome::Sent { message_id: i64::from(sent.id.0), at: now };
+                (row, outcome, None)
+            }
+            Err(err) => {
+                let failure = classify(&err);
+                let outcome = self.outcome_of_failure(&row, &failure);
+                (row, outcome, Some(failure))
+            }
+        }
+    }
+
+    fn outcome_of_failure(&self, row: &QueuedDelivery, failure: &SendFailure) -> DeliveryOutcome {
+        let now = Utc::now();
+        let retry_at = |delay: Duration| now + chrono::Duration::from_std(delay).unwrap_or_default();
+        match failure {
+            SendFailure::RetryAfter(delay) => {
+                self.lock_limiter().on_retry_after(row.chat_id, *delay, Instant::now());
+                if row.attempts >= MAX_RATE_LIMITED_ATTEMPTS {
+                    DeliveryOutcome::Failed { error: "Too Many Requests: gave up".into() }
+                } else {
+                    DeliveryOutcome::Retry {
+                        at: retry_at(*delay),
+                        error: format!("Too Many Requests: retry after {}", delay.as_secs()),
+                        uncertain: false,
+                    }
+                }
+            }
+            SendFailure::Blocked(error) => DeliveryOutcome::Blocked { error: error.clone() },
+            SendFailure::Permanent(error) => DeliveryOutcome::Failed { error: error.clone() },
+            SendFailure::Transient(error) | SendFailure::Uncertain(error) => {
+                if row.attempts >= self.settings.max_attempts as i32 {
+                    DeliveryOutcome::Failed { error: error.clone() }
+                } else {
+                    DeliveryOutcome::Retry {
+                        at: retry_at(backoff(row.attempts.max(1) as u32, rand::random())),
+                        error: error.clone(),
+                        uncertain: matches!(failure, SendFailure::Uncertain(_)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes attempt results in small batches (one transaction each), and stops sending to users who
+/// blocked the bot.
+async fn record_results(store: Store, mut results: mpsc::UnboundedReceiver<Attempt>) {
+    let mut batch: Vec<(QueuedDelivery, DeliveryOutcome)> = Vec::new();
+    while let Some(first) = results.recv().await {
+        let mut blocked_chats = Vec::new();
+        let mut push = |(row, outcome, _failure): Attempt, batch: &mut Vec<_>| {
+            if matches!(outcome, DeliveryOutcome::Blocked { .. }) {
+                blocked_chats.push(row.chat_id);
+            }
+            batch.push((row, outcome));
+        };
+        push(first, &mut batch);
+        while batch.len() < 256 {
+            match results.try_recv() {
+                Ok(attempt) => push(attempt, &mut batch),
+                Err(_) => break,
+            }
+        }
+        // Retried forever on a database outage: losing a result would resend a sent message.
+        let mut delay = Duration::from_millis(100);
+        while let Err(err) = store.record_outcomes(&batch).await {
+            tracing::error!(error = %err, rows = batch.len(), "cannot record delivery results; retrying");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+        for chat_id in blocked_chats {
+            if let Err(err) = deactivate(&store, chat_id).await {
+                tracing::error!(error = %err, "cannot deactivate a user who blocked the bot");
+            }
+        }
+        batch.clear();
+    }
+}
+
+async fn deactivate(store: &Store, chat_id: i64) -> crate::store::StoreResult<()> {
+    store.deactivate_chat(chat_id, "blocked").await?;
+    store.block_pending_for_chat(chat_id, "user blocked the bot").await?;
+    Ok(())
+}

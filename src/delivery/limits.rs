@@ -1,0 +1,179 @@
+//! Telegram's flood limits, kept on our side so Telegram never has to enforce them.
+//!
+//! Sends are spaced evenly (no bursts): one every `1/global_rate` seconds overall, one per second
+//! per private chat, one every three seconds per group (20 a minute). A 429 holds back only the chat
+//! it came from, for its `retry_after`; only when 429s arrive from several chats within a short
+//! window — a sign our idea of the limit is off — does the whole bot pause.
+//! Limits: <https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Telegram: "avoid sending more than one message per second" in a single chat.
+pub const PER_CHAT_INTERVAL: Duration = Duration::from_secs(1);
+/// Telegram: "not more than 20 messages per minute to the same group".
+pub const GROUP_PER_MINUTE: u32 = 20;
+/// 429s from this many distinct chats within `STORM_WINDOW` pause every chat.
+const STORM_CHATS: usize = 3;
+const STORM_WINDOW: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub struct Limiter {
+    global_interval: Duration,
+    per_chat_interval: Duration,
+    group_interval: Duration,
+    /// Earliest time the next send may start, overall.
+    global_next: Instant,
+    /// Earliest time the next send to each chat may start; entries in the past are pruned.
+    chat_next: HashMap<i64, Instant>,
+    recent_429s: VecDeque<(Instant, i64)>,
+}
+
+impl Limiter {
+    pub fn new(global_rate: u32, per_chat_interval: Duration, group_per_minute: u32) -> Self {
+        let now = Instant::now();
+        Self {
+            global_interval: Duration::from_secs(1) / global_rate.max(1),
+            per_chat_interval,
+            group_interval: Duration::from_secs(60) / group_per_minute.max(1),
+            global_next: now,
+            chat_next: HashMap::new(),
+            recent_429s: VecDeque::new(),
+        }
+    }
+
+    /// When a send to `chat_id` could start, without booking it.
+    pub fn earliest(&self, chat_id: i64, now: Instant) -> Instant {
+        let chat = self.chat_next.get(&chat_id).copied().unwrap_or(now);
+        now.max(self.global_next).max(chat)
+    }
+
+    /// Books the earliest slot for a send to `chat_id` and returns its start time.
+    pub fn reserve(&mut self, chat_id: i64, now: Instant) -> Instant {
+        let at = self.earliest(chat_id, now);
+        self.global_next = at + self.global_interval;
+        let interval = if chat_id < 0 {
+            self.group_interval
+        } else {
+            self.per_chat_interval
+        };
+        self.chat_next.insert(chat_id, at + interval);
+        at
+    }
+
+    /// Telegram answered 429 for `chat_id`: that chat waits `retry_after`; a storm pauses everyone.
+    pub fn on_retry_after(&mut self, chat_id: i64, retry_after: Duration, now: Instant) {
+        let until = now + retry_after;
+        let chat = self.chat_next.entry(chat_id).or_insert(until);
+        *chat = (*chat).max(until);
+
+        while self
+            .recent_429s
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > STORM_WINDOW)
+        {
+            self.recent_429s.pop_front();
+        }
+        self.recent_429s.push_back((now, chat_id));
+        let mut chats: Vec<i64> = self.recent_429s.iter().map(|(_, chat)| *chat).collect();
+        chats.sort_unstable();
+        chats.dedup();
+        if chats.len() >= STORM_CHATS {
+            self.global_next = self.global_next.max(until);
+        }
+    }
+
+    /// Forgets chats whose next slot has passed, so memory follows active chats, not all chats.
+    pub fn prune(&mut self, now: Instant) {
+        self.chat_next.retain(|_, next| *next > now);
+    }
+
+    pub fn tracked_chats(&self) -> usize {
+        self.chat_next.len()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn global_rate_spaces_sends_evenly() {
+        let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        let slots: Vec<Instant> = (0..90).map(|chat| limiter.reserve(chat + 1, start)).collect();
+        // 90 sends at 30/s span three seconds, never two closer than 1/30 s.
+        for pair in slots.windows(2) {
+            assert_eq!(pair[1] - pair[0], Duration::from_secs(1) / 30);
+        }
+        assert_eq!(slots[89] - slots[0], Duration::from_secs(1) / 30 * 89);
+    }
+
+    #[test]
+    fn one_chat_gets_one_message_per_second() {
+        let mut limiter = Limiter::new(1000, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        let first = limiter.reserve(7, start);
+        let second = limiter.reserve(7, start);
+        let other = limiter.reserve(8, start);
+        assert_eq!(second - first, Duration::from_secs(1));
+        assert!(other - start < ms(10), "another chat is not held back");
+    }
+
+    #[test]
+    fn groups_get_twenty_a_minute() {
+        let mut limiter = Limiter::new(1000, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        let first = limiter.reserve(-100, start);
+        let second = limiter.reserve(-100, start);
+        assert_eq!(second - first, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_single_429_holds_back_only_its_chat() {
+        let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let now = Instant::now();
+        limiter.on_retry_after(5, Duration::from_secs(7), now);
+        assert_eq!(limiter.earliest(5, now), now + Duration::from_secs(7));
+        assert_eq!(limiter.earliest(6, now), now);
+    }
+
+    #[test]
+    fn 429s_from_many_chats_pause_everyone() {
+        let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let now = Instant::now();
+        for chat in 1..=STORM_CHATS as i64 {
+            limiter.on_retry_after(chat, Duration::from_secs(4), now);
+        }
+        assert_eq!(limiter.earliest(999, now), now + Duration::from_secs(4));
+    }
+
+    #[test]
+    fn old_429s_do_not_count_towards_a_storm() {
+        let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        limiter.on_retry_after(1, Duration::from_secs(1), start);
+        limiter.on_retry_after(2, Duration::from_secs(1), start);
+        let later = start + STORM_WINDOW + Duration::from_secs(1);
+        limiter.on_retry_after(3, Duration::from_secs(1), later);
+        assert_eq!(limiter.earliest(999, later), later);
+    }
+
+    #[test]
+    fn pruning_forgets_idle_chats() {
+        let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        for chat in 1..=100 {
+            limiter.reserve(chat, start);
+        }
+        limiter.prune(start + Duration::from_secs(10));
+        assert_eq!(limiter.tracked_chats(), 0);
+    }
+}

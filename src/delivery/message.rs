@@ -1,0 +1,98 @@
+//! Builds the Telegram message for a delivery. A broadcast renders each (signal, language,
+//! format) once and reuses the text for every recipient.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::domain::i18n::{Lang, t};
+use crate::domain::preferences::MessageFormat;
+use crate::domain::render::{RenderContext, render_signal};
+use crate::domain::signal::Signal;
+use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
+
+/// Callback data of the button under every signal message: `ack:<signal id, 32 hex>` (36 bytes,
+/// well inside Telegram's 64-byte limit).
+pub fn ack_data(signal_id: Uuid) -> String {
+    format!("ack:{}", signal_id.simple())
+}
+
+pub fn parse_ack_data(data: &str) -> Option<Uuid> {
+    data.strip_prefix("ack:").and_then(|id| Uuid::try_parse(id).ok())
+}
+
+#[derive(Debug, Clone)]
+pub struct OutgoingMessage {
+    pub text: Arc<str>,
+    pub button_text: Arc<str>,
+    pub button_data: Arc<str>,
+}
+
+#[derive(Default)]
+pub struct MessageCache {
+    signals: HashMap<Uuid, Arc<(Signal, RenderContext)>>,
+    texts: HashMap<(Uuid, Lang, MessageFormat, bool), OutgoingMessage>,
+}
+
+/// Bounds the cache: signals are few and recent, so dropping everything now and then is enough.
+const MAX_CACHED_SIGNALS: usize = 256;
+
+impl MessageCache {
+    pub async fn message_for(&mut self, store: &Store, delivery: &QueuedDelivery) -> StoreResult<OutgoingMessage> {
+        let key = (delivery.signal_id, delivery.lang, delivery.format, delivery.maybe_repeat);
+        if let Some(message) = self.texts.get(&key) {
+            return Ok(message.clone());
+        }
+        let entry = self.signal(store, delivery.signal_id).await?;
+        let (signal, context) = &*entry;
+        let context = RenderContext {
+            maybe_repeat: delivery.maybe_repeat,
+            ..context.clone()
+        };
+        let rendered = render_signal(signal, delivery.lang, delivery.format, &context);
+        let message = OutgoingMessage {
+            text: rendered.text.into(),
+            button_text: t(delivery.lang, "signal-button-ack").into(),
+            button_data: ack_data(signal.id).into(),
+        };
+        self.texts.insert(key, message.clone());
+        Ok(message)
+    }
+
+    async fn signal(&mut self, store: &Store, id: Uuid) -> StoreResult<Arc<(Signal, RenderContext)>> {
+        if let Some(entry) = self.signals.get(&id) {
+            return Ok(entry.clone());
+        }
+        if self.signals.len() >= MAX_CACHED_SIGNALS {
+            self.signals.clear();
+            self.texts.clear();
+        }
+        let stored = store.signal(id).await?.ok_or(StoreError::NotFound)?;
+        let original = match stored.signal.closes {
+            Some(original_id) => store.signal(original_id).await?.map(|s| s.signal),
+            None => None,
+        };
+        let mut context: RenderContext = serde_json::from_value(stored.context.clone())
+            .map_err(|err| StoreError::Corrupt(format!("signal context: {err}")))?;
+        context.original = original;
+        let entry = Arc::new((stored.signal, context));
+        self.signals.insert(id, entry.clone());
+        Ok(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_data_round_trips_within_telegrams_limit() {
+        let id = Uuid::now_v7();
+        let data = ack_data(id);
+        assert!(data.len() <= 64);
+        assert_eq!(parse_ack_data(&data), Some(id));
+        assert_eq!(parse_ack_data("ack:nonsense"), None);
+        assert_eq!(parse_ack_data("other"), None);
+    }
+}

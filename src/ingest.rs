@@ -1,0 +1,146 @@
+//! Accepting a signal: parse it, work out who receives it, and store the signal with one delivery
+//! row per recipient in a single transaction. The answer (202) is given only after that commit,
+//! so nothing accepted can be lost.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::recipients::{self, Decision, SignalFacts};
+use crate::domain::render::RenderContext;
+use crate::domain::signal::{Signal, SignalError, SignalKind, parse_signal};
+use crate::domain::tier::TierRules;
+use crate::http::error::ApiError;
+use crate::store::{DeliveryStatus, InsertOutcome, NewDelivery, Store, StoredSignal};
+
+#[derive(Clone)]
+pub struct Ingest {
+    store: Store,
+    tiers: Arc<TierRules>,
+}
+
+#[derive(Debug)]
+pub enum Accepted {
+    Created(StoredSignal),
+    /// The same id and body were posted before: the original answer, nothing sent again.
+    Duplicate(StoredSignal),
+}
+
+impl Ingest {
+    pub fn new(store: Store, tiers: Arc<TierRules>) -> Self {
+        Self { store, tiers }
+    }
+
+    pub async fn accept(&self, body: &[u8]) -> Result<Accepted, ApiError> {
+        let now = Utc::now();
+        let parsed = parse_signal(body, Uuid::now_v7(), now).map_err(|err| match err {
+            SignalError::Malformed(message) => ApiError::Malformed(message),
+            SignalError::Invalid(fields) => ApiError::Invalid(fields),
+        })?;
+        let mut signal = parsed.signal;
+
+        // A retry of an accepted signal answers without re-planning its recipients.
+        if let Some(existing) = self.store.signal(signal.id).await? {
+            return if existing.request == parsed.canonical {
+                Ok(Accepted::Duplicate(existing))
+            } else {
+                Err(ApiError::Conflict("a different signal was already posted with this id".into()))
+            };
+        }
+
+        let original = match signal.closes {
+            Some(id) => Some(self.original_of_close(&mut signal, id).await?),
+            None => None,
+        };
+        let context = RenderContext::default();
+        let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
+        let deliveries = self.plan(&signal, original.as_ref(), now).await?;
+        match self
+            .store
+            .insert_signal(&signal, &parsed.canonical, &context, &deliveries, now)
+            .await?
+        {
+            InsertOutcome::Created(stored) => {
+                tracing::info!(signal_id = %stored.signal.id, kind = signal.kind.as_str(), recipients = stored.recipients, "signal accepted");
+                Ok(Accepted::Created(stored))
+            }
+            InsertOutcome::Duplicate(stored) => Ok(Accepted::Duplicate(stored)),
+        }
+    }
+
+    /// A close must end a known buy or sell of the same asset.
+    async fn original_of_close(&self, close: &mut Signal, id: Uuid) -> Result<StoredSignal, ApiError> {
+        let original = self
+            .store
+            .signal(id)
+            .await?
+            .ok_or_else(|| ApiError::invalid("closes", "no signal with this id"))?;
+        let mut fields = BTreeMap::new();
+        if !matches!(original.signal.kind, SignalKind::Buy | SignalKind::Sell) {
+            fields.insert("closes".to_owned(), "must be the id of a buy or sell signal".to_owned());
+        }
+        if original.signal.asset != close.asset {
+            fields.insert(
+                "asset".to_owned(),
+                format!("does not match the closed signal ({})", original.signal.asset),
+            );
+        }
+        if !fields.is_empty() {
+            return Err(ApiError::Invalid(fields));
+        }
+        Ok(original)
+    }
+
+    /// One row per user the signal concerns: `pending` for recipients, `skipped` (with the
+    /// reason) for subscribers whose filters exclude it.
+    async fn plan(&self, signal: &Signal, original: Option<&StoredSignal>, now: DateTime<Utc>) -> Result<Vec<NewDelivery>, ApiError> {
+        let replies: HashMap<i64, i64> = match original {
+            Some(original) => self.store.sent_messages_of_signal(original.signal.id).await?,
+            None => HashMap::new(),
+        };
+        let facts = SignalFacts::from(signal);
+        let candidates = self.store.signal_candidates().await?;
+        let mut deliveries = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            let reply_to = replies.get(&candidate.chat_id).copied();
+            let view = recipients::Candidate {
+                active: candidate.is_active,
+                subscribed: candidate.subscription.subscribed,
+                disclaimer_accepted: candidate.disclaimer_accepted,
+                tier: candidate.subscription.tier,
+                subscription_expires_at: candidate.subscription.expires_at,
+                prefs: candidate.prefs,
+                received_original: reply_to.is_some(),
+            };
+            let base = |status, skip_reason: Option<String>| NewDelivery {
+                user_id: candidate.user_id.to_string(),
+                chat_id: candidate.chat_id,
+                status,
+                skip_reason,
+                lang: view.prefs.language,
+                format: view.prefs.format,
+                silent: false,
+                protect_content: false,
+                reply_to_message_id: reply_to,
+                next_attempt_at: now.timestamp_millis(),
+            };
+            match recipients::decide(&view, &facts, &self.tiers, now) {
+                Decision::Ignore => {}
+                Decision::Skip(reason) => {
+                    deliveries.push(base(DeliveryStatus::Skipped, Some(reason.as_str().to_owned())));
+                }
+                Decision::Send { silent, protect_content, delay_secs } => {
+                    deliveries.push(NewDelivery {
+                        silent,
+                        protect_content,
+                        next_attempt_at: now.timestamp_millis() + (delay_secs as i64).saturating_mul(1000),
+                        ..base(DeliveryStatus::Pending, None)
+                    });
+                }
+            }
+        }
+        Ok(deliveries)
+    }
+}
