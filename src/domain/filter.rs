@@ -21,9 +21,10 @@
 
 mod patch;
 mod text;
+mod tokens;
+mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
 use chrono_tz::Tz;
 
@@ -33,6 +34,12 @@ use super::signal::{Asset, SignalKind};
 
 pub use patch::{HoursPatch, PreferencesPatch};
 pub use text::{describe_error, describe_error_kind, describe_filters};
+pub use values::{
+    confidence_from, dedup_assets, hours_from, parse_confidence, parse_hours, parse_lang,
+    parse_timezone,
+};
+
+use tokens::{Token, tokenize};
 
 /// How many assets a user may follow; keeps the list readable and the recipient check cheap.
 pub const MAX_ASSETS: usize = 50;
@@ -313,186 +320,6 @@ fn hours_text(window: HourWindow) -> String {
         (start, 0) => format!("{start}-24"),
         (start, end) => format!("{start}-{end}"),
     }
-}
-
-// ---- value checks shared with `PreferencesPatch` ----
-
-/// A whole number 0–100, with an optional trailing `%`.
-pub fn parse_confidence(text: &str) -> Result<u8, FilterErrorKind> {
-    let digits = text.strip_suffix('%').unwrap_or(text);
-    let unsigned = digits.strip_prefix('-').unwrap_or(digits);
-    if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(FilterErrorKind::BadNumber);
-    }
-    // Too many digits for i64 is simply out of range, not "not a number".
-    confidence_from(digits.parse().unwrap_or(i64::MAX))
-}
-
-/// 0–100 as a threshold.
-pub fn confidence_from(value: i64) -> Result<u8, FilterErrorKind> {
-    u8::try_from(value)
-        .ok()
-        .filter(|v| *v <= 100)
-        .ok_or(FilterErrorKind::OutOfRange)
-}
-
-/// `all`, or `start-end` with `H`, `HH` or `HH:00` bounds (an en dash works too).
-pub fn parse_hours(text: &str) -> Result<HourWindow, FilterErrorKind> {
-    if text.eq_ignore_ascii_case("all") {
-        return Ok(HourWindow::ALL_DAY);
-    }
-    let (start, end) = text
-        .split_once(['-', '–'])
-        .ok_or(FilterErrorKind::BadHours)?;
-    let hour = |bound: &str| -> Result<i64, FilterErrorKind> {
-        let bound = bound.trim();
-        let bound = bound.strip_suffix(":00").unwrap_or(bound);
-        if bound.is_empty() || bound.len() > 2 || !bound.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(FilterErrorKind::BadHours);
-        }
-        bound.parse().map_err(|_| FilterErrorKind::BadHours)
-    };
-    hours_from(hour(start)?, hour(end)?)
-}
-
-/// Start 0–23, end 0–24 (see [`HourWindow::new`]).
-pub fn hours_from(start: i64, end: i64) -> Result<HourWindow, FilterErrorKind> {
-    let start = u8::try_from(start).map_err(|_| FilterErrorKind::BadHours)?;
-    let end = u8::try_from(end).map_err(|_| FilterErrorKind::BadHours)?;
-    HourWindow::new(start, end).ok_or(FilterErrorKind::BadHours)
-}
-
-/// An IANA zone, case-insensitively; `UTC±N`/`GMT±N` (whole hours) become `Etc/GMT∓N`, whose sign
-/// is inverted by POSIX convention.
-pub fn parse_timezone(text: &str) -> Result<Tz, FilterErrorKind> {
-    if let Ok(tz) = Tz::from_str(text) {
-        return Ok(tz);
-    }
-    if let Some(tz) = chrono_tz::TZ_VARIANTS
-        .iter()
-        .find(|tz| tz.name().eq_ignore_ascii_case(text))
-    {
-        return Ok(*tz);
-    }
-    let upper = text.to_ascii_uppercase();
-    let offset = upper
-        .strip_prefix("UTC")
-        .or_else(|| upper.strip_prefix("GMT"))
-        .ok_or(FilterErrorKind::UnknownTimezone)?;
-    let (sign, hours) = match offset.split_at_checked(1) {
-        Some(("+", hours)) => ('-', hours),
-        Some(("-", hours)) => ('+', hours),
-        _ => return Err(FilterErrorKind::UnknownTimezone),
-    };
-    let hours: u8 = match hours.bytes().all(|b| b.is_ascii_digit()) {
-        true => hours
-            .parse()
-            .map_err(|_| FilterErrorKind::UnknownTimezone)?,
-        false => return Err(FilterErrorKind::UnknownTimezone),
-    };
-    Tz::from_str(&format!("Etc/GMT{sign}{hours}")).map_err(|_| FilterErrorKind::UnknownTimezone)
-}
-
-/// `en` or `es` (exact codes: `lang:` is not a Telegram `language_code`).
-pub fn parse_lang(text: &str) -> Option<Lang> {
-    Lang::ALL
-        .into_iter()
-        .find(|lang| lang.code().eq_ignore_ascii_case(text))
-}
-
-/// Drops repeats (keeping the first) and enforces [`MAX_ASSETS`].
-pub fn dedup_assets(assets: Vec<Asset>) -> Result<Vec<Asset>, FilterErrorKind> {
-    let mut seen = BTreeSet::new();
-    let unique: Vec<Asset> = assets
-        .into_iter()
-        .filter(|asset| seen.insert(asset.clone()))
-        .collect();
-    if unique.len() > MAX_ASSETS {
-        return Err(FilterErrorKind::TooManyAssets);
-    }
-    Ok(unique)
-}
-
-// ---- tokens ----
-
-/// One `key:value` argument: a slice of the input and its char index there.
-struct Token<'a> {
-    text: &'a str,
-    position: usize,
-}
-
-impl Token<'_> {
-    fn error(&self, kind: FilterErrorKind) -> FilterError {
-        self.error_at(0, self.text.len(), kind)
-    }
-
-    /// An error on `text[start..end]` (byte offsets into this token).
-    fn error_at(&self, start: usize, end: usize, kind: FilterErrorKind) -> FilterError {
-        FilterError {
-            token: self.text[start..end].to_owned(),
-            position: self.position + self.text[..start].chars().count(),
-            kind,
-        }
-    }
-
-    /// The comma-separated items after byte `from`, each trimmed, with its byte range in the token;
-    /// empty items (`buy,,sell`, a trailing comma) are skipped.
-    fn items(&self, from: usize) -> Vec<(&str, usize, usize)> {
-        let mut items = Vec::new();
-        let mut offset = from;
-        for raw in self.text[from..].split(',') {
-            let item = raw.trim();
-            if !item.is_empty() {
-                let start = offset + (raw.len() - raw.trim_start().len());
-                items.push((item, start, start + item.len()));
-            }
-            offset += raw.len() + 1;
-        }
-        items
-    }
-}
-
-/// Whitespace-separated words, where a word ending in (or the next starting with) `:`, `=` or `,`
-/// is joined with the next, so `confidence: 80` and `types:buy, sell` are one token each; a word
-/// that starts a new `key:` is never joined, so `assets:BTC, hours:8-22` is two.
-fn tokenize(args: &str) -> Vec<Token<'_>> {
-    let mut words: Vec<(usize, usize, usize)> = Vec::new(); // byte start, byte end, char start
-    let mut current: Option<(usize, usize)> = None;
-    for (chars, (byte, c)) in args.char_indices().enumerate() {
-        match (c.is_whitespace(), current) {
-            (false, None) => current = Some((byte, chars)),
-            (true, Some((start, char_start))) => {
-                words.push((start, byte, char_start));
-                current = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some((start, char_start)) = current {
-        words.push((start, args.len(), char_start));
-    }
-    let continues = |previous: &str, word: &str| {
-        let starts_key = word
-            .split_once([':', '='])
-            .is_some_and(|(key, _)| FilterKey::parse(key).is_some());
-        !starts_key && (previous.ends_with([':', '=', ',']) || word.starts_with([':', '=', ',']))
-    };
-    let mut tokens: Vec<(usize, usize, usize)> = Vec::new();
-    for word in words {
-        match tokens.last_mut() {
-            Some(last) if continues(&args[last.0..last.1], &args[word.0..word.1]) => {
-                last.1 = word.1
-            }
-            _ => tokens.push(word),
-        }
-    }
-    tokens
-        .into_iter()
-        .map(|(start, end, position)| Token {
-            text: &args[start..end],
-            position,
-        })
-        .collect()
 }
 
 /// The kinds listed after byte `from`; `all`/`none` only on their own.

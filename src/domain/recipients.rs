@@ -186,4 +186,6 @@ pub fn decide(
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -119,8 +119,10 @@ fn assets_dedupe_clear_and_limit() {
     let prefs = applied("assets:btc/usd,ETH/USD,BTC/USD,");
     assert_eq!(prefs.assets.len(), 2);
     assert_eq!(prefs.assets[0].as_str(), "BTC/USD");
-    let mut following = Preferences::default();
-    following.assets = prefs.assets;
+    let following = Preferences {
+        assets: prefs.assets,
+        ..Preferences::default()
+    };
     assert!(set("assets:ALL").apply(&following).assets.is_empty());
     let only_all = applied("assets:ALL,");
     assert_eq!(only_all.assets, vec![Asset::parse("ALL").unwrap()]);
