@@ -1,6 +1,9 @@
 //! Herald's rules, free of I/O: no `sqlx`, `axum`, `reqwest`, `teloxide` or `tokio::net` here.
 //! Everything in this module is a pure function of its inputs, so it is tested in place.
 
+pub mod filter;
 pub mod i18n;
 pub mod preferences;
+pub mod recipients;
 pub mod signal;
+pub mod tier;

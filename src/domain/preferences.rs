@@ -18,11 +18,49 @@ pub enum Delivery {
     Off,
 }
 
+impl Delivery {
+    pub const ALL: [Delivery; 3] = [Self::On, Self::Silent, Self::Off];
+
+    /// The stable lowercase name used in `/filter`, the admin API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::On => "on",
+            Self::Silent => "silent",
+            Self::Off => "off",
+        }
+    }
+
+    /// Case-insensitive inverse of [`Delivery::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageFormat {
     Detailed,
     Compact,
+}
+
+impl MessageFormat {
+    pub const ALL: [MessageFormat; 2] = [Self::Detailed, Self::Compact];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Detailed => "detailed",
+            Self::Compact => "compact",
+        }
+    }
+
+    /// Case-insensitive inverse of [`MessageFormat::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|format| format.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +69,25 @@ pub enum ReportFrequency {
     Daily,
     Weekly,
     Never,
+}
+
+impl ReportFrequency {
+    pub const ALL: [ReportFrequency; 3] = [Self::Daily, Self::Weekly, Self::Never];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Daily => "daily",
+            Self::Weekly => "weekly",
+            Self::Never => "never",
+        }
+    }
+
+    /// Case-insensitive inverse of [`ReportFrequency::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|frequency| frequency.as_str().eq_ignore_ascii_case(text))
+    }
 }
 
 /// A daily window in the user's local time, `start..end` in whole hours; `start > end` crosses midnight
@@ -43,6 +100,21 @@ pub struct HourWindow {
 
 impl HourWindow {
     pub const ALL_DAY: HourWindow = HourWindow { start: 0, end: 0 };
+
+    /// A window from user input: `start` 0–23, `end` 0–24. An end of 24 (midnight at the end of the
+    /// day) is stored as 0, which `contains` already reads that way, so `8-24` is `{8, 0}` and `0-24`
+    /// is [`HourWindow::ALL_DAY`]; the stored fields stay within 0–23.
+    pub fn new(start: u8, end: u8) -> Option<Self> {
+        (start <= 23 && end <= 24).then_some(Self {
+            start,
+            end: end % 24,
+        })
+    }
+
+    /// True when every hour is inside (`start == end`, e.g. `0-24`).
+    pub fn is_all_day(self) -> bool {
+        self.start == self.end
+    }
 
     pub fn contains(self, hour: u8) -> bool {
         match self.start.cmp(&self.end) {
