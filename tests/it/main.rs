@@ -2,5 +2,7 @@
 //! and where needed the whole app with its own Bot API emulator) and runs on both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bot_commands;
 mod harness;
+mod signals_api;
 mod store_conformance;

@@ -1,3 +1,4 @@
+pub mod app;
 pub mod db;
 
 /// Declares one test per backend: `both_backends!(name, async_fn)` runs `async_fn(Backend)` on
