@@ -3,4 +3,5 @@
 
 pub mod i18n;
 pub mod preferences;
+pub mod render;
 pub mod signal;
