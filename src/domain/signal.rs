@@ -5,10 +5,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod fields;
 mod number;
 mod parse;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_request;
 
 pub use number::{NumberError, decimal_from_json};
 pub use parse::{FieldErrors, ParsedSignal, SignalError, parse_signal};

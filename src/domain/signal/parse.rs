@@ -6,14 +6,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::number::{NumberError, decimal_from_json};
-use super::{Asset, Confidence, Price, Signal, SignalKind, Timeframe};
+use super::fields::Reader;
+use super::{Confidence, Price, Signal, SignalKind};
 
 /// JSON field name (`entry_price`, `notes[3]`) → what is wrong with it, for the 422 body.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -107,6 +107,36 @@ fn rules(kind: SignalKind) -> (&'static [&'static str], &'static [&'static str])
     }
 }
 
+/// buy: stop < entry < target; sell: target < entry < stop. Only prices that parsed are compared.
+fn check_levels(
+    r: &mut Reader,
+    side: SignalKind,
+    entry: Option<Price>,
+    target: Option<Price>,
+    stop: Option<Price>,
+) {
+    let Some(entry) = entry else { return };
+    let buy = side == SignalKind::Buy;
+    let (above, below) = ("must be above entry_price", "must be below entry_price");
+    let name = side.as_str();
+    if let Some(target) = target
+        && (if buy {
+            target <= entry
+        } else {
+            target >= entry
+        })
+    {
+        let rule = if buy { above } else { below };
+        r.fail("target_price", format!("{rule} for {name} signals"));
+    }
+    if let Some(stop) = stop
+        && (if buy { stop >= entry } else { stop <= entry })
+    {
+        let rule = if buy { below } else { above };
+        r.fail("stop_loss", format!("{rule} for {name} signals"));
+    }
+}
+
 /// Parses and checks one signal request. `fresh_id` is used when the request has no `id`,
 /// `now` is the default `generated_at` and the reference for "not in the future".
 pub fn parse_signal(
@@ -162,31 +192,7 @@ pub fn parse_signal(
     let message = r.message();
 
     if let Some(side @ (SignalKind::Buy | SignalKind::Sell)) = kind {
-        let name = side.as_str();
-        // buy: stop < entry < target; sell: target < entry < stop.
-        let (target_side, stop_side) = match side {
-            SignalKind::Buy => (std::cmp::Ordering::Greater, std::cmp::Ordering::Less),
-            _ => (std::cmp::Ordering::Less, std::cmp::Ordering::Greater),
-        };
-        let word = |o| match o {
-            std::cmp::Ordering::Greater => "above",
-            _ => "below",
-        };
-        if let (Some(entry), Some(target)) = (entry_price, target_price)
-            && target.cmp(&entry) != target_side
-        {
-            let msg = format!(
-                "must be {} entry_price for {name} signals",
-                word(target_side)
-            );
-            r.fail("target_price", msg);
-        }
-        if let (Some(entry), Some(stop)) = (entry_price, stop_loss)
-            && stop.cmp(&entry) != stop_side
-        {
-            let msg = format!("must be {} entry_price for {name} signals", word(stop_side));
-            r.fail("stop_loss", msg);
-        }
+        check_levels(&mut r, side, entry_price, target_price, stop_loss);
     }
 
     let (Some(kind), Some(asset), true) = (kind, asset, r.errors.is_empty()) else {
@@ -299,180 +305,5 @@ impl<'de> Deserialize<'de> for Entries<'de> {
             }
         }
         deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// Reads fields one by one, recording every problem instead of stopping at the first.
-#[derive(Default)]
-struct Reader<'a> {
-    /// Known, non-null fields not yet rejected.
-    raw: BTreeMap<&'static str, &'a RawValue>,
-    errors: FieldErrors,
-}
-
-impl Reader<'_> {
-    /// Records a problem; the first one found for a field is the one reported.
-    fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.errors
-            .entry(field.into())
-            .or_insert_with(|| message.into());
-    }
-
-    fn string(&mut self, field: &'static str) -> Option<String> {
-        let raw = self.raw.get(field)?;
-        match serde_json::from_str::<String>(raw.get()) {
-            Ok(text) => Some(text),
-            Err(_) => {
-                self.fail(field, "must be a string");
-                None
-            }
-        }
-    }
-
-    fn kind(&mut self) -> Option<SignalKind> {
-        if !self.raw.contains_key("type") {
-            self.fail("type", "is required");
-        }
-        let text = self.string("type")?;
-        let kind = SignalKind::parse(text.trim());
-        if kind.is_none() {
-            self.fail("type", "must be one of buy, sell, close, alert");
-        }
-        kind
-    }
-
-    fn asset(&mut self) -> Option<Asset> {
-        if !self.raw.contains_key("asset") {
-            self.fail("asset", "is required");
-        }
-        let text = self.string("asset")?;
-        Asset::parse(&text)
-            .map_err(|message| self.fail("asset", message))
-            .ok()
-    }
-
-    fn uuid(&mut self, field: &'static str) -> Option<Uuid> {
-        let text = self.string(field)?;
-        Uuid::parse_str(text.trim())
-            .map_err(|_| self.fail(field, "must be a UUID"))
-            .ok()
-    }
-
-    fn timeframe(&mut self) -> Option<Timeframe> {
-        let text = self.string("timeframe")?;
-        Timeframe::parse(text.trim())
-            .ok_or_else(|| self.fail("timeframe", "must be one of 1m, 5m, 15m, 30m, 1H, 4H, 1D"))
-            .ok()
-    }
-
-    fn price(&mut self, field: &'static str) -> Option<Price> {
-        let raw = self.raw.get(field)?.get();
-        let looks_numeric = raw.starts_with(|c: char| c == '-' || c.is_ascii_digit());
-        let parsed = match decimal_from_json(raw) {
-            Ok(value) => Price::new(value).ok_or("must be greater than 0"),
-            Err(NumberError::OutOfRange) => Err("out of range"),
-            Err(NumberError::NotANumber) => Err("must be a number"),
-        };
-        // `raw` is valid JSON, so anything not starting like a number is a string, bool, array…
-        let parsed = if looks_numeric {
-            parsed
-        } else {
-            Err("must be a number")
-        };
-        parsed.map_err(|message| self.fail(field, message)).ok()
-    }
-
-    fn confidence(&mut self) -> Option<Confidence> {
-        let raw = self.raw.get("confidence")?.get();
-        let value = raw
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'-')
-            .then(|| raw.parse::<i64>().ok())
-            .flatten()
-            .and_then(Confidence::new);
-        if value.is_none() {
-            self.fail("confidence", "must be an integer from 0 to 100");
-        }
-        value
-    }
-
-    /// Optional one-line text: trimmed, empty means absent, no control characters at all.
-    fn single_line(&mut self, field: &'static str, max_chars: usize) -> Option<String> {
-        let text = self.string(field)?.trim().to_owned();
-        if text.is_empty() {
-            return None;
-        }
-        if text.chars().any(char::is_control) {
-            self.fail(field, "must not contain control characters");
-        } else if text.chars().count() > max_chars {
-            self.fail(field, format!("must be at most {max_chars} characters"));
-        }
-        Some(text)
-    }
-
-    /// Multi-line text (a note, an alert message): CRLF becomes LF, then it is trimmed.
-    fn multi_line(&mut self, field: String, raw: &str, max_chars: usize) -> Option<String> {
-        let Ok(text) = serde_json::from_str::<String>(raw) else {
-            self.fail(field, "must be a string");
-            return None;
-        };
-        let text = text.replace("\r\n", "\n").trim().to_owned();
-        if text.is_empty() {
-            self.fail(field, "must not be empty");
-        } else if text.chars().any(|c| c.is_control() && c != '\n') {
-            self.fail(
-                field,
-                "must not contain control characters other than newlines",
-            );
-        } else if text.chars().count() > max_chars {
-            self.fail(field, format!("must be at most {max_chars} characters"));
-        }
-        Some(text)
-    }
-
-    fn message(&mut self) -> Option<String> {
-        let raw = self.raw.get("message")?.get();
-        self.multi_line("message".into(), raw, Signal::MAX_MESSAGE_CHARS)
-    }
-
-    fn notes(&mut self) -> Vec<String> {
-        let Some(raw) = self.raw.get("notes") else {
-            return Vec::new();
-        };
-        let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(raw.get()) else {
-            self.fail("notes", "must be an array of strings");
-            return Vec::new();
-        };
-        if items.len() > Signal::MAX_NOTES {
-            self.fail(
-                "notes",
-                format!("must have at most {} notes", Signal::MAX_NOTES),
-            );
-        }
-        let mut notes = Vec::with_capacity(items.len());
-        for (index, item) in items.iter().enumerate() {
-            let field = format!("notes[{index}]");
-            if let Some(note) = self.multi_line(field, item.get(), Signal::MAX_NOTE_CHARS) {
-                notes.push(note);
-            }
-        }
-        notes
-    }
-
-    /// The time the request gave, if any (the caller defaults to `now`).
-    fn generated_at(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let text = self.string("generated_at")?;
-        let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) else {
-            self.fail("generated_at", "must be an RFC 3339 timestamp");
-            return None;
-        };
-        let at = at.with_timezone(&Utc);
-        if at > now + TimeDelta::seconds(Signal::MAX_FUTURE_SKEW_SECS) {
-            self.fail(
-                "generated_at",
-                "must not be more than 5 minutes in the future",
-            );
-        }
-        Some(at)
     }
 }
