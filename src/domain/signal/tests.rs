@@ -139,16 +139,16 @@ fn prices_must_be_positive_in_range_numbers() {
 
 #[test]
 fn buy_needs_stop_below_entry_below_target() {
-    let errors = errors(with(
+    let found = errors(with(
         buy(),
         json!({"target_price": 45000, "stop_loss": 45250}),
     ));
     assert_eq!(
-        errors["target_price"],
+        found["target_price"],
         "must be above entry_price for buy signals"
     );
     assert_eq!(
-        errors["stop_loss"],
+        found["stop_loss"],
         "must be below entry_price for buy signals"
     );
     let equal = errors(with(
