@@ -5,5 +5,6 @@ pub mod filter;
 pub mod i18n;
 pub mod preferences;
 pub mod recipients;
+pub mod render;
 pub mod signal;
 pub mod tier;

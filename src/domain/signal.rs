@@ -5,6 +5,17 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+mod fields;
+mod number;
+mod parse;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_request;
+
+pub use number::{NumberError, decimal_from_json};
+pub use parse::{FieldErrors, ParsedSignal, SignalError, parse_signal};
+
 /// What a signal asks the trader to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -169,6 +180,7 @@ pub struct Signal {
     pub target_price: Option<Price>,
     pub stop_loss: Option<Price>,
     pub timeframe: Option<Timeframe>,
+    /// For a close that gave none, the closed signal's (see [`ParsedSignal::inherit_confidence`]).
     pub confidence: Confidence,
     pub source_model: Option<String>,
     pub market_context: Option<String>,
@@ -177,4 +189,15 @@ pub struct Signal {
     pub closes: Option<Uuid>,
     pub exit_price: Option<Price>,
     pub message: Option<String>,
+}
+
+impl Signal {
+    /// Ingest limits (PRODUCT §2). Rendering relies on them to stay under Telegram's 4096 characters.
+    pub const MAX_NOTES: usize = 10;
+    pub const MAX_NOTE_CHARS: usize = 200;
+    pub const MAX_MESSAGE_CHARS: usize = 1000;
+    pub const MAX_SOURCE_MODEL_CHARS: usize = 64;
+    pub const MAX_MARKET_CONTEXT_CHARS: usize = 300;
+    /// How far `generated_at` may lie ahead of our clock (engine clock skew), in seconds.
+    pub const MAX_FUTURE_SKEW_SECS: i64 = 5 * 60;
 }

@@ -1,0 +1,42 @@
+## Signal messages (src/domain/render). Emoji, bullets, prices and layout come from the code;
+## only words live here. Arguments arrive unescaped and the code escapes the finished text.
+
+signal-title = TRADING SIGNAL: { $direction } { $asset }
+signal-details = Signal Details:
+signal-direction-buy = BUY
+signal-direction-sell = SELL
+signal-kind-close = CLOSE
+signal-kind-alert = ALERT
+signal-label-direction = Direction
+signal-label-asset = Asset
+signal-label-entry = Entry Price
+signal-label-target = Target Price
+signal-label-stop = Stop Loss
+signal-label-timeframe = Timeframe
+signal-label-confidence = Signal Confidence
+signal-label-model = Model
+signal-label-market = Market
+signal-label-generated = Signal Generated
+signal-notes = Notes:
+signal-notes-more = …and { $count } more
+signal-similar-label = Similar signals
+signal-similar-stats = { $rate }% win rate ({ $closed } closed)
+signal-similar-stats-broad = { $rate }% win rate ({ $closed } closed, same model on all assets)
+signal-similar-none = No closed similar signals yet
+signal-hashtags = #Trading #Signal
+signal-close-title = CLOSE SIGNAL: { $asset }
+signal-close-details = Close Details:
+signal-label-position = Position
+signal-label-exit = Exit Price
+signal-label-result = Result
+signal-result-profit = profit
+signal-result-loss = loss
+signal-result-flat = break-even
+signal-alert-title = MARKET ALERT: { $asset }
+signal-repeat-notice = Possible repeat: this signal may already have reached you; it is the same signal, not a new one.
+signal-compact-stop = SL
+signal-compact-exit = exit { $price }
+signal-compact-vs-entry = { $change } vs entry { $entry }
+signal-list-title = Latest signals
+signal-list-empty = No signals yet.
+signal-list-more = …and { $count } older

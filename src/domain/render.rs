@@ -1,0 +1,253 @@
+//! The Telegram messages users see, as `parse_mode=HTML` text.
+//!
+//! Every word comes from the Fluent catalogs (`locales/*/signal.ftl`); catalog text and outside
+//! strings are plain text, escaped exactly once here, and the only markup is ours (`<b>`, `<i>`).
+//! The detailed layout is the seed's §3.1; the compact one fits in two lines.
+
+mod compact;
+mod detailed;
+mod format;
+#[cfg(test)]
+mod golden;
+mod html;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+use chrono_tz::Tz;
+
+pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
+
+use super::i18n::{Arg, Lang, t, t_args};
+use super::preferences::MessageFormat;
+use super::signal::{Signal, SignalKind};
+
+/// A message ready for `sendMessage` with `parse_mode=HTML`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+}
+
+/// Which past signals the performance line is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimilarScope {
+    /// Same model, asset and direction (PRODUCT §2).
+    ModelAssetDirection,
+    /// Same model and direction on any asset: the fallback when the asset has no history.
+    ModelDirection,
+}
+
+/// How similar closed signals did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimilarStats {
+    pub win_rate_pct: f64,
+    pub closed: u32,
+    pub scope: SimilarScope,
+}
+
+/// What the message needs besides the signal itself; all of it is optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderContext {
+    /// `None` leaves the performance line out (not computed); `Some` with `closed: 0` says
+    /// "No closed similar signals yet".
+    pub similar: Option<SimilarStats>,
+    /// For a close: the signal it closes, so the result against its entry can be shown.
+    pub original: Option<Signal>,
+    /// The previous send may have reached the user (`uncertain`): say so on the first line.
+    pub maybe_repeat: bool,
+}
+
+/// The message for one signal in the user's language and format, never over Telegram's limit.
+pub fn render_signal(
+    signal: &Signal,
+    lang: Lang,
+    format: MessageFormat,
+    ctx: &RenderContext,
+) -> Rendered {
+    let compose = |signal: &Signal, notes_shown: usize| {
+        let body = match format {
+            MessageFormat::Detailed => detailed::render(signal, lang, ctx, notes_shown),
+            MessageFormat::Compact => compact::render(signal, lang, ctx),
+        };
+        if !ctx.maybe_repeat {
+            return body;
+        }
+        let gap = match format {
+            MessageFormat::Detailed => "\n\n",
+            MessageFormat::Compact => "\n",
+        };
+        let notice = tx(lang, "signal-repeat-notice");
+        format!("⚠️ <i>{notice}</i>{gap}{body}")
+    };
+    let fits = |text: &str| visible_len_utf16(text) <= MAX_TEXT_UTF16;
+
+    // Notes go first: they matter least and are the only part that repeats. Each note shown
+    // adds more than the "…and N more" line can shrink, so the length grows with the count
+    // and a binary search finds the most notes that fit.
+    let all = signal.notes.len();
+    let full = compose(signal, all);
+    if fits(&full) {
+        return Rendered { text: full };
+    }
+    let none = compose(signal, 0);
+    if fits(&none) {
+        let (mut fit, mut too_many) = (0, all);
+        while too_many - fit > 1 {
+            let mid = fit + (too_many - fit) / 2;
+            if fits(&compose(signal, mid)) {
+                fit = mid;
+            } else {
+                too_many = mid;
+            }
+        }
+        return Rendered {
+            text: compose(signal, fit),
+        };
+    }
+    // Only reachable for a `Signal` that did not come through `parse_signal`: within the ingest
+    // limits even all-emoji text stays under 4096 units (1000 + 300 + 64 chars, 2 units each).
+    Rendered {
+        text: compose(&clip_to_ingest_limits(signal), 0),
+    }
+}
+
+fn clip_to_ingest_limits(signal: &Signal) -> Signal {
+    let clip = |text: &str, max: usize| text.chars().take(max).collect::<String>();
+    let mut clipped = signal.clone();
+    clipped.message = signal
+        .message
+        .as_deref()
+        .map(|m| clip(m, Signal::MAX_MESSAGE_CHARS));
+    clipped.market_context = signal
+        .market_context
+        .as_deref()
+        .map(|m| clip(m, Signal::MAX_MARKET_CONTEXT_CHARS));
+    clipped.source_model = signal
+        .source_model
+        .as_deref()
+        .map(|m| clip(m, Signal::MAX_SOURCE_MODEL_CHARS));
+    clipped
+}
+
+/// The `/signals` list: one compact line per signal, newest first, times in `tz`. When they do
+/// not all fit in one message the oldest are left out and counted on a last line.
+pub fn render_signal_list(signals: &[Signal], lang: Lang, tz: Tz) -> String {
+    let title = format!("📋 <b>{}</b>", tx(lang, "signal-list-title"));
+    if signals.is_empty() {
+        return format!("{title}\n\n{}", tx(lang, "signal-list-empty"));
+    }
+    let mut newest_first: Vec<&Signal> = signals.iter().collect();
+    newest_first.sort_by_key(|signal| std::cmp::Reverse(signal.generated_at));
+    let more = |count: usize| tx_args(lang, "signal-list-more", [("count", Arg::from(count))]);
+    // Room for the "…and N older" line at its longest, plus its newline.
+    let budget = MAX_TEXT_UTF16 - visible_len_utf16(&more(signals.len())) - 1;
+    let mut used = visible_len_utf16(&title) + 1;
+    let mut text = title;
+    text.push('\n');
+    let mut shown = 0;
+    for signal in &newest_first {
+        let line = compact::list_line(signal, lang, tz);
+        used += 1 + visible_len_utf16(&line);
+        if used > budget {
+            break;
+        }
+        text.push('\n');
+        text.push_str(&line);
+        shown += 1;
+    }
+    if shown < signals.len() {
+        text.push('\n');
+        text.push_str(&more(signals.len() - shown));
+    }
+    text
+}
+
+/// A catalog text, escaped.
+fn tx(lang: Lang, key: &str) -> String {
+    escape(&t(lang, key))
+}
+
+/// A catalog text with raw arguments, escaped once as a whole.
+fn tx_args<'a>(
+    lang: Lang,
+    key: &str,
+    args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
+) -> String {
+    escape(&t_args(lang, key, args))
+}
+
+/// `BUY`, `VENTA`, `CLOSE`…: the word for a signal's type.
+fn kind_word(lang: Lang, kind: SignalKind) -> String {
+    let key = match kind {
+        SignalKind::Buy => "signal-direction-buy",
+        SignalKind::Sell => "signal-direction-sell",
+        SignalKind::Close => "signal-kind-close",
+        SignalKind::Alert => "signal-kind-alert",
+    };
+    t(lang, key)
+}
+
+/// `64% win rate (48 closed)`, or that there is no history yet; escaped.
+fn similar_text(lang: Lang, similar: &SimilarStats) -> String {
+    if similar.closed == 0 {
+        return tx(lang, "signal-similar-none");
+    }
+    let key = match similar.scope {
+        SimilarScope::ModelAssetDirection => "signal-similar-stats",
+        SimilarScope::ModelDirection => "signal-similar-stats-broad",
+    };
+    let rate = format::win_rate(similar.win_rate_pct);
+    tx_args(
+        lang,
+        key,
+        [
+            ("rate", Arg::from(rate)),
+            ("closed", Arg::from(similar.closed)),
+        ],
+    )
+}
+
+/// The result of a close against the entry of the signal it closes, when both are known.
+fn close_result(signal: &Signal, original: Option<&Signal>) -> Option<CloseResult> {
+    let original = original?;
+    let direction @ (SignalKind::Buy | SignalKind::Sell) = original.kind else {
+        return None;
+    };
+    let entry = original.entry_price?;
+    let pct = format::result_pct(direction, entry, signal.exit_price?)?;
+    Some(CloseResult {
+        direction,
+        entry,
+        pct,
+    })
+}
+
+struct CloseResult {
+    direction: SignalKind,
+    entry: super::signal::Price,
+    pct: rust_decimal::Decimal,
+}
+
+impl CloseResult {
+    /// ✅ gain, ❌ loss, ⚪ even.
+    fn emoji(&self) -> &'static str {
+        self.pick("✅", "❌", "⚪")
+    }
+
+    fn outcome_key(&self) -> &'static str {
+        self.pick(
+            "signal-result-profit",
+            "signal-result-loss",
+            "signal-result-flat",
+        )
+    }
+
+    fn pick<T>(&self, gain: T, loss: T, even: T) -> T {
+        match self.pct.cmp(&rust_decimal::Decimal::ZERO) {
+            std::cmp::Ordering::Greater => gain,
+            std::cmp::Ordering::Less => loss,
+            std::cmp::Ordering::Equal => even,
+        }
+    }
+}
