@@ -39,7 +39,11 @@ impl App {
         let token = config.require_token()?.clone();
         let bot = build_bot(&token, &config.telegram_api_url)?;
         let store = Store::open(&config.database_url).await?;
-        let limiter = Limiter::new(config.global_rate, config.delivery.per_chat_interval, config.delivery.group_per_minute);
+        let limiter = Limiter::new(
+            config.global_rate,
+            config.delivery.per_chat_interval,
+            config.delivery.group_per_minute,
+        );
         Ok(App {
             config: Arc::new(config),
             store,
@@ -49,7 +53,11 @@ impl App {
     }
 
     /// Runs until `shutdown` is cancelled, then drains and returns.
-    pub async fn run(self, listener: TcpListener, shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
         let tiers = Arc::new(TierRules::default());
         let state = AppState {
             store: self.store.clone(),
@@ -69,8 +77,11 @@ impl App {
         tasks.close();
 
         let server_stop = shutdown.clone();
-        let server = axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async move { server_stop.cancelled().await });
+        let server = axum::serve(
+            listener,
+            http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { server_stop.cancelled().await });
         let served = server.await;
         // Intake has stopped; now stop the leader's work and wait for in-flight sends.
         leader_stop.cancel();
@@ -82,7 +93,13 @@ impl App {
 }
 
 /// Stands by until elected, then leads until leadership is lost or `stop` fires.
-async fn lead_when_elected(store: Store, bot: Bot, limiter: Arc<std::sync::Mutex<Limiter>>, config: Arc<Config>, stop: CancellationToken) {
+async fn lead_when_elected(
+    store: Store,
+    bot: Bot,
+    limiter: Arc<std::sync::Mutex<Limiter>>,
+    config: Arc<Config>,
+    stop: CancellationToken,
+) {
     let mut announced_standby = false;
     loop {
         let leadership = tokio::select! {
@@ -129,13 +146,26 @@ async fn lead_when_elected(store: Store, bot: Bot, limiter: Arc<std::sync::Mutex
         };
         let inbox_wake = Arc::new(Notify::new());
         let ctx = BotContext::new(store.clone(), bot.clone(), limiter.clone(), &bot_username);
-        work.spawn(poller::poll(store.clone(), bot.clone(), inbox_wake.clone(), term.clone()));
+        work.spawn(poller::poll(
+            store.clone(),
+            bot.clone(),
+            inbox_wake.clone(),
+            term.clone(),
+        ));
         work.spawn(inbox::process(ctx, inbox_wake, term.clone()));
-        let dispatcher = Dispatcher::new(store.clone(), bot.clone(), limiter.clone(), config.delivery.clone());
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            bot.clone(),
+            limiter.clone(),
+            config.delivery.clone(),
+        );
         let dispatch_leadership = leadership.clone();
         let dispatch_term = term.clone();
         work.spawn(async move {
-            if let Err(err) = dispatcher.lead(dispatch_leadership, dispatch_term.clone()).await {
+            if let Err(err) = dispatcher
+                .lead(dispatch_leadership, dispatch_term.clone())
+                .await
+            {
                 tracing::error!(error = %err, "dispatcher stopped");
                 dispatch_term.cancel();
             }

@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "herald", version, about = "Delivers AI trading signals to Telegram users in real time")]
+#[command(
+    name = "herald",
+    version,
+    about = "Delivers AI trading signals to Telegram users in real time"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -208,7 +208,8 @@ impl Config {
             ));
         }
 
-        let listen_text = value("HERALD_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen_text =
+            value("HERALD_LISTEN", file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen = listen_text.parse().map_err(|_| {
             ConfigError::new(
                 "HERALD_LISTEN",
@@ -310,17 +311,18 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let global_rate = match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
-            Some(text) => text.trim().parse::<u32>().ok(),
-            None => Some(file.global_rate.unwrap_or(30)),
-        }
-        .filter(|rate| (1..=1000).contains(rate))
-        .ok_or_else(|| {
-            ConfigError::new(
-                "HERALD_GLOBAL_RATE",
-                "expected messages per second from 1 to 1000",
-            )
-        })?;
+        let global_rate =
+            match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u32>().ok(),
+                None => Some(file.global_rate.unwrap_or(30)),
+            }
+            .filter(|rate| (1..=1000).contains(rate))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "HERALD_GLOBAL_RATE",
+                    "expected messages per second from 1 to 1000",
+                )
+            })?;
 
         let log_format = match value("HERALD_LOG_FORMAT", file.log_format).as_deref() {
             None => {
@@ -470,7 +472,9 @@ mod tests {
             ("HERALD_JWT_SECRET", "tooshort"),
         ];
         for (name, bad) in cases {
-            let err = load(&[(name, bad)], None).err().unwrap_or_else(|| panic!("{name}={bad} accepted"));
+            let err = load(&[(name, bad)], None)
+                .err()
+                .unwrap_or_else(|| panic!("{name}={bad} accepted"));
             assert_eq!(err.name, name, "{err}");
             assert!(!err.to_string().contains('\n'));
         }
@@ -478,7 +482,11 @@ mod tests {
 
     #[test]
     fn webhook_url_needs_a_secret() {
-        let err = load(&[("HERALD_WEBHOOK_URL", "https://bot.example.com/tg")], None).unwrap_err();
+        let err = load(
+            &[("HERALD_WEBHOOK_URL", "https://bot.example.com/tg")],
+            None,
+        )
+        .unwrap_err();
         assert_eq!(err.name, "HERALD_WEBHOOK_SECRET");
     }
 

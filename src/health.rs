@@ -20,7 +20,10 @@ pub struct TelegramProbe {
 
 impl TelegramProbe {
     pub fn new(bot: Bot) -> Self {
-        Self { bot, last: Arc::new(Mutex::new(None)) }
+        Self {
+            bot,
+            last: Arc::new(Mutex::new(None)),
+        }
     }
 
     pub async fn reachable(&self) -> bool {
@@ -30,7 +33,10 @@ impl TelegramProbe {
                 return ok;
             }
         }
-        let ok = matches!(tokio::time::timeout(PROBE_TIMEOUT, self.bot.get_me()).await, Ok(Ok(_)));
+        let ok = matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, self.bot.get_me()).await,
+            Ok(Ok(_))
+        );
         *last = Some((Instant::now(), ok));
         ok
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::recipients::{self, Decision, SignalFacts};
-use crate::domain::render::RenderContext;
+use crate::domain::render::AcceptedContext;
 use crate::domain::signal::{Signal, SignalError, SignalKind, parse_signal};
 use crate::domain::tier::TierRules;
 use crate::http::error::ApiError;
@@ -35,26 +35,31 @@ impl Ingest {
 
     pub async fn accept(&self, body: &[u8]) -> Result<Accepted, ApiError> {
         let now = Utc::now();
-        let parsed = parse_signal(body, Uuid::now_v7(), now).map_err(|err| match err {
+        let mut parsed = parse_signal(body, Uuid::now_v7(), now).map_err(|err| match err {
             SignalError::Malformed(message) => ApiError::Malformed(message),
             SignalError::Invalid(fields) => ApiError::Invalid(fields),
         })?;
-        let mut signal = parsed.signal;
-
         // A retry of an accepted signal answers without re-planning its recipients.
-        if let Some(existing) = self.store.signal(signal.id).await? {
+        if let Some(existing) = self.store.signal(parsed.signal.id).await? {
             return if existing.request == parsed.canonical {
                 Ok(Accepted::Duplicate(existing))
             } else {
-                Err(ApiError::Conflict("a different signal was already posted with this id".into()))
+                Err(ApiError::Conflict(
+                    "a different signal was already posted with this id".into(),
+                ))
             };
         }
 
-        let original = match signal.closes {
-            Some(id) => Some(self.original_of_close(&mut signal, id).await?),
+        let original = match parsed.signal.closes {
+            Some(id) => {
+                let original = self.original_of_close(&parsed.signal, id).await?;
+                parsed.inherit_confidence(&original.signal);
+                Some(original)
+            }
             None => None,
         };
-        let context = RenderContext::default();
+        let signal = parsed.signal;
+        let context = AcceptedContext::default();
         let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
         let deliveries = self.plan(&signal, original.as_ref(), now).await?;
         match self
@@ -71,7 +76,7 @@ impl Ingest {
     }
 
     /// A close must end a known buy or sell of the same asset.
-    async fn original_of_close(&self, close: &mut Signal, id: Uuid) -> Result<StoredSignal, ApiError> {
+    async fn original_of_close(&self, close: &Signal, id: Uuid) -> Result<StoredSignal, ApiError> {
         let original = self
             .store
             .signal(id)
@@ -79,12 +84,18 @@ impl Ingest {
             .ok_or_else(|| ApiError::invalid("closes", "no signal with this id"))?;
         let mut fields = BTreeMap::new();
         if !matches!(original.signal.kind, SignalKind::Buy | SignalKind::Sell) {
-            fields.insert("closes".to_owned(), "must be the id of a buy or sell signal".to_owned());
+            fields.insert(
+                "closes".to_owned(),
+                "must be the id of a buy or sell signal".to_owned(),
+            );
         }
         if original.signal.asset != close.asset {
             fields.insert(
                 "asset".to_owned(),
-                format!("does not match the closed signal ({})", original.signal.asset),
+                format!(
+                    "does not match the closed signal ({})",
+                    original.signal.asset
+                ),
             );
         }
         if !fields.is_empty() {
@@ -95,9 +106,18 @@ impl Ingest {
 
     /// One row per user the signal concerns: `pending` for recipients, `skipped` (with the
     /// reason) for subscribers whose filters exclude it.
-    async fn plan(&self, signal: &Signal, original: Option<&StoredSignal>, now: DateTime<Utc>) -> Result<Vec<NewDelivery>, ApiError> {
+    async fn plan(
+        &self,
+        signal: &Signal,
+        original: Option<&StoredSignal>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewDelivery>, ApiError> {
         let replies: HashMap<i64, i64> = match original {
-            Some(original) => self.store.sent_messages_of_signal(original.signal.id).await?,
+            Some(original) => {
+                self.store
+                    .sent_messages_of_signal(original.signal.id)
+                    .await?
+            }
             None => HashMap::new(),
         };
         let facts = SignalFacts::from(signal);
@@ -129,13 +149,21 @@ impl Ingest {
             match recipients::decide(&view, &facts, &self.tiers, now) {
                 Decision::Ignore => {}
                 Decision::Skip(reason) => {
-                    deliveries.push(base(DeliveryStatus::Skipped, Some(reason.as_str().to_owned())));
+                    deliveries.push(base(
+                        DeliveryStatus::Skipped,
+                        Some(reason.as_str().to_owned()),
+                    ));
                 }
-                Decision::Send { silent, protect_content, delay_secs } => {
+                Decision::Send {
+                    silent,
+                    protect_content,
+                    delay_secs,
+                } => {
                     deliveries.push(NewDelivery {
                         silent,
                         protect_content,
-                        next_attempt_at: now.timestamp_millis() + (delay_secs as i64).saturating_mul(1000),
+                        next_attempt_at: now.timestamp_millis()
+                            + (delay_secs as i64).saturating_mul(1000),
                         ..base(DeliveryStatus::Pending, None)
                     });
                 }

@@ -54,6 +54,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let store = herald::store::Store::open(&config.database_url).await?;
     store.close().await;
-    println!("migrations applied to {}", herald::config::redact_url(&config.database_url));
+    println!(
+        "migrations applied to {}",
+        herald::config::redact_url(&config.database_url)
+    );
     Ok(())
 }

@@ -1,5 +1,4 @@
 # The bot's conversation. Texts are HTML for Telegram: only <b>, <i>, <code>; escape & < > as entities.
-test-greeting = Hello, { $name }
 start-welcome =
     👋 Welcome to <b>Herald</b>, { $name }!
 

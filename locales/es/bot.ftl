@@ -1,5 +1,4 @@
 # La conversación del bot. Textos en HTML para Telegram: solo <b>, <i>, <code>; escapar & < > como entidades.
-test-greeting = Hola, { $name }
 start-welcome =
     👋 ¡Bienvenido a <b>Herald</b>, { $name }!
 

@@ -73,15 +73,32 @@ mod tests {
 
     #[test]
     fn parses_commands_with_and_without_bot_names() {
-        assert_eq!(parse("/help", "herald_bot"), Some(Parsed::Command(Command::Help)));
-        assert_eq!(parse("/HELP@Herald_Bot", "herald_bot"), Some(Parsed::Command(Command::Help)));
-        assert_eq!(parse("/help@other_bot", "herald_bot"), Some(Parsed::NotForUs));
+        assert_eq!(
+            parse("/help", "herald_bot"),
+            Some(Parsed::Command(Command::Help))
+        );
+        assert_eq!(
+            parse("/HELP@Herald_Bot", "herald_bot"),
+            Some(Parsed::Command(Command::Help))
+        );
+        assert_eq!(
+            parse("/help@other_bot", "herald_bot"),
+            Some(Parsed::NotForUs)
+        );
         assert_eq!(
             parse("/start  campaign-42 ", "herald_bot"),
-            Some(Parsed::Command(Command::Start { payload: Some("campaign-42".into()) }))
+            Some(Parsed::Command(Command::Start {
+                payload: Some("campaign-42".into())
+            }))
         );
-        assert_eq!(parse("/start", "b"), Some(Parsed::Command(Command::Start { payload: None })));
-        assert_eq!(parse("/nonsense x", "b"), Some(Parsed::Unknown("nonsense".into())));
+        assert_eq!(
+            parse("/start", "b"),
+            Some(Parsed::Command(Command::Start { payload: None }))
+        );
+        assert_eq!(
+            parse("/nonsense x", "b"),
+            Some(Parsed::Unknown("nonsense".into()))
+        );
         assert_eq!(parse("hello", "b"), None);
     }
 
@@ -89,7 +106,10 @@ mod tests {
     fn every_visible_command_parses() {
         for (name, _) in Command::VISIBLE {
             let parsed = parse(&format!("/{name}"), "b");
-            assert!(matches!(parsed, Some(Parsed::Command(ref c)) if c.name() == *name), "{name}");
+            assert!(
+                matches!(parsed, Some(Parsed::Command(ref c)) if c.name() == *name),
+                "{name}"
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ use teloxide_core::types::Update;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::{BotContext, handle_update};
 use crate::domain::i18n::{Lang, t};
@@ -71,16 +72,21 @@ async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) {
         Ok(update) => update,
         Err(err) => {
             tracing::warn!(update_id = stored.update_id, error = %err, "unreadable update; skipped");
-            let _ = ctx.store.mark_update_handled(stored.update_id, Utc::now()).await;
+            let _ = ctx
+                .store
+                .mark_update_handled(stored.update_id, Utc::now())
+                .await;
             return;
         }
     };
     let span = tracing::info_span!("update", update_id = stored.update_id);
-    let _enter = span.enter();
-    drop(_enter);
-    match handle_update(ctx, &update).await {
+    match handle_update(ctx, &update).instrument(span).await {
         Ok(()) => {
-            if let Err(err) = ctx.store.mark_update_handled(stored.update_id, Utc::now()).await {
+            if let Err(err) = ctx
+                .store
+                .mark_update_handled(stored.update_id, Utc::now())
+                .await
+            {
                 tracing::error!(update_id = stored.update_id, error = %err, "cannot mark an update handled");
             }
         }
@@ -89,9 +95,15 @@ async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) {
             let _ = ctx.store.note_update_attempt(stored.update_id).await;
             if stored.attempts + 1 >= MAX_ATTEMPTS {
                 if let Some(chat_id) = stored.chat_id {
-                    let _ = ctx.replies.send(chat_id, t(Lang::En, "error-apology"), None).await;
+                    let _ = ctx
+                        .replies
+                        .send(chat_id, t(Lang::En, "error-apology"), None)
+                        .await;
                 }
-                let _ = ctx.store.mark_update_handled(stored.update_id, Utc::now()).await;
+                let _ = ctx
+                    .store
+                    .mark_update_handled(stored.update_id, Utc::now())
+                    .await;
             }
         }
     }
@@ -102,13 +114,27 @@ mod tests {
     use super::*;
 
     fn update(id: i64, chat: i64) -> InboxUpdate {
-        InboxUpdate { update_id: id, chat_id: Some(chat), payload: String::new(), attempts: 0 }
+        InboxUpdate {
+            update_id: id,
+            chat_id: Some(chat),
+            payload: String::new(),
+            attempts: 0,
+        }
     }
 
     #[test]
     fn groups_keep_order_within_each_chat() {
-        let groups = group_by_chat(vec![update(1, 10), update(2, 20), update(3, 10), update(4, 20), update(5, 30)]);
-        let ids: Vec<Vec<i64>> = groups.iter().map(|g| g.iter().map(|u| u.update_id).collect()).collect();
+        let groups = group_by_chat(vec![
+            update(1, 10),
+            update(2, 20),
+            update(3, 10),
+            update(4, 20),
+            update(5, 30),
+        ]);
+        let ids: Vec<Vec<i64>> = groups
+            .iter()
+            .map(|g| g.iter().map(|u| u.update_id).collect())
+            .collect();
         assert_eq!(ids, vec![vec![1, 3], vec![2, 4], vec![5]]);
     }
 }

@@ -21,13 +21,22 @@ use crate::telegram::LONG_POLL_SECONDS;
 const OFFSET_KEY: &str = "telegram_poll_offset";
 
 pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: CancellationToken) {
-    let mut offset: Option<i32> = store.state(OFFSET_KEY).await.ok().flatten().and_then(|text| text.parse().ok());
+    let mut offset: Option<i32> = store
+        .state(OFFSET_KEY)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|text| text.parse().ok());
     let mut failures: u32 = 0;
     loop {
         let mut request = bot
             .get_updates()
             .timeout(LONG_POLL_SECONDS)
-            .allowed_updates([AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::MyChatMember]);
+            .allowed_updates([
+                AllowedUpdate::Message,
+                AllowedUpdate::CallbackQuery,
+                AllowedUpdate::MyChatMember,
+            ]);
         if let Some(offset) = offset {
             request = request.offset(offset);
         }
@@ -64,7 +73,10 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
                     continue;
                 }
             };
-            if let Err(err) = store.store_update(i64::from(update.id.0), chat_of(update), &payload, now).await {
+            if let Err(err) = store
+                .store_update(i64::from(update.id.0), chat_of(update), &payload, now)
+                .await
+            {
                 tracing::error!(error = %err, "cannot store an update; it will be fetched again");
                 stored_all = false;
                 break;
@@ -79,7 +91,9 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
         }
         inbox_wake.notify_one();
         if let Some(last) = updates.last() {
-            let next = i32::try_from(last.id.0).unwrap_or(i32::MAX).saturating_add(1);
+            let next = i32::try_from(last.id.0)
+                .unwrap_or(i32::MAX)
+                .saturating_add(1);
             offset = Some(next);
             if let Err(err) = store.set_state(OFFSET_KEY, &next.to_string()).await {
                 tracing::warn!(error = %err, "cannot save the poll offset");

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use teloxide_core::Bot;
-use teloxide_core::payloads::{EditMessageTextSetters, SendMessageSetters, AnswerCallbackQuerySetters};
+use teloxide_core::payloads::{
+    AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters,
+};
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::{CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
 use tokio::time::Instant;
@@ -29,26 +31,47 @@ impl Replies {
 
     async fn pace(&self, chat_id: i64) {
         let at = {
-            let mut limiter = self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut limiter = self
+                .limiter
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             limiter.reserve(chat_id, Instant::now())
         };
         tokio::time::sleep_until(at).await;
     }
 
     /// Sends HTML text (the caller escapes anything from outside) with optional buttons.
-    pub async fn send(&self, chat_id: i64, html: String, keyboard: Option<InlineKeyboardMarkup>) -> Result<i64, BotError> {
+    pub async fn send(
+        &self,
+        chat_id: i64,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<i64, BotError> {
         self.pace(chat_id).await;
-        let mut request = self.bot.send_message(ChatId(chat_id), html).parse_mode(ParseMode::Html);
+        let mut request = self
+            .bot
+            .send_message(ChatId(chat_id), html)
+            .parse_mode(ParseMode::Html);
         if let Some(keyboard) = keyboard {
             request = request.reply_markup(keyboard);
         }
-        let message = request.await.map_err(|err| BotError::Telegram(describe(&err)))?;
+        let message = request
+            .await
+            .map_err(|err| BotError::Telegram(describe(&err)))?;
         Ok(i64::from(message.id.0))
     }
 
     /// Replaces a message's text and buttons in place (menus, refresh buttons).
-    pub async fn edit(&self, chat_id: i64, message_id: i64, html: String, keyboard: Option<InlineKeyboardMarkup>) -> Result<(), BotError> {
-        let Ok(message_id) = i32::try_from(message_id) else { return Ok(()) };
+    pub async fn edit(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), BotError> {
+        let Ok(message_id) = i32::try_from(message_id) else {
+            return Ok(());
+        };
         self.pace(chat_id).await;
         let mut request = self
             .bot
@@ -66,12 +89,18 @@ impl Replies {
     }
 
     /// Every callback query must be answered, or the user's client shows a spinner.
-    pub async fn answer(&self, query_id: &CallbackQueryId, text: Option<String>) -> Result<(), BotError> {
+    pub async fn answer(
+        &self,
+        query_id: &CallbackQueryId,
+        text: Option<String>,
+    ) -> Result<(), BotError> {
         let mut request = self.bot.answer_callback_query(query_id.clone());
         if let Some(text) = text {
             request = request.text(text);
         }
-        request.await.map_err(|err| BotError::Telegram(describe(&err)))?;
+        request
+            .await
+            .map_err(|err| BotError::Telegram(describe(&err)))?;
         Ok(())
     }
 }

@@ -48,15 +48,35 @@ pub struct Dispatcher {
 type Attempt = (QueuedDelivery, DeliveryOutcome, Option<SendFailure>);
 
 impl Dispatcher {
-    pub fn new(store: Store, bot: Bot, limiter: Arc<std::sync::Mutex<Limiter>>, settings: DeliverySettings) -> Self {
-        Self { store, bot, limiter, settings }
+    pub fn new(
+        store: Store,
+        bot: Bot,
+        limiter: Arc<std::sync::Mutex<Limiter>>,
+        settings: DeliverySettings,
+    ) -> Self {
+        Self {
+            store,
+            bot,
+            limiter,
+            settings,
+        }
     }
 
     /// Sends until `stop` fires or leadership is lost; then lets in-flight requests finish.
-    pub async fn lead(&self, leadership: Arc<Mutex<Leadership>>, stop: CancellationToken) -> anyhow::Result<()> {
-        let recovered = self.store.recover_interrupted(&mut *leadership.lock().await).await?;
+    pub async fn lead(
+        &self,
+        leadership: Arc<Mutex<Leadership>>,
+        stop: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let recovered = self
+            .store
+            .recover_interrupted(&mut *leadership.lock().await)
+            .await?;
         if recovered > 0 {
-            tracing::warn!(recovered, "deliveries interrupted mid-request are now uncertain and will be resent flagged");
+            tracing::warn!(
+                recovered,
+                "deliveries interrupted mid-request are now uncertain and will be resent flagged"
+            );
         }
         let (results_tx, results_rx) = mpsc::unbounded_channel::<Attempt>();
         let recorder = tokio::spawn(record_results(self.store.clone(), results_rx));
@@ -83,7 +103,11 @@ impl Dispatcher {
                 self.lock_limiter().prune(now);
                 last_prune = now;
             }
-            let rows = match self.store.due_deliveries(Utc::now(), 0, (free * 4).max(64) as i64).await {
+            let rows = match self
+                .store
+                .due_deliveries(Utc::now(), 0, (free * 4).max(64) as i64)
+                .await
+            {
                 Ok(rows) => rows,
                 Err(err) => {
                     tracing::error!(error = %err, "cannot read the delivery queue");
@@ -116,7 +140,11 @@ impl Dispatcher {
             }
 
             let ids: Vec<i64> = batch.iter().map(|(row, _)| row.id).collect();
-            if let Err(err) = self.store.mark_sending(&mut *leadership.lock().await, &ids).await {
+            if let Err(err) = self
+                .store
+                .mark_sending(&mut *leadership.lock().await, &ids)
+                .await
+            {
                 // Without the commit nothing may be sent: the lock connection may be gone.
                 break Err(anyhow::Error::new(err).context("cannot mark deliveries as sending"));
             }
@@ -124,12 +152,16 @@ impl Dispatcher {
                 let message = match cache.message_for(&self.store, &row).await {
                     Ok(message) => message,
                     Err(err) => {
-                        let failure = DeliveryOutcome::Failed { error: format!("cannot render: {err}") };
+                        let failure = DeliveryOutcome::Failed {
+                            error: format!("cannot render: {err}"),
+                        };
                         let _ = results_tx.send((row, failure, None));
                         continue;
                     }
                 };
-                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
                 let this = self.clone();
                 let results = results_tx.clone();
                 sends.spawn(async move {
@@ -144,7 +176,9 @@ impl Dispatcher {
         // Finish what is in flight (bounded), then flush the recorder.
         let drain = async { while sends.join_next().await.is_some() {} };
         if tokio::time::timeout(DRAIN_TIMEOUT, drain).await.is_err() {
-            tracing::warn!("in-flight sends did not finish in time; they will be resent as uncertain");
+            tracing::warn!(
+                "in-flight sends did not finish in time; they will be resent as uncertain"
+            );
             sends.abort_all();
         }
         drop(results_tx);
@@ -154,11 +188,18 @@ impl Dispatcher {
 
     fn lock_limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
         // A poisoned limiter only means a panic elsewhere; its pacing data is still usable.
-        self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Books limiter slots for the rows that can start within the claim horizon.
-    fn claim_slots(&self, rows: Vec<QueuedDelivery>, free: usize, now: Instant) -> (Vec<(QueuedDelivery, Instant)>, Option<Instant>) {
+    fn claim_slots(
+        &self,
+        rows: Vec<QueuedDelivery>,
+        free: usize,
+        now: Instant,
+    ) -> (Vec<(QueuedDelivery, Instant)>, Option<Instant>) {
         let mut limiter = self.lock_limiter();
         let mut batch = Vec::new();
         let mut soonest: Option<Instant> = None;
@@ -189,7 +230,10 @@ impl Dispatcher {
             .disable_notification(row.silent)
             .protect_content(row.protect_content)
             .reply_markup(keyboard);
-        if let Some(reply_to) = row.reply_to_message_id.and_then(|id| i32::try_from(id).ok()) {
+        if let Some(reply_to) = row
+            .reply_to_message_id
+            .and_then(|id| i32::try_from(id).ok())
+        {
             request = request.reply_parameters(ReplyParameters {
                 message_id: MessageId(reply_to),
                 chat_id: None,
@@ -204,7 +248,10 @@ impl Dispatcher {
         let now = Utc::now();
         match result {
             Ok(sent) => {
-                let outcome = DeliveryOutcome::Sent { message_id: i64::from(sent.id.0), at: now };
+                let outcome = DeliveryOutcome::Sent {
+                    message_id: i64::from(sent.id.0),
+                    at: now,
+                };
                 (row, outcome, None)
             }
             Err(err) => {
@@ -217,12 +264,16 @@ impl Dispatcher {
 
     fn outcome_of_failure(&self, row: &QueuedDelivery, failure: &SendFailure) -> DeliveryOutcome {
         let now = Utc::now();
-        let retry_at = |delay: Duration| now + chrono::Duration::from_std(delay).unwrap_or_default();
+        let retry_at =
+            |delay: Duration| now + chrono::Duration::from_std(delay).unwrap_or_default();
         match failure {
             SendFailure::RetryAfter(delay) => {
-                self.lock_limiter().on_retry_after(row.chat_id, *delay, Instant::now());
+                self.lock_limiter()
+                    .on_retry_after(row.chat_id, *delay, Instant::now());
                 if row.attempts >= MAX_RATE_LIMITED_ATTEMPTS {
-                    DeliveryOutcome::Failed { error: "Too Many Requests: gave up".into() }
+                    DeliveryOutcome::Failed {
+                        error: "Too Many Requests: gave up".into(),
+                    }
                 } else {
                     DeliveryOutcome::Retry {
                         at: retry_at(*delay),
@@ -231,11 +282,17 @@ impl Dispatcher {
                     }
                 }
             }
-            SendFailure::Blocked(error) => DeliveryOutcome::Blocked { error: error.clone() },
-            SendFailure::Permanent(error) => DeliveryOutcome::Failed { error: error.clone() },
+            SendFailure::Blocked(error) => DeliveryOutcome::Blocked {
+                error: error.clone(),
+            },
+            SendFailure::Permanent(error) => DeliveryOutcome::Failed {
+                error: error.clone(),
+            },
             SendFailure::Transient(error) | SendFailure::Uncertain(error) => {
                 if row.attempts >= self.settings.max_attempts as i32 {
-                    DeliveryOutcome::Failed { error: error.clone() }
+                    DeliveryOutcome::Failed {
+                        error: error.clone(),
+                    }
                 } else {
                     DeliveryOutcome::Retry {
                         at: retry_at(backoff(row.attempts.max(1) as u32, rand::random())),
@@ -285,6 +342,8 @@ async fn record_results(store: Store, mut results: mpsc::UnboundedReceiver<Attem
 
 async fn deactivate(store: &Store, chat_id: i64) -> crate::store::StoreResult<()> {
     store.deactivate_chat(chat_id, "blocked").await?;
-    store.block_pending_for_chat(chat_id, "user blocked the bot").await?;
+    store
+        .block_pending_for_chat(chat_id, "user blocked the bot")
+        .await?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! window — a sign our idea of the limit is off — does the whole bot pause.
 //! Limits: <https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -24,8 +24,11 @@ pub struct Limiter {
     global_interval: Duration,
     per_chat_interval: Duration,
     group_interval: Duration,
-    /// Earliest time the next send may start, overall.
-    global_next: Instant,
+    /// Start times already booked, overall; kept only while they matter (the recent past and the
+    /// claim horizon), so a send booked later for a slow chat leaves the gaps before it usable.
+    booked: BTreeSet<Instant>,
+    /// Everyone waits until then (a storm of 429s).
+    paused_until: Instant,
     /// Earliest time the next send to each chat may start; entries in the past are pruned.
     chat_next: HashMap<i64, Instant>,
     recent_429s: VecDeque<(Instant, i64)>,
@@ -38,7 +41,8 @@ impl Limiter {
             global_interval: Duration::from_secs(1) / global_rate.max(1),
             per_chat_interval,
             group_interval: Duration::from_secs(60) / group_per_minute.max(1),
-            global_next: now,
+            booked: BTreeSet::new(),
+            paused_until: now,
             chat_next: HashMap::new(),
             recent_429s: VecDeque::new(),
         }
@@ -47,13 +51,33 @@ impl Limiter {
     /// When a send to `chat_id` could start, without booking it.
     pub fn earliest(&self, chat_id: i64, now: Instant) -> Instant {
         let chat = self.chat_next.get(&chat_id).copied().unwrap_or(now);
-        now.max(self.global_next).max(chat)
+        self.global_slot(now.max(self.paused_until).max(chat))
+    }
+
+    /// The first time at or after `from` that is at least one global interval from every booking.
+    fn global_slot(&self, from: Instant) -> Instant {
+        let interval = self.global_interval;
+        let mut at = from;
+        let window_start = from.checked_sub(interval).unwrap_or(from);
+        for &booked in self.booked.range(window_start..) {
+            if booked + interval <= at {
+                continue;
+            }
+            if at + interval <= booked {
+                break;
+            }
+            at = booked + interval;
+        }
+        at
     }
 
     /// Books the earliest slot for a send to `chat_id` and returns its start time.
     pub fn reserve(&mut self, chat_id: i64, now: Instant) -> Instant {
         let at = self.earliest(chat_id, now);
-        self.global_next = at + self.global_interval;
+        if let Some(stale) = now.checked_sub(self.global_interval) {
+            self.booked = self.booked.split_off(&stale);
+        }
+        self.booked.insert(at);
         let interval = if chat_id < 0 {
             self.group_interval
         } else {
@@ -81,7 +105,7 @@ impl Limiter {
         chats.sort_unstable();
         chats.dedup();
         if chats.len() >= STORM_CHATS {
-            self.global_next = self.global_next.max(until);
+            self.paused_until = self.paused_until.max(until);
         }
     }
 
@@ -108,7 +132,9 @@ mod tests {
     fn global_rate_spaces_sends_evenly() {
         let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
         let start = Instant::now();
-        let slots: Vec<Instant> = (0..90).map(|chat| limiter.reserve(chat + 1, start)).collect();
+        let slots: Vec<Instant> = (0..90)
+            .map(|chat| limiter.reserve(chat + 1, start))
+            .collect();
         // 90 sends at 30/s span three seconds, never two closer than 1/30 s.
         for pair in slots.windows(2) {
             assert_eq!(pair[1] - pair[0], Duration::from_secs(1) / 30);
@@ -124,7 +150,24 @@ mod tests {
         let second = limiter.reserve(7, start);
         let other = limiter.reserve(8, start);
         assert_eq!(second - first, Duration::from_secs(1));
-        assert!(other - start < ms(10), "another chat is not held back");
+        assert!(
+            other - start < ms(10),
+            "another chat is not held back by chat 7's later slot"
+        );
+    }
+
+    #[test]
+    fn gaps_before_a_later_booking_stay_usable_but_never_crowd_it() {
+        let mut limiter = Limiter::new(10, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        limiter.reserve(1, start);
+        let later = limiter.reserve(1, start); // one second on
+        let mut slots: Vec<Instant> = (2..=12).map(|chat| limiter.reserve(chat, start)).collect();
+        slots.push(later);
+        slots.sort();
+        for pair in slots.windows(2) {
+            assert!(pair[1] - pair[0] >= ms(100), "{:?}", pair[1] - pair[0]);
+        }
     }
 
     #[test]
@@ -146,7 +189,7 @@ mod tests {
     }
 
     #[test]
-    fn 429s_from_many_chats_pause_everyone() {
+    fn rate_limits_from_many_chats_pause_everyone() {
         let mut limiter = Limiter::new(30, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
         let now = Instant::now();
         for chat in 1..=STORM_CHATS as i64 {

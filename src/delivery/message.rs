@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::i18n::{Lang, t};
 use crate::domain::preferences::MessageFormat;
-use crate::domain::render::{RenderContext, render_signal};
+use crate::domain::render::{AcceptedContext, RenderContext, render_signal};
 use crate::domain::signal::Signal;
 use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
 
@@ -19,7 +19,8 @@ pub fn ack_data(signal_id: Uuid) -> String {
 }
 
 pub fn parse_ack_data(data: &str) -> Option<Uuid> {
-    data.strip_prefix("ack:").and_then(|id| Uuid::try_parse(id).ok())
+    data.strip_prefix("ack:")
+        .and_then(|id| Uuid::try_parse(id).ok())
 }
 
 #[derive(Debug, Clone)]
@@ -39,8 +40,17 @@ pub struct MessageCache {
 const MAX_CACHED_SIGNALS: usize = 256;
 
 impl MessageCache {
-    pub async fn message_for(&mut self, store: &Store, delivery: &QueuedDelivery) -> StoreResult<OutgoingMessage> {
-        let key = (delivery.signal_id, delivery.lang, delivery.format, delivery.maybe_repeat);
+    pub async fn message_for(
+        &mut self,
+        store: &Store,
+        delivery: &QueuedDelivery,
+    ) -> StoreResult<OutgoingMessage> {
+        let key = (
+            delivery.signal_id,
+            delivery.lang,
+            delivery.format,
+            delivery.maybe_repeat,
+        );
         if let Some(message) = self.texts.get(&key) {
             return Ok(message.clone());
         }
@@ -60,7 +70,11 @@ impl MessageCache {
         Ok(message)
     }
 
-    async fn signal(&mut self, store: &Store, id: Uuid) -> StoreResult<Arc<(Signal, RenderContext)>> {
+    async fn signal(
+        &mut self,
+        store: &Store,
+        id: Uuid,
+    ) -> StoreResult<Arc<(Signal, RenderContext)>> {
         if let Some(entry) = self.signals.get(&id) {
             return Ok(entry.clone());
         }
@@ -73,9 +87,13 @@ impl MessageCache {
             Some(original_id) => store.signal(original_id).await?.map(|s| s.signal),
             None => None,
         };
-        let mut context: RenderContext = serde_json::from_value(stored.context.clone())
+        let accepted: AcceptedContext = serde_json::from_value(stored.context.clone())
             .map_err(|err| StoreError::Corrupt(format!("signal context: {err}")))?;
-        context.original = original;
+        let context = RenderContext {
+            similar: accepted.similar,
+            original,
+            maybe_repeat: false,
+        };
         let entry = Arc::new((stored.signal, context));
         self.signals.insert(id, entry.clone());
         Ok(entry)

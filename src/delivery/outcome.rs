@@ -24,15 +24,19 @@ pub fn classify(error: &RequestError) -> SendFailure {
     match error {
         RequestError::RetryAfter(seconds) => SendFailure::RetryAfter(seconds.duration()),
         RequestError::Api(api) => classify_description(&api_description(api)),
-        RequestError::MigrateToChatId(_) => {
-            SendFailure::Permanent("Bad Request: group chat was upgraded to a supergroup chat".into())
-        }
+        RequestError::MigrateToChatId(_) => SendFailure::Permanent(
+            "Bad Request: group chat was upgraded to a supergroup chat".into(),
+        ),
         RequestError::Network(err) if err.is_connect() => {
             SendFailure::Transient(format!("network: {}", err.without_url_text()))
         }
-        RequestError::Network(err) => SendFailure::Uncertain(format!("network: {}", err.without_url_text())),
+        RequestError::Network(err) => {
+            SendFailure::Uncertain(format!("network: {}", err.without_url_text()))
+        }
         // A non-JSON answer comes from a proxy or a failing front end, not from the Bot API.
-        RequestError::InvalidJson { .. } => SendFailure::Transient("invalid response from Telegram".into()),
+        RequestError::InvalidJson { .. } => {
+            SendFailure::Transient("invalid response from Telegram".into())
+        }
         RequestError::Io(err) => SendFailure::Transient(format!("io: {err}")),
     }
 }
@@ -79,7 +83,9 @@ impl WithoutUrl for reqwest::Error {
 /// Delay before retry `attempt` (1-based) of a transient failure: exponential from 1 s, capped at
 /// 5 minutes, with ±20 % jitter so a burst of failures does not retry in lockstep.
 pub fn backoff(attempt: u32, jitter: f64) -> Duration {
-    let base = 2f64.powi(attempt.saturating_sub(1).min(16) as i32).min(300.0);
+    let base = 2f64
+        .powi(attempt.saturating_sub(1).min(16) as i32)
+        .min(300.0);
     let factor = 1.0 + (jitter.clamp(0.0, 1.0) - 0.5) * 0.4;
     Duration::from_secs_f64(base * factor)
 }
@@ -98,18 +104,31 @@ mod tests {
     #[test]
     fn blocked_and_deactivated_users_are_blocked() {
         for api in [ApiError::BotBlocked, ApiError::UserDeactivated] {
-            assert!(matches!(classify(&RequestError::Api(api)), SendFailure::Blocked(_)));
+            assert!(matches!(
+                classify(&RequestError::Api(api)),
+                SendFailure::Blocked(_)
+            ));
         }
         let kicked = ApiError::Unknown("Forbidden: bot was kicked from the group chat".into());
-        assert!(matches!(classify(&RequestError::Api(kicked)), SendFailure::Blocked(_)));
+        assert!(matches!(
+            classify(&RequestError::Api(kicked)),
+            SendFailure::Blocked(_)
+        ));
     }
 
     #[test]
     fn bad_requests_are_permanent_with_telegrams_words() {
         let failure = classify(&RequestError::Api(ApiError::ChatNotFound));
-        assert_eq!(failure, SendFailure::Permanent("Bad Request: chat not found".into()));
-        let entities = ApiError::Unknown("Bad Request: can't parse entities: Unsupported start tag \"x\"".into());
-        assert!(matches!(classify(&RequestError::Api(entities)), SendFailure::Permanent(text) if text.contains("can't parse entities")));
+        assert_eq!(
+            failure,
+            SendFailure::Permanent("Bad Request: chat not found".into())
+        );
+        let entities = ApiError::Unknown(
+            "Bad Request: can't parse entities: Unsupported start tag \"x\"".into(),
+        );
+        assert!(
+            matches!(classify(&RequestError::Api(entities)), SendFailure::Permanent(text) if text.contains("can't parse entities"))
+        );
     }
 
     #[test]

@@ -153,8 +153,8 @@ mod tests {
 
     #[test]
     fn arguments_are_not_wrapped_in_isolation_marks() {
-        let text = t_args(Lang::Es, "test-greeting", [("name", Arg::from("Ana"))]);
-        assert_eq!(text, "Hola, Ana");
+        let text = t_args(Lang::Es, "unknown-command", [("command", Arg::from("foo"))]);
+        assert_eq!(text, "No conozco /foo. Envía /help para ver los comandos.");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub struct Rendered {
 }
 
 /// Which past signals the performance line is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SimilarScope {
     /// Same model, asset and direction (PRODUCT §2).
     ModelAssetDirection,
@@ -39,11 +40,18 @@ pub enum SimilarScope {
 }
 
 /// How similar closed signals did.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimilarStats {
     pub win_rate_pct: f64,
     pub closed: u32,
     pub scope: SimilarScope,
+}
+
+/// What is worked out once, when a signal is accepted, and stored with it: the performance
+/// category its messages show, as it stood at that moment.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AcceptedContext {
+    pub similar: Option<SimilarStats>,
 }
 
 /// What the message needs besides the signal itself; all of it is optional.

@@ -18,7 +18,11 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
         .map(|result| result.is_ok())
         .unwrap_or(false);
     let telegram = state.telegram.reachable().await;
-    let status = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (
         status,

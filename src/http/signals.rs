@@ -25,7 +25,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/signals/{id}", get(show))
 }
 
-async fn create(State(state): State<AppState>, _key: ApiKey, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn create(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
@@ -59,7 +63,11 @@ struct ListParams {
     limit: Option<i64>,
 }
 
-async fn list(State(state): State<AppState>, _key: ApiKey, params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
     let limit = params.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
@@ -68,12 +76,17 @@ async fn list(State(state): State<AppState>, _key: ApiKey, params: Result<Query<
     let kind = params
         .kind
         .as_deref()
-        .map(|text| SignalKind::parse(text).ok_or_else(|| ApiError::invalid("type", "must be buy, sell, close or alert")))
+        .map(|text| {
+            SignalKind::parse(text)
+                .ok_or_else(|| ApiError::invalid("type", "must be buy, sell, close or alert"))
+        })
         .transpose()?;
     let asset = params
         .asset
         .as_deref()
-        .map(|text| crate::domain::signal::Asset::parse(text).map_err(|msg| ApiError::invalid("asset", msg)))
+        .map(|text| {
+            crate::domain::signal::Asset::parse(text).map_err(|msg| ApiError::invalid("asset", msg))
+        })
         .transpose()?;
     let before = params.cursor.as_deref().map(parse_cursor).transpose()?;
     let signals = state
@@ -88,7 +101,11 @@ async fn list(State(state): State<AppState>, _key: ApiKey, params: Result<Query<
         })
         .await?;
     let next = (signals.len() as i64 == limit)
-        .then(|| signals.last().map(|s| format!("{}_{}", s.accepted_at.timestamp_millis(), s.signal.id)))
+        .then(|| {
+            signals
+                .last()
+                .map(|s| format!("{}_{}", s.accepted_at.timestamp_millis(), s.signal.id))
+        })
         .flatten();
     let items: Vec<_> = signals.iter().map(summary).collect();
     Ok(Json(json!({ "signals": items, "next": next })))
@@ -113,13 +130,22 @@ fn summary(stored: &StoredSignal) -> serde_json::Value {
     })
 }
 
-async fn show(State(state): State<AppState>, _key: ApiKey, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn show(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let stored = state.store.signal(id).await?.ok_or(ApiError::NotFound)?;
     let counts = state.store.delivery_counts(id).await?;
     let deliveries: serde_json::Map<String, serde_json::Value> = DeliveryStatus::ALL
         .into_iter()
-        .map(|status| (status.as_str().to_owned(), json!(counts.get(&status).copied().unwrap_or(0))))
+        .map(|status| {
+            (
+                status.as_str().to_owned(),
+                json!(counts.get(&status).copied().unwrap_or(0)),
+            )
+        })
         .collect();
     let mut body = summary(&stored);
     body["deliveries"] = serde_json::Value::Object(deliveries);

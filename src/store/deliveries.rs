@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::leader::Leadership;
-use super::{Backend, Store, flag, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use super::{Backend, Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
 
@@ -99,12 +99,23 @@ pub struct QueuedDelivery {
 /// How one attempt ended, as the dispatcher records it.
 #[derive(Debug, Clone)]
 pub enum DeliveryOutcome {
-    Sent { message_id: i64, at: DateTime<Utc> },
+    Sent {
+        message_id: i64,
+        at: DateTime<Utc>,
+    },
     /// Try again at `at`; `uncertain` when the failed request may have reached Telegram, so the
     /// next copy must say it may be a repeat.
-    Retry { at: DateTime<Utc>, error: String, uncertain: bool },
-    Failed { error: String },
-    Blocked { error: String },
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+        uncertain: bool,
+    },
+    Failed {
+        error: String,
+    },
+    Blocked {
+        error: String,
+    },
 }
 
 /// One delivery as the API shows it.
@@ -162,7 +173,8 @@ pub(super) async fn insert_deliveries(
     if deliveries.is_empty() {
         return Ok(());
     }
-    let rows = serde_json::to_string(deliveries).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let rows =
+        serde_json::to_string(deliveries).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let sql = match backend {
         Backend::Postgres => {
             "INSERT INTO signal_deliveries (signal_id, user_id, chat_id, status, skip_reason, lang, \
@@ -247,7 +259,10 @@ impl Store {
     }
 
     /// Records a batch of attempt results in one transaction.
-    pub async fn record_outcomes(&self, outcomes: &[(QueuedDelivery, DeliveryOutcome)]) -> StoreResult<()> {
+    pub async fn record_outcomes(
+        &self,
+        outcomes: &[(QueuedDelivery, DeliveryOutcome)],
+    ) -> StoreResult<()> {
         if outcomes.is_empty() {
             return Ok(());
         }
@@ -348,12 +363,15 @@ impl Store {
                     id: row.try_get("id")?,
                     signal_id: parse_uuid(&row.try_get::<String, _>("signal_id")?)?,
                     chat_id: row.try_get("chat_id")?,
-                    status: DeliveryStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status:?}")))?,
+                    status: DeliveryStatus::parse(&status).ok_or_else(|| {
+                        StoreError::Corrupt(format!("delivery status {status:?}"))
+                    })?,
                     skip_reason: row.try_get("skip_reason")?,
                     attempts: row.try_get("attempts")?,
                     telegram_message_id: row.try_get("telegram_message_id")?,
-                    delivered_at: row.try_get::<Option<i64>, _>("delivered_at")?.map(from_millis),
+                    delivered_at: row
+                        .try_get::<Option<i64>, _>("delivered_at")?
+                        .map(from_millis),
                     latency_ms: row.try_get("latency_ms")?,
                     last_error: row.try_get("last_error")?,
                     read_at: row.try_get::<Option<i64>, _>("read_at")?.map(from_millis),
@@ -387,7 +405,12 @@ impl Store {
     }
 
     /// First tap on one of a signal message's buttons.
-    pub async fn mark_read(&self, chat_id: i64, message_id: i64, at: DateTime<Utc>) -> StoreResult<bool> {
+    pub async fn mark_read(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let result = sqlx::query(
             "UPDATE signal_deliveries SET read_at = $3 \
              WHERE chat_id = $1 AND telegram_message_id = $2 AND read_at IS NULL",

@@ -12,7 +12,7 @@ pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
 pub use leader::Leadership;
-pub use signals::{SignalListQuery, StoredSignal};
+pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use updates::InboxUpdate;
 pub use users::{Candidate, NewUser, Subscription, User};
 
@@ -135,10 +135,6 @@ impl Store {
 
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    pub(crate) fn pool(&self) -> &AnyPool {
-        &self.pool
     }
 
     pub fn deliveries_queued(&self) -> Arc<Notify> {

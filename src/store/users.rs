@@ -5,7 +5,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{Store, flag, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use super::{Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::{
     HourWindow, MessageFormat, Preferences, ReportFrequency, Tier, TypeModes,
@@ -143,7 +143,9 @@ fn subscription_from_row(row: &AnyRow) -> StoreResult<Subscription> {
             .ok_or_else(|| StoreError::Corrupt(format!("subscription_type {tier_text:?}")))?,
         subscribed: flag(row, "sub_active")?,
         started_at: from_millis(row.try_get("started_at")?),
-        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(from_millis),
+        expires_at: row
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(from_millis),
     })
 }
 

@@ -13,12 +13,20 @@ async fn start_twice_is_harmless(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let chat = app.subscribed_user("Ana", "es").await;
     let messages = app.wait_for(chat, 3).await;
-    assert!(text(&messages[0]).contains("Bienvenido a Herald, Ana"), "{}", text(&messages[0]));
+    assert!(
+        text(&messages[0]).contains("Bienvenido a Herald, Ana"),
+        "{}",
+        text(&messages[0])
+    );
     assert!(text(&messages[1]).contains("no son asesoramiento financiero"));
 
     app.emulator.send_text(chat, chat, "/start");
     let messages = app.wait_for(chat, 4).await;
-    assert!(text(&messages[3]).contains("Estás suscrito"), "{}", text(&messages[3]));
+    assert!(
+        text(&messages[3]).contains("Estás suscrito"),
+        "{}",
+        text(&messages[3])
+    );
     let user = app.store.user_by_telegram_id(chat).await.unwrap().unwrap();
     assert!(app.store.subscription(user.id).await.unwrap().subscribed);
     app.stop().await;
@@ -29,7 +37,10 @@ async fn help_unknown_and_plain_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let chat = app.emulator.create_user("Ben", None, Some("en")).id;
     app.emulator.send_text(chat, chat, "/help");
-    assert_eq!(text(&app.wait_for(chat, 1).await[0]), "Please send /start first.");
+    assert_eq!(
+        text(&app.wait_for(chat, 1).await[0]),
+        "Please send /start first."
+    );
     app.emulator.send_text(chat, chat, "/start");
     app.wait_for(chat, 3).await;
     app.emulator.send_text(chat, chat, "/help");
@@ -38,9 +49,15 @@ async fn help_unknown_and_plain_text(backend: Backend) {
         assert!(help.contains(command), "{help}");
     }
     app.emulator.send_text(chat, chat, "/frobnicate");
-    assert_eq!(text(&app.wait_for(chat, 5).await[4]), "I don't know /frobnicate. Send /help to see the commands.");
+    assert_eq!(
+        text(&app.wait_for(chat, 5).await[4]),
+        "I don't know /frobnicate. Send /help to see the commands."
+    );
     app.emulator.send_text(chat, chat, "hello?");
-    assert_eq!(text(&app.wait_for(chat, 6).await[5]), "I only understand commands. Send /help to see them.");
+    assert_eq!(
+        text(&app.wait_for(chat, 6).await[5]),
+        "I only understand commands. Send /help to see them."
+    );
     app.stop().await;
 }
 both_backends!(help_and_hints, help_unknown_and_plain_text);

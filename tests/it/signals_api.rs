@@ -50,8 +50,17 @@ async fn outside_text_is_escaped(backend: Backend) {
     assert_eq!(status, StatusCode::ACCEPTED);
     let messages = app.wait_for(chat, 4).await;
     let raw = messages[3].text.as_deref().unwrap();
-    assert!(raw.contains("&lt;b&gt;&amp; friends&lt;/b&gt; are &lt;not&gt; tags"), "{raw}");
-    assert!(messages[3].plain_text.as_deref().unwrap().contains("<b>& friends</b> are <not> tags"));
+    assert!(
+        raw.contains("&lt;b&gt;&amp; friends&lt;/b&gt; are &lt;not&gt; tags"),
+        "{raw}"
+    );
+    assert!(
+        messages[3]
+            .plain_text
+            .as_deref()
+            .unwrap()
+            .contains("<b>& friends</b> are <not> tags")
+    );
     app.stop().await;
 }
 both_backends!(notes_are_escaped, outside_text_is_escaped);
@@ -63,25 +72,42 @@ async fn bad_requests_change_nothing(backend: Backend) {
 
     let (status, _) = app.post_raw("/api/signals", None, body.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, error) = app.post_raw("/api/signals", Some("wrong-key-0123456789"), body.clone()).await;
+    let (status, error) = app
+        .post_raw("/api/signals", Some("wrong-key-0123456789"), body.clone())
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error["error"]["code"], "unauthorized");
-    let (status, error) = app.post_raw("/api/signals", Some(API_KEY), "{\"type\": \"buy\",".into()).await;
+    let (status, error) = app
+        .post_raw("/api/signals", Some(API_KEY), "{\"type\": \"buy\",".into())
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     assert_eq!(error["error"]["code"], "malformed");
     let mut signal = buy_signal();
     signal["confidence"] = json!(150);
     let (status, error) = app.post_signal(&signal).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error["error"]["fields"]["confidence"].is_string(), "{error}");
-    let (status, _) = app.post_raw("/api/signals", Some(API_KEY), "x".repeat(70 * 1024)).await;
+    assert!(
+        error["error"]["fields"]["confidence"].is_string(),
+        "{error}"
+    );
+    let (status, _) = app
+        .post_raw("/api/signals", Some(API_KEY), "x".repeat(70 * 1024))
+        .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 
     let (status, listed) = app.get("/api/signals", Some(API_KEY)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(listed["signals"].as_array().unwrap().len(), 0, "nothing stored");
+    assert_eq!(
+        listed["signals"].as_array().unwrap().len(),
+        0,
+        "nothing stored"
+    );
     assert_eq!(app.store.queue_depth().await.unwrap(), 0);
-    assert_eq!(app.emulator.messages(chat).len(), 3, "nothing sent beyond onboarding");
+    assert_eq!(
+        app.emulator.messages(chat).len(),
+        3,
+        "nothing sent beyond onboarding"
+    );
     app.stop().await;
 }
 both_backends!(bad_requests_are_rejected, bad_requests_change_nothing);
@@ -133,7 +159,10 @@ async fn only_consenting_subscribers_receive(backend: Backend) {
     assert_eq!(app.emulator.messages(leaver).len(), 4);
     app.stop().await;
 }
-both_backends!(consent_and_subscription_are_required, only_consenting_subscribers_receive);
+both_backends!(
+    consent_and_subscription_are_required,
+    only_consenting_subscribers_receive
+);
 
 async fn blocked_users_are_deactivated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -149,7 +178,12 @@ async fn blocked_users_are_deactivated(backend: Backend) {
     let counts = app.store.delivery_counts(id).await.unwrap();
     assert_eq!(counts.get(&DeliveryStatus::Sent), Some(&1));
     assert_eq!(counts.get(&DeliveryStatus::Blocked), Some(&1));
-    let user = app.store.user_by_telegram_id(blocks).await.unwrap().unwrap();
+    let user = app
+        .store
+        .user_by_telegram_id(blocks)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(!user.is_active, "a user who blocked the bot is inactive");
 
     // The next signal is not even attempted for them.
@@ -157,4 +191,7 @@ async fn blocked_users_are_deactivated(backend: Backend) {
     assert_eq!(body["recipients"], 1);
     app.stop().await;
 }
-both_backends!(blocking_the_bot_stops_deliveries, blocked_users_are_deactivated);
+both_backends!(
+    blocking_the_bot_stops_deliveries,
+    blocked_users_are_deactivated
+);

@@ -45,7 +45,10 @@ async fn users_and_preferences(backend: Backend) {
         ..prefs
     };
     changed.signal_types.alert = Delivery::Silent;
-    store.save_preferences(user.id, &changed, now).await.unwrap();
+    store
+        .save_preferences(user.id, &changed, now)
+        .await
+        .unwrap();
     assert_eq!(store.preferences(user.id).await.unwrap(), changed);
 
     // Not a candidate until the disclaimer is accepted and the user subscribes.
@@ -53,7 +56,10 @@ async fn users_and_preferences(backend: Backend) {
     assert!(store.accept_disclaimer(user.id, now).await.unwrap());
     assert!(!store.accept_disclaimer(user.id, now).await.unwrap());
     assert!(store.set_subscribed(user.id, true, now).await.unwrap());
-    assert!(!store.set_subscribed(user.id, true, now).await.unwrap(), "idempotent");
+    assert!(
+        !store.set_subscribed(user.id, true, now).await.unwrap(),
+        "idempotent"
+    );
     let candidates = store.signal_candidates().await.unwrap();
     assert_eq!(candidates.len(), 1);
     assert_eq!(candidates[0].chat_id, 1001);
@@ -75,7 +81,13 @@ async fn inbox_drops_redeliveries(backend: Backend) {
     assert!(store.store_update(7, Some(1), "{}", now).await.unwrap());
     assert!(!store.store_update(7, Some(1), "{}", now).await.unwrap());
     assert!(store.store_update(5, Some(2), "{}", now).await.unwrap());
-    let pending: Vec<i64> = store.unhandled_updates(10).await.unwrap().iter().map(|u| u.update_id).collect();
+    let pending: Vec<i64> = store
+        .unhandled_updates(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.update_id)
+        .collect();
     assert_eq!(pending, vec![5, 7]);
     store.mark_update_handled(5, now).await.unwrap();
     assert_eq!(store.unhandled_updates(10).await.unwrap().len(), 1);

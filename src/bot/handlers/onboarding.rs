@@ -11,7 +11,11 @@ use crate::store::{NewUser, User};
 pub const ACCEPT_DISCLAIMER: &str = "disclaimer:accept";
 
 /// Registers a Telegram user (id, username and names — nothing else) or refreshes their names.
-pub async fn register(ctx: &BotContext, from: &teloxide_core::types::User, lang: Lang) -> Result<User, BotError> {
+pub async fn register(
+    ctx: &BotContext,
+    from: &teloxide_core::types::User,
+    lang: Lang,
+) -> Result<User, BotError> {
     let new = NewUser {
         telegram_id: from.id.0 as i64,
         username: from.username.clone(),
@@ -29,7 +33,13 @@ pub async fn register(ctx: &BotContext, from: &teloxide_core::types::User, lang:
     Ok(user)
 }
 
-pub async fn start(ctx: &BotContext, from: &teloxide_core::types::User, chat_id: i64, _payload: Option<&str>, lang: Lang) -> Result<(), BotError> {
+pub async fn start(
+    ctx: &BotContext,
+    from: &teloxide_core::types::User,
+    chat_id: i64,
+    _payload: Option<&str>,
+    lang: Lang,
+) -> Result<(), BotError> {
     let user = register(ctx, from, lang).await?;
     let lang = ctx.store.preferences(user.id).await?.language;
     let name = Arg::from(escape(&display_name(&user)));
@@ -39,8 +49,15 @@ pub async fn start(ctx: &BotContext, from: &teloxide_core::types::User, chat_id:
         return send_disclaimer(ctx, chat_id, lang).await;
     }
     let subscribed = ctx.store.subscription(user.id).await?.subscribed;
-    let key = if subscribed { "start-welcome-back-subscribed" } else { "start-welcome-back" };
-    ctx.replies.send(chat_id, t_args(lang, key, [("name", name)]), None).await.map(drop)
+    let key = if subscribed {
+        "start-welcome-back-subscribed"
+    } else {
+        "start-welcome-back"
+    };
+    ctx.replies
+        .send(chat_id, t_args(lang, key, [("name", name)]), None)
+        .await
+        .map(drop)
 }
 
 pub async fn send_disclaimer(ctx: &BotContext, chat_id: i64, lang: Lang) -> Result<(), BotError> {
@@ -48,18 +65,35 @@ pub async fn send_disclaimer(ctx: &BotContext, chat_id: i64, lang: Lang) -> Resu
         t(lang, "disclaimer-accept-button"),
         ACCEPT_DISCLAIMER,
     )]]);
-    ctx.replies.send(chat_id, t(lang, "disclaimer-text"), Some(keyboard)).await.map(drop)
+    ctx.replies
+        .send(chat_id, t(lang, "disclaimer-text"), Some(keyboard))
+        .await
+        .map(drop)
 }
 
-pub async fn accept_disclaimer(ctx: &BotContext, user: &User, query: &CallbackQuery, message: Option<(i64, i64)>, lang: Lang) -> Result<(), BotError> {
+pub async fn accept_disclaimer(
+    ctx: &BotContext,
+    user: &User,
+    query: &CallbackQuery,
+    message: Option<(i64, i64)>,
+    lang: Lang,
+) -> Result<(), BotError> {
     ctx.store.accept_disclaimer(user.id, Utc::now()).await?;
     ctx.replies.answer(&query.id, None).await?;
     let subscribed = ctx.store.subscription(user.id).await?.subscribed;
-    let key = if subscribed { "disclaimer-accepted-subscribed" } else { "disclaimer-accepted" };
+    let key = if subscribed {
+        "disclaimer-accepted-subscribed"
+    } else {
+        "disclaimer-accepted"
+    };
     let text = format!("{}\n\n{}", t(lang, "disclaimer-text"), t(lang, key));
     match message {
         // The disclaimer message itself turns into the record of acceptance (button removed).
         Some((chat_id, message_id)) => ctx.replies.edit(chat_id, message_id, text, None).await,
-        None => ctx.replies.send(user.telegram_id, text, None).await.map(drop),
+        None => ctx
+            .replies
+            .send(user.telegram_id, text, None)
+            .await
+            .map(drop),
     }
 }

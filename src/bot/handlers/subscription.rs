@@ -12,15 +12,36 @@ pub async fn subscribe(ctx: &BotContext, user: &User, chat_id: i64) -> Result<()
     let changed = ctx.store.set_subscribed(user.id, true, Utc::now()).await?;
     if user.disclaimer_accepted_at.is_none() {
         // The wish is recorded; signals start once the disclaimer is accepted.
-        ctx.replies.send(chat_id, t(lang, "disclaimer-required"), None).await?;
+        ctx.replies
+            .send(chat_id, t(lang, "disclaimer-required"), None)
+            .await?;
         return send_disclaimer(ctx, chat_id, lang).await;
     }
-    let key = if changed { "subscribe-done" } else { "subscribe-already" };
-    ctx.replies.send(chat_id, t(lang, key), None).await.map(drop)
+    let key = if changed {
+        "subscribe-done"
+    } else {
+        "subscribe-already"
+    };
+    ctx.replies
+        .send(chat_id, t(lang, key), None)
+        .await
+        .map(drop)
 }
 
-pub async fn unsubscribe(ctx: &BotContext, user: &User, chat_id: i64, lang: Lang) -> Result<(), BotError> {
+pub async fn unsubscribe(
+    ctx: &BotContext,
+    user: &User,
+    chat_id: i64,
+    lang: Lang,
+) -> Result<(), BotError> {
     let changed = ctx.store.set_subscribed(user.id, false, Utc::now()).await?;
-    let key = if changed { "unsubscribe-done" } else { "unsubscribe-already" };
-    ctx.replies.send(chat_id, t(lang, key), None).await.map(drop)
+    let key = if changed {
+        "unsubscribe-done"
+    } else {
+        "unsubscribe-already"
+    };
+    ctx.replies
+        .send(chat_id, t(lang, key), None)
+        .await
+        .map(drop)
 }

@@ -35,7 +35,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { limits: Limits::telegram(), env: Vec::new() }
+        Self {
+            limits: Limits::telegram(),
+            env: Vec::new(),
+        }
     }
 }
 
@@ -45,15 +48,22 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
-        let emulator = Emulator::start(EmulatorConfig { limits: options.limits, ..EmulatorConfig::default() })
-            .await
-            .expect("emulator starts");
+        let emulator = Emulator::start(EmulatorConfig {
+            limits: options.limits,
+            ..EmulatorConfig::default()
+        })
+        .await
+        .expect("emulator starts");
         let db = TestDb::new(backend).await;
         Self::spawn_on(emulator, db, options.env).await
     }
 
     /// Another Herald process on the same emulator and database (replicas).
-    pub async fn spawn_on(emulator: EmulatorHandle, db: TestDb, extra_env: Vec<(&'static str, String)>) -> TestApp {
+    pub async fn spawn_on(
+        emulator: EmulatorHandle,
+        db: TestDb,
+        extra_env: Vec<(&'static str, String)>,
+    ) -> TestApp {
         let mut env: HashMap<String, String> = HashMap::from([
             ("HERALD_TELEGRAM_TOKEN".to_owned(), emulator.token()),
             ("HERALD_TELEGRAM_API_URL".to_owned(), emulator.base_url()),
@@ -65,21 +75,42 @@ impl TestApp {
             env.insert(name.to_owned(), value);
         }
         let lookup = move |name: &str| env.get(name).cloned();
-        let config = Config::load(Sources { env: &lookup, file: None, stdout_is_terminal: false }).expect("test config is valid");
+        let config = Config::load(Sources {
+            env: &lookup,
+            file: None,
+            stdout_is_terminal: false,
+        })
+        .expect("test config is valid");
         let app = App::build(config).await.expect("app builds");
         let store = app.store.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let api = format!("http://{}", listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(app.run(listener, shutdown.clone()));
-        TestApp { api, emulator, store, client: reqwest::Client::new(), shutdown, task: Some(task), db }
+        TestApp {
+            api,
+            emulator,
+            store,
+            client: reqwest::Client::new(),
+            shutdown,
+            task: Some(task),
+            db,
+        }
     }
 
     pub async fn post_signal(&self, body: &Value) -> (StatusCode, Value) {
-        self.post_raw("/api/signals", Some(API_KEY), body.to_string()).await
+        self.post_raw("/api/signals", Some(API_KEY), body.to_string())
+            .await
     }
 
-    pub async fn post_raw(&self, path: &str, key: Option<&str>, body: String) -> (StatusCode, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        body: String,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .client
             .post(format!("{}{path}", self.api))
@@ -91,7 +122,10 @@ impl TestApp {
         let response = request.send().await.expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> (StatusCode, Value) {
@@ -102,31 +136,57 @@ impl TestApp {
         let response = request.send().await.expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// A user who has done /start, accepted the disclaimer and /subscribe'd; returns the chat id.
     pub async fn subscribed_user(&self, name: &str, language: &str) -> i64 {
-        let user = self.emulator.create_user(name, Some(&name.to_lowercase()), Some(language));
+        let user = self
+            .emulator
+            .create_user(name, Some(&name.to_lowercase()), Some(language));
         let chat = user.id;
         self.emulator.send_text(chat, chat, "/start");
         let messages = self.wait_for(chat, 2).await;
         let (message_id, data) = messages
             .iter()
-            .find_map(|m| callback_data(m).into_iter().find(|d| d.starts_with("disclaimer:")).map(|d| (m.message_id, d)))
+            .find_map(|m| {
+                callback_data(m)
+                    .into_iter()
+                    .find(|d| d.starts_with("disclaimer:"))
+                    .map(|d| (m.message_id, d))
+            })
             .expect("the disclaimer has an accept button");
-        self.emulator.press_button(chat, chat, message_id, &data).expect("press");
+        self.emulator
+            .press_button(chat, chat, message_id, &data)
+            .expect("press");
         self.emulator.send_text(chat, chat, "/subscribe");
         let messages = self.wait_for(chat, 3).await;
-        assert!(messages[2].plain_text.as_deref().unwrap_or_default().contains("subscribed"), "{:?}", messages[2]);
+        assert!(
+            messages[2]
+                .plain_text
+                .as_deref()
+                .unwrap_or_default()
+                .contains("subscribed"),
+            "{:?}",
+            messages[2]
+        );
         chat
     }
 
     /// Waits (on emulator notifications, not sleeps) until the chat holds `count` bot messages.
     pub async fn wait_for(&self, chat: i64, count: usize) -> Vec<ChatMessage> {
-        self.emulator.wait_for_messages(chat, count, WAIT).await.unwrap_or_else(|err| {
-            panic!("chat {chat} did not get {count} messages: {err:?}; it has {:#?}", self.emulator.messages(chat))
-        })
+        self.emulator
+            .wait_for_messages(chat, count, WAIT)
+            .await
+            .unwrap_or_else(|err| {
+                panic!(
+                    "chat {chat} did not get {count} messages: {err:?}; it has {:#?}",
+                    self.emulator.messages(chat)
+                )
+            })
     }
 
     /// Waits until no delivery is pending, sending or uncertain.
@@ -136,7 +196,10 @@ impl TestApp {
             if self.store.queue_depth().await.expect("queue depth") == 0 {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "delivery queue did not drain");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "delivery queue did not drain"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -164,7 +227,12 @@ pub fn callback_data(message: &ChatMessage) -> Vec<String> {
         .into_iter()
         .flatten()
         .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-        .filter_map(|button| button.get("callback_data").and_then(Value::as_str).map(str::to_owned))
+        .filter_map(|button| {
+            button
+                .get("callback_data")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .collect()
 }
 

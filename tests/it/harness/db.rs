@@ -20,11 +20,12 @@ fn with_database(url: &str, database: &str) -> String {
 /// Template name tied to the migrations' content, so a schema change gets a new template.
 fn template_name() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-        .expect("migrations/postgres exists")
-        .flatten()
-        .map(|entry| entry.path())
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+            .expect("migrations/postgres exists")
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
     files.sort();
     for path in files {
         for byte in std::fs::read(&path).expect("migration readable") {
@@ -48,7 +49,12 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("herald.db").display());
-                TestDb { url, backend, _dir: Some(dir), pg_name: None }
+                TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
             }
             Backend::Postgres => {
                 let admin = postgres_admin_url();
@@ -60,10 +66,14 @@ impl TestDb {
                     COUNTER.fetch_add(1, Ordering::Relaxed),
                     uuid::Uuid::new_v4().simple()
                 );
-                let mut conn = PgConnection::connect(&admin).await.expect("postgres is up (see .ci/run)");
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+                let mut conn = PgConnection::connect(&admin)
                     .await
-                    .expect("create test database");
+                    .expect("postgres is up (see .ci/run)");
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} TEMPLATE {template}"
+                )))
+                .await
+                .expect("create test database");
                 TestDb {
                     url: with_database(&admin, &name),
                     backend,
@@ -81,17 +91,24 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(name) = self.pg_name.take() else { return };
+        let Some(name) = self.pg_name.take() else {
+            return;
+        };
         let admin = postgres_admin_url();
         // Drop runs outside any runtime guarantee, so use a private one on its own thread.
         let _ = std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             runtime.block_on(async {
                 if let Ok(mut conn) = PgConnection::connect(&admin).await {
                     let _ = conn
-                        .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
                         .await;
                 }
             });
@@ -102,9 +119,13 @@ impl Drop for TestDb {
 
 async fn ensure_template(admin: &str) -> String {
     let template = template_name();
-    let mut conn = PgConnection::connect(admin).await.expect("postgres is up (see .ci/run)");
+    let mut conn = PgConnection::connect(admin)
+        .await
+        .expect("postgres is up (see .ci/run)");
     // Serialize template creation across test processes (nextest runs one per test).
-    conn.execute("SELECT pg_advisory_lock(7243811)").await.expect("lock");
+    conn.execute("SELECT pg_advisory_lock(7243811)")
+        .await
+        .expect("lock");
     let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&template)
         .fetch_optional(&mut conn)
@@ -118,28 +139,42 @@ async fn ensure_template(admin: &str) -> String {
                 .expect("list templates");
         for (old,) in stale {
             let _ = conn
-                .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {old} IS_TEMPLATE false")))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "ALTER DATABASE {old} IS_TEMPLATE false"
+                )))
                 .await;
             let _ = conn
-                .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)")))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {old} WITH (FORCE)"
+                )))
                 .await;
         }
         let building = format!("{template}_build");
         let _ = conn
-            .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+            )))
             .await;
         conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
             .await
             .expect("create template");
-        let store = Store::open(&with_database(admin, &building)).await.expect("migrate template");
+        let store = Store::open(&with_database(admin, &building))
+            .await
+            .expect("migrate template");
         store.close().await;
-        conn.execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {template}")))
-            .await
-            .expect("rename template");
-        conn.execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {template} IS_TEMPLATE true")))
-            .await
-            .expect("mark template");
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {building} RENAME TO {template}"
+        )))
+        .await
+        .expect("rename template");
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {template} IS_TEMPLATE true"
+        )))
+        .await
+        .expect("mark template");
     }
-    conn.execute("SELECT pg_advisory_unlock(7243811)").await.expect("unlock");
+    conn.execute("SELECT pg_advisory_unlock(7243811)")
+        .await
+        .expect("unlock");
     template
 }
