@@ -23,9 +23,24 @@ struct DemoUser {
 }
 
 const USERS: [DemoUser; 3] = [
-    DemoUser { name: "Alice", username: "alice_trades", language: "en", extra: &[] },
-    DemoUser { name: "Bruno", username: "bruno_fx", language: "es", extra: &[] },
-    DemoUser { name: "Chen", username: "chen_quant", language: "en", extra: &["/help"] },
+    DemoUser {
+        name: "Alice",
+        username: "alice_trades",
+        language: "en",
+        extra: &[],
+    },
+    DemoUser {
+        name: "Bruno",
+        username: "bruno_fx",
+        language: "es",
+        extra: &[],
+    },
+    DemoUser {
+        name: "Chen",
+        username: "chen_quant",
+        language: "en",
+        extra: &["/help"],
+    },
 ];
 
 pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
@@ -35,7 +50,10 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     config.telegram_api_url = emulator.base_url();
     let temp_dir = tempfile::tempdir()?;
     if std::env::var("HERALD_DATABASE_URL").is_err() {
-        config.database_url = format!("sqlite://{}", temp_dir.path().join("herald-demo.db").display());
+        config.database_url = format!(
+            "sqlite://{}",
+            temp_dir.path().join("herald-demo.db").display()
+        );
     }
     let api_key = match config.api_keys.first() {
         Some(key) => crate::config::reveal(key).to_owned(),
@@ -46,9 +64,9 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
         }
     };
     let listen = config.listen;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|err| anyhow::anyhow!("cannot listen on {listen} ({err}); set HERALD_LISTEN to a free address"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|err| {
+        anyhow::anyhow!("cannot listen on {listen} ({err}); set HERALD_LISTEN to a free address")
+    })?;
     let api = format!("http://{}", listener.local_addr()?);
 
     let app = App::build(config).await?;
@@ -56,7 +74,10 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     let server = tokio::spawn(app.run(listener, shutdown.clone()));
     tokio::spawn(crate::shutdown::on_signal(shutdown.clone()));
 
-    println!("Herald demo — Bot API emulator at {}, HTTP API at {api}", emulator.base_url());
+    println!(
+        "Herald demo — Bot API emulator at {}, HTTP API at {api}",
+        emulator.base_url()
+    );
     println!("Post your own signal:\n");
     println!(
         "  curl -s -X POST {api}/api/signals -H 'X-API-Key: {api_key}' -H 'Content-Type: application/json' \\\n    -d '{{\"type\":\"buy\",\"asset\":\"BTC/USD\",\"entry_price\":45250,\"target_price\":46500,\"stop_loss\":44500,\"timeframe\":\"1H\",\"confidence\":85,\"source_model\":\"lstm-v3\",\"market_context\":\"Trending, high volume\",\"notes\":[\"Strong bullish momentum detected\"]}}'\n"
@@ -65,7 +86,12 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
 
     let names = spawn_printer(&emulator, shutdown.clone());
     let users = onboard_users(&emulator, &names).await;
-    let engine = tokio::spawn(simulate_engine(api, api_key, interval_secs, shutdown.clone()));
+    let engine = tokio::spawn(simulate_engine(
+        api,
+        api_key,
+        interval_secs,
+        shutdown.clone(),
+    ));
 
     shutdown.cancelled().await;
     let _ = engine.await;
@@ -92,8 +118,14 @@ fn spawn_printer(emulator: &EmulatorHandle, stop: CancellationToken) -> Names {
                 event = events.recv() => event,
             };
             let (chat_id, message_id, edited) = match event {
-                Ok(EmulatorEvent::MessageSent { chat_id, message_id }) => (chat_id, message_id, false),
-                Ok(EmulatorEvent::MessageEdited { chat_id, message_id }) => (chat_id, message_id, true),
+                Ok(EmulatorEvent::MessageSent {
+                    chat_id,
+                    message_id,
+                }) => (chat_id, message_id, false),
+                Ok(EmulatorEvent::MessageEdited {
+                    chat_id,
+                    message_id,
+                }) => (chat_id, message_id, true),
                 Ok(_) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => return,
@@ -102,7 +134,11 @@ fn spawn_printer(emulator: &EmulatorHandle, stop: CancellationToken) -> Names {
                 .lock()
                 .map(|names| names.get(&chat_id).copied().unwrap_or("?"))
                 .unwrap_or("?");
-            let Some(message) = emulator.messages(chat_id).into_iter().find(|m| m.message_id == message_id) else {
+            let Some(message) = emulator
+                .messages(chat_id)
+                .into_iter()
+                .find(|m| m.message_id == message_id)
+            else {
                 continue;
             };
             let text = message.plain_text.or(message.caption).unwrap_or_default();
@@ -127,8 +163,13 @@ async fn onboard_users(emulator: &EmulatorHandle, names: &Names) -> Vec<i64> {
         ids.push(tg.id);
         say(emulator, user.name, tg.id, "/start");
         // Accept the disclaimer by pressing its button, as a person would.
-        if let Ok(messages) = emulator.wait_for_messages(tg.id, 2, Duration::from_secs(10)).await {
-            let button = messages.iter().find_map(|m| accept_button(m.reply_markup.as_ref()).map(|data| (m.message_id, data)));
+        if let Ok(messages) = emulator
+            .wait_for_messages(tg.id, 2, Duration::from_secs(10))
+            .await
+        {
+            let button = messages.iter().find_map(|m| {
+                accept_button(m.reply_markup.as_ref()).map(|data| (m.message_id, data))
+            });
             if let Some((message_id, data)) = button {
                 println!("[{}] → presses “I understand and accept”\n", user.name);
                 let _ = emulator.press_button(tg.id, tg.id, message_id, &data);
@@ -180,7 +221,11 @@ async fn simulate_engine(api: String, api_key: String, interval: u64, stop: Canc
             Ok(response) => {
                 let status = response.status();
                 let text = response.text().await.unwrap_or_default();
-                println!("[engine] POST /api/signals {} {} → {status} {text}\n", body["type"].as_str().unwrap_or("?"), body["asset"].as_str().unwrap_or("?"));
+                println!(
+                    "[engine] POST /api/signals {} {} → {status} {text}\n",
+                    body["type"].as_str().unwrap_or("?"),
+                    body["asset"].as_str().unwrap_or("?")
+                );
             }
             Err(err) => println!("[engine] POST failed: {err}\n"),
         }
@@ -198,7 +243,12 @@ fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value
     let mut rng = rand::rng();
     if open.len() >= 2 && rng.random_bool(0.3) {
         let (id, asset, long, entry) = open.remove(0);
-        let exit = entry * if rng.random_bool(0.6) == long { 1.012 } else { 0.992 };
+        let exit = entry
+            * if rng.random_bool(0.6) == long {
+                1.012
+            } else {
+                0.992
+            };
         return serde_json::json!({"type": "close", "asset": asset, "closes": id, "exit_price": round(exit, 5), "confidence": 90});
     }
     let Some(&(asset, base, decimals)) = MARKETS.choose(&mut rng) else {
@@ -207,16 +257,30 @@ fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value
     let long = rng.random_bool(0.6);
     let entry = round(base * rng.random_range(0.98..1.02), decimals);
     let (target, stop) = if long {
-        (round(entry * 1.0276, decimals), round(entry * 0.9834, decimals))
+        (
+            round(entry * 1.0276, decimals),
+            round(entry * 0.9834, decimals),
+        )
     } else {
-        (round(entry * 0.9724, decimals), round(entry * 1.0166, decimals))
+        (
+            round(entry * 0.9724, decimals),
+            round(entry * 1.0166, decimals),
+        )
     };
     let id = uuid::Uuid::new_v4().to_string();
     open.push((id.clone(), asset.to_owned(), long, entry));
     let notes = if long {
-        vec!["Strong bullish momentum detected", "Breaking above key resistance level", "Increasing volume supporting the move"]
+        vec![
+            "Strong bullish momentum detected",
+            "Breaking above key resistance level",
+            "Increasing volume supporting the move",
+        ]
     } else {
-        vec!["Bearish divergence on RSI", "Rejected at resistance", "Volume fading on rallies"]
+        vec![
+            "Bearish divergence on RSI",
+            "Rejected at resistance",
+            "Volume fading on rallies",
+        ]
     };
     serde_json::json!({
         "id": id,

@@ -17,6 +17,7 @@ pub mod app;
 pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod delivery;
 pub mod demo;
 pub mod domain;
