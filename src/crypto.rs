@@ -86,7 +86,7 @@ impl Cipher {
         // Encrypting into a Vec cannot fail for inputs below AES-GCM's 64 GiB bound.
         let ciphertext = key
             .aead
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(&Nonce::from(nonce), plaintext.as_bytes())
             .unwrap_or_default();
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ciphertext);
@@ -121,9 +121,10 @@ impl Cipher {
             return Err(CryptoError::Corrupt);
         }
         let (nonce, ciphertext) = blob.split_at(NONCE_LEN);
+        let nonce = Nonce::try_from(nonce).map_err(|_| CryptoError::Corrupt)?;
         let plaintext = key
             .aead
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .decrypt(&nonce, ciphertext)
             .map_err(|_| CryptoError::Corrupt)?;
         String::from_utf8(plaintext).map_err(|_| CryptoError::Corrupt)
     }

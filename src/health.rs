@@ -28,10 +28,10 @@ impl TelegramProbe {
 
     pub async fn reachable(&self) -> bool {
         let mut last = self.last.lock().await;
-        if let Some((at, ok)) = *last {
-            if at.elapsed() < REMEMBER_FOR {
-                return ok;
-            }
+        if let Some((at, ok)) = *last
+            && at.elapsed() < REMEMBER_FOR
+        {
+            return ok;
         }
         let ok = matches!(
             tokio::time::timeout(PROBE_TIMEOUT, self.bot.get_me()).await,

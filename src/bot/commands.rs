@@ -50,10 +50,10 @@ pub fn parse(text: &str, bot_username: &str) -> Option<Parsed> {
         Some((name, bot)) => (name, Some(bot)),
         None => (head, None),
     };
-    if let Some(addressee) = addressee {
-        if !addressee.eq_ignore_ascii_case(bot_username) {
-            return Some(Parsed::NotForUs);
-        }
+    if let Some(addressee) = addressee
+        && !addressee.eq_ignore_ascii_case(bot_username)
+    {
+        return Some(Parsed::NotForUs);
     }
     let command = match name.to_ascii_lowercase().as_str() {
         "start" => Command::Start {

@@ -61,11 +61,8 @@ pub async fn handle_update(ctx: &BotContext, update: &Update) -> Result<(), BotE
 
 /// The chat an update belongs to, for per-chat ordering.
 pub fn chat_of(update: &Update) -> Option<i64> {
-    update
-        .chat()
-        .map(|chat| chat.id.0)
-        .or_else(|| match &update.kind {
-            UpdateKind::CallbackQuery(query) => Some(query.from.id.0 as i64),
-            _ => None,
-        })
+    update.chat().map(|chat| chat.id.0).or(match &update.kind {
+        UpdateKind::CallbackQuery(query) => Some(query.from.id.0 as i64),
+        _ => None,
+    })
 }

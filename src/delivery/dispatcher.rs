@@ -124,11 +124,11 @@ impl Dispatcher {
                 if let Some(soonest) = soonest {
                     sleep_until = sleep_until.min(soonest);
                 }
-                if loaded == 0 {
-                    if let Ok(Some(due)) = self.store.next_due_at().await {
-                        let wait = (due - Utc::now()).to_std().unwrap_or_default();
-                        sleep_until = sleep_until.min(now + wait);
-                    }
+                if loaded == 0
+                    && let Ok(Some(due)) = self.store.next_due_at().await
+                {
+                    let wait = (due - Utc::now()).to_std().unwrap_or_default();
+                    sleep_until = sleep_until.min(now + wait);
                 }
                 tokio::select! {
                     _ = stop.cancelled() => break Ok(()),
