@@ -1,0 +1,116 @@
+//! Errors: [`EmulatorError`] for the Rust handle, `ApiError` for Bot API answers.
+
+use std::borrow::Cow;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Misuse of the in-process handle or control API.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+pub enum EmulatorError {
+    #[error("no user with id {0}")]
+    UnknownUser(i64),
+    #[error("no chat with id {0}")]
+    UnknownChat(i64),
+    #[error("user {user_id} is not a member of chat {chat_id}")]
+    NotAMember { user_id: i64, chat_id: i64 },
+    #[error("user {0} is deactivated")]
+    UserDeactivated(i64),
+    #[error("chat {chat_id} has no bot message {message_id}")]
+    MessageNotFound { chat_id: i64, message_id: i64 },
+    #[error("message {message_id} in chat {chat_id} has no button with callback_data {data:?}")]
+    ButtonNotFound {
+        chat_id: i64,
+        message_id: i64,
+        data: String,
+    },
+    #[error("chat {chat_id} holds {have} bot messages, {want} expected before the timeout")]
+    Timeout {
+        chat_id: i64,
+        have: usize,
+        want: usize,
+    },
+}
+
+/// A Bot API failure: `{"ok":false,"error_code":N,"description":"…"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub code: u16,
+    pub description: Cow<'static, str>,
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    pub(crate) fn new(code: u16, description: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            code,
+            description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with a full description, e.g. `bad_request("Bad Request: chat not found")`.
+    pub(crate) fn bad_request(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(400, description)
+    }
+
+    pub(crate) fn forbidden(description: &'static str) -> Self {
+        Self::new(403, description)
+    }
+
+    pub(crate) fn too_many_requests(retry_after: u32) -> Self {
+        ApiError {
+            code: 429,
+            description: format!("Too Many Requests: retry after {retry_after}").into(),
+            retry_after: Some(retry_after),
+        }
+    }
+
+    pub(crate) fn conflict(description: &'static str) -> Self {
+        Self::new(409, description)
+    }
+
+    pub(crate) fn chat_not_found() -> Self {
+        Self::bad_request("Bad Request: chat not found")
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    ok: bool,
+    error_code: u16,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<Parameters>,
+}
+
+#[derive(Serialize)]
+struct Parameters {
+    retry_after: u32,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            ok: false,
+            error_code: self.code,
+            description: &self.description,
+            parameters: self
+                .retry_after
+                .map(|retry_after| Parameters { retry_after }),
+        };
+        let status = StatusCode::from_u16(self.code).unwrap_or(StatusCode::BAD_REQUEST);
+        json_response(status, serde_json::to_vec(&body).unwrap_or_default())
+    }
+}
+
+/// A JSON answer with the given status.
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
