@@ -282,6 +282,14 @@ fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value
             "Volume fading on rallies",
         ]
     };
+    let timeframe = ["15m", "1H", "4H"]
+        .choose(&mut rng)
+        .copied()
+        .unwrap_or("1H");
+    let model = ["lstm-v3", "xgb-momentum-2"]
+        .choose(&mut rng)
+        .copied()
+        .unwrap_or("lstm-v3");
     serde_json::json!({
         "id": id,
         "type": if long { "buy" } else { "sell" },
@@ -289,9 +297,9 @@ fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value
         "entry_price": entry,
         "target_price": target,
         "stop_loss": stop,
-        "timeframe": ["15m", "1H", "4H"].choose(&mut rng).copied().unwrap_or("1H"),
+        "timeframe": timeframe,
         "confidence": rng.random_range(70..96),
-        "source_model": ["lstm-v3", "xgb-momentum-2"].choose(&mut rng).copied().unwrap_or("lstm-v3"),
+        "source_model": model,
         "market_context": "Trending, high volume",
         "notes": notes,
     })

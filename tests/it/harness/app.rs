@@ -169,7 +169,7 @@ impl TestApp {
                 .plain_text
                 .as_deref()
                 .unwrap_or_default()
-                .contains("subscribed"),
+                .starts_with("🔔"),
             "{:?}",
             messages[2]
         );
@@ -187,6 +187,22 @@ impl TestApp {
                     self.emulator.messages(chat)
                 )
             })
+    }
+
+    /// Polls `check` until it holds (for state with no event to wait on, e.g. a database row).
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !check().await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Waits until no delivery is pending, sending or uncertain.
