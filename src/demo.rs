@@ -202,7 +202,7 @@ fn accept_button(markup: Option<&serde_json::Value>) -> Option<String> {
 /// Posts a realistic signal every `interval` seconds, closing some earlier ones.
 async fn simulate_engine(api: String, api_key: String, interval: u64, stop: CancellationToken) {
     let client = reqwest::Client::new();
-    let mut open: Vec<(String, String, bool, f64)> = Vec::new();
+    let mut open: Vec<OpenTrade> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(interval.max(1)));
     tick.tick().await;
     loop {
@@ -268,7 +268,13 @@ fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value
         )
     };
     let id = uuid::Uuid::new_v4().to_string();
-    open.push((id.clone(), asset.to_owned(), long, entry));
+    open.push(OpenTrade {
+        id: id.clone(),
+        asset,
+        long,
+        entry,
+        decimals,
+    });
     let notes = if long {
         vec![
             "Strong bullish momentum detected",
