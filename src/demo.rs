@@ -239,17 +239,23 @@ const MARKETS: [(&str, f64, u32); 4] = [
     ("SOL/USDT", 98.4, 2),
 ];
 
-fn next_signal(open: &mut Vec<(String, String, bool, f64)>) -> serde_json::Value {
+/// A signal the simulated engine may close later.
+struct OpenTrade {
+    id: String,
+    asset: &'static str,
+    long: bool,
+    entry: f64,
+    decimals: u32,
+}
+
+fn next_signal(open: &mut Vec<OpenTrade>) -> serde_json::Value {
     let mut rng = rand::rng();
     if open.len() >= 2 && rng.random_bool(0.3) {
-        let (id, asset, long, entry) = open.remove(0);
-        let exit = entry
-            * if rng.random_bool(0.6) == long {
-                1.012
-            } else {
-                0.992
-            };
-        return serde_json::json!({"type": "close", "asset": asset, "closes": id, "exit_price": round(exit, 5), "confidence": 90});
+        let trade = open.remove(0);
+        let won = rng.random_bool(0.6);
+        let exit = trade.entry * if won == trade.long { 1.012 } else { 0.992 };
+        return serde_json::json!({"type": "close", "asset": trade.asset, "closes": trade.id,
+            "exit_price": round(exit, trade.decimals), "confidence": 90});
     }
     let Some(&(asset, base, decimals)) = MARKETS.choose(&mut rng) else {
         return serde_json::json!({});
