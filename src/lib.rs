@@ -28,3 +28,4 @@ pub mod shutdown;
 pub mod store;
 pub mod telegram;
 pub mod telemetry;
+pub mod totp;
