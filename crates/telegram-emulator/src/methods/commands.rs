@@ -50,9 +50,8 @@ fn key(params: &Params) -> Result<(String, String), ApiError> {
         ));
     }
     let language = params.str("language_code").unwrap_or_default().into_owned();
-    if !language.is_empty()
-        && !(language.len() == 2 && language.bytes().all(|c| c.is_ascii_lowercase()))
-    {
+    let two_letters = language.len() == 2 && language.bytes().all(|c| c.is_ascii_lowercase());
+    if !language.is_empty() && !two_letters {
         return Err(bad("invalid language code specified"));
     }
     Ok((scope.to_string(), language))
