@@ -47,7 +47,8 @@ pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, Api
         if utf16_len(&caption.plain) > MAX_CAPTION_LEN {
             return Err(bad("Bad Request: message caption is too long"));
         }
-        out.caption = Some(caption);
+        // An empty caption is no caption.
+        out.caption = Some(caption).filter(|c| !c.raw.is_empty());
     }
     out.photo = Some(source);
     deliver(core, out)

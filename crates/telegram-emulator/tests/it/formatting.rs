@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use telegram_emulator::html::{parse_html, utf16_len};
+use telegram_emulator::markdown::parse_markdown_v2;
 
 use crate::harness::Tg;
 
@@ -161,6 +162,11 @@ async fn markdown_v2_reserved_characters() {
     assert_eq!(
         d,
         "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'"
+    );
+    assert_eq!(
+        parse_markdown_v2("Price 1.5").unwrap_err(),
+        d,
+        "the exported checker agrees"
     );
     let (_, d) = tg
         .err(
