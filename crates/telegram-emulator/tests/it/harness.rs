@@ -72,6 +72,21 @@ impl Tg {
         (status, answer["description"].as_str().unwrap().to_owned())
     }
 
+    /// Starts `call(method, body)` in the background (for long polls); yields (status, answer).
+    pub fn spawn_call(&self, method: &str, body: Value) -> tokio::task::JoinHandle<(u16, Value)> {
+        let (url, http) = (self.url(method), self.http.clone());
+        tokio::spawn(async move {
+            let res = http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("request completes");
+            let status = res.status().as_u16();
+            (status, res.json().await.expect("JSON answer"))
+        })
+    }
+
     /// A user with a private chat.
     pub fn user(&self, name: &str) -> i64 {
         self.emu

@@ -65,10 +65,8 @@ async fn stop_frees_the_port() {
 #[tokio::test]
 async fn stop_ends_a_waiting_long_poll() {
     let tg = Tg::start().await;
-    let (url, http) = (tg.url("getUpdates"), tg.http.clone());
     let mut events = tg.emu.subscribe();
-    let poll =
-        tokio::spawn(async move { http.post(url).json(&json!({"timeout": 50})).send().await });
+    let poll = tg.spawn_call("getUpdates", json!({"timeout": 50}));
     crate::harness::next_event(&mut events, |e| {
         *e == telegram_emulator::EmulatorEvent::PollWaiting
     })
@@ -76,6 +74,6 @@ async fn stop_ends_a_waiting_long_poll() {
     tokio::time::timeout(crate::harness::PATIENCE, tg.emu.clone().stop())
         .await
         .expect("stop does not wait for the poll timeout");
-    let res = poll.await.unwrap().unwrap();
-    assert_eq!(res.status(), 200);
+    let (status, body) = poll.await.unwrap();
+    assert_eq!((status, body["result"].clone()), (200, json!([])));
 }

@@ -99,24 +99,12 @@ async fn long_poll_wakes_on_new_update() {
     let tg = Tg::start().await;
     let alice = tg.user("Alice");
     let mut events = tg.emu.subscribe();
-    let url = tg.url("getUpdates");
-    let http = tg.http.clone();
-    let poll = tokio::spawn(async move {
-        let started = Instant::now();
-        let body: serde_json::Value = http
-            .post(url)
-            .json(&json!({"timeout": 30}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (body, started.elapsed())
-    });
+    let started = Instant::now();
+    let poll = tg.spawn_call("getUpdates", json!({"timeout": 30}));
     next_event(&mut events, |e| *e == EmulatorEvent::PollWaiting).await;
     tg.emu.send_text(alice, alice, "wake up");
-    let (body, elapsed) = poll.await.unwrap();
+    let (_, body) = poll.await.unwrap();
+    let elapsed = started.elapsed();
     assert_eq!(body["result"][0]["message"]["text"], "wake up");
     assert!(
         elapsed < Duration::from_secs(30),
@@ -140,22 +128,9 @@ async fn a_second_poller_terminates_the_first() {
     let tg = Tg::start().await;
     let alice = tg.user("Alice");
     let mut events = tg.emu.subscribe();
-    let spawn_poll = || {
-        let (url, http) = (tg.url("getUpdates"), tg.http.clone());
-        tokio::spawn(async move {
-            let res = http
-                .post(url)
-                .json(&json!({"timeout": 30}))
-                .send()
-                .await
-                .unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<serde_json::Value>().await.unwrap())
-        })
-    };
-    let first = spawn_poll();
+    let first = tg.spawn_call("getUpdates", json!({"timeout": 30}));
     next_event(&mut events, |e| *e == EmulatorEvent::PollWaiting).await;
-    let second = spawn_poll();
+    let second = tg.spawn_call("getUpdates", json!({"timeout": 30}));
     let (status, body) = first.await.unwrap();
     assert_eq!(status, 409);
     assert_eq!(

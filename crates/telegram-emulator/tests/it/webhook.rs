@@ -169,20 +169,12 @@ async fn unreachable_receiver_keeps_updates_pending() {
 async fn set_webhook_terminates_a_long_poll_and_validates() {
     let tg = Tg::start().await;
     let mut events = tg.emu.subscribe();
-    let (url, http) = (tg.url("getUpdates"), tg.http.clone());
-    let poll = tokio::spawn(async move {
-        let res = http
-            .post(url)
-            .json(&json!({"timeout": 30}))
-            .send()
-            .await
-            .unwrap();
-        res.json::<Value>().await.unwrap()
-    });
+    let poll = tg.spawn_call("getUpdates", json!({"timeout": 30}));
     next_event(&mut events, |e| *e == EmulatorEvent::PollWaiting).await;
     let hook = Receiver::start(0).await;
     tg.ok("setWebhook", json!({"url": hook.url})).await;
-    let body = poll.await.unwrap();
+    let (status, body) = poll.await.unwrap();
+    assert_eq!(status, 409);
     assert_eq!(body["error_code"], 409);
     assert_eq!(
         body["description"],
