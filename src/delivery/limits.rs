@@ -115,7 +115,10 @@ impl Limiter {
         }
         self.booked.insert(at);
         let (interval, _) = self.chat_rule(chat_id);
-        let pace = self.chats.entry(chat_id).or_insert(ChatPace { tat: at, blocked_until: at });
+        let pace = self.chats.entry(chat_id).or_insert(ChatPace {
+            tat: at,
+            blocked_until: at,
+        });
         pace.tat = pace.tat.max(at) + interval;
         at
     }
@@ -123,7 +126,10 @@ impl Limiter {
     /// Telegram answered 429 for `chat_id`: that chat waits `retry_after`; a storm pauses everyone.
     pub fn on_retry_after(&mut self, chat_id: i64, retry_after: Duration, now: Instant) {
         let until = now + retry_after;
-        let pace = self.chats.entry(chat_id).or_insert(ChatPace { tat: now, blocked_until: until });
+        let pace = self.chats.entry(chat_id).or_insert(ChatPace {
+            tat: now,
+            blocked_until: until,
+        });
         pace.blocked_until = pace.blocked_until.max(until);
 
         while self
@@ -144,7 +150,8 @@ impl Limiter {
 
     /// Forgets chats whose next slot has passed, so memory follows active chats, not all chats.
     pub fn prune(&mut self, now: Instant) {
-        self.chats.retain(|_, pace| pace.tat > now || pace.blocked_until > now);
+        self.chats
+            .retain(|_, pace| pace.tat > now || pace.blocked_until > now);
     }
 
     pub fn tracked_chats(&self) -> usize {
@@ -179,8 +186,13 @@ mod tests {
     fn one_chat_gets_a_short_burst_then_one_message_per_second() {
         let mut limiter = Limiter::new(1000, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
         let start = Instant::now();
-        let burst: Vec<Instant> = (0..PRIVATE_CHAT_BURST).map(|_| limiter.reserve(7, start)).collect();
-        assert!(burst.last().copied().unwrap() - start < ms(10), "the burst goes out at once");
+        let burst: Vec<Instant> = (0..PRIVATE_CHAT_BURST)
+            .map(|_| limiter.reserve(7, start))
+            .collect();
+        assert!(
+            burst.last().copied().unwrap() - start < ms(10),
+            "the burst goes out at once"
+        );
         let first = limiter.reserve(7, start);
         let second = limiter.reserve(7, start);
         let other = limiter.reserve(8, start);

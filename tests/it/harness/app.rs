@@ -24,8 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    // Dropped last: the database outlives the app.
-    pub db: TestDb,
+    // Dropped last: the database outlives the app (read by replica tests through `db()`).
+    db: TestDb,
 }
 
 pub struct Options {
@@ -98,6 +98,10 @@ impl TestApp {
             task: Some(task),
             db,
         }
+    }
+
+    pub fn db(&self) -> &TestDb {
+        &self.db
     }
 
     pub async fn post_signal(&self, body: &Value) -> (StatusCode, Value) {

@@ -37,7 +37,6 @@ fn template_name() -> String {
 
 pub struct TestDb {
     pub url: String,
-    pub backend: Backend,
     // Keeps the SQLite file alive for the test's lifetime.
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
@@ -76,7 +75,6 @@ impl TestDb {
                 .expect("create test database");
                 TestDb {
                     url: with_database(&admin, &name),
-                    backend,
                     _dir: None,
                     pg_name: Some(name),
                 }
