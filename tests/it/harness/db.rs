@@ -50,7 +50,6 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.path().join("herald.db").display());
                 TestDb {
                     url,
-                    backend,
                     _dir: Some(dir),
                     pg_name: None,
                 }
