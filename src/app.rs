@@ -144,6 +144,11 @@ async fn lead_when_elected(
                 }
             }
         };
+        work.spawn({
+            let store = store.clone();
+            let term = term.clone();
+            async move { store.forward_notifications(term).await }
+        });
         let inbox_wake = Arc::new(Notify::new());
         let ctx = BotContext::new(store.clone(), bot.clone(), limiter.clone(), &bot_username);
         work.spawn(poller::poll(

@@ -41,6 +41,8 @@ impl Replies {
     async fn pace(&self, chat_id: i64) {
         let at = self.limiter().reserve(chat_id, Instant::now());
         tokio::time::sleep_until(at).await;
+        let departure = self.limiter().depart(Instant::now());
+        tokio::time::sleep_until(departure).await;
     }
 
     /// A 429 on a reply: note it for the chat so the next `pace` waits it out. False when the

@@ -34,6 +34,8 @@ const CLAIM_HORIZON: Duration = Duration::from_millis(100);
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// 429s are not failures, but a chat that answers nothing else is given up on eventually.
 const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
+/// Telegram's rate window: how long a new leader waits before it sends anything.
+const TAKEOVER_PAUSE: Duration = Duration::from_secs(1);
 /// How long shutdown waits for requests already in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -77,6 +79,12 @@ impl Dispatcher {
                 recovered,
                 "deliveries interrupted mid-request are now uncertain and will be resent flagged"
             );
+        }
+        // A previous leader may have sent up to a second's worth of messages just before it died;
+        // this process cannot know how many, so it waits out that window before its first send.
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(TAKEOVER_PAUSE) => {}
         }
         let (results_tx, results_rx) = mpsc::unbounded_channel::<Attempt>();
         let recorder = tokio::spawn(record_results(self.store.clone(), results_rx));
@@ -166,6 +174,8 @@ impl Dispatcher {
                 let results = results_tx.clone();
                 sends.spawn(async move {
                     tokio::time::sleep_until(at).await;
+                    let departure = this.lock_limiter().depart(Instant::now());
+                    tokio::time::sleep_until(departure).await;
                     let attempt = this.send(row, &message).await;
                     let _ = results.send(attempt);
                     drop(permit);

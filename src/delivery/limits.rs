@@ -46,6 +46,9 @@ pub struct Limiter {
     booked: BTreeSet<Instant>,
     /// Everyone waits until then (a storm of 429s).
     paused_until: Instant,
+    /// When the last request actually left. Booked slots can be missed by a busy runtime; this
+    /// keeps late requests from bunching up with the ones after them.
+    last_departure: Option<Instant>,
     /// Per-chat pacing state; chats whose bucket is full again are pruned.
     chats: HashMap<i64, ChatPace>,
     recent_429s: VecDeque<(Instant, i64)>,
@@ -55,11 +58,14 @@ impl Limiter {
     pub fn new(global_rate: u32, per_chat_interval: Duration, group_per_minute: u32) -> Self {
         let now = Instant::now();
         Self {
-            global_interval: Duration::from_secs(1) / global_rate.max(1),
+            // Half a percent slower than the limit, so no one-second window at Telegram ever holds
+            // more than the limit even with a little jitter.
+            global_interval: Duration::from_secs(1) / global_rate.max(1) * 201 / 200,
             per_chat_interval: with_margin(per_chat_interval),
             group_interval: with_margin(Duration::from_secs(60) / group_per_minute.max(1)),
             booked: BTreeSet::new(),
             paused_until: now,
+            last_departure: None,
             chats: HashMap::new(),
             recent_429s: VecDeque::new(),
         }
@@ -123,6 +129,17 @@ impl Limiter {
         at
     }
 
+    /// Called when a booked slot has come: the moment the request may really leave, at least one
+    /// global interval after the previous departure.
+    pub fn depart(&mut self, now: Instant) -> Instant {
+        let at = match self.last_departure {
+            Some(last) => now.max(last + self.global_interval),
+            None => now,
+        };
+        self.last_departure = Some(at);
+        at
+    }
+
     /// Telegram answered 429 for `chat_id`: that chat waits `retry_after`; a storm pauses everyone.
     pub fn on_retry_after(&mut self, chat_id: i64, retry_after: Duration, now: Instant) {
         let until = now + retry_after;
@@ -175,11 +192,12 @@ mod tests {
         let slots: Vec<Instant> = (0..90)
             .map(|chat| limiter.reserve(chat + 1, start))
             .collect();
-        // 90 sends at 30/s span three seconds, never two closer than 1/30 s.
+        // 90 sends at 30/s span three seconds (plus the half-percent margin), evenly.
+        let interval = Duration::from_secs(1) / 30 * 201 / 200;
         for pair in slots.windows(2) {
-            assert_eq!(pair[1] - pair[0], Duration::from_secs(1) / 30);
+            assert_eq!(pair[1] - pair[0], interval);
         }
-        assert_eq!(slots[89] - slots[0], Duration::from_secs(1) / 30 * 89);
+        assert!(slots[89] - slots[0] >= Duration::from_secs(1) / 30 * 89);
     }
 
     #[test]
@@ -219,6 +237,18 @@ mod tests {
         for pair in slots.windows(2) {
             assert!(pair[1] - pair[0] >= ms(100), "{:?}", pair[1] - pair[0]);
         }
+    }
+
+    #[test]
+    fn late_departures_do_not_bunch_up() {
+        let mut limiter = Limiter::new(10, PER_CHAT_INTERVAL, GROUP_PER_MINUTE);
+        let start = Instant::now();
+        // Three slots came due while the runtime was busy; they leave spaced anyway.
+        let late = start + ms(500);
+        let departures: Vec<Instant> = (0..3).map(|_| limiter.depart(late)).collect();
+        assert_eq!(departures[0], late);
+        assert!(departures[1] - departures[0] >= ms(100));
+        assert!(departures[2] - departures[1] >= ms(100));
     }
 
     #[test]

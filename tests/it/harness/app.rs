@@ -24,8 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    // Dropped last: the database outlives the app (read by replica tests through `db()`).
-    db: TestDb,
+    // Dropped last: the database outlives the app.
+    _db: TestDb,
 }
 
 pub struct Options {
@@ -96,12 +96,8 @@ impl TestApp {
             client: reqwest::Client::new(),
             shutdown,
             task: Some(task),
-            db,
+            _db: db,
         }
-    }
-
-    pub fn db(&self) -> &TestDb {
-        &self.db
     }
 
     pub async fn post_signal(&self, body: &Value) -> (StatusCode, Value) {
@@ -209,9 +205,10 @@ impl TestApp {
         }
     }
 
-    /// Waits until no delivery is pending, sending or uncertain.
+    /// Waits until no delivery is pending, sending or uncertain (failed sends back off for up
+    /// to about a minute before giving up, so allow that long).
     pub async fn drain(&self) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             if self.store.queue_depth().await.expect("queue depth") == 0 {
                 return;
