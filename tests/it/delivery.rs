@@ -197,8 +197,9 @@ async fn leader_killed_replica_finishes(backend: Backend) {
     );
     assert!(
         counters.max_sends_in_one_second <= arrival_tolerance(RATE),
-        "{} sends in one second across both replicas",
-        counters.max_sends_in_one_second
+        "{} sends in one second across both replicas: {:?}",
+        counters.max_sends_in_one_second,
+        counters.sends_per_second
     );
     assert_eq!(two.terminate().await.code(), Some(0));
 }
