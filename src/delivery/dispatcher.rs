@@ -339,8 +339,8 @@ impl Dispatcher {
     }
 }
 
-/// Writes attempt results in small batches (one transaction each), and stops sending to users who
-/// blocked the bot. Each attempt's permit is released only after its commit.
+/// Writes attempt results in small batches (one transaction each). Each attempt's permit is
+/// released only after its commit.
 async fn record_results(
     store: Store,
     mut results: mpsc::UnboundedReceiver<Attempt>,
@@ -366,25 +366,7 @@ async fn record_results(
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
-        let blocked: Vec<i64> = rows
-            .iter()
-            .filter(|(_, outcome)| matches!(outcome, DeliveryOutcome::Blocked { .. }))
-            .map(|(row, _)| row.chat_id)
-            .collect();
         batch.clear();
         recorded.notify_one();
-        for chat_id in blocked {
-            if let Err(err) = deactivate(&store, chat_id).await {
-                tracing::error!(error = %err, "cannot deactivate a user who blocked the bot");
-            }
-        }
     }
-}
-
-async fn deactivate(store: &Store, chat_id: i64) -> crate::store::StoreResult<()> {
-    store.deactivate_chat(chat_id, "blocked").await?;
-    store
-        .block_pending_for_chat(chat_id, "user blocked the bot")
-        .await?;
-    Ok(())
 }

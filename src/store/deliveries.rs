@@ -118,6 +118,68 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// One attempt's result as the batch UPDATE reads it.
+#[derive(Serialize)]
+struct OutcomeRow<'a> {
+    id: i64,
+    status: &'static str,
+    message_id: Option<i64>,
+    delivered_at: Option<i64>,
+    latency_ms: Option<i64>,
+    next_attempt_at: Option<i64>,
+    last_error: Option<&'a str>,
+    /// Ever sent or tried while in doubt (counted in statistics).
+    uncertain: bool,
+}
+
+impl<'a> From<&'a (QueuedDelivery, DeliveryOutcome)> for OutcomeRow<'a> {
+    fn from((delivery, outcome): &'a (QueuedDelivery, DeliveryOutcome)) -> Self {
+        let base = OutcomeRow {
+            id: delivery.id,
+            status: DeliveryStatus::Failed.as_str(),
+            message_id: None,
+            delivered_at: None,
+            latency_ms: None,
+            next_attempt_at: None,
+            last_error: None,
+            uncertain: delivery.maybe_repeat,
+        };
+        match outcome {
+            DeliveryOutcome::Sent { message_id, at } => OutcomeRow {
+                status: DeliveryStatus::Sent.as_str(),
+                message_id: Some(*message_id),
+                delivered_at: Some(to_millis(*at)),
+                latency_ms: Some((*at - delivery.accepted_at).num_milliseconds()),
+                ..base
+            },
+            DeliveryOutcome::Retry {
+                at,
+                error,
+                uncertain,
+            } => OutcomeRow {
+                status: if *uncertain || delivery.maybe_repeat {
+                    DeliveryStatus::Uncertain.as_str()
+                } else {
+                    DeliveryStatus::Pending.as_str()
+                },
+                next_attempt_at: Some(to_millis(*at)),
+                last_error: Some(error),
+                uncertain: *uncertain || delivery.maybe_repeat,
+                ..base
+            },
+            DeliveryOutcome::Failed { error } => OutcomeRow {
+                last_error: Some(error),
+                ..base
+            },
+            DeliveryOutcome::Blocked { error } => OutcomeRow {
+                status: DeliveryStatus::Blocked.as_str(),
+                last_error: Some(error),
+                ..base
+            },
+        }
+    }
+}
+
 /// One delivery as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRow {
@@ -258,7 +320,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records a batch of attempt results in one transaction.
+    /// Records a batch of attempt results: one UPDATE for the whole batch (the rows travel as
+    /// JSON), plus, in the same transaction, deactivation of any user who blocked the bot — so no
+    /// reader ever sees a `blocked` delivery for a user still active.
     pub async fn record_outcomes(
         &self,
         outcomes: &[(QueuedDelivery, DeliveryOutcome)],
@@ -266,40 +330,55 @@ impl Store {
         if outcomes.is_empty() {
             return Ok(());
         }
+        let rows: Vec<OutcomeRow> = outcomes.iter().map(OutcomeRow::from).collect();
+        let rows =
+            serde_json::to_string(&rows).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let mut tx = self.begin_write().await?;
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "UPDATE signal_deliveries AS d SET status = x.status, \
+                 telegram_message_id = COALESCE(x.message_id, d.telegram_message_id), \
+                 delivered_at = COALESCE(x.delivered_at, d.delivered_at), \
+                 latency_ms = COALESCE(x.latency_ms, d.latency_ms), \
+                 next_attempt_at = COALESCE(x.next_attempt_at, d.next_attempt_at), \
+                 last_error = x.last_error, was_uncertain = d.was_uncertain OR x.uncertain \
+                 FROM json_to_recordset($1::json) AS x(id bigint, status text, message_id bigint, \
+                 delivered_at bigint, latency_ms bigint, next_attempt_at bigint, last_error text, \
+                 uncertain boolean) WHERE d.id = x.id"
+            }
+            Backend::Sqlite => {
+                "UPDATE signal_deliveries SET status = x.status, \
+                 telegram_message_id = COALESCE(x.message_id, signal_deliveries.telegram_message_id), \
+                 delivered_at = COALESCE(x.delivered_at, signal_deliveries.delivered_at), \
+                 latency_ms = COALESCE(x.latency_ms, signal_deliveries.latency_ms), \
+                 next_attempt_at = COALESCE(x.next_attempt_at, signal_deliveries.next_attempt_at), \
+                 last_error = x.last_error, was_uncertain = (signal_deliveries.was_uncertain OR x.uncertain) \
+                 FROM (SELECT value ->> 'id' AS id, value ->> 'status' AS status, \
+                 value ->> 'message_id' AS message_id, value ->> 'delivered_at' AS delivered_at, \
+                 value ->> 'latency_ms' AS latency_ms, value ->> 'next_attempt_at' AS next_attempt_at, \
+                 value ->> 'last_error' AS last_error, value ->> 'uncertain' AS uncertain \
+                 FROM json_each($1)) AS x WHERE signal_deliveries.id = x.id"
+            }
+        };
+        sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
         for (delivery, outcome) in outcomes {
-            let query = match outcome {
-                DeliveryOutcome::Sent { message_id, at } => sqlx::query(
-                    "UPDATE signal_deliveries SET status = 'sent', telegram_message_id = $2, \
-                     delivered_at = $3, latency_ms = $4, last_error = NULL, \
-                     was_uncertain = was_uncertain OR $5 WHERE id = $1",
+            if let DeliveryOutcome::Blocked { error } = outcome {
+                sqlx::query(
+                    "UPDATE users SET is_active = FALSE, deactivated_reason = 'blocked' \
+                     WHERE telegram_id = $1 AND is_active",
                 )
-                .bind(delivery.id)
-                .bind(*message_id)
-                .bind(to_millis(*at))
-                .bind((*at - delivery.accepted_at).num_milliseconds())
-                .bind(delivery.maybe_repeat),
-                DeliveryOutcome::Retry { at, error, uncertain } => sqlx::query(
-                    "UPDATE signal_deliveries SET status = CASE WHEN $4 THEN 'uncertain' ELSE 'pending' END, \
-                     was_uncertain = was_uncertain OR $5, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+                .bind(delivery.chat_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
+                     WHERE chat_id = $1 AND status IN ('pending', 'uncertain')",
                 )
-                .bind(delivery.id)
-                .bind(to_millis(*at))
+                .bind(delivery.chat_id)
                 .bind(error.as_str())
-                .bind(delivery.maybe_repeat || *uncertain)
-                .bind(*uncertain),
-                DeliveryOutcome::Failed { error } => sqlx::query(
-                    "UPDATE signal_deliveries SET status = 'failed', last_error = $2 WHERE id = $1",
-                )
-                .bind(delivery.id)
-                .bind(error.as_str()),
-                DeliveryOutcome::Blocked { error } => sqlx::query(
-                    "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 WHERE id = $1",
-                )
-                .bind(delivery.id)
-                .bind(error.as_str()),
-            };
-            query.execute(&mut *tx).await?;
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(())

@@ -45,38 +45,48 @@ fn signal_messages(emulator: &EmulatorHandle, chats: &[i64]) -> HashMap<i64, Vec
         .collect()
 }
 
-/// Every chat got the signal; a second copy only ever comes flagged as a possible repeat, and at
-/// most `max_uncertain` chats needed one. Returns how many did.
+/// Every chat got the signal; any further copy comes flagged as a possible repeat (and a copy
+/// without the flag, if any, came first). At most `max_uncertain` chats needed a flagged copy, and
+/// none more than `max_copies` of them. Returns how many chats did.
 fn assert_once_or_flagged(
     received: &HashMap<i64, Vec<ChatMessage>>,
     max_uncertain: usize,
+    max_copies: usize,
 ) -> usize {
-    let mut flagged = 0;
+    let mut flagged_chats = 0;
     for (chat, messages) in received {
         let texts: Vec<&str> = messages
             .iter()
             .map(|m| m.plain_text.as_deref().unwrap_or_default())
             .collect();
-        match texts.as_slice() {
-            [only] if !only.contains(REPEAT) => {}
-            [only] if only.starts_with('⚠') && only.contains(REPEAT) => flagged += 1,
-            [first, second] if !first.contains(REPEAT) && second.contains(REPEAT) => flagged += 1,
-            other => panic!("chat {chat} received {other:#?}"),
+        let is_flagged = |text: &&str| text.starts_with('⚠') && text.contains(REPEAT);
+        let plain: Vec<usize> = (0..texts.len())
+            .filter(|&i| !is_flagged(&texts[i]))
+            .collect();
+        let flagged = texts.len() - plain.len();
+        let well_formed = !texts.is_empty()
+            && (plain.is_empty() || plain == [0])
+            && flagged <= max_copies
+            && texts.iter().all(|t| !t.contains(REPEAT) || is_flagged(t));
+        assert!(well_formed, "chat {chat} received {texts:#?}");
+        if flagged > 0 {
+            flagged_chats += 1;
         }
     }
     assert!(
-        flagged <= max_uncertain,
-        "{flagged} chats needed a flagged copy; at most {max_uncertain} requests can be in flight"
+        flagged_chats <= max_uncertain,
+        "{flagged_chats} chats needed a flagged copy; at most {max_uncertain} requests can be in flight"
     );
-    flagged
+    flagged_chats
 }
 
 /// Herald spaces departures at least 1/rate apart (0.5 % slower than the limit); the emulator
-/// counts arrivals, which on a loaded two-core machine jitter by a few milliseconds. A one-second
-/// window may therefore hold the limit plus an endpoint and a 2 % jitter allowance — and the
-/// emulator's own limiter (which answers 429) must never have fired.
+/// counts arrivals, which on a loaded two-core machine (several processes, PostgreSQL) jitter by
+/// tens of milliseconds. A sliding one-second window may therefore hold up to 10 % more than the
+/// limit — a real pacing bug would show far more — and the emulator's own limiter, which answers
+/// 429 as Telegram would, must never have fired (asserted separately).
 fn arrival_tolerance(rate: u32) -> u64 {
-    u64::from(rate) + 1 + u64::from(rate) / 50
+    u64::from(rate) + 1 + u64::from(rate) / 10
 }
 
 async fn wait_for_sends(emulator: &EmulatorHandle, at_least: u64) {
@@ -141,7 +151,7 @@ async fn killed_mid_broadcast(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let received = signal_messages(&emulator, &chats);
-    let flagged = assert_once_or_flagged(&received, 64);
+    let flagged = assert_once_or_flagged(&received, 64, 1);
     let id = accepted["id"].as_str().unwrap().parse().unwrap();
     let counts = store.delivery_counts(id).await.unwrap();
     assert_eq!(
@@ -189,7 +199,7 @@ async fn leader_killed_replica_finishes(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_once_or_flagged(&signal_messages(&emulator, &chats), 64);
+    assert_once_or_flagged(&signal_messages(&emulator, &chats), 64, 1);
     let counters = emulator.counters();
     assert_eq!(
         counters.rate_limited, 0,
@@ -231,7 +241,7 @@ async fn faults_do_not_lose_or_duplicate(backend: Backend) {
     app.drain().await;
     let received = signal_messages(&app.emulator, &chats);
     assert_eq!(
-        assert_once_or_flagged(&received, 0),
+        assert_once_or_flagged(&received, 0, 0),
         0,
         "5xx and 429 never leave a copy behind"
     );
@@ -266,7 +276,7 @@ async fn cut_connections_are_flagged_not_lost(backend: Backend) {
     let (_, body) = app.post_signal(&buy_signal()).await;
     app.drain().await;
     let received = signal_messages(&app.emulator, &chats);
-    let flagged = assert_once_or_flagged(&received, chats.len());
+    let flagged = assert_once_or_flagged(&received, chats.len(), 8);
     assert!(
         flagged > 0,
         "with 20% of answers lost some copies must be flagged"
