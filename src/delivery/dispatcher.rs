@@ -152,6 +152,7 @@ impl Dispatcher {
                 let message = match cache.message_for(&self.store, &row).await {
                     Ok(message) => message,
                     Err(err) => {
+                        crate::metrics::error(crate::metrics::ErrorKind::Render);
                         let failure = DeliveryOutcome::Failed {
                             error: format!("cannot render: {err}"),
                         };
@@ -244,7 +245,9 @@ impl Dispatcher {
                 quote_position: None,
             });
         }
+        let started = std::time::Instant::now();
         let result = request.await;
+        crate::metrics::telegram_call("sendMessage", started, &result);
         let now = Utc::now();
         match result {
             Ok(sent) => {
@@ -312,6 +315,7 @@ async fn record_results(store: Store, mut results: mpsc::UnboundedReceiver<Attem
     while let Some(first) = results.recv().await {
         let mut blocked_chats = Vec::new();
         let mut push = |(row, outcome, _failure): Attempt, batch: &mut Vec<_>| {
+            crate::metrics::delivery(&row, &outcome);
             if matches!(outcome, DeliveryOutcome::Blocked { .. }) {
                 blocked_chats.push(row.chat_id);
             }
@@ -327,6 +331,7 @@ async fn record_results(store: Store, mut results: mpsc::UnboundedReceiver<Attem
         // Retried forever on a database outage: losing a result would resend a sent message.
         let mut delay = Duration::from_millis(100);
         while let Err(err) = store.record_outcomes(&batch).await {
+            crate::metrics::error(crate::metrics::ErrorKind::Database);
             tracing::error!(error = %err, rows = batch.len(), "cannot record delivery results; retrying");
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
