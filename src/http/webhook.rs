@@ -99,7 +99,8 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
 fn identify(body: &[u8]) -> Option<(i64, Option<i64>)> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let update_id = value.get("update_id")?.as_i64()?;
-    let chat_id = serde_json::from_value::<teloxide_core::types::Update>(value)
+    // From the bytes, not the `Value`: teloxide's `Update` does not read back from a `Value`.
+    let chat_id = serde_json::from_slice::<teloxide_core::types::Update>(body)
         .ok()
         .and_then(|update| crate::bot::chat_of(&update));
     Some((update_id, chat_id))
@@ -115,7 +116,7 @@ mod tests {
         assert_eq!(identify(br#"{"message": {}}"#), None);
         assert_eq!(identify(br#"{"update_id": "7"}"#), None);
         assert_eq!(identify(br#"{"update_id": 7}"#), Some((7, None)));
-        let message = br#"{"update_id": 8, "message": {"message_id": 1, "date": 0,
+        let message = br#"{"update_id": 8, "message": {"message_id": 1, "date": 1700000000,
             "chat": {"id": 42, "type": "private", "first_name": "A"},
             "from": {"id": 42, "is_bot": false, "first_name": "A"}, "text": "/help"}}"#;
         assert_eq!(identify(message), Some((8, Some(42))));
