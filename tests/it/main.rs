@@ -4,5 +4,13 @@
 
 mod bot_commands;
 mod harness;
+mod ops_alerts;
+mod ops_docs;
+mod ops_health;
+mod ops_metrics;
+mod ops_openapi;
+mod ops_replicas;
+mod ops_support;
+mod ops_webhook;
 mod signals_api;
 mod store_conformance;
