@@ -175,7 +175,9 @@ impl Alerter {
         let now = self.read_counts(queue.or(self.seen.queue));
         let before = std::mem::replace(&mut self.seen, now);
         let errors = now.errors.saturating_sub(before.errors);
-        let tg_failures = now.telegram_failures.saturating_sub(before.telegram_failures);
+        let tg_failures = now
+            .telegram_failures
+            .saturating_sub(before.telegram_failures);
         let tg_calls = now.telegram_calls.saturating_sub(before.telegram_calls);
         let logins = now.auth_failures.saturating_sub(before.auth_failures);
 
@@ -202,7 +204,10 @@ impl Alerter {
             let shrinking_or_small =
                 depth < limits.queue || before.queue.is_some_and(|prev| depth < prev);
             if growing {
-                findings.push((Alert::QueueGrowing, Some(format!("{depth} deliveries queued"))));
+                findings.push((
+                    Alert::QueueGrowing,
+                    Some(format!("{depth} deliveries queued")),
+                ));
             } else if shrinking_or_small {
                 findings.push((Alert::QueueGrowing, None));
             }
@@ -319,7 +324,9 @@ impl Alerter {
             };
             match self.replies.send(chat, text, None).await {
                 Ok(_) => told = true,
-                Err(err) => tracing::error!(alert = alert.name(), error = %err, "cannot send an alert"),
+                Err(err) => {
+                    tracing::error!(alert = alert.name(), error = %err, "cannot send an alert")
+                }
             }
         }
         told

@@ -96,8 +96,7 @@ impl App {
         };
         let inbox_wake = Arc::new(Notify::new());
         let mut routes = http::routes();
-        if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret)
-        {
+        if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");
             routes = routes.merge(http::webhook::routes(

@@ -361,7 +361,9 @@ impl Config {
                     "HERALD_ALERT_INTERVAL" => file.alert_interval.clone(),
                     "HERALD_ALERT_ERRORS" => file.alert_errors.map(|n| n.to_string()),
                     "HERALD_ALERT_QUEUE" => file.alert_queue.map(|n| n.to_string()),
-                    "HERALD_ALERT_LOGIN_FAILURES" => file.alert_login_failures.map(|n| n.to_string()),
+                    "HERALD_ALERT_LOGIN_FAILURES" => {
+                        file.alert_login_failures.map(|n| n.to_string())
+                    }
                     "HERALD_SHUTDOWN_DELAY" => file.shutdown_delay.clone(),
                     _ => None,
                 }

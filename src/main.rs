@@ -49,7 +49,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listen, "listening");
     let shutdown = CancellationToken::new();
     tokio::spawn(herald::shutdown::on_signal(shutdown.clone()));
-    tokio::spawn(herald::shutdown::reload_on_hangup(app.live(), app.config.clone()));
+    tokio::spawn(herald::shutdown::reload_on_hangup(
+        app.live(),
+        app.config.clone(),
+    ));
     app.run(listener, shutdown).await
 }
 

@@ -84,7 +84,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 async fn render() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         install().render(),
     )
 }
@@ -277,7 +280,10 @@ fn describe() {
         "herald_auth_failures_total",
         "Failed authentication attempts by kind"
     );
-    describe_counter!("herald_alerts_total", "Admin alerts sent, by alert and state");
+    describe_counter!(
+        "herald_alerts_total",
+        "Admin alerts sent, by alert and state"
+    );
     describe_counter!(
         "herald_http_requests_total",
         "HTTP requests by route template, method and status"
@@ -286,17 +292,26 @@ fn describe() {
         "herald_http_request_duration_seconds",
         "HTTP request latency by route template"
     );
-    describe_gauge!("herald_leader", "1 on the replica that dispatches deliveries");
+    describe_gauge!(
+        "herald_leader",
+        "1 on the replica that dispatches deliveries"
+    );
     describe_gauge!(
         "herald_queue_depth",
         "Deliveries pending, sending or uncertain"
     );
-    describe_gauge!("herald_inbox_backlog", "Telegram updates stored, not yet handled");
+    describe_gauge!(
+        "herald_inbox_backlog",
+        "Telegram updates stored, not yet handled"
+    );
     describe_gauge!(
         "herald_active_users",
         "Users who talked to the bot within the window (1d, 7d, 30d)"
     );
-    describe_gauge!("herald_database_up", "1 when the database answered the last check");
+    describe_gauge!(
+        "herald_database_up",
+        "1 when the database answered the last check"
+    );
     describe_gauge!("herald_telegram_up", "1 when getMe answered the last check");
     describe_gauge!(
         "herald_process_resident_memory_bytes",

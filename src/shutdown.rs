@@ -28,7 +28,10 @@ pub async fn on_signal(token: CancellationToken) {
 /// SIGHUP re-reads the configuration (environment and `herald.toml`) and applies what is safe to
 /// change while running: feature flags and alert thresholds. A bad file changes nothing; settings
 /// that need a restart are named in the log.
-pub async fn reload_on_hangup(live: crate::config::Live, current: std::sync::Arc<crate::config::Config>) {
+pub async fn reload_on_hangup(
+    live: crate::config::Live,
+    current: std::sync::Arc<crate::config::Config>,
+) {
     #[cfg(unix)]
     {
         let Ok(mut hangups) =

@@ -104,12 +104,7 @@ mod tests {
         assert_eq!(lines[0]["target"], "audit");
         assert_eq!(lines[0]["action"], "subscribe");
         assert_eq!(lines[1]["target"], "security");
-        assert!(
-            lines[2]["target"]
-                .as_str()
-                .unwrap()
-                .starts_with("herald::")
-        );
+        assert!(lines[2]["target"].as_str().unwrap().starts_with("herald::"));
         for line in &lines {
             let spans = line["spans"].as_array().expect("span list");
             assert_eq!(spans[0]["update_id"], 42, "{line}");

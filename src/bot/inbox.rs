@@ -252,7 +252,10 @@ mod tests {
         assert_eq!(command_label(&text_update("/help"), "bot"), "help");
         assert_eq!(command_label(&text_update("/HELP@bot x"), "bot"), "help");
         assert_eq!(command_label(&text_update("/x9f3k2"), "bot"), "unknown");
-        assert_eq!(command_label(&text_update("/help@other"), "bot"), "other_bot");
+        assert_eq!(
+            command_label(&text_update("/help@other"), "bot"),
+            "other_bot"
+        );
         assert_eq!(command_label(&text_update("hello"), "bot"), "text");
     }
 }

@@ -50,7 +50,9 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
                 failures += 1;
                 crate::metrics::error(crate::metrics::ErrorKind::Telegram);
                 if describe(&err).contains("webhook is active") && failures == 1 {
-                    tracing::error!("a webhook is registered, so polling cannot work: run `herald webhook delete`, or set HERALD_WEBHOOK_URL");
+                    tracing::error!(
+                        "a webhook is registered, so polling cannot work: run `herald webhook delete`, or set HERALD_WEBHOOK_URL"
+                    );
                 }
                 let delay = match &err {
                     RequestError::RetryAfter(seconds) => seconds.duration(),

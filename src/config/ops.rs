@@ -130,7 +130,11 @@ pub(super) fn load(value: &dyn Fn(&str) -> Option<String>) -> Result<OpsSettings
         interval: duration(value, "HERALD_ALERT_INTERVAL", defaults.interval)?,
         errors: number(value, "HERALD_ALERT_ERRORS", defaults.errors)?,
         queue: number(value, "HERALD_ALERT_QUEUE", defaults.queue)?,
-        login_failures: number(value, "HERALD_ALERT_LOGIN_FAILURES", defaults.login_failures)?,
+        login_failures: number(
+            value,
+            "HERALD_ALERT_LOGIN_FAILURES",
+            defaults.login_failures,
+        )?,
     };
     if alerts.interval < Duration::from_millis(100) {
         return Err(ConfigError::new(
@@ -159,7 +163,10 @@ fn duration(
     match value(name) {
         None => Ok(default),
         Some(text) => humantime::parse_duration(text.trim()).map_err(|_| {
-            ConfigError::new(name, format!("expected a duration like 30s or 500ms, got {text:?}"))
+            ConfigError::new(
+                name,
+                format!("expected a duration like 30s or 500ms, got {text:?}"),
+            )
         }),
     }
 }
@@ -176,7 +183,9 @@ fn number<T: std::str::FromStr + PartialOrd + Default>(
             .parse::<T>()
             .ok()
             .filter(|n| *n > T::default())
-            .ok_or_else(|| ConfigError::new(name, format!("expected a positive number, got {text:?}"))),
+            .ok_or_else(|| {
+                ConfigError::new(name, format!("expected a positive number, got {text:?}"))
+            }),
     }
 }
 
@@ -190,7 +199,10 @@ pub fn needs_restart(old: &super::Config, new: &super::Config) -> Vec<&'static s
     };
     check("HERALD_DATABASE_URL", old.database_url != new.database_url);
     check("HERALD_LISTEN", old.listen != new.listen);
-    check("HERALD_TELEGRAM_API_URL", old.telegram_api_url != new.telegram_api_url);
+    check(
+        "HERALD_TELEGRAM_API_URL",
+        old.telegram_api_url != new.telegram_api_url,
+    );
     check("HERALD_WEBHOOK_URL", old.webhook_url != new.webhook_url);
     check("HERALD_GLOBAL_RATE", old.global_rate != new.global_rate);
     check("HERALD_ADMIN_IDS", old.admin_ids != new.admin_ids);
@@ -236,6 +248,9 @@ mod tests {
         }
         let lookup = |asked: &str| (asked == "HERALD_ALERT_INTERVAL").then(|| "500ms".to_owned());
         let settings = load(&lookup).unwrap();
-        assert_eq!(settings.reloadable.alerts.interval, Duration::from_millis(500));
+        assert_eq!(
+            settings.reloadable.alerts.interval,
+            Duration::from_millis(500)
+        );
     }
 }

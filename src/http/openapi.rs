@@ -64,7 +64,11 @@ pub const OPERATIONS: &[Operation] = &[
         request: Some("SignalRequest"),
         success: (202, Some("SignalAccepted")),
         errors: &[400, 401, 409, 413, 422, 429],
-        ..op("post", "/api/signals", "Submit a signal (idempotent on `id`; 200 for a repeat)")
+        ..op(
+            "post",
+            "/api/signals",
+            "Submit a signal (idempotent on `id`; 200 for a repeat)",
+        )
     },
     Operation {
         tag: "signals",
@@ -86,18 +90,30 @@ pub const OPERATIONS: &[Operation] = &[
         auth: Auth::ApiKeyOrJwt,
         success: (200, Some("SignalDetail")),
         errors: &[401, 404, 429],
-        ..op("get", "/api/signals/{id}", "One signal with its delivery counts")
+        ..op(
+            "get",
+            "/api/signals/{id}",
+            "One signal with its delivery counts",
+        )
     },
     Operation {
         tag: "operations",
         success: (200, Some("Health")),
-        ..op("get", "/api/health", "Liveness: 200 while the process serves")
+        ..op(
+            "get",
+            "/api/health",
+            "Liveness: 200 while the process serves",
+        )
     },
     Operation {
         tag: "operations",
         success: (200, Some("Ready")),
         errors: &[503],
-        ..op("get", "/api/ready", "Readiness: database, Telegram and migrations")
+        ..op(
+            "get",
+            "/api/ready",
+            "Readiness: database, Telegram and migrations",
+        )
     },
     Operation {
         tag: "operations",
@@ -157,7 +173,9 @@ fn describe(operation: &Operation) -> Value {
             (Some(schema), _) => json_response("OK", schema),
             (None, "/metrics") => json!({"description": "OK",
                 "content": {"text/plain": {"schema": {"type": "string"}}}}),
-            (None, _) => json!({"description": "OK", "content": {"application/json": {"schema": {}}}}),
+            (None, _) => {
+                json!({"description": "OK", "content": {"application/json": {"schema": {}}}})
+            }
         },
     );
     for status in operation.errors {
@@ -232,9 +250,15 @@ mod tests {
     fn every_reference_resolves() {
         let doc = document();
         let text = doc.to_string();
-        let schemas = doc["components"]["schemas"].as_object().cloned().unwrap_or_default();
+        let schemas = doc["components"]["schemas"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for reference in text.split("#/components/schemas/").skip(1) {
-            let name: String = reference.chars().take_while(|c| c.is_alphanumeric()).collect();
+            let name: String = reference
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .collect();
             assert!(schemas.contains_key(&name), "missing schema {name}");
         }
         assert_eq!(

@@ -140,9 +140,10 @@ impl Store {
 
     /// Updates stored but not yet handled.
     pub async fn inbox_backlog(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM telegram_updates WHERE handled_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM telegram_updates WHERE handled_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(row.try_get("n")?)
     }
 

@@ -44,7 +44,10 @@ async fn a_database_outage_alerts_the_admin_once_per_incident() {
     let messages = wait_messages(&app.emulator, admin, 2).await;
     let second = alerts(&messages);
     assert_eq!(second.len(), 2, "{second:?}");
-    assert!(second[1].starts_with("✅ Resolved: database unreachable"), "{second:?}");
+    assert!(
+        second[1].starts_with("✅ Resolved: database unreachable"),
+        "{second:?}"
+    );
 
     // A second outage is a new incident: exactly one more alert, so none was repeated between.
     proxy.cut();

@@ -63,6 +63,9 @@ fn every_feature_flag_is_documented() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/operations.md"))
         .unwrap();
     for (name, _, _) in herald::config::FEATURES {
-        assert!(doc.contains(&format!("`{name}`")), "flag {name} undocumented");
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "flag {name} undocumented"
+        );
     }
 }

@@ -47,8 +47,10 @@ async fn status_of(app: &TestApp, path: &str) -> (u16, serde_json::Value, Durati
 async fn readiness_follows_the_database() {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
     let (app, proxy) = app_behind_proxy(emulator, Vec::new()).await;
-    app.eventually("ready", || async { status_of(&app, "/api/ready").await.0 == 200 })
-        .await;
+    app.eventually("ready", || async {
+        status_of(&app, "/api/ready").await.0 == 200
+    })
+    .await;
     let (_, body, _) = status_of(&app, "/api/ready").await;
     assert_eq!(body["migrations"], "current");
     assert_eq!(body["telegram"], "ok");
@@ -83,8 +85,10 @@ async fn readiness_fails_while_shutting_down() {
         },
     )
     .await;
-    app.eventually("ready", || async { status_of(&app, "/api/ready").await.0 == 200 })
-        .await;
+    app.eventually("ready", || async {
+        status_of(&app, "/api/ready").await.0 == 200
+    })
+    .await;
     let api = app.api.clone();
     let client = app.client.clone();
     let stopping = tokio::spawn(app.stop());

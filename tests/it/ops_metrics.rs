@@ -70,7 +70,11 @@ async fn metrics_move_after_a_broadcast(backend: Backend) {
         metric(
             text,
             "herald_http_requests_total",
-            &[("route", "/api/signals"), ("method", "POST"), ("status", "202")],
+            &[
+                ("route", "/api/signals"),
+                ("method", "POST"),
+                ("status", "202"),
+            ],
         )
     };
     assert!(route(&after) - route(&before) >= 1.0);
@@ -99,4 +103,7 @@ async fn metrics_move_after_a_broadcast(backend: Backend) {
     }
 }
 
-both_backends!(metrics_move_after_a_broadcast, metrics_move_after_a_broadcast);
+both_backends!(
+    metrics_move_after_a_broadcast,
+    metrics_move_after_a_broadcast
+);

@@ -32,14 +32,20 @@ fn router_paths() -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_matches_the_real_routes() {
     let paths = router_paths();
-    assert!(paths.len() >= 5, "could not read the router paths: {paths:?}");
+    assert!(
+        paths.len() >= 5,
+        "could not read the router paths: {paths:?}"
+    );
     let app = TestApp::spawn(Backend::Sqlite).await;
 
     let mut served = BTreeSet::new();
     for path in &paths {
         let mut concrete = path.clone();
         for name in path_parameters(path) {
-            concrete = concrete.replace(&format!("{{{name}}}"), "00000000-0000-0000-0000-000000000000");
+            concrete = concrete.replace(
+                &format!("{{{name}}}"),
+                "00000000-0000-0000-0000-000000000000",
+            );
         }
         let response = app
             .client

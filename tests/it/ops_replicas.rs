@@ -9,7 +9,9 @@ use sqlx::{Connection, PgConnection};
 
 use crate::harness::app::{API_KEY, buy_signal};
 use crate::harness::db::TestDb;
-use crate::ops_support::{LoadBalancer, Process, WEBHOOK_PATH, subscribe_user, wait_messages, webhook_env};
+use crate::ops_support::{
+    LoadBalancer, Process, WEBHOOK_PATH, subscribe_user, wait_messages, webhook_env,
+};
 
 const SIGNALS: usize = 6;
 const TEXTS: usize = 5;
@@ -56,7 +58,11 @@ async fn a_rolling_restart_loses_no_update_and_no_delivery() {
         .output()
         .await
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(emulator.webhook_info().unwrap().url, lb.url);
 
     let a = Process::start("replica-a", &env).await;
@@ -127,8 +133,14 @@ async fn a_rolling_restart_loses_no_update_and_no_delivery() {
     .fetch_all(&mut conn)
     .await
     .unwrap();
-    assert_eq!(statuses, vec![("sent".to_owned(), (SIGNALS * users.len()) as i64)]);
+    assert_eq!(
+        statuses,
+        vec![("sent".to_owned(), (SIGNALS * users.len()) as i64)]
+    );
     assert_eq!(a2.terminate().await, 0);
     assert_eq!(b2.terminate().await, 0);
-    assert!(emulator.webhook_info().is_some(), "no replica deleted the webhook");
+    assert!(
+        emulator.webhook_info().is_some(),
+        "no replica deleted the webhook"
+    );
 }

@@ -338,7 +338,9 @@ impl Replica {
     pub async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(task) = self.task.take() {
-            task.await.expect("replica task").expect("replica exits cleanly");
+            task.await
+                .expect("replica task")
+                .expect("replica exits cleanly");
         }
     }
 }

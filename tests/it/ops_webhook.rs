@@ -44,20 +44,41 @@ async fn redeliveries_are_dropped(backend: Backend) {
         },
     )
     .await;
+    assert_eq!(app.db.backend, backend);
     let user = app.emulator.create_user("Ana", Some("ana"), Some("en")).id;
 
     assert_eq!(post_update(&app, help_update(500, user), None).await, 401);
-    assert_eq!(post_update(&app, help_update(500, user), Some("wrong")).await, 401);
-    assert_eq!(post_update(&app, "{\"no\": 1}".into(), Some(WEBHOOK_SECRET)).await, 400);
-    assert_eq!(app.store.inbox_backlog().await.unwrap(), 0, "rejected requests store nothing");
+    assert_eq!(
+        post_update(&app, help_update(500, user), Some("wrong")).await,
+        401
+    );
+    assert_eq!(
+        post_update(&app, "{\"no\": 1}".into(), Some(WEBHOOK_SECRET)).await,
+        400
+    );
+    assert_eq!(
+        app.store.inbox_backlog().await.unwrap(),
+        0,
+        "rejected requests store nothing"
+    );
 
     // Telegram redelivers when it did not see our 200 in time: same update_id, same body.
     for _ in 0..3 {
-        assert_eq!(post_update(&app, help_update(500, user), Some(WEBHOOK_SECRET)).await, 200);
+        assert_eq!(
+            post_update(&app, help_update(500, user), Some(WEBHOOK_SECRET)).await,
+            200
+        );
     }
-    assert_eq!(post_update(&app, help_update(501, user), Some(WEBHOOK_SECRET)).await, 200);
+    assert_eq!(
+        post_update(&app, help_update(501, user), Some(WEBHOOK_SECRET)).await,
+        200
+    );
     let messages = wait_messages(&app.emulator, user, 2).await;
-    assert_eq!(messages.len(), 2, "one reply per update, none for redeliveries");
+    assert_eq!(
+        messages.len(),
+        2,
+        "one reply per update, none for redeliveries"
+    );
     app.eventually("both handled", || async {
         app.store.update_handled_by(500).await.unwrap().is_some()
             && app.store.update_handled_by(501).await.unwrap().is_some()
@@ -100,7 +121,11 @@ async fn two_replicas_share_webhook_updates_each_once_in_order() {
         .collect();
     for round in 0..4 {
         for &user in &users {
-            let text = if round % 2 == 0 { "/help" } else { "hello there" };
+            let text = if round % 2 == 0 {
+                "/help"
+            } else {
+                "hello there"
+            };
             emulator.send_text(user, user, text);
         }
     }
@@ -113,7 +138,8 @@ async fn two_replicas_share_webhook_updates_each_once_in_order() {
     }
 
     let mut conn = PgConnection::connect(&db.url).await.unwrap();
-    let rows: Vec<(i64, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(
+    type Row = (i64, Option<i64>, Option<i64>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT update_id, chat_id, handled_at, handled_by FROM telegram_updates ORDER BY update_id",
     )
     .fetch_all(&mut conn)
@@ -131,7 +157,9 @@ async fn two_replicas_share_webhook_updates_each_once_in_order() {
     }
     assert_eq!(
         by,
-        [a.instance.clone(), b.instance.clone()].into_iter().collect(),
+        [a.instance.clone(), b.instance.clone()]
+            .into_iter()
+            .collect(),
         "both replicas handled updates"
     );
     for &user in &users {
@@ -140,7 +168,10 @@ async fn two_replicas_share_webhook_updates_each_once_in_order() {
 
     // A replica stopping leaves the registration alone; `webhook delete` removes it.
     a.stop().await;
-    assert!(emulator.webhook_info().is_some(), "stopping a replica deleted the webhook");
+    assert!(
+        emulator.webhook_info().is_some(),
+        "stopping a replica deleted the webhook"
+    );
     webhook(&config, WebhookCommand::Info).await.unwrap();
     b.stop().await;
     webhook(
