@@ -256,6 +256,11 @@ impl Leader {
         let leadership = Arc::new(Mutex::new(leadership));
         let term = stop.child_token();
         let work = TaskTracker::new();
+        work.spawn({
+            let store = self.store.clone();
+            let term = term.clone();
+            async move { store.forward_notifications(term).await }
+        });
         if polling {
             work.spawn(poller::poll(
                 self.store.clone(),

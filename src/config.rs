@@ -77,7 +77,7 @@ impl Default for DeliverySettings {
         Self {
             per_chat_interval: Duration::from_secs(1),
             group_per_minute: 20,
-            max_attempts: 6,
+            max_attempts: 8,
             max_in_flight: 64,
         }
     }

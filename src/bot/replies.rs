@@ -1,18 +1,21 @@
 //! Sending the bot's answers. Replies share the dispatcher's limiter, so a chat never gets more
-//! than Telegram allows even when a broadcast and a conversation overlap.
+//! than Telegram allows even when a broadcast and a conversation overlap; a 429 is waited out.
 
 use std::sync::Arc;
 
-use teloxide_core::Bot;
 use teloxide_core::payloads::{
     AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters,
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::{CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
 
 use super::BotError;
 use crate::delivery::limits::Limiter;
+
+/// A reply that keeps getting 429s is given up on (the handler reports the error).
+const MAX_RATE_LIMITED_RETRIES: u32 = 3;
 
 #[derive(Clone)]
 pub struct Replies {
@@ -29,15 +32,30 @@ impl Replies {
         &self.bot
     }
 
+    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
+        self.limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     async fn pace(&self, chat_id: i64) {
-        let at = {
-            let mut limiter = self
-                .limiter
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            limiter.reserve(chat_id, Instant::now())
-        };
+        let at = self.limiter().reserve(chat_id, Instant::now());
         tokio::time::sleep_until(at).await;
+        let departure = self.limiter().depart(Instant::now());
+        tokio::time::sleep_until(departure).await;
+    }
+
+    /// A 429 on a reply: note it for the chat so the next `pace` waits it out. False when the
+    /// answer was not a 429 (or 429s kept coming): the caller gives up.
+    fn rate_limited(&self, chat_id: i64, error: &RequestError, attempt: u32) -> bool {
+        match error {
+            RequestError::RetryAfter(seconds) if attempt < MAX_RATE_LIMITED_RETRIES => {
+                self.limiter()
+                    .on_retry_after(chat_id, seconds.duration(), Instant::now());
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Sends HTML text (the caller escapes anything from outside) with optional buttons.
@@ -47,18 +65,22 @@ impl Replies {
         html: String,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<i64, BotError> {
-        self.pace(chat_id).await;
-        let mut request = self
-            .bot
-            .send_message(ChatId(chat_id), html)
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard {
-            request = request.reply_markup(keyboard);
+        let mut attempt = 0;
+        loop {
+            self.pace(chat_id).await;
+            let mut request = self
+                .bot
+                .send_message(ChatId(chat_id), html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard.clone() {
+                request = request.reply_markup(keyboard);
+            }
+            match request.await {
+                Ok(message) => return Ok(i64::from(message.id.0)),
+                Err(err) if self.rate_limited(chat_id, &err, attempt) => attempt += 1,
+                Err(err) => return Err(BotError::Telegram(describe(&err))),
+            }
         }
-        let message = request
-            .await
-            .map_err(|err| BotError::Telegram(describe(&err)))?;
-        Ok(i64::from(message.id.0))
     }
 
     /// Replaces a message's text and buttons in place (menus, refresh buttons).
@@ -72,19 +94,23 @@ impl Replies {
         let Ok(message_id) = i32::try_from(message_id) else {
             return Ok(());
         };
-        self.pace(chat_id).await;
-        let mut request = self
-            .bot
-            .edit_message_text(ChatId(chat_id), MessageId(message_id), html)
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard {
-            request = request.reply_markup(keyboard);
-        }
-        match request.await {
-            Ok(_) => Ok(()),
-            // Pressing the same button twice is not an error worth telling anyone about.
-            Err(err) if describe(&err).contains("message is not modified") => Ok(()),
-            Err(err) => Err(BotError::Telegram(describe(&err))),
+        let mut attempt = 0;
+        loop {
+            self.pace(chat_id).await;
+            let mut request = self
+                .bot
+                .edit_message_text(ChatId(chat_id), MessageId(message_id), html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard.clone() {
+                request = request.reply_markup(keyboard);
+            }
+            match request.await {
+                Ok(_) => return Ok(()),
+                // Pressing the same button twice is not an error worth telling anyone about.
+                Err(err) if describe(&err).contains("message is not modified") => return Ok(()),
+                Err(err) if self.rate_limited(chat_id, &err, attempt) => attempt += 1,
+                Err(err) => return Err(BotError::Telegram(describe(&err))),
+            }
         }
     }
 
@@ -106,9 +132,9 @@ impl Replies {
 }
 
 /// An error's text without the request URL (which contains the bot token).
-fn describe(error: &teloxide_core::RequestError) -> String {
+fn describe(error: &RequestError) -> String {
     match error {
-        teloxide_core::RequestError::Network(_) => "network error".to_owned(),
+        RequestError::Network(_) => "network error".to_owned(),
         other => other.to_string(),
     }
 }

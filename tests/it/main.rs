@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bot_commands;
+mod delivery;
 mod harness;
 mod ops_alerts;
 mod ops_docs;
