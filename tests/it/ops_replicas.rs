@@ -1,6 +1,7 @@
-//! A rolling restart of two real `herald serve` processes in webhook mode loses no update and no
-//! delivery: while users talk to the bot and signals are posted, each process in turn gets
-//! SIGTERM (it must exit 0) and is replaced.
+//! A rolling restart of two real `herald serve` processes loses no update and no delivery, in
+//! webhook mode (both replicas receive and handle updates) and in polling mode (only the leader
+//! polls; the other stands by and takes over): while users talk to the bot and signals are
+//! posted, each process in turn gets SIGTERM (it must exit 0) and is replaced.
 
 use std::time::Duration;
 
@@ -34,7 +35,16 @@ async fn post_signal(client: &reqwest::Client, apis: &[String]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rolling_restart_loses_no_update_and_no_delivery() {
+async fn a_rolling_restart_in_webhook_mode_loses_nothing() {
+    rolling_restart(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_restart_in_polling_mode_loses_nothing() {
+    rolling_restart(false).await;
+}
+
+async fn rolling_restart(webhook_mode: bool) {
     let emulator = telegram_emulator::Emulator::start(Default::default())
         .await
         .unwrap();
@@ -47,23 +57,11 @@ async fn a_rolling_restart_loses_no_update_and_no_delivery() {
         ("HERALD_API_KEYS", API_KEY.to_owned()),
         ("HERALD_SHUTDOWN_DELAY", "500ms".to_owned()),
     ];
-    env.extend(webhook_env(&lb.url));
-
-    // The operator registers the webhook once, with the CLI.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["webhook", "set"])
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("HERALD_CONFIG", "/nonexistent/herald.toml")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(emulator.webhook_info().unwrap().url, lb.url);
+    if webhook_mode {
+        env.extend(webhook_env(&lb.url));
+        register_webhook(&env).await;
+        assert_eq!(emulator.webhook_info().unwrap().url, lb.url);
+    }
 
     let a = Process::start("replica-a", &env).await;
     let b = Process::start("replica-b", &env).await;
@@ -139,8 +137,27 @@ async fn a_rolling_restart_loses_no_update_and_no_delivery() {
     );
     assert_eq!(a2.terminate().await, 0);
     assert_eq!(b2.terminate().await, 0);
-    assert!(
+    assert_eq!(
         emulator.webhook_info().is_some(),
-        "no replica deleted the webhook"
+        webhook_mode,
+        "no replica registered or deleted the webhook"
     );
+}
+
+/// The operator registers the webhook once, with the CLI.
+async fn register_webhook(env: &[(&str, String)]) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["webhook", "set"])
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("HERALD_CONFIG", "/nonexistent/herald.toml")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("webhook set"));
 }

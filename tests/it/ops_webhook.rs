@@ -44,7 +44,6 @@ async fn redeliveries_are_dropped(backend: Backend) {
         },
     )
     .await;
-    assert_eq!(app.db.backend, backend);
     let user = app.emulator.create_user("Ana", Some("ana"), Some("en")).id;
 
     assert_eq!(post_update(&app, help_update(500, user), None).await, 401);
