@@ -10,6 +10,7 @@ mod ops_docs;
 mod ops_health;
 mod ops_metrics;
 mod ops_openapi;
+mod ops_reload;
 mod ops_replicas;
 mod ops_support;
 mod ops_webhook;

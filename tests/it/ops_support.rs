@@ -158,6 +158,7 @@ pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
 pub struct Process {
     pub api: String,
     child: Child,
+    logs: Arc<Mutex<Vec<String>>>,
 }
 
 impl Process {
@@ -186,9 +187,12 @@ impl Process {
         let mut child = command.spawn().expect("herald starts");
         let stderr = child.stderr.take().unwrap();
         let prefix = name.to_owned();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let kept = logs.clone();
         tokio::spawn(async move {
             let mut lines = tokio::io::BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
+                kept.lock().unwrap().push(line.clone());
                 if line.contains("\"level\":\"ERROR\"") || line.contains("\"level\":\"WARN\"") {
                     eprintln!("[{prefix}] {line}");
                 }
@@ -197,6 +201,7 @@ impl Process {
         let process = Process {
             api: format!("http://127.0.0.1:{port}"),
             child,
+            logs,
         };
         process.wait_ready().await;
         process
@@ -218,6 +223,34 @@ impl Process {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits until a log line contains `text`.
+    pub async fn wait_log(&self, text: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !self
+            .logs
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.contains(text))
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no log line with {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGHUP: reload the configuration.
+    pub fn hangup(&self) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
     }
 
     /// SIGTERM, then the exit code (must come within the grace period Kubernetes would give).
