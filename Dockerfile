@@ -8,16 +8,12 @@
 
 FROM rust:1.94-bookworm AS build
 WORKDIR /src
-# Dependencies first, so a source change does not rebuild them.
-COPY Cargo.toml Cargo.lock ./
-COPY crates/telegram-emulator/Cargo.toml crates/telegram-emulator/Cargo.toml
-RUN mkdir -p src crates/telegram-emulator/src \
-    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && echo 'fn main() {}' > crates/telegram-emulator/src/main.rs \
-    && touch crates/telegram-emulator/src/lib.rs \
-    && cargo fetch --locked
 COPY . .
-RUN cargo build --release --locked --bin herald \
+# BuildKit caches the registry and the target directory between builds, so a source change does
+# not rebuild every dependency.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bin herald \
     && cp target/release/herald /herald
 
 FROM gcr.io/distroless/cc-debian12:nonroot
