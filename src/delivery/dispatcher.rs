@@ -194,7 +194,8 @@ impl Dispatcher {
                     tokio::time::sleep_until(at).await;
                     let departure = this.lock_limiter().depart(Instant::now());
                     tokio::time::sleep_until(departure).await;
-                    let (row, outcome) = this.send(row, &message).await;
+                    let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
+                    let (row, outcome) = tracing::Instrument::instrument(this.send(row, &message), span).await;
                     let _ = results.send(Attempt {
                         row,
                         outcome,
