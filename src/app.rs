@@ -1,8 +1,14 @@
-//! Wiring: `App::build` connects the parts, `App::run` serves the API on every replica and, on the
-//! elected leader only, polls Telegram, handles updates and dispatches deliveries — all under one
-//! cancellation token, so shutdown stops intake first, lets in-flight sends finish, then exits.
+//! Wiring: `App::build` connects the parts; `App::run` serves the HTTP API (and, in webhook mode,
+//! the webhook route) and handles bot updates from the inbox on every replica, while only the
+//! elected leader polls Telegram (polling mode) and dispatches deliveries.
+//!
+//! Shutdown, in order: readiness turns 503 at once; after `HERALD_SHUTDOWN_DELAY` the server stops
+//! accepting and finishes the requests in hand (intake stopped); the poller stops, each chat's
+//! update in hand is finished, in-flight sends finish (bounded by the dispatcher); leadership and
+//! inbox leases are released so another replica takes over at once; then `run` returns.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use teloxide_core::Bot;
@@ -12,25 +18,33 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bot::{BotContext, inbox, poller};
-use crate::config::Config;
+use crate::alerts::Alerter;
+use crate::bot::{BotContext, Replies, inbox, poller};
+use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
 use crate::delivery::limits::Limiter;
 use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
+use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
-use crate::store::Store;
+use crate::store::{Leadership, Store};
 use crate::telegram::build_bot;
 
 /// How often a standby replica tries to become leader, and the leader checks it still is.
 const ELECTION_INTERVAL: Duration = Duration::from_secs(1);
+/// Database gauges (queue depth, active users) are refreshed this often.
+const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
+
+type SharedLimiter = Arc<std::sync::Mutex<Limiter>>;
 
 pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
     bot: Bot,
-    limiter: Arc<std::sync::Mutex<Limiter>>,
+    limiter: SharedLimiter,
+    live: Live,
+    instance: Arc<str>,
 }
 
 impl App {
@@ -45,11 +59,23 @@ impl App {
             config.delivery.group_per_minute,
         );
         Ok(App {
+            live: Live::new(config.ops.reloadable.clone()),
             config: Arc::new(config),
             store,
             bot,
             limiter: Arc::new(std::sync::Mutex::new(limiter)),
+            instance: instance_id().into(),
         })
+    }
+
+    /// The settings SIGHUP may change (`shutdown::reload_on_hangup`).
+    pub fn live(&self) -> Live {
+        self.live.clone()
+    }
+
+    /// This process's name in inbox leases and `handled_by`: the pod name plus a random suffix.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// Runs until `shutdown` is cancelled, then drains and returns.
@@ -58,127 +84,204 @@ impl App {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
-        let tiers = Arc::new(TierRules::default());
+        crate::metrics::install();
+        let lifecycle = Lifecycle::default();
+        let probe = TelegramProbe::new(self.bot.clone());
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
-            ingest: Ingest::new(self.store.clone(), tiers),
-            telegram: TelegramProbe::new(self.bot.clone()),
+            ingest: Ingest::new(self.store.clone(), Arc::new(TierRules::default())),
+            telegram: probe.clone(),
+            lifecycle: lifecycle.clone(),
         };
-        let tasks = TaskTracker::new();
-        let leader_stop = CancellationToken::new();
-        tasks.spawn(lead_when_elected(
+        let inbox_wake = Arc::new(Notify::new());
+        let mut routes = http::routes();
+        if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
+            let path = webhook_path(url);
+            tracing::info!(%path, "webhook mode: receiving updates over HTTP");
+            routes = routes.merge(http::webhook::routes(
+                &path,
+                self.store.clone(),
+                secret.clone(),
+                inbox_wake.clone(),
+            ));
+        }
+
+        let background = CancellationToken::new();
+        let background_tasks = TaskTracker::new();
+        background_tasks.spawn(crate::metrics::upkeep(background.clone()));
+        background_tasks.spawn(crate::metrics::spawn_gauges(
+            self.store.clone(),
+            GAUGE_INTERVAL,
+            background.clone(),
+        ));
+        let alert_owner = Arc::new(AtomicBool::new(false));
+        let alerter = Alerter::new(
+            self.store.clone(),
+            Replies::new(self.bot.clone(), self.limiter.clone()),
+            probe,
+            self.config.admin_ids.clone(),
+            self.live.clone(),
+            alert_owner.clone(),
+        );
+        background_tasks.spawn(alerter.run(background.clone()));
+        background_tasks.close();
+
+        let stop = CancellationToken::new();
+        let work = TaskTracker::new();
+        work.spawn(converse(
             self.store.clone(),
             self.bot.clone(),
             self.limiter.clone(),
             self.config.clone(),
-            leader_stop.clone(),
+            self.instance.clone(),
+            inbox_wake.clone(),
+            stop.clone(),
         ));
-        tasks.close();
+        let leader = Leader {
+            store: self.store.clone(),
+            bot: self.bot.clone(),
+            limiter: self.limiter.clone(),
+            config: self.config.clone(),
+            live: self.live.clone(),
+            inbox_wake,
+            alert_owner,
+        };
+        work.spawn(leader.lead_when_elected(stop.clone()));
+        work.close();
 
-        let server_stop = shutdown.clone();
+        let delay = self.config.ops.shutdown_delay;
         let server = axum::serve(
             listener,
-            http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            http::router_with(routes, state)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(async move { server_stop.cancelled().await });
+        .with_graceful_shutdown(async move {
+            shutdown.cancelled().await;
+            lifecycle.start_draining();
+            tokio::time::sleep(delay).await;
+        });
         let served = server.await;
-        // Intake has stopped; now stop the leader's work and wait for in-flight sends.
-        leader_stop.cancel();
-        tasks.wait().await;
+        tracing::info!("intake stopped; finishing updates and sends in hand");
+        stop.cancel();
+        work.wait().await;
+        background.cancel();
+        background_tasks.wait().await;
         self.store.close().await;
+        tracing::info!("shut down cleanly");
         served?;
         Ok(())
     }
 }
 
-/// Stands by until elected, then leads until leadership is lost or `stop` fires.
-async fn lead_when_elected(
+/// Learns the bot's username, then handles updates from the inbox until `stop`.
+async fn converse(
     store: Store,
     bot: Bot,
-    limiter: Arc<std::sync::Mutex<Limiter>>,
+    limiter: SharedLimiter,
     config: Arc<Config>,
+    instance: Arc<str>,
+    wake: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    let mut announced_standby = false;
-    loop {
-        let leadership = tokio::select! {
-            _ = stop.cancelled() => return,
-            attempt = store.try_lead() => attempt,
-        };
-        let leadership = match leadership {
-            Ok(Some(leadership)) => leadership,
-            Ok(None) => {
-                if !announced_standby {
-                    tracing::info!("another replica leads; standing by");
-                    announced_standby = true;
-                }
+    let username = loop {
+        match bot.get_me().await {
+            Ok(me) => break me.username.clone().unwrap_or_default(),
+            Err(_) => {
+                tracing::warn!("Telegram unreachable (getMe); retrying");
                 tokio::select! {
                     _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(ELECTION_INTERVAL) => continue,
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                 }
             }
-            Err(err) => {
-                tracing::error!(error = %err, "leader election failed");
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(ELECTION_INTERVAL) => continue,
+        }
+    };
+    crate::webhook_cli::check_registration(&bot, &config).await;
+    let ctx = BotContext::new(store, bot, limiter, &username);
+    inbox::process(ctx, instance, wake, stop).await;
+}
+
+struct Leader {
+    store: Store,
+    bot: Bot,
+    limiter: SharedLimiter,
+    config: Arc<Config>,
+    live: Live,
+    inbox_wake: Arc<Notify>,
+    alert_owner: Arc<AtomicBool>,
+}
+
+impl Leader {
+    /// Stands by until elected, then leads until leadership is lost or `stop` fires.
+    async fn lead_when_elected(self, stop: CancellationToken) {
+        let mut announced_standby = false;
+        loop {
+            let attempt = tokio::select! {
+                _ = stop.cancelled() => return,
+                attempt = self.store.try_lead() => attempt,
+            };
+            match attempt {
+                Ok(Some(leadership)) => {
+                    announced_standby = false;
+                    self.alert_owner.store(true, Ordering::SeqCst);
+                    crate::metrics::leader(true);
+                    self.term(leadership, &stop).await;
+                    crate::metrics::leader(false);
+                    if stop.is_cancelled() {
+                        return;
+                    }
                 }
+                Ok(None) => {
+                    // Someone else leads, so someone else alerts.
+                    self.alert_owner.store(false, Ordering::SeqCst);
+                    if !announced_standby {
+                        tracing::info!("another replica leads; standing by");
+                        announced_standby = true;
+                    }
+                }
+                Err(err) => tracing::error!(error = %err, "leader election failed"),
             }
-        };
-        announced_standby = false;
-        tracing::info!("elected leader: polling Telegram and dispatching deliveries");
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(ELECTION_INTERVAL) => {}
+            }
+        }
+    }
+
+    /// One term as leader: poll (polling mode) and dispatch (unless paused by the `deliveries`
+    /// flag) until the lock is lost or `stop` fires; then release the lock.
+    async fn term(&self, leadership: Leadership, stop: &CancellationToken) {
+        let polling = self.config.webhook_url.is_none();
+        tracing::info!(polling, "elected leader: dispatching deliveries");
         let leadership = Arc::new(Mutex::new(leadership));
         let term = stop.child_token();
         let work = TaskTracker::new();
-
-        let bot_username = loop {
-            match bot.get_me().await {
-                Ok(me) => break me.username.clone().unwrap_or_default(),
-                Err(_) => {
-                    tracing::warn!("Telegram unreachable (getMe); retrying");
-                    tokio::select! {
-                        _ = stop.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-                    }
-                }
-            }
-        };
         work.spawn({
-            let store = store.clone();
+            let store = self.store.clone();
             let term = term.clone();
             async move { store.forward_notifications(term).await }
         });
-        let inbox_wake = Arc::new(Notify::new());
-        let ctx = BotContext::new(store.clone(), bot.clone(), limiter.clone(), &bot_username);
-        work.spawn(poller::poll(
-            store.clone(),
-            bot.clone(),
-            inbox_wake.clone(),
-            term.clone(),
-        ));
-        work.spawn(inbox::process(ctx, inbox_wake, term.clone()));
-        let dispatcher = Dispatcher::new(
-            store.clone(),
-            bot.clone(),
-            limiter.clone(),
-            config.delivery.clone(),
-        );
-        let dispatch_leadership = leadership.clone();
-        let dispatch_term = term.clone();
-        work.spawn(async move {
-            if let Err(err) = dispatcher
-                .lead(dispatch_leadership, dispatch_term.clone())
-                .await
-            {
-                tracing::error!(error = %err, "dispatcher stopped");
-                dispatch_term.cancel();
-            }
-        });
-        work.close();
-
-        // Keep checking that the lock is still ours; a dead lock connection ends this term.
+        if polling {
+            work.spawn(poller::poll(
+                self.store.clone(),
+                self.bot.clone(),
+                self.inbox_wake.clone(),
+                term.clone(),
+            ));
+        }
+        let mut dispatching: Option<(CancellationToken, tokio::task::JoinHandle<()>)> = None;
         loop {
+            let wanted = self.live.get().features.enabled("deliveries");
+            dispatching = match (wanted, dispatching.take()) {
+                (true, None) => Some(self.dispatch(leadership.clone(), &term)),
+                (false, Some((token, task))) => {
+                    tracing::warn!("deliveries paused by the `deliveries` feature flag");
+                    token.cancel();
+                    let _ = task.await;
+                    None
+                }
+                (_, running) => running,
+            };
             tokio::select! {
                 _ = term.cancelled() => break,
                 _ = tokio::time::sleep(ELECTION_INTERVAL) => {
@@ -190,12 +293,53 @@ async fn lead_when_elected(
                 }
             }
         }
+        work.close();
         work.wait().await;
+        if let Some((_, task)) = dispatching {
+            let _ = task.await;
+        }
         if let Ok(leadership) = Arc::try_unwrap(leadership) {
             leadership.into_inner().release().await;
-        }
-        if stop.is_cancelled() {
-            return;
+            tracing::info!("leadership released");
         }
     }
+
+    fn dispatch(
+        &self,
+        leadership: Arc<Mutex<Leadership>>,
+        term: &CancellationToken,
+    ) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+        let dispatcher = Dispatcher::new(
+            self.store.clone(),
+            self.bot.clone(),
+            self.limiter.clone(),
+            self.config.delivery.clone(),
+        );
+        let token = term.child_token();
+        let term = term.clone();
+        let dispatch_stop = token.clone();
+        let task = tokio::spawn(async move {
+            if let Err(err) = dispatcher.lead(leadership, dispatch_stop).await {
+                tracing::error!(error = %err, "dispatcher stopped");
+                term.cancel();
+            }
+        });
+        (token, task)
+    }
+}
+
+/// The path Telegram posts to: that of `HERALD_WEBHOOK_URL`, so an ingress needs no rewriting.
+pub fn webhook_path(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .map(|url| url.path().to_owned())
+        .unwrap_or_else(|_| "/".to_owned())
+}
+
+fn instance_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "herald".to_owned());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}", &suffix[..8])
 }

@@ -1,4 +1,4 @@
-//! The command line: `herald serve | demo | migrate`.
+//! The command line: `herald serve | demo | migrate | webhook`.
 
 use clap::{Parser, Subcommand};
 
@@ -25,4 +25,7 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Manage the Telegram webhook registration (webhook mode).
+    #[command(subcommand)]
+    Webhook(crate::webhook_cli::WebhookCommand),
 }

@@ -2,6 +2,10 @@
 //! variables (env wins). Every value is checked here, once; a bad one becomes a `ConfigError` that
 //! names the variable, and `main` turns it into one line and exit code 2.
 
+mod ops;
+
+pub use ops::{AlertSettings, FEATURES, Features, Live, OpsSettings, Reloadable, needs_restart};
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -56,6 +60,8 @@ pub struct Config {
     pub global_rate: u32,
     pub log_format: LogFormat,
     pub delivery: DeliverySettings,
+    /// Feature flags, alert thresholds, shutdown delay (`config::ops`).
+    pub ops: OpsSettings,
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -129,6 +135,12 @@ struct FileConfig {
     allowed_ips: Option<Vec<String>>,
     global_rate: Option<u32>,
     log_format: Option<String>,
+    features: Option<String>,
+    alert_interval: Option<String>,
+    alert_errors: Option<u64>,
+    alert_queue: Option<i64>,
+    alert_login_failures: Option<u64>,
+    shutdown_delay: Option<String>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -353,6 +365,23 @@ impl Config {
             }
         };
 
+        let ops = {
+            let from_file = |name: &str| -> Option<String> {
+                match name {
+                    "HERALD_FEATURES" => file.features.clone(),
+                    "HERALD_ALERT_INTERVAL" => file.alert_interval.clone(),
+                    "HERALD_ALERT_ERRORS" => file.alert_errors.map(|n| n.to_string()),
+                    "HERALD_ALERT_QUEUE" => file.alert_queue.map(|n| n.to_string()),
+                    "HERALD_ALERT_LOGIN_FAILURES" => {
+                        file.alert_login_failures.map(|n| n.to_string())
+                    }
+                    "HERALD_SHUTDOWN_DELAY" => file.shutdown_delay.clone(),
+                    _ => None,
+                }
+            };
+            ops::load(&|name: &str| value(name, from_file(name)))?
+        };
+
         Ok(Self {
             telegram_token,
             telegram_api_url,
@@ -368,6 +397,7 @@ impl Config {
             global_rate,
             log_format,
             delivery: DeliverySettings::default(),
+            ops,
         })
     }
 

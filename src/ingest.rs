@@ -68,6 +68,12 @@ impl Ingest {
             .await?
         {
             InsertOutcome::Created(stored) => {
+                crate::metrics::deliveries_skipped(
+                    deliveries
+                        .iter()
+                        .filter(|d| d.status == DeliveryStatus::Skipped)
+                        .count(),
+                );
                 tracing::info!(signal_id = %stored.signal.id, kind = signal.kind.as_str(), recipients = stored.recipients, "signal accepted");
                 Ok(Accepted::Created(stored))
             }

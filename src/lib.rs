@@ -13,6 +13,7 @@
 //!
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 
+pub mod alerts;
 pub mod app;
 pub mod bot;
 pub mod cli;
@@ -24,8 +25,10 @@ pub mod domain;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod shutdown;
 pub mod store;
 pub mod telegram;
 pub mod telemetry;
 pub mod totp;
+pub mod webhook_cli;

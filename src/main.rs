@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Demo { interval } => herald::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
+        Command::Webhook(command) => herald::webhook_cli::run(&config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,6 +49,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "listening");
     let shutdown = CancellationToken::new();
     tokio::spawn(herald::shutdown::on_signal(shutdown.clone()));
+    tokio::spawn(herald::shutdown::reload_on_hangup(
+        app.live(),
+        app.config.clone(),
+    ));
     app.run(listener, shutdown).await
 }
 

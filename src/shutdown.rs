@@ -24,3 +24,39 @@ pub async fn on_signal(token: CancellationToken) {
     tracing::info!("shutting down: no new work, finishing what is in flight");
     token.cancel();
 }
+
+/// SIGHUP re-reads the configuration (environment and `herald.toml`) and applies what is safe to
+/// change while running: feature flags and alert thresholds. A bad file changes nothing; settings
+/// that need a restart are named in the log.
+pub async fn reload_on_hangup(
+    live: crate::config::Live,
+    current: std::sync::Arc<crate::config::Config>,
+) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match crate::config::Config::from_env() {
+                Ok(new) => {
+                    let restart = crate::config::needs_restart(&current, &new);
+                    if !restart.is_empty() {
+                        tracing::warn!(settings = ?restart, "changed settings take effect only after a restart");
+                    }
+                    live.set(new.ops.reloadable.clone());
+                    tracing::info!(target: crate::telemetry::AUDIT, features = ?new.ops.reloadable.features, "configuration reloaded");
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "configuration not reloaded; keeping the current one")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (live, current);
+    }
+}

@@ -48,6 +48,12 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
             Ok(updates) => updates,
             Err(err) => {
                 failures += 1;
+                crate::metrics::error(crate::metrics::ErrorKind::Telegram);
+                if describe(&err).contains("webhook is active") && failures == 1 {
+                    tracing::error!(
+                        "a webhook is registered, so polling cannot work: run `herald webhook delete`, or set HERALD_WEBHOOK_URL"
+                    );
+                }
                 let delay = match &err {
                     RequestError::RetryAfter(seconds) => seconds.duration(),
                     _ => Duration::from_secs(u64::from(failures.min(30))),
@@ -73,13 +79,20 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
                     continue;
                 }
             };
-            if let Err(err) = store
+            match store
                 .store_update(i64::from(update.id.0), chat_of(update), &payload, now)
                 .await
             {
-                tracing::error!(error = %err, "cannot store an update; it will be fetched again");
-                stored_all = false;
-                break;
+                Ok(stored) => crate::metrics::update_received(
+                    "polling",
+                    if stored { "stored" } else { "duplicate" },
+                ),
+                Err(err) => {
+                    crate::metrics::error(crate::metrics::ErrorKind::Database);
+                    tracing::error!(error = %err, "cannot store an update; it will be fetched again");
+                    stored_all = false;
+                    break;
+                }
             }
         }
         if !stored_all {

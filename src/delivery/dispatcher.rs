@@ -176,6 +176,7 @@ impl Dispatcher {
                 let message = match cache.message_for(&self.store, &row).await {
                     Ok(message) => message,
                     Err(err) => {
+                        crate::metrics::error(crate::metrics::ErrorKind::Render);
                         let outcome = DeliveryOutcome::Failed {
                             error: format!("cannot render: {err}"),
                         };
@@ -193,7 +194,8 @@ impl Dispatcher {
                     tokio::time::sleep_until(at).await;
                     let departure = this.lock_limiter().depart(Instant::now());
                     tokio::time::sleep_until(departure).await;
-                    let (row, outcome) = this.send(row, &message).await;
+                    let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
+                    let (row, outcome) = tracing::Instrument::instrument(this.send(row, &message), span).await;
                     let _ = results.send(Attempt {
                         row,
                         outcome,
@@ -278,7 +280,9 @@ impl Dispatcher {
                 quote_position: None,
             });
         }
+        let started = std::time::Instant::now();
         let result = request.await;
+        crate::metrics::telegram_call("sendMessage", started, &result);
         let now = Utc::now();
         match result {
             Ok(sent) => {
@@ -362,10 +366,13 @@ async fn record_results(
         // Retried until it works: a lost result would resend a message that was already sent.
         let mut delay = Duration::from_millis(100);
         while let Err(err) = store.record_outcomes(&rows).await {
+            crate::metrics::error(crate::metrics::ErrorKind::Database);
             tracing::error!(error = %err, rows = rows.len(), "cannot record delivery results; retrying");
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        rows.iter()
+            .for_each(|(row, outcome)| crate::metrics::delivery(row, outcome));
         batch.clear();
         recorded.notify_one();
     }

@@ -19,11 +19,14 @@ impl FromRequestParts<AppState> for ApiKey {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let presented = parts
+        let Some(presented) = parts
             .headers
             .get("x-api-key")
             .and_then(|value| value.to_str().ok())
-            .ok_or(ApiError::Unauthorized)?;
+        else {
+            crate::metrics::auth_failure("api_key");
+            return Err(ApiError::Unauthorized);
+        };
         // Check every key, not stopping at the first match, so timing does not tell which matched.
         let mut matched = subtle::Choice::from(0);
         for key in &state.config.api_keys {
@@ -32,6 +35,8 @@ impl FromRequestParts<AppState> for ApiKey {
         if bool::from(matched) {
             Ok(ApiKey)
         } else {
+            crate::metrics::auth_failure("api_key");
+            tracing::warn!(target: crate::telemetry::SECURITY, "request with a wrong API key");
             Err(ApiError::Unauthorized)
         }
     }

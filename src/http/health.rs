@@ -1,35 +1,100 @@
-//! `GET /api/health`: is the database answering, can Telegram be reached. Reveals nothing else.
+//! `GET /api/health` (liveness) and `GET /api/ready` (readiness). Neither needs credentials and
+//! neither reveals more than up/down words.
+//!
+//! Liveness answers 200 while the process serves, even with the database down: restarting pods
+//! cannot fix a database outage, and would only add a thundering herd when it ends. Readiness
+//! answers 503 unless the database answers, Telegram answers getMe and every migration is applied,
+//! and from the moment shutdown begins, so load balancers stop sending traffic before intake stops.
+//! Every check has a short timeout: a dead database gives a quick 503, not a hung probe, and
+//! readiness comes back by itself when the database does (the pool reconnects).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics::gauge;
 use serde_json::json;
 
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/health", get(health))
+/// A database that cannot answer `SELECT 1` this fast is not fit to serve.
+const DATABASE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Whether this replica is shutting down (readiness fails from then on).
+#[derive(Clone, Default)]
+pub struct Lifecycle {
+    draining: Arc<AtomicBool>,
 }
 
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    let database = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping())
-        .await
-        .map(|result| result.is_ok())
-        .unwrap_or(false);
-    let telegram = state.telegram.reachable().await;
-    let status = if database {
+impl Lifecycle {
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/ready", get(ready))
+}
+
+async fn database_ok(state: &AppState) -> bool {
+    let ok = matches!(
+        tokio::time::timeout(DATABASE_TIMEOUT, state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    gauge!("herald_database_up").set(if ok { 1.0 } else { 0.0 });
+    ok
+}
+
+async fn telegram_ok(state: &AppState) -> bool {
+    let ok = state.telegram.reachable().await;
+    gauge!("herald_telegram_up").set(if ok { 1.0 } else { 0.0 });
+    ok
+}
+
+fn word(ok: bool) -> &'static str {
+    if ok { "ok" } else { "unavailable" }
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
+    Json(json!({
+        "status": if database && telegram { "ok" } else { "degraded" },
+        "database": word(database),
+        "telegram": word(telegram),
+    }))
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+    let draining = state.lifecycle.is_draining();
+    let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
+    let migrations = database
+        && matches!(
+            tokio::time::timeout(DATABASE_TIMEOUT, state.store.migrations_current()).await,
+            Ok(Ok(true))
+        );
+    let ready = !draining && database && telegram && migrations;
+    let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
     (
         status,
         Json(json!({
-            "status": if database && telegram { "ok" } else if database { "degraded" } else { "unavailable" },
+            "status": if draining { "draining" } else if ready { "ready" } else { "unavailable" },
             "database": word(database),
             "telegram": word(telegram),
+            "migrations": if migrations { "current" } else if database { "pending" } else { "unknown" },
         })),
     )
 }

@@ -2,8 +2,10 @@
 
 mod auth;
 pub mod error;
-mod health;
+pub mod health;
+pub mod openapi;
 mod signals;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +29,28 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub ingest: Ingest,
     pub telegram: crate::health::TelegramProbe,
+    pub lifecycle: health::Lifecycle,
 }
 
-pub fn router(state: AppState) -> Router {
-    let request_id = axum::http::HeaderName::from_static("x-request-id");
+/// Every route of the HTTP API, before state and middleware: what `router` serves, and what the
+/// OpenAPI document is checked against.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(signals::routes())
         .merge(health::routes())
+        .merge(openapi::routes())
+        .merge(crate::metrics::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    router_with(routes(), state)
+}
+
+/// `routes` plus extra routes (the webhook, whose path comes from the configuration).
+pub fn router_with(routes: Router<AppState>, state: AppState) -> Router {
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    routes
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

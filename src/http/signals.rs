@@ -37,8 +37,17 @@ async fn create(
             ApiError::Malformed(rejection.body_text())
         }
     })?;
-    let accepted = state.ingest.accept(&body).await?;
-    let (status, stored) = match accepted {
+    let started = std::time::Instant::now();
+    let accepted = state.ingest.accept(&body).await;
+    crate::metrics::ingest(
+        match &accepted {
+            Ok(Accepted::Created(_)) => "created",
+            Ok(Accepted::Duplicate(_)) => "duplicate",
+            Err(_) => "rejected",
+        },
+        started,
+    );
+    let (status, stored) = match accepted? {
         Accepted::Created(stored) => (StatusCode::ACCEPTED, stored),
         Accepted::Duplicate(stored) => (StatusCode::OK, stored),
     };

@@ -4,6 +4,7 @@
 
 mod deliveries;
 mod leader;
+mod ops;
 mod signals;
 mod updates;
 mod users;
@@ -12,6 +13,7 @@ pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
 pub use leader::Leadership;
+pub use ops::ActiveUsers;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use updates::InboxUpdate;
 pub use users::{Candidate, NewUser, Subscription, User};

@@ -5,5 +5,14 @@
 mod bot_commands;
 mod delivery;
 mod harness;
+mod ops_alerts;
+mod ops_docs;
+mod ops_health;
+mod ops_metrics;
+mod ops_openapi;
+mod ops_reload;
+mod ops_replicas;
+mod ops_support;
+mod ops_webhook;
 mod signals_api;
 mod store_conformance;

@@ -1,0 +1,99 @@
+//! JSON Schemas of the bodies in the OpenAPI document, written from PRODUCT §2 and the handlers.
+
+use serde_json::{Value, json};
+
+pub fn components() -> Value {
+    let price = json!({"type": "number", "exclusiveMinimum": 0});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["invalid", "unauthorized"]},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }},
+        },
+        "SignalRequest": {
+            "type": "object",
+            "required": ["type", "asset"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid", "description": "idempotency key"},
+                "type": {"enum": ["buy", "sell", "close", "alert"]},
+                "asset": {"type": "string", "pattern": "^[A-Za-z0-9/._-]{1,32}$"},
+                "entry_price": price,
+                "target_price": price,
+                "stop_loss": price,
+                "timeframe": {"enum": ["1m", "5m", "15m", "30m", "1H", "4H", "1D"]},
+                "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+                "source_model": {"type": "string"},
+                "market_context": {"type": "string"},
+                "notes": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 200}},
+                "generated_at": {"type": "string", "format": "date-time"},
+                "closes": {"type": "string", "format": "uuid", "description": "close: the signal it ends"},
+                "exit_price": price,
+                "message": {"type": "string", "description": "alert: the text"},
+            },
+        },
+        "SignalAccepted": {
+            "type": "object",
+            "required": ["id", "status", "recipients"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "status": {"const": "queued"},
+                "recipients": {"type": "integer", "minimum": 0},
+            },
+        },
+        "SignalSummary": {
+            "type": "object",
+            "required": ["signal", "accepted_at", "recipients"],
+            "properties": {
+                "signal": {"type": "object", "description": "the signal as accepted"},
+                "accepted_at": {"type": "string", "format": "date-time"},
+                "recipients": {"type": "integer"},
+            },
+        },
+        "SignalPage": {
+            "type": "object",
+            "required": ["signals", "next"],
+            "properties": {
+                "signals": {"type": "array", "items": {"$ref": "#/components/schemas/SignalSummary"}},
+                "next": {"type": ["string", "null"], "description": "cursor of the next page"},
+            },
+        },
+        "SignalDetail": {
+            "allOf": [{"$ref": "#/components/schemas/SignalSummary"}, {
+                "type": "object",
+                "required": ["deliveries"],
+                "properties": {"deliveries": {
+                    "type": "object",
+                    "description": "count of deliveries per status",
+                    "additionalProperties": {"type": "integer"},
+                }},
+            }],
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "database", "telegram"],
+            "properties": {
+                "status": {"enum": ["ok", "degraded"]},
+                "database": {"enum": ["ok", "unavailable"]},
+                "telegram": {"enum": ["ok", "unavailable"]},
+            },
+        },
+        "Ready": {
+            "type": "object",
+            "required": ["status", "database", "telegram", "migrations"],
+            "properties": {
+                "status": {"enum": ["ready", "unavailable", "draining"]},
+                "database": {"enum": ["ok", "unavailable"]},
+                "telegram": {"enum": ["ok", "unavailable"]},
+                "migrations": {"enum": ["current", "pending", "unknown"]},
+            },
+        },
+    })
+}
