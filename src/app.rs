@@ -12,11 +12,10 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bot::{BotContext, inbox, poller};
+use crate::bot::{BotContext, BotSettings, inbox, poller, reminders, setup};
 use crate::config::Config;
 use crate::delivery::Dispatcher;
 use crate::delivery::limits::Limiter;
-use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
@@ -58,7 +57,7 @@ impl App {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
-        let tiers = Arc::new(TierRules::default());
+        let tiers = Arc::new(self.config.tiers.clone());
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
@@ -145,7 +144,20 @@ async fn lead_when_elected(
             }
         };
         let inbox_wake = Arc::new(Notify::new());
-        let ctx = BotContext::new(store.clone(), bot.clone(), limiter.clone(), &bot_username);
+        setup::register_commands(&bot).await;
+        let ctx = BotContext::new(
+            store.clone(),
+            bot.clone(),
+            limiter.clone(),
+            &bot_username,
+            bot_settings(&config, &store),
+        );
+        work.spawn(reminders::run(
+            store.clone(),
+            ctx.replies.clone(),
+            ctx.reminders_wake.clone(),
+            term.clone(),
+        ));
         work.spawn(poller::poll(
             store.clone(),
             bot.clone(),
@@ -192,5 +204,21 @@ async fn lead_when_elected(
         if stop.is_cancelled() {
             return;
         }
+    }
+}
+
+/// The conversation's view of the configuration.
+fn bot_settings(config: &Config, store: &Store) -> BotSettings {
+    let cipher = match (&config.encryption_key, store.backend()) {
+        (Some(key), _) => Some(crate::crypto::Cipher::new(key)),
+        // Without a key SQLite stores secrets as given; PostgreSQL refuses admin actions instead.
+        (None, crate::store::Backend::Sqlite) => Some(crate::crypto::Cipher::plaintext()),
+        (None, crate::store::Backend::Postgres) => None,
+    };
+    BotSettings {
+        tiers: Arc::new(config.tiers.clone()),
+        admin_ids: config.admin_ids.clone().into(),
+        cipher,
+        ..BotSettings::default()
     }
 }

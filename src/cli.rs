@@ -25,4 +25,9 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Administration tasks (`herald admin totp <telegram-id>`).
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin_cli::AdminCommand,
+    },
 }

@@ -51,6 +51,8 @@ pub struct Config {
     pub global_rate: u32,
     pub log_format: LogFormat,
     pub delivery: DeliverySettings,
+    /// `[tiers.free]` / `[tiers.premium]` in `herald.toml` (file only: too structured for env).
+    pub tiers: crate::domain::tier::TierRules,
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -124,6 +126,7 @@ struct FileConfig {
     allowed_ips: Option<Vec<String>>,
     global_rate: Option<u32>,
     log_format: Option<String>,
+    tiers: Option<crate::domain::tier::TierRules>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -357,6 +360,7 @@ impl Config {
             global_rate,
             log_format,
             delivery: DeliverySettings::default(),
+            tiers: file.tiers.unwrap_or_default(),
         })
     }
 

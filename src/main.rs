@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Demo { interval } => herald::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
+        Command::Admin { command } => herald::admin_cli::run(config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

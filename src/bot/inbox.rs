@@ -1,12 +1,16 @@
-//! Handles stored updates: in order within a chat, concurrently across chats. An update is marked
-//! handled only after its handler finished, so a crash replays it rather than dropping it.
+//! Handles stored updates: in order within a chat, concurrently across chats. Each chat with
+//! work gets a worker task fed through a channel; a slow chat (paced replies, a long handler)
+//! delays only itself. An update is marked handled only after its handler finished, so a crash
+//! replays it rather than dropping it; a handler that keeps failing is given up on after a few
+//! attempts, with an apology to the user.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use teloxide_core::types::Update;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -17,54 +21,120 @@ use crate::store::InboxUpdate;
 
 /// A handler that failed this often is given up on, with an apology to the user.
 const MAX_ATTEMPTS: i32 = 3;
-const BATCH: i64 = 256;
+const BATCH: i64 = 512;
+
+/// What is queued or running, so the same update is never handed out twice.
+#[derive(Default)]
+struct InFlight {
+    ids: HashSet<i64>,
+    per_chat: HashMap<Option<i64>, usize>,
+}
 
 pub async fn process(ctx: BotContext, wake: Arc<Notify>, stop: CancellationToken) {
+    let state = Arc::new(Mutex::new(InFlight::default()));
+    let done = Arc::new(Notify::new());
+    let mut workers: HashMap<Option<i64>, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
+    let mut tasks = JoinSet::new();
+    // Only updates after the last one handed out are fetched while others are in flight, so a
+    // chat with a long queue cannot hide newer updates of other chats. When nothing is in
+    // flight the scan starts over (update ids may restart lower after a quiet week).
+    let mut last_dispatched: Option<i64> = None;
     loop {
         if stop.is_cancelled() {
-            return;
+            break;
         }
-        let batch = match ctx.store.unhandled_updates(BATCH).await {
+        while tasks.try_join_next().is_some() {}
+        let after = {
+            let state = lock(&state);
+            if state.ids.is_empty() {
+                None
+            } else {
+                last_dispatched
+            }
+        };
+        let batch = match ctx.store.unhandled_updates_after(after, BATCH).await {
             Ok(batch) => batch,
             Err(err) => {
                 tracing::error!(error = %err, "cannot read the update inbox");
                 Vec::new()
             }
         };
-        if batch.is_empty() {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = wake.notified() => continue,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+        let mut handed_out = 0;
+        for update in batch {
+            {
+                let mut state = lock(&state);
+                if !state.ids.insert(update.update_id) {
+                    continue;
+                }
+                *state.per_chat.entry(update.chat_id).or_default() += 1;
+            }
+            last_dispatched = Some(last_dispatched.map_or(update.update_id, |l| l.max(update.update_id)));
+            handed_out += 1;
+            let chat = update.chat_id;
+            let sender = workers.entry(chat).or_insert_with(|| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tasks.spawn(worker(ctx.clone(), rx, state.clone(), done.clone(), stop.clone()));
+                tx
+            });
+            if let Err(mpsc::error::SendError(update)) = sender.send(update) {
+                // The worker stopped (shutdown); the update stays unhandled for next time.
+                let mut state = lock(&state);
+                state.ids.remove(&update.update_id);
+                decrement(&mut state, chat);
             }
         }
-        let mut chats = JoinSet::new();
-        for group in group_by_chat(batch) {
-            let ctx = ctx.clone();
-            chats.spawn(async move {
-                for update in group {
-                    handle_stored(&ctx, update).await;
-                }
-            });
+        // Idle workers are let go; a chat's next update starts a new one.
+        {
+            let state = lock(&state);
+            workers.retain(|chat, _| state.per_chat.contains_key(chat));
         }
-        while chats.join_next().await.is_some() {}
+        if handed_out == 0 {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = wake.notified() => {}
+                _ = done.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+    drop(workers);
+    while tasks.join_next().await.is_some() {}
+}
+
+fn lock(state: &Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn decrement(state: &mut InFlight, chat: Option<i64>) {
+    if let Some(count) = state.per_chat.get_mut(&chat) {
+        *count -= 1;
+        if *count == 0 {
+            state.per_chat.remove(&chat);
+        }
     }
 }
 
-/// Splits a batch into per-chat queues, each keeping arrival order.
-fn group_by_chat(batch: Vec<InboxUpdate>) -> Vec<Vec<InboxUpdate>> {
-    let mut groups: Vec<Vec<InboxUpdate>> = Vec::new();
-    let mut index: std::collections::HashMap<Option<i64>, usize> = std::collections::HashMap::new();
-    for update in batch {
-        match index.get(&update.chat_id) {
-            Some(&i) => groups[i].push(update),
-            None => {
-                index.insert(update.chat_id, groups.len());
-                groups.push(vec![update]);
-            }
+async fn worker(
+    ctx: BotContext,
+    mut updates: mpsc::UnboundedReceiver<InboxUpdate>,
+    state: Arc<Mutex<InFlight>>,
+    done: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    while let Some(update) = updates.recv().await {
+        let (id, chat) = (update.update_id, update.chat_id);
+        if !stop.is_cancelled() {
+            handle_stored(&ctx, update).await;
         }
+        {
+            let mut state = lock(&state);
+            state.ids.remove(&id);
+            decrement(&mut state, chat);
+        }
+        done.notify_one();
     }
-    groups
 }
 
 async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) {
@@ -95,9 +165,15 @@ async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) {
             let _ = ctx.store.note_update_attempt(stored.update_id).await;
             if stored.attempts + 1 >= MAX_ATTEMPTS {
                 if let Some(chat_id) = stored.chat_id {
+                    // The stored language may be what failed to load; Telegram's is at hand.
+                    let lang = update
+                        .from()
+                        .and_then(|user| user.language_code.as_deref())
+                        .and_then(Lang::from_code)
+                        .unwrap_or_default();
                     let _ = ctx
                         .replies
-                        .send(chat_id, t(Lang::En, "error-apology"), None)
+                        .send(chat_id, t(lang, "error-apology"), None)
                         .await;
                 }
                 let _ = ctx
@@ -106,35 +182,5 @@ async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) {
                     .await;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn update(id: i64, chat: i64) -> InboxUpdate {
-        InboxUpdate {
-            update_id: id,
-            chat_id: Some(chat),
-            payload: String::new(),
-            attempts: 0,
-        }
-    }
-
-    #[test]
-    fn groups_keep_order_within_each_chat() {
-        let groups = group_by_chat(vec![
-            update(1, 10),
-            update(2, 20),
-            update(3, 10),
-            update(4, 20),
-            update(5, 30),
-        ]);
-        let ids: Vec<Vec<i64>> = groups
-            .iter()
-            .map(|g| g.iter().map(|u| u.update_id).collect())
-            .collect();
-        assert_eq!(ids, vec![vec![1, 3], vec![2, 4], vec![5]]);
     }
 }

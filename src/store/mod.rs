@@ -2,12 +2,14 @@
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
 
+mod bot_state;
 mod deliveries;
 mod leader;
 mod signals;
 mod updates;
 mod users;
 
+pub use bot_state::{ActivityStats, AdminTotp, ChatState, ReminderDue, SignUp, UserCounts};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
