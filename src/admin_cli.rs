@@ -22,11 +22,26 @@ pub enum AdminCommand {
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     match command {
-        AdminCommand::Totp { telegram_id } => setup_totp(&config, telegram_id).await,
+        AdminCommand::Totp { telegram_id } => {
+            let uri = setup_totp(&config, telegram_id).await?;
+            println!("{uri}");
+            eprintln!(
+                "Add this to the admin's authenticator app now: it is not shown again. Any \
+                 previous secret for {telegram_id} no longer works."
+            );
+            if !config.admin_ids.contains(&telegram_id) {
+                eprintln!(
+                    "note: {telegram_id} is not in HERALD_ADMIN_IDS; admin commands also need \
+                     it there (or users.is_admin set)"
+                );
+            }
+            Ok(())
+        }
     }
 }
 
-async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<()> {
+/// Creates and stores the secret; returns the otpauth URI (the only time it is shown).
+pub async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<String> {
     if telegram_id <= 0 {
         anyhow::bail!("{telegram_id} is not a Telegram user id (a positive number)");
     }
@@ -54,16 +69,5 @@ async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<()> {
         .set_admin_totp(telegram_id, &cipher.seal(&secret), Utc::now())
         .await?;
     store.close().await;
-    println!("{uri}");
-    eprintln!(
-        "Add this to the admin's authenticator app now: it is not shown again. Any previous \
-         secret for {telegram_id} no longer works."
-    );
-    if !config.admin_ids.contains(&telegram_id) {
-        eprintln!(
-            "note: {telegram_id} is not in HERALD_ADMIN_IDS; admin commands also need it there \
-             (or users.is_admin set)"
-        );
-    }
-    Ok(())
+    Ok(uri)
 }
