@@ -57,6 +57,8 @@ pub struct BotContext {
     pub bot_username: Arc<str>,
     pub settings: BotSettings,
     pub rate: Arc<ratelimit::CommandRate>,
+    /// Button presses have their own, larger budget: a menu takes several presses.
+    pub press_rate: Arc<ratelimit::CommandRate>,
     pub telegram: TelegramProbe,
     /// Wakes the premium reminder loop after a `/grant`.
     pub reminders_wake: Arc<tokio::sync::Notify>,
@@ -76,6 +78,9 @@ impl BotContext {
             replies: Replies::new(bot, limiter),
             bot_username: bot_username.into(),
             rate: Arc::new(ratelimit::CommandRate::new(settings.commands_per_minute)),
+            press_rate: Arc::new(ratelimit::CommandRate::new(
+                settings.commands_per_minute.saturating_mul(3),
+            )),
             settings,
             reminders_wake: Arc::new(tokio::sync::Notify::new()),
         }

@@ -2,12 +2,13 @@
 //! default, refilled evenly). The first refused command gets a polite "slow down"; further ones
 //! are dropped silently until the bucket refills, so one user cannot flood the bot or others'
 //! replies. Kept in memory on the leader, which is the only process handling updates.
+//!
+//! Time is when the user sent the command (Telegram's message date), not when it is handled: a
+//! chat's replies are paced at one a second, so a burst is handled slowly and would otherwise
+//! look like a polite pace.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
-
-use tokio::time::Instant;
 
 /// Past this many tracked users, buckets that are full again are forgotten.
 const PRUNE_ABOVE: usize = 10_000;
@@ -24,7 +25,8 @@ pub enum Verdict {
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
     tokens: f64,
-    at: Instant,
+    /// Seconds (Unix time) of the last check.
+    at: f64,
     warned: bool,
 }
 
@@ -48,20 +50,21 @@ impl CommandRate {
         f64::from(self.per_minute)
     }
 
-    fn refill(&self, bucket: &mut Bucket, now: Instant) {
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+    fn refill(&self, bucket: &mut Bucket, now: f64) {
+        // Out-of-order times (a redelivered update) refill nothing and do not move the clock back.
+        let elapsed = (now - bucket.at).max(0.0);
         bucket.tokens = (bucket.tokens + elapsed * self.capacity() / 60.0).min(self.capacity());
-        bucket.at = now;
+        bucket.at = bucket.at.max(now);
     }
 
-    pub fn check(&self, user_id: i64, now: Instant) -> Verdict {
+    /// `now`: when the command was sent, in (fractional) Unix seconds.
+    pub fn check(&self, user_id: i64, now: f64) -> Verdict {
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() > PRUNE_ABOVE {
-            let full_after = Duration::from_secs(60);
-            buckets.retain(|_, b| now.saturating_duration_since(b.at) < full_after);
+            buckets.retain(|_, b| now - b.at < 60.0);
         }
         let capacity = self.capacity();
         let bucket = buckets.entry(user_id).or_insert(Bucket {
@@ -96,7 +99,7 @@ mod tests {
     #[test]
     fn twenty_a_minute_then_one_warning_then_silence_then_refill() {
         let rate = CommandRate::new(20);
-        let start = Instant::now();
+        let start = 1_700_000_000.0;
         for _ in 0..20 {
             assert_eq!(rate.check(1, start), Verdict::Allow);
         }
@@ -106,10 +109,10 @@ mod tests {
         // Another user is not affected.
         assert_eq!(rate.check(2, start), Verdict::Allow);
         // One token comes back every three seconds.
-        let later = start + Duration::from_secs(3);
+        let later = start + 3.0;
         assert_eq!(rate.check(1, later), Verdict::Allow);
         assert_eq!(rate.check(1, later), Verdict::SlowDown);
-        let much_later = start + Duration::from_secs(120);
+        let much_later = start + 120.0;
         for _ in 0..20 {
             assert_eq!(rate.check(1, much_later), Verdict::Allow);
         }

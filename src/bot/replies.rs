@@ -14,6 +14,9 @@ use tokio::time::Instant;
 use super::BotError;
 use crate::delivery::limits::Limiter;
 
+/// Sends tried per reply when Telegram answers 429 (Too Many Requests).
+const MAX_ATTEMPTS: u32 = 3;
+
 #[derive(Clone)]
 pub struct Replies {
     bot: Bot,
@@ -27,6 +30,18 @@ impl Replies {
 
     pub fn bot(&self) -> &Bot {
         &self.bot
+    }
+
+    /// A 429 holds back this chat in the shared limiter; the caller tries again after it.
+    fn hold_back(&self, chat_id: i64, error: &teloxide_core::RequestError) -> bool {
+        let teloxide_core::RequestError::RetryAfter(seconds) = error else {
+            return false;
+        };
+        self.limiter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .on_retry_after(chat_id, seconds.duration(), Instant::now());
+        true
     }
 
     async fn pace(&self, chat_id: i64) {
@@ -47,18 +62,24 @@ impl Replies {
         html: String,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<i64, BotError> {
-        self.pace(chat_id).await;
-        let mut request = self
-            .bot
-            .send_message(ChatId(chat_id), html)
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard {
-            request = request.reply_markup(keyboard);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pace(chat_id).await;
+            let mut request = self
+                .bot
+                .send_message(ChatId(chat_id), html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard.clone() {
+                request = request.reply_markup(keyboard);
+            }
+            match request.await {
+                Ok(message) => return Ok(i64::from(message.id.0)),
+                // Telegram said "not now" (nothing was sent): wait as told, then try again.
+                Err(err) if attempt < MAX_ATTEMPTS && self.hold_back(chat_id, &err) => continue,
+                Err(err) => return Err(BotError::Telegram(describe(&err))),
+            }
         }
-        let message = request
-            .await
-            .map_err(|err| BotError::Telegram(describe(&err)))?;
-        Ok(i64::from(message.id.0))
     }
 
     /// Replaces a message's text and buttons in place (menus, refresh buttons).
@@ -72,19 +93,24 @@ impl Replies {
         let Ok(message_id) = i32::try_from(message_id) else {
             return Ok(());
         };
-        self.pace(chat_id).await;
-        let mut request = self
-            .bot
-            .edit_message_text(ChatId(chat_id), MessageId(message_id), html)
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard {
-            request = request.reply_markup(keyboard);
-        }
-        match request.await {
-            Ok(_) => Ok(()),
-            // Pressing the same button twice is not an error worth telling anyone about.
-            Err(err) if describe(&err).contains("message is not modified") => Ok(()),
-            Err(err) => Err(BotError::Telegram(describe(&err))),
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pace(chat_id).await;
+            let mut request = self
+                .bot
+                .edit_message_text(ChatId(chat_id), MessageId(message_id), html.clone())
+                .parse_mode(ParseMode::Html);
+            if let Some(keyboard) = keyboard.clone() {
+                request = request.reply_markup(keyboard);
+            }
+            return match request.await {
+                Ok(_) => Ok(()),
+                // Pressing the same button twice is not an error worth telling anyone about.
+                Err(err) if describe(&err).contains("message is not modified") => Ok(()),
+                Err(err) if attempt < MAX_ATTEMPTS && self.hold_back(chat_id, &err) => continue,
+                Err(err) => Err(BotError::Telegram(describe(&err))),
+            };
         }
     }
 

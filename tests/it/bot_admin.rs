@@ -104,8 +104,9 @@ async fn admin_commands(backend: Backend) {
     let days = (subscription.expires_at.unwrap() - chrono::Utc::now()).num_hours();
     assert!((119..=120).contains(&days), "{days}");
     // Bo hears about it, and (5 days < 7) gets the expiry reminder.
-    let news = app.wait_for(member, 6).await;
-    let news: Vec<String> = news[4..].iter().map(text).collect();
+    // Bo's chat so far: 3 from onboarding, the hint and /help.
+    let news = app.wait_for(member, 7).await;
+    let news: Vec<String> = news[5..].iter().map(text).collect();
     assert!(news.iter().any(|m| m.starts_with("⭐ Ahora tienes Premium")), "{news:?}");
     assert!(news.iter().any(|m| m.starts_with("⏳ Tu plan Premium termina")), "{news:?}");
 
@@ -119,8 +120,8 @@ async fn admin_commands(backend: Backend) {
     admin.say("/broadcast Markets <b>open</b> late & slow").await;
     let queued = admin.say(&code(&secret)).await;
     assert_eq!(raw(&queued), t_args(en, "broadcast-queued", [("count", Arg::from(2i64))]));
-    let got = app.wait_for(member, 7).await;
-    assert_eq!(text(&got[6]), "📢 Markets <b>open</b> late & slow");
+    let got = app.wait_for(member, 8).await;
+    assert_eq!(text(&got[7]), "📢 Markets <b>open</b> late & slow");
     app.drain().await;
 
     let secret = setup_totp(&app, admin_id).await;

@@ -35,7 +35,7 @@ async fn settings_menu(backend: Backend) {
     let page = chat.press(id, "s:page:types").await;
     assert!(raw(&page).contains(&t(en, "settings-types-help")));
     // Alerts are not in the free plan: refused on the button, nothing saved.
-    assert!(Chat::label(&page, "s:type:alert:on").starts_with("🔒"));
+    assert!(Chat::label(&page, "s:type:alert:on").contains("🔒"));
     let answer = chat.press_for_answer(id, "s:type:alert:silent", false).await;
     assert_eq!(answer, Some(t(en, "settings-premium-only")));
     assert_eq!(chat.prefs().await, Preferences::default());
@@ -44,17 +44,19 @@ async fn settings_menu(backend: Backend) {
     assert!(Chat::label(&page, "s:type:buy:silent").starts_with("✅"));
     assert_eq!(chat.prefs().await.signal_types.get(SignalKind::Buy), Delivery::Silent);
 
+    for (page, choice) in [
+        ("s:page:conf", "s:conf:80"),
+        ("s:page:hours", "s:hours:8-22"),
+        ("s:page:tz", "s:tz:Europe/Berlin"),
+        ("s:page:fmt", "s:fmt:compact"),
+        ("s:page:rep", "s:rep:daily"),
+    ] {
+        // Back to the main menu, into the page, and the choice: the message is edited each time.
+        chat.press(id, "s:page:main").await;
+        chat.press(id, page).await;
+        chat.press(id, choice).await;
+    }
     chat.press(id, "s:page:main").await;
-    chat.press(id, "s:page:conf").await;
-    chat.press(id, "s:conf:80").await;
-    chat.press(id, "s:page:hours").await;
-    chat.press(id, "s:hours:8-22").await;
-    chat.press(id, "s:page:tz").await;
-    chat.press(id, "s:tz:Europe/Berlin").await;
-    chat.press(id, "s:page:fmt").await;
-    chat.press(id, "s:fmt:compact").await;
-    chat.press(id, "s:page:rep").await;
-    chat.press(id, "s:rep:daily").await;
     chat.press(id, "s:page:assets").await;
     let page = chat.press(id, "s:asset:+:BTC/USD").await;
     assert!(Chat::label(&page, "s:asset:-:BTC/USD").starts_with("✅"));
@@ -67,6 +69,8 @@ async fn settings_menu(backend: Backend) {
     assert_eq!(prefs.assets.iter().map(|a| a.as_str()).collect::<Vec<_>>(), ["BTC/USD"]);
 
     // Forged data (not on the keyboard, or out of range) is answered and changes nothing.
+    let edits = |chat: &Chat<'_>| chat.messages().iter().find(|m| m.message_id == id).map_or(0, |m| m.edits.len());
+    let edits_before = edits(&chat);
     for forged in ["s:conf:150", "s:tz:Mars/Olympus", "s:type:hold:on", "garbage", "s:conf:10"] {
         let answer = chat.press_for_answer(id, forged, true).await;
         if forged == "s:conf:10" {
@@ -77,10 +81,15 @@ async fn settings_menu(backend: Backend) {
         }
     }
     assert_eq!(chat.prefs().await.confidence_threshold, 10);
+    // Only the valid one re-rendered the menu.
+    app.eventually("the menu to show the choice", || async { edits(&chat) == edits_before + 1 })
+        .await;
 
+    chat.press(id, "s:page:main").await;
     chat.press(id, "s:page:lang").await;
     let page = chat.press(id, "s:lang:es").await;
     assert!(raw(&page).contains(&t(Lang::Es, "settings-language-help")));
+    chat.press(id, "s:page:main").await;
     let closed = chat.press(id, "s:close").await;
     assert!(raw(&closed).starts_with(&t(Lang::Es, "settings-closed")));
     assert!(closed.reply_markup.is_none());

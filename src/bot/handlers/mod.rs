@@ -11,7 +11,6 @@ mod subscription;
 
 use chrono::Utc;
 use teloxide_core::types::{CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message};
-use tokio::time::Instant;
 
 use super::callbacks::Callback;
 use super::commands::{self, Command, Group, Parsed};
@@ -71,7 +70,8 @@ pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError
     let Some(from) = message.from.as_ref() else {
         return Ok(());
     };
-    let verdict = ctx.rate.check(from.id.0 as i64, Instant::now());
+    let sent_at = message.date.timestamp() as f64;
+    let verdict = ctx.rate.check(from.id.0 as i64, sent_at);
     if verdict == Verdict::Ignore {
         return Ok(());
     }
@@ -184,7 +184,8 @@ async fn unknown(ctx: &BotContext, who: &Caller<'_>, name: &str) -> Result<(), B
 }
 
 pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), BotError> {
-    let verdict = ctx.rate.check(query.from.id.0 as i64, Instant::now());
+    let now = Utc::now().timestamp_millis() as f64 / 1000.0;
+    let verdict = ctx.press_rate.check(query.from.id.0 as i64, now);
     let chat_id = query
         .message
         .as_ref()
