@@ -451,6 +451,25 @@ mod tests {
     }
 
     #[test]
+    fn tiers_come_from_the_file() {
+        let file = "[tiers.free]\ndelivery_delay_secs = 300\nsignal_types = [\"buy\"]\n\
+                    [tiers.premium]\nsignals_history = 100\n";
+        let config = load(&[], Some(file)).unwrap();
+        assert_eq!(config.tiers.free.delivery_delay_secs, 300);
+        assert_eq!(config.tiers.premium.signals_history, 100);
+        assert!(
+            config.tiers.premium.protect_content,
+            "unset keys keep their defaults"
+        );
+        assert_eq!(
+            load(&[], None).unwrap().tiers,
+            crate::domain::tier::TierRules::default()
+        );
+        let err = load(&[], Some("[tiers.free]\nchart = true\n")).unwrap_err();
+        assert_eq!(err.name, "herald.toml");
+    }
+
+    #[test]
     fn env_wins_over_the_file() {
         let file = "global_rate = 10\nlisten = \"0.0.0.0:9000\"\n";
         let config = load(&[("HERALD_GLOBAL_RATE", "25")], Some(file)).unwrap();

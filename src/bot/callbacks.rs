@@ -211,7 +211,11 @@ fn parse_settings(rest: &str) -> Option<SettingsAction> {
         }
         "hours" => SettingsAction::Hours(parse_hours(value).ok()?),
         "tz" => SettingsAction::Timezone(parse_tz_choice(value, false)?),
-        "fmt" => SettingsAction::Format(MessageFormat::ALL.into_iter().find(|f| f.as_str() == value)?),
+        "fmt" => SettingsAction::Format(
+            MessageFormat::ALL
+                .into_iter()
+                .find(|f| f.as_str() == value)?,
+        ),
         "rep" => SettingsAction::Reports(
             ReportFrequency::ALL
                 .into_iter()
@@ -263,11 +267,11 @@ mod tests {
             (0u8..24, 0u8..=24).prop_map(|(s, e)| Callback::Settings(SettingsAction::Hours(
                 HourWindow::new(s, e).unwrap()
             ))),
-            tz_strategy().prop_map(|tz| Callback::Settings(SettingsAction::Timezone(
-                TzChoice::Zone(tz)
-            ))),
+            tz_strategy()
+                .prop_map(|tz| Callback::Settings(SettingsAction::Timezone(TzChoice::Zone(tz)))),
             lang.prop_map(|l| Callback::Settings(SettingsAction::Language(l))),
-            (any::<bool>(), asset).prop_map(|(f, a)| Callback::Settings(SettingsAction::Asset(f, a))),
+            (any::<bool>(), asset)
+                .prop_map(|(f, a)| Callback::Settings(SettingsAction::Asset(f, a))),
         ]
     }
 
@@ -319,7 +323,10 @@ mod tests {
         }
         assert_eq!(
             Callback::parse("s:hours:8-22"),
-            Some(Callback::Settings(SettingsAction::Hours(HourWindow { start: 8, end: 22 })))
+            Some(Callback::Settings(SettingsAction::Hours(HourWindow {
+                start: 8,
+                end: 22
+            })))
         );
     }
 }

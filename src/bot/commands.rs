@@ -145,12 +145,10 @@ pub fn parse(text: &str, bot_username: &str) -> Option<Parsed> {
     {
         return Some(Parsed::NotForUs);
     }
-    Some(
-        match Command::from_name(&name.to_ascii_lowercase(), args) {
-            Some(command) => Parsed::Command(command),
-            None => Parsed::Unknown(name.to_owned()),
-        },
-    )
+    Some(match Command::from_name(&name.to_ascii_lowercase(), args) {
+        Some(command) => Parsed::Command(command),
+        None => Parsed::Unknown(name.to_owned()),
+    })
 }
 
 #[cfg(test)]

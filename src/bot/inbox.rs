@@ -68,12 +68,19 @@ pub async fn process(ctx: BotContext, wake: Arc<Notify>, stop: CancellationToken
                 }
                 *state.per_chat.entry(update.chat_id).or_default() += 1;
             }
-            last_dispatched = Some(last_dispatched.map_or(update.update_id, |l| l.max(update.update_id)));
+            last_dispatched =
+                Some(last_dispatched.map_or(update.update_id, |l| l.max(update.update_id)));
             handed_out += 1;
             let chat = update.chat_id;
             let sender = workers.entry(chat).or_insert_with(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
-                tasks.spawn(worker(ctx.clone(), rx, state.clone(), done.clone(), stop.clone()));
+                tasks.spawn(worker(
+                    ctx.clone(),
+                    rx,
+                    state.clone(),
+                    done.clone(),
+                    stop.clone(),
+                ));
                 tx
             });
             if let Err(mpsc::error::SendError(update)) = sender.send(update) {

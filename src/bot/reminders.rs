@@ -42,7 +42,10 @@ pub async fn pass(store: &Store, replies: &Replies) -> anyhow::Result<usize> {
             due.lang,
             "premium-reminder",
             [
-                ("date", Arg::from(due.expires_at.format("%Y-%m-%d").to_string())),
+                (
+                    "date",
+                    Arg::from(due.expires_at.format("%Y-%m-%d").to_string()),
+                ),
                 ("days", Arg::from(days_left.max(1))),
             ],
         );

@@ -84,7 +84,10 @@ impl MessageCache {
         if self.broadcasts.len() >= MAX_CACHED_SIGNALS {
             self.broadcasts.clear();
         }
-        let text = store.broadcast_text(id).await?.ok_or(StoreError::NotFound)?;
+        let text = store
+            .broadcast_text(id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let message = OutgoingMessage {
             text: format!("📢 {}", crate::domain::render::escape(&text)).into(),
             button: None,

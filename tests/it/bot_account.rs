@@ -7,8 +7,8 @@ use herald::store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::both_backends;
 use crate::bot_chat::{Chat, text};
+use crate::both_backends;
 use crate::harness::app::{TestApp, buy_signal};
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
@@ -32,16 +32,27 @@ async fn signals_and_status(backend: Backend) {
     post_signals(&app, 7).await;
     let list = text(&chat.say("/signals").await);
     assert_eq!(list.matches("/USD").count(), 5, "{list}");
-    assert!(list.contains("AS6/USD") && !list.contains("AS1/USD"), "newest first: {list}");
+    assert!(
+        list.contains("AS6/USD") && !list.contains("AS1/USD"),
+        "newest first: {list}"
+    );
     let list = text(&chat.say("/signals 2").await);
     assert_eq!(list.matches("/USD").count(), 2, "{list}");
     let list = chat.say("/signals 100").await;
     assert_eq!(text(&list).matches("/USD").count(), 5);
-    assert!(raw(&list).ends_with(&t_args(Lang::En, "signals-tier-limited", [("max", Arg::from(5u32))])));
+    assert!(raw(&list).ends_with(&t_args(
+        Lang::En,
+        "signals-tier-limited",
+        [("max", Arg::from(5u32))]
+    )));
     let refused = chat.say("/signals many").await;
     assert_eq!(
         raw(&refused),
-        t_args(Lang::En, "signals-bad-count", [("input", Arg::from("many")), ("max", Arg::from(5u32))])
+        t_args(
+            Lang::En,
+            "signals-bad-count",
+            [("input", Arg::from("many")), ("max", Arg::from(5u32))]
+        )
     );
 
     let status = text(&chat.say("/status").await);
@@ -58,12 +69,18 @@ async fn signals_and_status(backend: Backend) {
 
     // Premium: a deeper list; an expired premium counts as free again.
     let user = chat.user().await;
-    app.store.grant_premium(user.id, Utc::now() + chrono::Duration::days(3)).await.unwrap();
+    app.store
+        .grant_premium(user.id, Utc::now() + chrono::Duration::days(3))
+        .await
+        .unwrap();
     let list = text(&chat.say("/signals 7").await);
     assert_eq!(list.matches("AS").count(), 7, "{list}");
     let status = text(&chat.say("/status").await);
     assert!(status.contains("Plan: ⭐ Premium until "), "{status}");
-    app.store.grant_premium(user.id, Utc::now() - chrono::Duration::days(1)).await.unwrap();
+    app.store
+        .grant_premium(user.id, Utc::now() - chrono::Duration::days(1))
+        .await
+        .unwrap();
     let list = text(&chat.say("/signals 7").await);
     assert_eq!(list.matches("AS").count(), 5, "{list}");
     let status = text(&chat.say("/status").await);
@@ -75,18 +92,35 @@ both_backends!(signals_status_and_tiers, signals_and_status);
 async fn language_privacy_and_delete(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let chat_id = app.subscribed_user("Iris", "en").await;
-    let chat = Chat { app: &app, id: chat_id };
+    let chat = Chat {
+        app: &app,
+        id: chat_id,
+    };
     let menu = chat.say("/language").await;
-    assert_eq!(raw(&menu), t_args(Lang::En, "language-current", [("language", Arg::from("English"))]));
+    assert_eq!(
+        raw(&menu),
+        t_args(
+            Lang::En,
+            "language-current",
+            [("language", Arg::from("English"))]
+        )
+    );
     let done = chat.press(menu.message_id, "l:es").await;
     assert_eq!(raw(&done), t(Lang::Es, "language-set"));
     assert_eq!(chat.prefs().await.language, Lang::Es);
     let refused = chat.say("/language klingon").await;
-    assert!(raw(&refused).starts_with("⚠️ No hablo «klingon»"), "{}", raw(&refused));
+    assert!(
+        raw(&refused).starts_with("⚠️ No hablo «klingon»"),
+        "{}",
+        raw(&refused)
+    );
     assert_eq!(chat.prefs().await.language, Lang::Es);
     let done = chat.say("/language en").await;
     assert_eq!(raw(&done), t(Lang::En, "language-set"));
-    assert_eq!(raw(&chat.say("/privacy").await), t(Lang::En, "privacy-text"));
+    assert_eq!(
+        raw(&chat.say("/privacy").await),
+        t(Lang::En, "privacy-text")
+    );
 
     // A delivery row to keep, anonymised, after the erasure.
     let (status, body) = app.post_signal(&buy_signal()).await;
@@ -99,17 +133,31 @@ async fn language_privacy_and_delete(backend: Backend) {
     assert_eq!(raw(&question), t(Lang::En, "delete-question"));
     let kept = chat.press(question.message_id, "del:no").await;
     assert_eq!(raw(&kept), t(Lang::En, "delete-cancelled"));
-    assert!(app.store.user_by_telegram_id(chat_id).await.unwrap().is_some());
+    assert!(
+        app.store
+            .user_by_telegram_id(chat_id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     let question = chat.say("/delete").await;
     let erased = chat.press(question.message_id, "del:yes").await;
     assert_eq!(raw(&erased), t(Lang::En, "delete-done"));
-    assert!(app.store.user_by_telegram_id(chat_id).await.unwrap().is_none());
+    assert!(
+        app.store
+            .user_by_telegram_id(chat_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let rows = app.store.deliveries_of_signal(signal_id).await.unwrap();
     assert_eq!(rows.len(), 1, "the delivery stays for the statistics");
     assert_eq!(rows[0].chat_id, None, "but no longer says whose it was");
     // The old confirmation button is stale now; commands need /start again.
-    let answer = chat.press_for_answer(question.message_id, "del:yes", true).await;
+    let answer = chat
+        .press_for_answer(question.message_id, "del:yes", true)
+        .await;
     assert_eq!(answer, Some(t(Lang::En, "callback-expired")));
     assert_eq!(raw(&chat.say("/status").await), t(Lang::En, "need-start"));
     app.stop().await;

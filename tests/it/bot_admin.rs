@@ -7,8 +7,8 @@ use herald::domain::i18n::{Arg, Lang, t_args};
 use herald::store::Backend;
 use telegram_emulator::{Emulator, EmulatorConfig};
 
-use crate::both_backends;
 use crate::bot_chat::{Chat, text};
+use crate::both_backends;
 use crate::harness::app::TestApp;
 use crate::harness::db::TestDb;
 
@@ -25,10 +25,24 @@ async fn setup_totp(app: &TestApp, telegram_id: i64) -> String {
         ("HERALD_ENCRYPTION_KEY", KEY.to_owned()),
     ];
     let lookup = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
-    let config = Config::load(Sources { env: &lookup, file: None, stdout_is_terminal: false }).unwrap();
-    let uri = herald::admin_cli::setup_totp(&config, telegram_id).await.unwrap();
+    let config = Config::load(Sources {
+        env: &lookup,
+        file: None,
+        stdout_is_terminal: false,
+    })
+    .unwrap();
+    let uri = herald::admin_cli::setup_totp(&config, telegram_id)
+        .await
+        .unwrap();
     assert!(uri.starts_with("otpauth://totp/Herald:"), "{uri}");
-    let secret = uri.split("secret=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let secret = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     // Stored sealed, never as given.
     let stored = app.store.admin_totp(telegram_id).await.unwrap().unwrap();
     assert!(stored.sealed_secret.starts_with("enc:v1:") && !stored.sealed_secret.contains(&secret));
@@ -68,37 +82,82 @@ async fn admin_commands(backend: Backend) {
         ],
     )
     .await;
-    let admin = Chat { app: &app, id: admin_id };
+    let admin = Chat {
+        app: &app,
+        id: admin_id,
+    };
     admin.start_and_accept().await;
     let member = app.subscribed_user("Bo", "es").await;
-    let member_chat = Chat { app: &app, id: member };
+    let member_chat = Chat {
+        app: &app,
+        id: member,
+    };
     let en = Lang::En;
 
     // Everyone else: the command does not exist, and /help does not mention it.
     let hint = member_chat.say("/grant 1 premium 30").await;
-    assert_eq!(raw(&hint), t_args(Lang::Es, "unknown-command", [("command", Arg::from("grant"))]));
+    assert_eq!(
+        raw(&hint),
+        t_args(
+            Lang::Es,
+            "unknown-command",
+            [("command", Arg::from("grant"))]
+        )
+    );
     assert!(!text(&member_chat.say("/help").await).contains("/grant"));
     assert!(text(&admin.say("/help").await).contains("/grant"));
 
     let missing = admin.say("/users").await;
-    assert_eq!(raw(&missing), t_args(en, "admin-totp-missing", [("id", Arg::from(admin_id))]));
+    assert_eq!(
+        raw(&missing),
+        t_args(en, "admin-totp-missing", [("id", Arg::from(admin_id))])
+    );
     let secret = setup_totp(&app, admin_id).await;
 
     // Bad arguments are answered before any code is asked for.
-    assert_eq!(raw(&admin.say("/grant bo premium").await), t_args(en, "grant-usage", [("max", Arg::from(3650u32))]));
-    assert_eq!(raw(&admin.say("/grant 5 gold 3").await), t_args(en, "grant-bad-tier", [("max", Arg::from(3650u32))]));
-    assert_eq!(raw(&admin.say("/grant 5 premium 0").await), t_args(en, "grant-bad-days", [("max", Arg::from(3650u32))]));
+    assert_eq!(
+        raw(&admin.say("/grant bo premium").await),
+        t_args(en, "grant-usage", [("max", Arg::from(3650u32))])
+    );
+    assert_eq!(
+        raw(&admin.say("/grant 5 gold 3").await),
+        t_args(en, "grant-bad-tier", [("max", Arg::from(3650u32))])
+    );
+    assert_eq!(
+        raw(&admin.say("/grant 5 premium 0").await),
+        t_args(en, "grant-bad-days", [("max", Arg::from(3650u32))])
+    );
     assert!(raw(&admin.say("/grant 5 premium 3").await).contains("No user 5"));
 
     let prompt = admin.say("/grant @bo premium 5").await;
-    assert!(text(&prompt).starts_with("🔐 To confirm “Premium for"), "{}", text(&prompt));
+    assert!(
+        text(&prompt).starts_with("🔐 To confirm “Premium for"),
+        "{}",
+        text(&prompt)
+    );
     let wrong = admin.say(&wrong_code(&secret)).await;
-    assert_eq!(raw(&wrong), t_args(en, "admin-code-wrong", [("left", Arg::from(4i64))]));
-    let bo = app.store.user_by_telegram_id(member).await.unwrap().unwrap();
-    assert_eq!(app.store.subscription(bo.id).await.unwrap().tier.as_str(), "free", "nothing yet");
+    assert_eq!(
+        raw(&wrong),
+        t_args(en, "admin-code-wrong", [("left", Arg::from(4i64))])
+    );
+    let bo = app
+        .store
+        .user_by_telegram_id(member)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.store.subscription(bo.id).await.unwrap().tier.as_str(),
+        "free",
+        "nothing yet"
+    );
     let valid = code(&secret);
     let done = admin.say(&valid).await;
-    assert!(text(&done).starts_with(&format!("⭐ {member} has Premium until ")), "{}", text(&done));
+    assert!(
+        text(&done).starts_with(&format!("⭐ {member} has Premium until ")),
+        "{}",
+        text(&done)
+    );
     let subscription = app.store.subscription(bo.id).await.unwrap();
     assert_eq!(subscription.tier.as_str(), "premium");
     let days = (subscription.expires_at.unwrap() - chrono::Utc::now()).num_hours();
@@ -107,19 +166,35 @@ async fn admin_commands(backend: Backend) {
     // Bo's chat so far: 3 from onboarding, the hint and /help.
     let news = app.wait_for(member, 7).await;
     let news: Vec<String> = news[5..].iter().map(text).collect();
-    assert!(news.iter().any(|m| m.starts_with("⭐ Ahora tienes Premium")), "{news:?}");
-    assert!(news.iter().any(|m| m.starts_with("⏳ Tu plan Premium termina")), "{news:?}");
+    assert!(
+        news.iter()
+            .any(|m| m.starts_with("⭐ Ahora tienes Premium")),
+        "{news:?}"
+    );
+    assert!(
+        news.iter()
+            .any(|m| m.starts_with("⏳ Tu plan Premium termina")),
+        "{news:?}"
+    );
 
     // The same code again: refused as used.
     admin.say("/stats").await;
     let reused = admin.say(&valid).await;
-    assert_eq!(raw(&reused), t_args(en, "admin-code-used", [("left", Arg::from(4i64))]));
+    assert_eq!(
+        raw(&reused),
+        t_args(en, "admin-code-used", [("left", Arg::from(4i64))])
+    );
 
     // A broadcast, after a fresh authenticator (codes are single-use per step).
     let secret = setup_totp(&app, admin_id).await;
-    admin.say("/broadcast Markets <b>open</b> late & slow").await;
+    admin
+        .say("/broadcast Markets <b>open</b> late & slow")
+        .await;
     let queued = admin.say(&code(&secret)).await;
-    assert_eq!(raw(&queued), t_args(en, "broadcast-queued", [("count", Arg::from(2i64))]));
+    assert_eq!(
+        raw(&queued),
+        t_args(en, "broadcast-queued", [("count", Arg::from(2i64))])
+    );
     let got = app.wait_for(member, 8).await;
     assert_eq!(text(&got[7]), "📢 Markets <b>open</b> late & slow");
     app.drain().await;
@@ -127,19 +202,35 @@ async fn admin_commands(backend: Backend) {
     let secret = setup_totp(&app, admin_id).await;
     admin.say("/users").await;
     let users = text(&admin.say(&code(&secret)).await);
-    assert!(users.contains("Total: 2 · active: 2 · subscribed: 1 · premium: 1"), "{users}");
+    assert!(
+        users.contains("Total: 2 · active: 2 · subscribed: 1 · premium: 1"),
+        "{users}"
+    );
     assert!(users.contains("@bo") && users.contains("@ada"), "{users}");
 
     // Five wrong codes lock admin actions for 15 minutes.
     admin.say("/stats").await;
     for left in (1..=4).rev() {
         let reply = admin.say(&wrong_code(&secret)).await;
-        assert_eq!(raw(&reply), t_args(en, "admin-code-wrong", [("left", Arg::from(i64::from(left)))]));
+        assert_eq!(
+            raw(&reply),
+            t_args(
+                en,
+                "admin-code-wrong",
+                [("left", Arg::from(i64::from(left)))]
+            )
+        );
     }
     let locked = admin.say(&wrong_code(&secret)).await;
-    assert_eq!(raw(&locked), t_args(en, "admin-locked", [("minutes", Arg::from(15i64))]));
+    assert_eq!(
+        raw(&locked),
+        t_args(en, "admin-locked", [("minutes", Arg::from(15i64))])
+    );
     let still = admin.say("/stats").await;
-    assert_eq!(raw(&still), t_args(en, "admin-locked", [("minutes", Arg::from(15i64))]));
+    assert_eq!(
+        raw(&still),
+        t_args(en, "admin-locked", [("minutes", Arg::from(15i64))])
+    );
     let record = app.store.admin_totp(admin_id).await.unwrap().unwrap();
     assert!(record.locked_until.is_some());
     app.stop().await;

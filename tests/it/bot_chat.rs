@@ -72,7 +72,12 @@ impl<'a> Chat<'a> {
     }
 
     /// Presses (or forges) a button and returns the callback answer's text.
-    pub async fn press_for_answer(&self, message_id: i64, data: &str, forged: bool) -> Option<String> {
+    pub async fn press_for_answer(
+        &self,
+        message_id: i64,
+        data: &str,
+        forged: bool,
+    ) -> Option<String> {
         let emulator = &self.app.emulator;
         let id = if forged {
             emulator.press_forged(self.id, self.id, message_id, data)

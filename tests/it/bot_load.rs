@@ -3,8 +3,8 @@
 use herald::domain::i18n::Lang;
 use herald::store::{Backend, NewUser};
 
-use crate::both_backends;
 use crate::bot_chat::text;
+use crate::both_backends;
 use crate::harness::app::TestApp;
 
 async fn two_hundred_users_at_once(backend: Backend) {

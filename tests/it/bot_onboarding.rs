@@ -4,8 +4,8 @@
 use herald::domain::i18n::{Arg, Lang, t, t_args};
 use herald::store::Backend;
 
-use crate::both_backends;
 use crate::bot_chat::{Chat, text};
+use crate::both_backends;
 use crate::harness::app::TestApp;
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
@@ -13,7 +13,11 @@ fn raw(message: &telegram_emulator::ChatMessage) -> String {
 }
 
 fn accepted(lang: Lang) -> String {
-    format!("{}\n\n{}", t(lang, "disclaimer-text"), t(lang, "disclaimer-accepted"))
+    format!(
+        "{}\n\n{}",
+        t(lang, "disclaimer-text"),
+        t(lang, "disclaimer-accepted")
+    )
 }
 
 async fn english_with_buttons_and_skips(backend: Backend) {
@@ -21,7 +25,10 @@ async fn english_with_buttons_and_skips(backend: Backend) {
     let chat = Chat::new(&app, "Dana", "en");
     let replies = chat.say_n("/start campaign-42", 2).await;
     let en = Lang::En;
-    assert_eq!(raw(&replies[0]), t_args(en, "start-welcome", [("name", Arg::from("Dana"))]));
+    assert_eq!(
+        raw(&replies[0]),
+        t_args(en, "start-welcome", [("name", Arg::from("Dana"))])
+    );
     assert_eq!(raw(&replies[1]), t(en, "disclaimer-text"));
     let user = chat.user().await;
     assert_eq!(user.referral.as_deref(), Some("campaign-42"));
@@ -31,7 +38,11 @@ async fn english_with_buttons_and_skips(backend: Backend) {
     let asked = chat.press(disclaimer, "disclaimer:accept").await;
     assert_eq!(
         raw(&asked),
-        format!("{}\n\n{}", accepted(en), t(en, "onboarding-language-question"))
+        format!(
+            "{}\n\n{}",
+            accepted(en),
+            t(en, "onboarding-language-question")
+        )
     );
     assert!(chat.user().await.disclaimer_accepted_at.is_some());
 
@@ -41,19 +52,29 @@ async fn english_with_buttons_and_skips(backend: Backend) {
         format!(
             "{}\n\n{}",
             accepted(en),
-            t_args(en, "onboarding-timezone-question", [("tz", Arg::from("UTC"))])
+            t_args(
+                en,
+                "onboarding-timezone-question",
+                [("tz", Arg::from("UTC"))]
+            )
         )
     );
     let done = chat.press(disclaimer, "o:tz:Europe/London").await;
     assert!(raw(&done).contains(&t_args(
         en,
         "onboarding-done",
-        [("language", Arg::from("English")), ("tz", Arg::from("Europe/London"))]
+        [
+            ("language", Arg::from("English")),
+            ("tz", Arg::from("Europe/London"))
+        ]
     )));
     assert!(text(&done).contains("/settings") && text(&done).contains("/filter"));
     assert!(done.reply_markup.is_none(), "the last step has no buttons");
     let prefs = chat.prefs().await;
-    assert_eq!((prefs.language, prefs.timezone.name()), (Lang::En, "Europe/London"));
+    assert_eq!(
+        (prefs.language, prefs.timezone.name()),
+        (Lang::En, "Europe/London")
+    );
     assert_eq!(chat.user().await.onboarding_step, "done");
 
     // Onboarding added no messages beyond the welcome and the disclaimer.
@@ -65,7 +86,11 @@ async fn english_with_buttons_and_skips(backend: Backend) {
     let reply = chat.say("/start other-campaign").await;
     assert_eq!(
         raw(&reply),
-        t_args(en, "start-welcome-back-subscribed", [("name", Arg::from("Dana"))])
+        t_args(
+            en,
+            "start-welcome-back-subscribed",
+            [("name", Arg::from("Dana"))]
+        )
     );
     assert_eq!(chat.user().await.referral.as_deref(), Some("campaign-42"));
     app.stop().await;
@@ -77,7 +102,11 @@ async fn spanish_with_a_typed_time_zone(backend: Backend) {
     // Telegram says English; the user picks Spanish in onboarding.
     let chat = Chat::new(&app, "Elena", "en");
     let replies = chat.say_n("/start <bad payload>", 2).await;
-    assert_eq!(chat.user().await.referral, None, "a malformed deep link is ignored");
+    assert_eq!(
+        chat.user().await.referral,
+        None,
+        "a malformed deep link is ignored"
+    );
     let disclaimer = replies[1].message_id;
     chat.press(disclaimer, "disclaimer:accept").await;
     let es = Lang::Es;
@@ -87,7 +116,11 @@ async fn spanish_with_a_typed_time_zone(backend: Backend) {
         format!(
             "{}\n\n{}",
             accepted(es),
-            t_args(es, "onboarding-timezone-question", [("tz", Arg::from("UTC"))])
+            t_args(
+                es,
+                "onboarding-timezone-question",
+                [("tz", Arg::from("UTC"))]
+            )
         )
     );
     let prompt = chat.press(disclaimer, "o:tz:type").await;
@@ -99,7 +132,11 @@ async fn spanish_with_a_typed_time_zone(backend: Backend) {
     let refused = chat.say("Mars/Olympus").await;
     assert_eq!(
         raw(&refused),
-        t_args(es, "timezone-unknown", [("input", Arg::from("Mars/Olympus"))])
+        t_args(
+            es,
+            "timezone-unknown",
+            [("input", Arg::from("Mars/Olympus"))]
+        )
     );
     assert_eq!(chat.prefs().await.timezone.name(), "UTC", "nothing changed");
 
@@ -107,11 +144,17 @@ async fn spanish_with_a_typed_time_zone(backend: Backend) {
     assert!(raw(&done).starts_with(&t_args(
         es,
         "onboarding-done",
-        [("language", Arg::from("Español")), ("tz", Arg::from("America/Mexico_City"))]
+        [
+            ("language", Arg::from("Español")),
+            ("tz", Arg::from("America/Mexico_City"))
+        ]
     )));
     assert!(text(&done).contains("Primeros pasos"), "{}", text(&done));
     let prefs = chat.prefs().await;
-    assert_eq!((prefs.language, prefs.timezone.name()), (Lang::Es, "America/Mexico_City"));
+    assert_eq!(
+        (prefs.language, prefs.timezone.name()),
+        (Lang::Es, "America/Mexico_City")
+    );
 
     // The question is closed: plain text is plain text again.
     let hint = chat.say("Europe/Madrid").await;
@@ -141,7 +184,14 @@ async fn commands_are_registered_in_each_language(backend: Backend) {
     let help = spanish.iter().find(|c| c.command == "help").unwrap();
     assert_eq!(help.description, t(Lang::Es, "cmd-help"));
     let english = app.emulator.commands(Some("en"));
-    assert_eq!(english.iter().find(|c| c.command == "help").unwrap().description, "this list");
+    assert_eq!(
+        english
+            .iter()
+            .find(|c| c.command == "help")
+            .unwrap()
+            .description,
+        "this list"
+    );
     app.stop().await;
 }
 both_backends!(set_my_commands, commands_are_registered_in_each_language);

@@ -3,13 +3,15 @@
 
 use herald::domain::filter::describe_filters;
 use herald::domain::i18n::{Lang, t};
-use herald::domain::preferences::{Delivery, HourWindow, MessageFormat, Preferences, ReportFrequency};
+use herald::domain::preferences::{
+    Delivery, HourWindow, MessageFormat, Preferences, ReportFrequency,
+};
 use herald::domain::render::escape;
 use herald::domain::signal::SignalKind;
 use herald::store::Backend;
 
-use crate::both_backends;
 use crate::bot_chat::{Chat, text};
+use crate::both_backends;
 use crate::harness::app::TestApp;
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
@@ -36,13 +38,18 @@ async fn settings_menu(backend: Backend) {
     assert!(raw(&page).contains(&t(en, "settings-types-help")));
     // Alerts are not in the free plan: refused on the button, nothing saved.
     assert!(Chat::label(&page, "s:type:alert:on").contains("🔒"));
-    let answer = chat.press_for_answer(id, "s:type:alert:silent", false).await;
+    let answer = chat
+        .press_for_answer(id, "s:type:alert:silent", false)
+        .await;
     assert_eq!(answer, Some(t(en, "settings-premium-only")));
     assert_eq!(chat.prefs().await, Preferences::default());
 
     let page = chat.press(id, "s:type:buy:silent").await;
     assert!(Chat::label(&page, "s:type:buy:silent").starts_with("✅"));
-    assert_eq!(chat.prefs().await.signal_types.get(SignalKind::Buy), Delivery::Silent);
+    assert_eq!(
+        chat.prefs().await.signal_types.get(SignalKind::Buy),
+        Delivery::Silent
+    );
 
     for (page, choice) in [
         ("s:page:conf", "s:conf:80"),
@@ -66,12 +73,26 @@ async fn settings_menu(backend: Backend) {
     assert_eq!(prefs.timezone.name(), "Europe/Berlin");
     assert_eq!(prefs.format, MessageFormat::Compact);
     assert_eq!(prefs.performance_updates, ReportFrequency::Daily);
-    assert_eq!(prefs.assets.iter().map(|a| a.as_str()).collect::<Vec<_>>(), ["BTC/USD"]);
+    assert_eq!(
+        prefs.assets.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        ["BTC/USD"]
+    );
 
     // Forged data (not on the keyboard, or out of range) is answered and changes nothing.
-    let edits = |chat: &Chat<'_>| chat.messages().iter().find(|m| m.message_id == id).map_or(0, |m| m.edits.len());
+    let edits = |chat: &Chat<'_>| {
+        chat.messages()
+            .iter()
+            .find(|m| m.message_id == id)
+            .map_or(0, |m| m.edits.len())
+    };
     let edits_before = edits(&chat);
-    for forged in ["s:conf:150", "s:tz:Mars/Olympus", "s:type:hold:on", "garbage", "s:conf:10"] {
+    for forged in [
+        "s:conf:150",
+        "s:tz:Mars/Olympus",
+        "s:type:hold:on",
+        "garbage",
+        "s:conf:10",
+    ] {
         let answer = chat.press_for_answer(id, forged, true).await;
         if forged == "s:conf:10" {
             // Well-formed data that is not on this page is still a valid choice of the menu.
@@ -82,8 +103,10 @@ async fn settings_menu(backend: Backend) {
     }
     assert_eq!(chat.prefs().await.confidence_threshold, 10);
     // Only the valid one re-rendered the menu.
-    app.eventually("the menu to show the choice", || async { edits(&chat) == edits_before + 1 })
-        .await;
+    app.eventually("the menu to show the choice", || async {
+        edits(&chat) == edits_before + 1
+    })
+    .await;
 
     chat.press(id, "s:page:main").await;
     chat.press(id, "s:page:lang").await;
@@ -104,17 +127,25 @@ async fn filter_command(backend: Backend) {
     chat.start_and_accept().await;
     let en = Lang::En;
     let shown = chat.say("/filter").await;
-    assert_eq!(raw(&shown), escape(&describe_filters(&Preferences::default(), en)));
+    assert_eq!(
+        raw(&shown),
+        escape(&describe_filters(&Preferences::default(), en))
+    );
 
     let before = chat.prefs().await;
     let refused = chat.say("/filter confidence:150 types:buy").await;
     assert!(
-        text(&refused).starts_with("⚠️ `confidence:150` — confidence must be a whole number from 0 to 100"),
+        text(&refused)
+            .starts_with("⚠️ `confidence:150` — confidence must be a whole number from 0 to 100"),
         "{}",
         text(&refused)
     );
     let refused = chat.say("/filter types:buy,hold").await;
-    assert!(text(&refused).starts_with("⚠️ `hold` — signal types are"), "{}", text(&refused));
+    assert!(
+        text(&refused).starts_with("⚠️ `hold` — signal types are"),
+        "{}",
+        text(&refused)
+    );
     let refused = chat.say("/filter tz:Mars/Olympus").await;
     assert!(text(&refused).contains("`tz:Mars/Olympus` — unknown time zone"));
     assert_eq!(chat.prefs().await, before, "refused filters change nothing");
@@ -125,7 +156,11 @@ async fn filter_command(backend: Backend) {
     let prefs = chat.prefs().await;
     assert_eq!(
         raw(&updated),
-        format!("✅ {}\n\n{}", t(en, "filter-updated"), escape(&describe_filters(&prefs, en)))
+        format!(
+            "✅ {}\n\n{}",
+            t(en, "filter-updated"),
+            escape(&describe_filters(&prefs, en))
+        )
     );
     assert_eq!(prefs.confidence_threshold, 80);
     assert_eq!(prefs.signal_types.get(SignalKind::Buy), Delivery::On);
@@ -135,7 +170,11 @@ async fn filter_command(backend: Backend) {
 
     // Turning on a type the plan excludes is kept but said plainly.
     let updated = chat.say("/filter types:all").await;
-    assert!(text(&updated).contains("Your plan does not include alert"), "{}", text(&updated));
+    assert!(
+        text(&updated).contains("Your plan does not include alert"),
+        "{}",
+        text(&updated)
+    );
 
     let reset = chat.say("/filter reset").await;
     assert!(raw(&reset).starts_with(&format!("✅ {}", t(en, "filter-reset-done"))));

@@ -14,7 +14,10 @@ fn language_keyboard() -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([Lang::ALL
         .into_iter()
         .map(|lang| {
-            InlineKeyboardButton::callback(t(lang, "language-name"), Callback::Language(lang).encode())
+            InlineKeyboardButton::callback(
+                t(lang, "language-name"),
+                Callback::Language(lang).encode(),
+            )
         })
         .collect::<Vec<_>>()])
 }
@@ -47,7 +50,10 @@ pub async fn language(
             who.lang,
             "language-unknown",
             [
-                ("input", Arg::from(escape(&super::onboarding::clip(args, 20)))),
+                (
+                    "input",
+                    Arg::from(escape(&super::onboarding::clip(args, 20))),
+                ),
                 ("choices", Arg::from(choices())),
             ],
         );
@@ -83,8 +89,14 @@ pub async fn language_pressed(
 
 pub async fn ask_delete(ctx: &BotContext, who: &Caller<'_>) -> Result<(), BotError> {
     let keyboard = InlineKeyboardMarkup::new([[
-        InlineKeyboardButton::callback(t(who.lang, "delete-confirm-button"), Callback::Delete(true).encode()),
-        InlineKeyboardButton::callback(t(who.lang, "delete-cancel-button"), Callback::Delete(false).encode()),
+        InlineKeyboardButton::callback(
+            t(who.lang, "delete-confirm-button"),
+            Callback::Delete(true).encode(),
+        ),
+        InlineKeyboardButton::callback(
+            t(who.lang, "delete-cancel-button"),
+            Callback::Delete(false).encode(),
+        ),
     ]]);
     send_with(ctx, who.chat_id, t(who.lang, "delete-question"), keyboard).await
 }
@@ -99,7 +111,12 @@ pub async fn delete_pressed(
     if !confirmed {
         return ctx
             .replies
-            .edit(who.chat_id, press.message_id, t(who.lang, "delete-cancelled"), None)
+            .edit(
+                who.chat_id,
+                press.message_id,
+                t(who.lang, "delete-cancelled"),
+                None,
+            )
             .await;
     }
     ctx.store
@@ -107,6 +124,11 @@ pub async fn delete_pressed(
         .await?;
     tracing::info!("a user erased their data");
     ctx.replies
-        .edit(who.chat_id, press.message_id, t(who.lang, "delete-done"), None)
+        .edit(
+            who.chat_id,
+            press.message_id,
+            t(who.lang, "delete-done"),
+            None,
+        )
         .await
 }

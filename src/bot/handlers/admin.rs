@@ -73,7 +73,11 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
             return send(ctx, who.chat_id, t(lang, "broadcast-usage")).await;
         }
         Command::Broadcast { text } if text.chars().count() > MAX_BROADCAST_CHARS => {
-            let reply = t_args(lang, "broadcast-too-long", [("max", Arg::from(MAX_BROADCAST_CHARS))]);
+            let reply = t_args(
+                lang,
+                "broadcast-too-long",
+                [("max", Arg::from(MAX_BROADCAST_CHARS))],
+            );
             return send(ctx, who.chat_id, reply).await;
         }
         Command::Broadcast { text } => AdminAction::Broadcast { text },
@@ -93,12 +97,20 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
                 let telegram_id = match target.strip_prefix('@') {
                     Some(name) => ctx.store.user_id_by_username(name).await?,
                     None => match target.parse::<i64>() {
-                        Ok(id) => ctx.store.user_by_telegram_id(id).await?.map(|u| u.telegram_id),
+                        Ok(id) => ctx
+                            .store
+                            .user_by_telegram_id(id)
+                            .await?
+                            .map(|u| u.telegram_id),
                         Err(_) => None,
                     },
                 };
                 let Some(telegram_id) = telegram_id else {
-                    let reply = t_args(lang, "grant-unknown-user", [("user", Arg::from(escape(&target)))]);
+                    let reply = t_args(
+                        lang,
+                        "grant-unknown-user",
+                        [("user", Arg::from(escape(&target)))],
+                    );
                     return send(ctx, who.chat_id, reply).await;
                 };
                 AdminAction::Grant { telegram_id, days }
@@ -110,19 +122,26 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
         return send(ctx, who.chat_id, t(lang, "admin-totp-unavailable")).await;
     }
     let Some(record) = ctx.store.admin_totp(who.telegram_id()).await? else {
-        let reply = t_args(lang, "admin-totp-missing", [("id", Arg::from(who.telegram_id()))]);
+        let reply = t_args(
+            lang,
+            "admin-totp-missing",
+            [("id", Arg::from(who.telegram_id()))],
+        );
         return send(ctx, who.chat_id, reply).await;
     };
     if let Some(until) = record.locked_until.filter(|until| *until > Utc::now()) {
         return send(ctx, who.chat_id, locked_text(lang, until)).await;
     }
-    let payload = serde_json::to_string(&action).map_err(|err| {
-        BotError::Store(crate::store::StoreError::Corrupt(err.to_string()))
-    })?;
+    let payload = serde_json::to_string(&action)
+        .map_err(|err| BotError::Store(crate::store::StoreError::Corrupt(err.to_string())))?;
     ctx.store
         .set_chat_state(who.telegram_id(), AWAITING_CODE, &payload, Utc::now())
         .await?;
-    let reply = t_args(lang, "admin-code-prompt", [("action", Arg::from(describe(&action, lang)))]);
+    let reply = t_args(
+        lang,
+        "admin-code-prompt",
+        [("action", Arg::from(describe(&action, lang)))],
+    );
     send(ctx, who.chat_id, reply).await
 }
 
@@ -141,7 +160,11 @@ fn describe(action: &AdminAction, lang: Lang) -> String {
 
 fn locked_text(lang: Lang, until: DateTime<Utc>) -> String {
     let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
-    t_args(lang, "admin-locked", [("minutes", Arg::from(minutes.max(1)))])
+    t_args(
+        lang,
+        "admin-locked",
+        [("minutes", Arg::from(minutes.max(1)))],
+    )
 }
 
 /// A message while a code is awaited.
@@ -197,7 +220,10 @@ pub async fn code(
                 .store
                 .record_totp_failure(id, MAX_FAILURES, lock_until)
                 .await?;
-            tracing::warn!(replayed = err == TotpError::Replayed, "wrong admin TOTP code");
+            tracing::warn!(
+                replayed = err == TotpError::Replayed,
+                "wrong admin TOTP code"
+            );
             if let Some(until) = locked {
                 ctx.store.clear_chat_state(id).await?;
                 return send(ctx, who.chat_id, locked_text(lang, until)).await;
@@ -208,7 +234,12 @@ pub async fn code(
                 "admin-code-wrong"
             };
             let left = i64::from(MAX_FAILURES - failures).max(1);
-            send(ctx, who.chat_id, t_args(lang, key, [("left", Arg::from(left))])).await
+            send(
+                ctx,
+                who.chat_id,
+                t_args(lang, key, [("left", Arg::from(left))]),
+            )
+            .await
         }
     }
 }
@@ -273,7 +304,11 @@ async fn perform(ctx: &BotContext, who: &Caller<'_>, action: AdminAction) -> Res
                     ("skipped", Arg::from(stats.skipped_day)),
                     (
                         "latency",
-                        Arg::from(stats.avg_latency_ms.map_or("–".to_owned(), |ms| ms.to_string())),
+                        Arg::from(
+                            stats
+                                .avg_latency_ms
+                                .map_or("–".to_owned(), |ms| ms.to_string()),
+                        ),
                     ),
                     ("queue", Arg::from(queue)),
                 ],
@@ -281,7 +316,11 @@ async fn perform(ctx: &BotContext, who: &Caller<'_>, action: AdminAction) -> Res
         }
         AdminAction::Grant { telegram_id, days } => {
             let Some(user) = ctx.store.user_by_telegram_id(telegram_id).await? else {
-                let reply = t_args(lang, "grant-unknown-user", [("user", Arg::from(telegram_id))]);
+                let reply = t_args(
+                    lang,
+                    "grant-unknown-user",
+                    [("user", Arg::from(telegram_id))],
+                );
                 return send(ctx, who.chat_id, reply).await;
             };
             let subscription = ctx.store.subscription(user.id).await?;
@@ -304,7 +343,10 @@ async fn perform(ctx: &BotContext, who: &Caller<'_>, action: AdminAction) -> Res
                 "grant-done",
                 [
                     ("id", Arg::from(telegram_id)),
-                    ("date", Arg::from(until.format("%Y-%m-%d %H:%M UTC").to_string())),
+                    (
+                        "date",
+                        Arg::from(until.format("%Y-%m-%d %H:%M UTC").to_string()),
+                    ),
                 ],
             )
         }
@@ -333,13 +375,21 @@ mod tests {
     #[test]
     fn actions_round_trip_through_the_pending_state() {
         for action in [
-            AdminAction::Broadcast { text: "hi <b>".into() },
+            AdminAction::Broadcast {
+                text: "hi <b>".into(),
+            },
             AdminAction::Users,
             AdminAction::Stats,
-            AdminAction::Grant { telegram_id: 42, days: 7 },
+            AdminAction::Grant {
+                telegram_id: 42,
+                days: 7,
+            },
         ] {
             let json = serde_json::to_string(&action).unwrap_or_default();
-            assert_eq!(serde_json::from_str::<AdminAction>(&json).ok(), Some(action));
+            assert_eq!(
+                serde_json::from_str::<AdminAction>(&json).ok(),
+                Some(action)
+            );
         }
     }
 }

@@ -33,7 +33,12 @@ pub async fn run(
     };
     let (next, key) = match command {
         FilterCommand::Show => {
-            return send(ctx, who.chat_id, escape(&describe_filters(&prefs, who.lang))).await;
+            return send(
+                ctx,
+                who.chat_id,
+                escape(&describe_filters(&prefs, who.lang)),
+            )
+            .await;
         }
         // The language is a choice about the conversation, not a filter: reset keeps it.
         FilterCommand::Reset => (
@@ -51,7 +56,11 @@ pub async fn run(
             .await?;
     }
     let lang = next.language;
-    let mut reply = format!("✅ {}\n\n{}", t(lang, key), escape(&describe_filters(&next, lang)));
+    let mut reply = format!(
+        "✅ {}\n\n{}",
+        t(lang, key),
+        escape(&describe_filters(&next, lang))
+    );
     // Types the plan does not include are kept as chosen but said plainly not to arrive.
     let rule = effective_rule(ctx, user).await?;
     let locked: Vec<&str> = SignalKind::ALL

@@ -57,7 +57,10 @@ pub async fn signals(
             who.lang,
             "signals-bad-count",
             [
-                ("input", Arg::from(escape(&super::onboarding::clip(args, 20)))),
+                (
+                    "input",
+                    Arg::from(escape(&super::onboarding::clip(args, 20))),
+                ),
                 ("max", Arg::from(rule.signals_history)),
             ],
         );
@@ -98,7 +101,9 @@ pub async fn signals(
 }
 
 fn local_time(time: DateTime<Utc>, tz: Tz) -> String {
-    time.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+    time.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 fn ok_mark(ok: bool) -> &'static str {

@@ -217,7 +217,9 @@ pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), Bot
                 .answer(&query.id, Some(t(who.lang, "signal-ack-answer")))
                 .await
         }
-        Callback::OnboardLanguage(lang) => onboarding::chose_language(ctx, &who, &press, lang).await,
+        Callback::OnboardLanguage(lang) => {
+            onboarding::chose_language(ctx, &who, &press, lang).await
+        }
         Callback::OnboardTimezone(choice) => {
             onboarding::chose_timezone(ctx, &who, &press, choice).await
         }
@@ -297,7 +299,10 @@ pub async fn send_with(
     html: String,
     keyboard: InlineKeyboardMarkup,
 ) -> Result<(), BotError> {
-    ctx.replies.send(chat_id, html, Some(keyboard)).await.map(drop)
+    ctx.replies
+        .send(chat_id, html, Some(keyboard))
+        .await
+        .map(drop)
 }
 
 /// Escapes text from outside for Telegram's HTML parse mode.

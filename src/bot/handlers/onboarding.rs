@@ -109,7 +109,11 @@ async fn accepted_header(ctx: &BotContext, user: &User, lang: Lang) -> Result<St
     } else {
         "disclaimer-accepted"
     };
-    Ok(format!("{}\n\n{}", t(lang, "disclaimer-text"), t(lang, key)))
+    Ok(format!(
+        "{}\n\n{}",
+        t(lang, "disclaimer-text"),
+        t(lang, key)
+    ))
 }
 
 fn button(text: String, callback: Callback) -> InlineKeyboardButton {
@@ -139,7 +143,10 @@ pub async fn accept_disclaimer(
             .into_iter()
             .map(|l| button(t(l, "language-name"), Callback::OnboardLanguage(Some(l))))
             .collect::<Vec<_>>(),
-        vec![button(t(lang, "onboarding-skip"), Callback::OnboardLanguage(None))],
+        vec![button(
+            t(lang, "onboarding-skip"),
+            Callback::OnboardLanguage(None),
+        )],
     ]);
     ctx.replies
         .edit(who.chat_id, press.message_id, text, Some(keyboard))
@@ -219,7 +226,12 @@ pub async fn chose_timezone(
     match choice {
         TzChoice::Type => {
             ctx.store
-                .set_chat_state(who.telegram_id(), AWAITING_TIMEZONE, "onboarding", Utc::now())
+                .set_chat_state(
+                    who.telegram_id(),
+                    AWAITING_TIMEZONE,
+                    "onboarding",
+                    Utc::now(),
+                )
                 .await?;
             let text = format!(
                 "{}\n\n{}",

@@ -101,7 +101,13 @@ pub async fn on_press(
                 )
                 .await;
         }
-        SettingsAction::Format(format) => (Some(Preferences { format, ..prefs.clone() }), Page::Format),
+        SettingsAction::Format(format) => (
+            Some(Preferences {
+                format,
+                ..prefs.clone()
+            }),
+            Page::Format,
+        ),
         SettingsAction::Reports(frequency) => (
             Some(Preferences {
                 performance_updates: frequency,
@@ -124,12 +130,23 @@ pub async fn on_press(
             Page::Assets,
         ),
         SettingsAction::Asset(follow, asset) => {
-            let mut assets: Vec<Asset> = prefs.assets.iter().filter(|a| **a != asset).cloned().collect();
+            let mut assets: Vec<Asset> = prefs
+                .assets
+                .iter()
+                .filter(|a| **a != asset)
+                .cloned()
+                .collect();
             if follow {
                 assets.push(asset);
             }
             match dedup_assets(assets) {
-                Ok(assets) => (Some(Preferences { assets, ..prefs.clone() }), Page::Assets),
+                Ok(assets) => (
+                    Some(Preferences {
+                        assets,
+                        ..prefs.clone()
+                    }),
+                    Page::Assets,
+                ),
                 Err(_) => {
                     let text = t(lang, "settings-too-many-assets");
                     return ctx.replies.answer(&press.query.id, Some(text)).await;
@@ -167,13 +184,22 @@ fn checked(on: bool, label: String) -> String {
 }
 
 fn back(lang: Lang) -> Vec<InlineKeyboardButton> {
-    vec![button(t(lang, "settings-back"), SettingsAction::Show(Page::Main))]
+    vec![button(
+        t(lang, "settings-back"),
+        SettingsAction::Show(Page::Main),
+    )]
 }
 
 /// The text and buttons of one menu page.
 pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, InlineKeyboardMarkup) {
     let lang = prefs.language;
-    let title = |key: &str| format!("⚙️ <b>{}</b>\n\n{}", t(lang, "settings-title"), t(lang, key));
+    let title = |key: &str| {
+        format!(
+            "⚙️ <b>{}</b>\n\n{}",
+            t(lang, "settings-title"),
+            t(lang, key)
+        )
+    };
     let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
     let text = match page {
         Page::Main => {
@@ -194,7 +220,10 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                         .collect(),
                 );
             }
-            rows.push(vec![button(t(lang, "settings-close"), SettingsAction::Close)]);
+            rows.push(vec![button(
+                t(lang, "settings-close"),
+                SettingsAction::Close,
+            )]);
             format!(
                 "⚙️ <b>{}</b>\n\n{}",
                 t(lang, "settings-title"),
@@ -220,7 +249,10 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                             } else {
                                 format!("{name} {icon}")
                             };
-                            button(checked(current == mode, label), SettingsAction::Type(kind, mode))
+                            button(
+                                checked(current == mode, label),
+                                SettingsAction::Type(kind, mode),
+                            )
                         })
                         .collect(),
                 );
@@ -302,7 +334,10 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                     .into_iter()
                     .map(|format| {
                         let label = t(lang, &format!("filter-format-{}", format.as_str()));
-                        button(checked(prefs.format == format, label), SettingsAction::Format(format))
+                        button(
+                            checked(prefs.format == format, label),
+                            SettingsAction::Format(format),
+                        )
                     })
                     .collect(),
             );
