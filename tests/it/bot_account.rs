@@ -209,3 +209,71 @@ async fn failing_handler_apologises(backend: Backend) {
     app.stop().await;
 }
 both_backends!(handler_errors_get_an_apology, failing_handler_apologises);
+
+async fn premium_reminders_once_each(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chat_id = app.subscribed_user("Nia", "en").await;
+    let user = app
+        .store
+        .user_by_telegram_id(chat_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let bot = herald::telegram::build_bot(&app.emulator.token().into(), &app.emulator.base_url())
+        .unwrap();
+    let limiter = herald::delivery::limits::Limiter::new(30, std::time::Duration::ZERO, 20);
+    let replies =
+        herald::bot::Replies::new(bot, std::sync::Arc::new(std::sync::Mutex::new(limiter)));
+    // The app's own reminder loop may run a pass at any moment too: passes are counted together
+    // with the messages that arrive, and each reminder must arrive exactly once.
+    let passes = |times: usize| {
+        let replies = replies.clone();
+        let store = app.store.clone();
+        async move {
+            let mut sent = 0;
+            for _ in 0..times {
+                sent += herald::bot::reminders::pass(&store, &replies)
+                    .await
+                    .unwrap();
+            }
+            sent
+        }
+    };
+    let grant = |until| app.store.grant_premium(user.id, until);
+
+    // Nothing due for a free user, nor for premium far from its end.
+    passes(2).await;
+    grant(Utc::now() + chrono::Duration::days(30))
+        .await
+        .unwrap();
+    passes(2).await;
+    assert_eq!(app.emulator.messages(chat_id).len(), 3);
+
+    // Six days left: the 7-day reminder, once.
+    grant(Utc::now() + chrono::Duration::hours(6 * 24 - 1))
+        .await
+        .unwrap();
+    assert!(passes(2).await <= 1);
+    let reminder = text(&app.wait_for(chat_id, 4).await[3]);
+    assert!(
+        reminder.starts_with("⏳ Your Premium plan ends on ") && reminder.contains("(6 days left)"),
+        "{reminder}"
+    );
+
+    // Under a day left (a new grant starts reminders over): the 1-day reminder only, once.
+    grant(Utc::now() + chrono::Duration::hours(20))
+        .await
+        .unwrap();
+    assert!(passes(2).await <= 1);
+    let reminder = text(&app.wait_for(chat_id, 5).await[4]);
+    assert!(reminder.contains("(1 day left)"), "{reminder}");
+
+    // Expired: nothing more.
+    grant(Utc::now() - chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    passes(2).await;
+    assert_eq!(app.emulator.messages(chat_id).len(), 5);
+    app.stop().await;
+}
+both_backends!(premium_reminders, premium_reminders_once_each);
