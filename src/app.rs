@@ -143,6 +143,11 @@ async fn lead_when_elected(
                 }
             }
         };
+        work.spawn({
+            let store = store.clone();
+            let term = term.clone();
+            async move { store.forward_notifications(term).await }
+        });
         let inbox_wake = Arc::new(Notify::new());
         setup::register_commands(&bot).await;
         let ctx = BotContext::new(

@@ -28,6 +28,11 @@ impl ConfigError {
     }
 }
 
+/// Telegram allows up to 1000 messages/s with paid broadcasts (`allow_paid_broadcast`).
+pub const TELEGRAM_PAID_RATE: u32 = 1000;
+/// Higher rates only make sense against a local Bot API server or the emulator (benchmarks).
+pub const MAX_GLOBAL_RATE: u32 = 100_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -73,7 +78,7 @@ impl Default for DeliverySettings {
         Self {
             per_chat_interval: Duration::from_secs(1),
             group_per_minute: 20,
-            max_attempts: 6,
+            max_attempts: 8,
             max_in_flight: 64,
         }
     }
@@ -319,13 +324,19 @@ impl Config {
                 Some(text) => text.trim().parse::<u32>().ok(),
                 None => Some(file.global_rate.unwrap_or(30)),
             }
-            .filter(|rate| (1..=1000).contains(rate))
+            .filter(|rate| (1..=MAX_GLOBAL_RATE).contains(rate))
             .ok_or_else(|| {
                 ConfigError::new(
                     "HERALD_GLOBAL_RATE",
-                    "expected messages per second from 1 to 1000",
+                    format!("expected messages per second from 1 to {MAX_GLOBAL_RATE}"),
                 )
             })?;
+        if global_rate > TELEGRAM_PAID_RATE {
+            tracing::warn!(
+                global_rate,
+                "HERALD_GLOBAL_RATE is above Telegram's paid-broadcast limit of 1000/s; only a local Bot API server or the emulator accepts that"
+            );
+        }
 
         let log_format = match value("HERALD_LOG_FORMAT", file.log_format).as_deref() {
             None => {
@@ -482,7 +493,7 @@ mod tests {
         let cases = [
             ("HERALD_GLOBAL_RATE", "fast"),
             ("HERALD_GLOBAL_RATE", "0"),
-            ("HERALD_GLOBAL_RATE", "5000"),
+            ("HERALD_GLOBAL_RATE", "500000"),
             ("HERALD_LISTEN", "localhost"),
             ("HERALD_TELEGRAM_TOKEN", "not a token"),
             ("HERALD_TELEGRAM_API_URL", "ftp://x"),

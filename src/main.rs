@@ -46,7 +46,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let app = herald::app::App::build(config).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!(address = %listen, "listening");
+    tracing::info!(address = %listener.local_addr()?, "listening");
     let shutdown = CancellationToken::new();
     tokio::spawn(herald::shutdown::on_signal(shutdown.clone()));
     app.run(listener, shutdown).await

@@ -1,21 +1,21 @@
 //! Sending the bot's answers. Replies share the dispatcher's limiter, so a chat never gets more
-//! than Telegram allows even when a broadcast and a conversation overlap.
+//! than Telegram allows even when a broadcast and a conversation overlap; a 429 is waited out.
 
 use std::sync::Arc;
 
-use teloxide_core::Bot;
 use teloxide_core::payloads::{
     AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters,
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::{CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
 
 use super::BotError;
 use crate::delivery::limits::Limiter;
 
-/// Sends tried per reply when Telegram answers 429 (Too Many Requests).
-const MAX_ATTEMPTS: u32 = 3;
+/// A reply that keeps getting 429s is given up on (the handler reports the error).
+const MAX_RATE_LIMITED_RETRIES: u32 = 3;
 
 #[derive(Clone)]
 pub struct Replies {
@@ -32,27 +32,30 @@ impl Replies {
         &self.bot
     }
 
-    /// A 429 holds back this chat in the shared limiter; the caller tries again after it.
-    fn hold_back(&self, chat_id: i64, error: &teloxide_core::RequestError) -> bool {
-        let teloxide_core::RequestError::RetryAfter(seconds) = error else {
-            return false;
-        };
+    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
         self.limiter
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .on_retry_after(chat_id, seconds.duration(), Instant::now());
-        true
     }
 
     async fn pace(&self, chat_id: i64) {
-        let at = {
-            let mut limiter = self
-                .limiter
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            limiter.reserve(chat_id, Instant::now())
-        };
+        let at = self.limiter().reserve(chat_id, Instant::now());
         tokio::time::sleep_until(at).await;
+        let departure = self.limiter().depart(Instant::now());
+        tokio::time::sleep_until(departure).await;
+    }
+
+    /// A 429 on a reply: note it for the chat so the next `pace` waits it out. False when the
+    /// answer was not a 429 (or 429s kept coming): the caller gives up.
+    fn rate_limited(&self, chat_id: i64, error: &RequestError, attempt: u32) -> bool {
+        match error {
+            RequestError::RetryAfter(seconds) if attempt < MAX_RATE_LIMITED_RETRIES => {
+                self.limiter()
+                    .on_retry_after(chat_id, seconds.duration(), Instant::now());
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Sends HTML text (the caller escapes anything from outside) with optional buttons.
@@ -64,7 +67,6 @@ impl Replies {
     ) -> Result<i64, BotError> {
         let mut attempt = 0;
         loop {
-            attempt += 1;
             self.pace(chat_id).await;
             let mut request = self
                 .bot
@@ -75,8 +77,7 @@ impl Replies {
             }
             match request.await {
                 Ok(message) => return Ok(i64::from(message.id.0)),
-                // Telegram said "not now" (nothing was sent): wait as told, then try again.
-                Err(err) if attempt < MAX_ATTEMPTS && self.hold_back(chat_id, &err) => continue,
+                Err(err) if self.rate_limited(chat_id, &err, attempt) => attempt += 1,
                 Err(err) => return Err(BotError::Telegram(describe(&err))),
             }
         }
@@ -95,7 +96,6 @@ impl Replies {
         };
         let mut attempt = 0;
         loop {
-            attempt += 1;
             self.pace(chat_id).await;
             let mut request = self
                 .bot
@@ -104,13 +104,13 @@ impl Replies {
             if let Some(keyboard) = keyboard.clone() {
                 request = request.reply_markup(keyboard);
             }
-            return match request.await {
-                Ok(_) => Ok(()),
+            match request.await {
+                Ok(_) => return Ok(()),
                 // Pressing the same button twice is not an error worth telling anyone about.
-                Err(err) if describe(&err).contains("message is not modified") => Ok(()),
-                Err(err) if attempt < MAX_ATTEMPTS && self.hold_back(chat_id, &err) => continue,
-                Err(err) => Err(BotError::Telegram(describe(&err))),
-            };
+                Err(err) if describe(&err).contains("message is not modified") => return Ok(()),
+                Err(err) if self.rate_limited(chat_id, &err, attempt) => attempt += 1,
+                Err(err) => return Err(BotError::Telegram(describe(&err))),
+            }
         }
     }
 
@@ -132,9 +132,9 @@ impl Replies {
 }
 
 /// An error's text without the request URL (which contains the bot token).
-fn describe(error: &teloxide_core::RequestError) -> String {
+fn describe(error: &RequestError) -> String {
     match error {
-        teloxide_core::RequestError::Network(_) => "network error".to_owned(),
+        RequestError::Network(_) => "network error".to_owned(),
         other => other.to_string(),
     }
 }

@@ -15,7 +15,7 @@ use teloxide_core::prelude::Requester;
 use teloxide_core::types::{
     ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode, ReplyParameters,
 };
-use tokio::sync::{Mutex, Semaphore, mpsc};
+use tokio::sync::{Mutex, Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -34,6 +34,8 @@ const CLAIM_HORIZON: Duration = Duration::from_millis(100);
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// 429s are not failures, but a chat that answers nothing else is given up on eventually.
 const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
+/// Telegram's rate window: how long a new leader waits before it sends anything.
+const TAKEOVER_PAUSE: Duration = Duration::from_secs(1);
 /// How long shutdown waits for requests already in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -45,7 +47,14 @@ pub struct Dispatcher {
     settings: DeliverySettings,
 }
 
-type Attempt = (QueuedDelivery, DeliveryOutcome, Option<SendFailure>);
+/// One attempt's result on its way to the recorder.
+struct Attempt {
+    row: QueuedDelivery,
+    outcome: DeliveryOutcome,
+    /// Released only once the result is committed: rows in `sending` — the ones a crash would
+    /// leave uncertain — thus never outnumber `max_in_flight`.
+    _permit: OwnedSemaphorePermit,
+}
 
 impl Dispatcher {
     pub fn new(
@@ -78,8 +87,19 @@ impl Dispatcher {
                 "deliveries interrupted mid-request are now uncertain and will be resent flagged"
             );
         }
+        // A previous leader may have sent up to a second's worth of messages just before it died;
+        // this process cannot know how many, so it waits out that window before its first send.
+        tokio::select! {
+            _ = stop.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(TAKEOVER_PAUSE) => {}
+        }
         let (results_tx, results_rx) = mpsc::unbounded_channel::<Attempt>();
-        let recorder = tokio::spawn(record_results(self.store.clone(), results_rx));
+        let recorded = Arc::new(Notify::new());
+        let recorder = tokio::spawn(record_results(
+            self.store.clone(),
+            results_rx,
+            recorded.clone(),
+        ));
         let permits = Arc::new(Semaphore::new(self.settings.max_in_flight));
         let mut sends = JoinSet::new();
         let mut cache = MessageCache::default();
@@ -95,7 +115,7 @@ impl Dispatcher {
             if free == 0 {
                 tokio::select! {
                     _ = stop.cancelled() => break Ok(()),
-                    _ = sends.join_next() => continue,
+                    _ = permits.acquire() => continue,
                 }
             }
             let now = Instant::now();
@@ -134,7 +154,8 @@ impl Dispatcher {
                     _ = stop.cancelled() => break Ok(()),
                     _ = wake.notified() => {}
                     _ = tokio::time::sleep_until(sleep_until) => {}
-                    Some(_) = sends.join_next(), if !sends.is_empty() => {}
+                    // A recorded result frees its chat for the next row.
+                    _ = recorded.notified() => {}
                 }
                 continue;
             }
@@ -149,26 +170,35 @@ impl Dispatcher {
                 break Err(anyhow::Error::new(err).context("cannot mark deliveries as sending"));
             }
             for (row, at) in batch {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
                 let message = match cache.message_for(&self.store, &row).await {
                     Ok(message) => message,
                     Err(err) => {
-                        let failure = DeliveryOutcome::Failed {
+                        let outcome = DeliveryOutcome::Failed {
                             error: format!("cannot render: {err}"),
                         };
-                        let _ = results_tx.send((row, failure, None));
+                        let _ = results_tx.send(Attempt {
+                            row,
+                            outcome,
+                            _permit: permit,
+                        });
                         continue;
                     }
-                };
-                let Ok(permit) = permits.clone().acquire_owned().await else {
-                    break;
                 };
                 let this = self.clone();
                 let results = results_tx.clone();
                 sends.spawn(async move {
                     tokio::time::sleep_until(at).await;
-                    let attempt = this.send(row, &message).await;
-                    let _ = results.send(attempt);
-                    drop(permit);
+                    let departure = this.lock_limiter().depart(Instant::now());
+                    tokio::time::sleep_until(departure).await;
+                    let (row, outcome) = this.send(row, &message).await;
+                    let _ = results.send(Attempt {
+                        row,
+                        outcome,
+                        _permit: permit,
+                    });
                 });
             }
         };
@@ -218,7 +248,11 @@ impl Dispatcher {
         (batch, soonest)
     }
 
-    async fn send(&self, row: QueuedDelivery, message: &OutgoingMessage) -> Attempt {
+    async fn send(
+        &self,
+        row: QueuedDelivery,
+        message: &OutgoingMessage,
+    ) -> (QueuedDelivery, DeliveryOutcome) {
         let mut request = self
             .bot
             .send_message(ChatId(row.chat_id), message.text.to_string())
@@ -252,12 +286,12 @@ impl Dispatcher {
                     message_id: i64::from(sent.id.0),
                     at: now,
                 };
-                (row, outcome, None)
+                (row, outcome)
             }
             Err(err) => {
                 let failure = classify(&err);
                 let outcome = self.outcome_of_failure(&row, &failure);
-                (row, outcome, Some(failure))
+                (row, outcome)
             }
         }
     }
@@ -306,37 +340,44 @@ impl Dispatcher {
 }
 
 /// Writes attempt results in small batches (one transaction each), and stops sending to users who
-/// blocked the bot.
-async fn record_results(store: Store, mut results: mpsc::UnboundedReceiver<Attempt>) {
-    let mut batch: Vec<(QueuedDelivery, DeliveryOutcome)> = Vec::new();
+/// blocked the bot. Each attempt's permit is released only after its commit.
+async fn record_results(
+    store: Store,
+    mut results: mpsc::UnboundedReceiver<Attempt>,
+    recorded: Arc<Notify>,
+) {
+    let mut batch: Vec<Attempt> = Vec::new();
     while let Some(first) = results.recv().await {
-        let mut blocked_chats = Vec::new();
-        let mut push = |(row, outcome, _failure): Attempt, batch: &mut Vec<_>| {
-            if matches!(outcome, DeliveryOutcome::Blocked { .. }) {
-                blocked_chats.push(row.chat_id);
-            }
-            batch.push((row, outcome));
-        };
-        push(first, &mut batch);
+        batch.push(first);
         while batch.len() < 256 {
             match results.try_recv() {
-                Ok(attempt) => push(attempt, &mut batch),
+                Ok(attempt) => batch.push(attempt),
                 Err(_) => break,
             }
         }
-        // Retried forever on a database outage: losing a result would resend a sent message.
+        let rows: Vec<(QueuedDelivery, DeliveryOutcome)> = batch
+            .iter()
+            .map(|attempt| (attempt.row.clone(), attempt.outcome.clone()))
+            .collect();
+        // Retried until it works: a lost result would resend a message that was already sent.
         let mut delay = Duration::from_millis(100);
-        while let Err(err) = store.record_outcomes(&batch).await {
-            tracing::error!(error = %err, rows = batch.len(), "cannot record delivery results; retrying");
+        while let Err(err) = store.record_outcomes(&rows).await {
+            tracing::error!(error = %err, rows = rows.len(), "cannot record delivery results; retrying");
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
-        for chat_id in blocked_chats {
+        let blocked: Vec<i64> = rows
+            .iter()
+            .filter(|(_, outcome)| matches!(outcome, DeliveryOutcome::Blocked { .. }))
+            .map(|(row, _)| row.chat_id)
+            .collect();
+        batch.clear();
+        recorded.notify_one();
+        for chat_id in blocked {
             if let Err(err) = deactivate(&store, chat_id).await {
                 tracing::error!(error = %err, "cannot deactivate a user who blocked the bot");
             }
         }
-        batch.clear();
     }
 }
 

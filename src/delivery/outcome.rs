@@ -80,12 +80,12 @@ impl WithoutUrl for reqwest::Error {
     }
 }
 
-/// Delay before retry `attempt` (1-based) of a transient failure: exponential from 1 s, capped at
-/// 5 minutes, with ±20 % jitter so a burst of failures does not retry in lockstep.
+/// Delay before retry `attempt` (1-based) of a transient failure: exponential from half a second
+/// (Telegram's 5xx are usually momentary), capped at a minute, with ±20 % jitter so a burst of
+/// failures does not retry in lockstep. With the default 8 attempts a delivery keeps trying for
+/// about a minute: a signal much later than that is worth less than an honest `failed`.
 pub fn backoff(attempt: u32, jitter: f64) -> Duration {
-    let base = 2f64
-        .powi(attempt.saturating_sub(1).min(16) as i32)
-        .min(300.0);
+    let base = (0.5 * 2f64.powi(attempt.saturating_sub(1).min(16) as i32)).min(60.0);
     let factor = 1.0 + (jitter.clamp(0.0, 1.0) - 0.5) * 0.4;
     Duration::from_secs_f64(base * factor)
 }
@@ -141,10 +141,10 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1, 0.5), Duration::from_secs(1));
-        assert_eq!(backoff(3, 0.5), Duration::from_secs(4));
-        assert_eq!(backoff(30, 0.5), Duration::from_secs(300));
+        assert_eq!(backoff(1, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff(3, 0.5), Duration::from_secs(2));
+        assert_eq!(backoff(30, 0.5), Duration::from_secs(60));
         assert!(backoff(2, 0.0) < backoff(2, 1.0));
-        assert!(backoff(2, 1.0) <= Duration::from_secs_f64(2.4));
+        assert!(backoff(2, 1.0) <= Duration::from_secs_f64(1.2));
     }
 }

@@ -30,6 +30,9 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::Notify;
 
+/// The NOTIFY channel that wakes the leader's dispatcher.
+const DELIVERIES_CHANNEL: &str = "herald_deliveries";
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -143,6 +146,59 @@ impl Store {
 
     pub fn deliveries_queued(&self) -> Arc<Notify> {
         self.deliveries_queued.clone()
+    }
+
+    /// Tells the leader, wherever it runs, that rows were queued: on PostgreSQL a NOTIFY, delivered
+    /// when the transaction commits (and not at all if it rolls back).
+    pub(crate) async fn announce_deliveries(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(DELIVERIES_CHANNEL)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Forwards other replicas' NOTIFYs to this process's dispatcher until `stop`. Without it the
+    /// dispatcher still finds the rows on its next poll, only later.
+    pub async fn forward_notifications(&self, stop: tokio_util::sync::CancellationToken) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let mut delay = Duration::from_millis(200);
+        while !stop.is_cancelled() {
+            match self.listen(&stop).await {
+                Ok(()) => return,
+                Err(err) => {
+                    tracing::warn!(error = %err, "LISTEN connection lost; falling back to polling until it is back");
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    async fn listen(&self, stop: &tokio_util::sync::CancellationToken) -> StoreResult<()> {
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
+        listener.listen(DELIVERIES_CHANNEL).await?;
+        // Rows may have been queued while nobody listened.
+        self.deliveries_queued.notify_one();
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                notification = listener.recv() => {
+                    notification?;
+                    self.deliveries_queued.notify_one();
+                }
+            }
+        }
     }
 
     /// A cheap round trip, for health checks.

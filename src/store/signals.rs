@@ -105,6 +105,7 @@ impl Store {
             };
         }
         insert_deliveries(&mut tx, self.backend, signal.id, deliveries, accepted_at).await?;
+        self.announce_deliveries(&mut tx).await?;
         tx.commit().await?;
         self.deliveries_queued.notify_one();
         Ok(InsertOutcome::Created(StoredSignal {

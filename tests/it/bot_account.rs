@@ -195,7 +195,7 @@ async fn failing_handler_apologises(backend: Backend) {
     chat.start_and_accept().await;
     // Damage the user's preferences behind the store's back: every handler now fails.
     sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&app.db.url).await.unwrap();
+    let pool = sqlx::AnyPool::connect(app.store.url()).await.unwrap();
     sqlx::query("UPDATE user_preferences SET timezone = 'Mars/Olympus'")
         .execute(&pool)
         .await

@@ -21,7 +21,7 @@ fn raw(message: &telegram_emulator::ChatMessage) -> String {
 /// Runs `herald admin totp <id>`'s code and returns the secret from the URI it shows.
 async fn setup_totp(app: &TestApp, telegram_id: i64) -> String {
     let env = [
-        ("HERALD_DATABASE_URL", app.db.url.clone()),
+        ("HERALD_DATABASE_URL", app.store.url().to_owned()),
         ("HERALD_ENCRYPTION_KEY", KEY.to_owned()),
     ];
     let lookup = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
@@ -242,7 +242,7 @@ async fn admin_without_an_encryption_key(backend: Backend) {
     let admin_id = emulator.create_user("Cy", None, Some("en")).id;
     let db = TestDb::new(backend).await;
     // Secrets may be stored plainly on SQLite only; PostgreSQL refuses admin actions instead.
-    let plain_allowed = db.backend == Backend::Sqlite;
+    let plain_allowed = backend == Backend::Sqlite;
     let app = TestApp::spawn_on(
         emulator,
         db,

@@ -9,6 +9,7 @@ mod bot_commands;
 mod bot_load;
 mod bot_onboarding;
 mod bot_settings;
+mod delivery;
 mod harness;
 mod signals_api;
 mod store_conformance;

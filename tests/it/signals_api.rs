@@ -205,3 +205,46 @@ both_backends!(
     blocking_the_bot_stops_deliveries,
     blocked_users_are_deactivated
 );
+
+async fn filters_skip_with_a_reason_and_silence(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chat = app.subscribed_user("Pia", "en").await;
+    let user = app.store.user_by_telegram_id(chat).await.unwrap().unwrap();
+    let mut prefs = app.store.preferences(user.id).await.unwrap();
+    prefs.confidence_threshold = 90;
+    app.store
+        .save_preferences(user.id, &prefs, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    let (_, body) = app.post_signal(&buy_signal()).await;
+    assert_eq!(
+        body["recipients"], 0,
+        "confidence 85 is below the user's 90"
+    );
+    let id = body["id"].as_str().unwrap().parse().unwrap();
+    let rows = app.store.deliveries_of_signal(id).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, DeliveryStatus::Skipped);
+    assert_eq!(rows[0].skip_reason.as_deref(), Some("below_threshold"));
+
+    prefs.confidence_threshold = 80;
+    prefs.signal_types.buy = herald::domain::preferences::Delivery::Silent;
+    app.store
+        .save_preferences(user.id, &prefs, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (_, body) = app.post_signal(&buy_signal()).await;
+    assert_eq!(body["recipients"], 1);
+    let messages = app.wait_for(chat, 4).await;
+    assert!(
+        messages[3].disable_notification,
+        "buy signals are silent for this user"
+    );
+    assert!(
+        !messages[3].protect_content,
+        "free tier messages are not protected"
+    );
+    app.stop().await;
+}
+both_backends!(filters_and_silence, filters_skip_with_a_reason_and_silence);

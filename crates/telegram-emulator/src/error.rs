@@ -55,6 +55,11 @@ impl ApiError {
         Self::new(400, description)
     }
 
+    /// 400 from a detail: `bad("chat not found")` is "Bad Request: chat not found".
+    pub(crate) fn bad(detail: impl std::fmt::Display) -> Self {
+        Self::new(400, format!("Bad Request: {detail}"))
+    }
+
     pub(crate) fn forbidden(description: &'static str) -> Self {
         Self::new(403, description)
     }

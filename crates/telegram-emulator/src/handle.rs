@@ -42,6 +42,9 @@ impl Emulator {
 }
 
 /// A running emulator. Cheap to clone; every clone drives the same instance.
+///
+/// Dropping the handles does not stop the server (the end of the runtime does):
+/// call [`EmulatorHandle::stop`] to free the port.
 #[derive(Clone)]
 pub struct EmulatorHandle {
     core: Arc<Core>,

@@ -373,11 +373,12 @@ fn close_tag(
                 .as_deref()
                 .and_then(|c| c.strip_prefix("language-"))
                 .filter(|l| !l.is_empty());
-            if let (Some(lang), Some(pre)) = (language, parent) {
-                if pre.name == "pre" && pre.start == open.start {
-                    pre.attr = Some(lang.to_owned());
-                    return;
-                }
+            if let (Some(lang), Some(pre)) = (language, parent)
+                && pre.name == "pre"
+                && pre.start == open.start
+            {
+                pre.attr = Some(lang.to_owned());
+                return;
             }
             "code"
         }

@@ -4,7 +4,7 @@
 //! innermost open entity can be closed; any other entity character opens a new one, and an
 //! unclosed entity is reported at the byte offset where it began.
 
-use crate::html::{Parsed, utf16_len};
+use crate::html::{PARSE_ERROR_PREFIX, Parsed, utf16_len};
 use crate::types::TgMessageEntity;
 
 /// Characters that must be escaped with `\` outside entities (the begin characters
@@ -63,6 +63,14 @@ impl Out {
 
 fn reserved(c: char) -> String {
     format!("Character '{c}' is reserved and must be escaped with the preceding '\\'")
+}
+
+/// Parses MarkdownV2. Returns the plain text, or the full Telegram error description
+/// (`"Bad Request: can't parse entities: ..."`).
+pub fn parse_markdown_v2(text: &str) -> Result<String, String> {
+    parse_v2(text)
+        .map(|p| p.text)
+        .map_err(|detail| format!("{PARSE_ERROR_PREFIX}{detail}"))
 }
 
 /// Parses MarkdownV2; on error returns the detail without the "Bad Request" prefix.

@@ -82,6 +82,8 @@ pub enum EmulatorEvent {
     UpdateQueued {
         update_id: i64,
     },
+    /// A getUpdates call found nothing and is now long-polling.
+    PollWaiting,
     /// A webhook POST for this update was answered 2xx.
     WebhookDelivered {
         update_id: i64,

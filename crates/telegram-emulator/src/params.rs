@@ -30,10 +30,6 @@ pub(crate) struct Params {
     files: Vec<Upload>,
 }
 
-fn bad(detail: &str) -> ApiError {
-    ApiError::bad_request(format!("Bad Request: {detail}"))
-}
-
 impl Params {
     pub(crate) async fn from_request(req: Request) -> Result<Params, ApiError> {
         let mut params = Params::default();
@@ -49,11 +45,11 @@ impl Params {
         if content_type.starts_with("multipart/form-data") {
             let mut multipart = Multipart::from_request(req, &())
                 .await
-                .map_err(|e| bad(&format!("can't parse multipart body: {e}")))?;
+                .map_err(|e| ApiError::bad(format!("can't parse multipart body: {e}")))?;
             while let Some(field) = multipart
                 .next_field()
                 .await
-                .map_err(|e| bad(&format!("can't parse multipart body: {e}")))?
+                .map_err(|e| ApiError::bad(format!("can't parse multipart body: {e}")))?
             {
                 let name = field.name().unwrap_or_default().to_owned();
                 let is_file = field.file_name().is_some()
@@ -63,7 +59,7 @@ impl Params {
                 let bytes = field
                     .bytes()
                     .await
-                    .map_err(|e| bad(&format!("can't parse multipart body: {e}")))?;
+                    .map_err(|e| ApiError::bad(format!("can't parse multipart body: {e}")))?;
                 match (is_file, std::str::from_utf8(&bytes)) {
                     (false, Ok(text)) => {
                         params.values.insert(name, Value::String(text.to_owned()));
@@ -81,8 +77,8 @@ impl Params {
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(params);
             }
-            let map: Map<String, Value> =
-                serde_json::from_slice(&body).map_err(|_| bad("can't parse JSON object"))?;
+            let map: Map<String, Value> = serde_json::from_slice(&body)
+                .map_err(|_| ApiError::bad("can't parse JSON object"))?;
             params.values.extend(map);
         } else {
             params.add_form(&body);

@@ -71,19 +71,30 @@ async fn bot_api(
     core.emit(|| EmulatorEvent::Call {
         method: method.name(),
     });
-    tracing::debug!(method = method.name(), "bot api call");
+    let response = answer(&core, method, req).await;
+    // Never the URL: it contains the token.
+    tracing::debug!(
+        method = method.name(),
+        status = response.status().as_u16(),
+        "bot api call"
+    );
+    response
+}
+
+/// Runs one call, with the faults drawn for it.
+async fn answer(core: &Arc<Core>, method: Method, req: Request) -> Response {
     let kill = req.extensions().get::<ConnectionKill>().cloned();
     let params = match Params::from_request(req).await {
         Ok(params) => params,
-        Err(e) => return error(&core, e),
+        Err(e) => return error(core, e),
     };
     let mut decision = Decision::default();
     if method.is_send() {
-        if let Some(chat_id) = params.int("chat_id").ok().flatten() {
-            if let Some(retry_after) = core.faults.take_scripted(chat_id) {
-                core.emit(|| EmulatorEvent::RateLimited { chat_id });
-                return error(&core, ApiError::too_many_requests(retry_after));
-            }
+        if let Some(chat_id) = params.int("chat_id").ok().flatten()
+            && let Some(retry_after) = core.faults.take_scripted(chat_id)
+        {
+            core.emit(|| EmulatorEvent::RateLimited { chat_id });
+            return error(core, ApiError::too_many_requests(retry_after));
         }
         decision = core.faults.draw();
     }
@@ -93,17 +104,17 @@ async fn bot_api(
         } else {
             "Internal Server Error"
         };
-        return error(&core, ApiError::new(code, description));
+        return error(core, ApiError::new(code, description));
     }
     if decision.drop_before {
-        return drop_connection(&core, kill).await;
+        return drop_connection(core, method, kill).await;
     }
-    let response = match methods::call(&core, method, &params).await {
+    let response = match methods::call(core, method, &params).await {
         Ok(reply) => json_response(StatusCode::OK, reply.0),
-        Err(e) => error(&core, e),
+        Err(e) => error(core, e),
     };
     if decision.drop_after {
-        return drop_connection(&core, kill).await;
+        return drop_connection(core, method, kill).await;
     }
     if let Some(delay) = decision.slow {
         core.counters.outcome(Outcome::Slowed);
@@ -113,8 +124,9 @@ async fn bot_api(
 }
 
 /// Closes the connection and never answers; hyper drops this future with the connection.
-async fn drop_connection(core: &Core, kill: Option<ConnectionKill>) -> Response {
+async fn drop_connection(core: &Core, method: Method, kill: Option<ConnectionKill>) -> Response {
     core.counters.outcome(Outcome::Dropped);
+    tracing::debug!(method = method.name(), "bot api call: connection dropped");
     match kill {
         Some(kill) => {
             kill.0.cancel();

@@ -186,7 +186,7 @@ impl State {
             commands: HashMap::new(),
             limiter: Limiter::new(limits, Instant::now()),
             // Ids use their own stream so that creating users never shifts the fault sequence.
-            rng: StdRng::seed_from_u64(seed ^ 0x5EED_1D5),
+            rng: StdRng::seed_from_u64(seed ^ 0x05EE_D1D5),
             next_user_id: FIRST_USER_ID,
             next_group_id: FIRST_GROUP_ID,
         }

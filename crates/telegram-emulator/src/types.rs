@@ -247,7 +247,6 @@ pub struct TgChatMemberUpdated {
 #[serde(rename_all = "snake_case")]
 pub enum TgUpdateKind {
     Message(TgMessage),
-    EditedMessage(TgMessage),
     CallbackQuery(TgCallbackQuery),
     MyChatMember(TgChatMemberUpdated),
 }
@@ -257,7 +256,6 @@ impl TgUpdateKind {
     pub fn name(&self) -> &'static str {
         match self {
             TgUpdateKind::Message(_) => "message",
-            TgUpdateKind::EditedMessage(_) => "edited_message",
             TgUpdateKind::CallbackQuery(_) => "callback_query",
             TgUpdateKind::MyChatMember(_) => "my_chat_member",
         }

@@ -25,7 +25,7 @@ pub struct TestApp {
     shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     // Dropped last: the database outlives the app.
-    pub db: TestDb,
+    _db: TestDb,
 }
 
 pub struct Options {
@@ -96,7 +96,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             shutdown,
             task: Some(task),
-            db,
+            _db: db,
         }
     }
 
@@ -205,9 +205,10 @@ impl TestApp {
         }
     }
 
-    /// Waits until no delivery is pending, sending or uncertain.
+    /// Waits until no delivery is pending, sending or uncertain (failed sends back off for up
+    /// to about a minute before giving up, so allow that long).
     pub async fn drain(&self) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             if self.store.queue_depth().await.expect("queue depth") == 0 {
                 return;

@@ -1,5 +1,6 @@
 pub mod app;
 pub mod db;
+pub mod process;
 
 /// Declares one test per backend: `both_backends!(name, async_fn)` runs `async_fn(Backend)` on
 /// SQLite and on PostgreSQL.

@@ -28,32 +28,27 @@ const SCOPE_TYPES: &[&str] = &[
     "chat_member",
 ];
 
-fn bad(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("Bad Request: {detail}"))
-}
-
 /// The storage key for `scope` and `language_code`: the scope as canonical JSON.
 fn key(params: &Params) -> Result<(String, String), ApiError> {
     let scope = params
         .json_value("scope")
-        .map_err(|_| bad("can't parse BotCommandScope JSON object"))?
+        .map_err(|_| ApiError::bad("can't parse BotCommandScope JSON object"))?
         .unwrap_or_else(|| json!({"type": "default"}));
     let kind = scope.get("type").and_then(Value::as_str).unwrap_or("");
     if !scope.is_object() {
-        return Err(bad(
+        return Err(ApiError::bad(
             "can't parse BotCommandScope: BotCommandScope must be an Object",
         ));
     }
     if !SCOPE_TYPES.contains(&kind) {
-        return Err(bad(
+        return Err(ApiError::bad(
             "can't parse BotCommandScope: Unsupported type specified",
         ));
     }
     let language = params.str("language_code").unwrap_or_default().into_owned();
-    if !language.is_empty()
-        && !(language.len() == 2 && language.bytes().all(|c| c.is_ascii_lowercase()))
-    {
-        return Err(bad("invalid language code specified"));
+    let two_letters = language.len() == 2 && language.bytes().all(|c| c.is_ascii_lowercase());
+    if !language.is_empty() && !two_letters {
+        return Err(ApiError::bad("invalid language code specified"));
     }
     Ok((scope.to_string(), language))
 }
@@ -64,11 +59,11 @@ fn valid_command(c: &TgBotCommand) -> Result<(), ApiError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !name_ok {
-        return Err(bad("BOT_COMMAND_INVALID"));
+        return Err(ApiError::bad("BOT_COMMAND_INVALID"));
     }
     let description = c.description.trim().chars().count();
     if !(1..=MAX_DESCRIPTION_LEN).contains(&description) {
-        return Err(bad("BOT_COMMAND_DESCRIPTION_INVALID"));
+        return Err(ApiError::bad("BOT_COMMAND_DESCRIPTION_INVALID"));
     }
     Ok(())
 }
@@ -76,11 +71,11 @@ fn valid_command(c: &TgBotCommand) -> Result<(), ApiError> {
 pub(crate) fn set_my_commands(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
     let raw = params
         .json_value("commands")
-        .map_err(|_| bad("can't parse commands JSON object"))?
-        .ok_or_else(|| bad("can't parse commands JSON object"))?;
+        .map_err(|_| ApiError::bad("can't parse commands JSON object"))?
+        .ok_or_else(|| ApiError::bad("can't parse commands JSON object"))?;
     let list = raw
         .as_array()
-        .ok_or_else(|| bad("can't parse commands JSON object"))?;
+        .ok_or_else(|| ApiError::bad("can't parse commands JSON object"))?;
     let mut commands = Vec::with_capacity(list.len());
     for item in list {
         let field = |name: &str| {
@@ -88,7 +83,7 @@ pub(crate) fn set_my_commands(core: &Arc<Core>, params: &Params) -> Result<Reply
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    bad(format!(
+                    ApiError::bad(format!(
                         "can't parse BotCommand: Can't find field \"{name}\""
                     ))
                 })
@@ -101,7 +96,7 @@ pub(crate) fn set_my_commands(core: &Arc<Core>, params: &Params) -> Result<Reply
         commands.push(command);
     }
     if commands.len() > MAX_COMMANDS {
-        return Err(bad("BOT_COMMANDS_TOO_MUCH"));
+        return Err(ApiError::bad("BOT_COMMANDS_TOO_MUCH"));
     }
     let key = key(params)?;
     let mut state = core.lock();

@@ -9,27 +9,28 @@ use crate::types::{TgInlineKeyboardButton, TgInlineKeyboardMarkup};
 /// `callback_data` is "1-64 bytes" — bytes, not characters (InlineKeyboardButton docs, T16).
 pub(crate) const MAX_CALLBACK_DATA_BYTES: usize = 64;
 
-fn bad(detail: &str) -> ApiError {
-    ApiError::bad_request(format!("Bad Request: {detail}"))
-}
-
 /// Reads `reply_markup`. Only inline keyboards are kept; reply keyboards, ForceReply and
 /// ReplyKeyboardRemove are valid but have no effect in the emulator.
 pub(crate) fn reply_markup(params: &Params) -> Result<Option<TgInlineKeyboardMarkup>, ApiError> {
     let value = params
         .json_value("reply_markup")
-        .map_err(|_| bad("can't parse reply keyboard markup JSON object"))?;
+        .map_err(|_| ApiError::bad("can't parse reply keyboard markup JSON object"))?;
     let Some(value) = value else {
         return Ok(None);
     };
     let Some(object) = value.as_object() else {
-        return Err(bad("can't parse reply keyboard markup JSON object"));
+        return Err(ApiError::bad(
+            "can't parse reply keyboard markup JSON object",
+        ));
     };
     let Some(keyboard) = object.get("inline_keyboard") else {
         return Ok(None);
     };
-    let rows_error =
-        || bad("Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays");
+    let rows_error = || {
+        ApiError::bad(
+            "Field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays",
+        )
+    };
     let rows = keyboard.as_array().ok_or_else(rows_error)?;
     let mut inline_keyboard = Vec::with_capacity(rows.len());
     for row in rows {
@@ -47,7 +48,7 @@ fn string_field(object: &Map<String, Value>, name: &str) -> Result<Option<String
     match object.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(bad(&format!(
+        Some(_) => Err(ApiError::bad(format!(
             "can't parse inline keyboard button: Field \"{name}\" must be of type String"
         ))),
     }
@@ -55,10 +56,11 @@ fn string_field(object: &Map<String, Value>, name: &str) -> Result<Option<String
 
 fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
     let object = value.as_object().ok_or_else(|| {
-        bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        ApiError::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     })?;
-    let text = string_field(object, "text")?
-        .ok_or_else(|| bad("can't parse inline keyboard button: Can't find field \"text\""))?;
+    let text = string_field(object, "text")?.ok_or_else(|| {
+        ApiError::bad("can't parse inline keyboard button: Can't find field \"text\"")
+    })?;
     let raw = |name: &str| object.get(name).filter(|v| !v.is_null()).cloned();
     let button = TgInlineKeyboardButton {
         text,
@@ -84,7 +86,7 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
         || button.callback_game.is_some()
         || button.pay;
     if !has_action {
-        return Err(bad(
+        return Err(ApiError::bad(
             "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
         ));
     }
@@ -93,10 +95,10 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
         .as_ref()
         .is_some_and(|d| d.len() > MAX_CALLBACK_DATA_BYTES)
     {
-        return Err(bad("BUTTON_DATA_INVALID"));
+        return Err(ApiError::bad("BUTTON_DATA_INVALID"));
     }
     if button.url.as_deref().is_some_and(|u| !valid_url(u)) {
-        return Err(bad("BUTTON_URL_INVALID"));
+        return Err(ApiError::bad("BUTTON_URL_INVALID"));
     }
     Ok(button)
 }

@@ -22,13 +22,9 @@ pub(crate) const MAX_PHOTO_RATIO: u32 = 20;
 const THUMBNAIL_BOUNDS: [u32; 4] = [90, 320, 800, 1280];
 const LARGEST_BOUND: u32 = 2560;
 
-fn bad(description: &'static str) -> ApiError {
-    ApiError::bad_request(description)
-}
-
 pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
     let mut out = Outgoing::from_params(params)?;
-    let no_photo = || bad("Bad Request: there is no photo in the request");
+    let no_photo = || ApiError::bad_request("Bad Request: there is no photo in the request");
     let source = match params.file("photo") {
         Some(upload) => uploaded(&upload.bytes)?,
         None => {
@@ -37,7 +33,9 @@ pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, Api
                 uploaded(&params.file(name).ok_or_else(no_photo)?.bytes)?
             } else if value.starts_with("http://") || value.starts_with("https://") {
                 // The emulator has no network to fetch from.
-                return Err(bad("Bad Request: failed to get HTTP URL content"));
+                return Err(ApiError::bad_request(
+                    "Bad Request: failed to get HTTP URL content",
+                ));
             } else {
                 PhotoSource::FileId(value.into_owned())
             }
@@ -45,9 +43,12 @@ pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, Api
     };
     if let Some(caption) = formatted(params, "caption", "caption_entities")? {
         if utf16_len(&caption.plain) > MAX_CAPTION_LEN {
-            return Err(bad("Bad Request: message caption is too long"));
+            return Err(ApiError::bad_request(
+                "Bad Request: message caption is too long",
+            ));
         }
-        out.caption = Some(caption);
+        // An empty caption is no caption.
+        out.caption = Some(caption).filter(|c| !c.raw.is_empty());
     }
     out.photo = Some(source);
     deliver(core, out)
@@ -55,17 +56,19 @@ pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, Api
 
 fn uploaded(bytes: &[u8]) -> Result<PhotoSource, ApiError> {
     if bytes.len() > MAX_PHOTO_BYTES {
-        return Err(bad("Bad Request: file is too big"));
+        return Err(ApiError::bad_request("Bad Request: file is too big"));
     }
-    let (width, height) =
-        image_size(bytes).ok_or_else(|| bad("Bad Request: IMAGE_PROCESS_FAILED"))?;
+    let (width, height) = image_size(bytes)
+        .ok_or_else(|| ApiError::bad_request("Bad Request: IMAGE_PROCESS_FAILED"))?;
     let (long, short) = (width.max(height), width.min(height).max(1));
     if width == 0
         || height == 0
         || width + height > MAX_PHOTO_WIDTH_PLUS_HEIGHT
         || long / short > MAX_PHOTO_RATIO
     {
-        return Err(bad("Bad Request: PHOTO_INVALID_DIMENSIONS"));
+        return Err(ApiError::bad_request(
+            "Bad Request: PHOTO_INVALID_DIMENSIONS",
+        ));
     }
     Ok(PhotoSource::Upload {
         width,

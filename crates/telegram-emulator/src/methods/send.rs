@@ -208,7 +208,7 @@ pub(crate) fn sent(core: &Core, chat_id: i64, message_id: i64, edited: bool) {
 }
 
 /// Checks the chat, reply target and limits, then stores the message and answers it.
-pub(crate) fn deliver(core: &Arc<Core>, mut out: Outgoing) -> Result<Reply, ApiError> {
+pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError> {
     let chat_id = out.chat_id;
     let mut guard = core.lock();
     let state = &mut *guard;
@@ -223,25 +223,27 @@ pub(crate) fn deliver(core: &Arc<Core>, mut out: Outgoing) -> Result<Reply, ApiE
             ));
         }
     }
-    let (file_id, upload) = match out.photo.take() {
-        Some(PhotoSource::FileId(id)) => (Some(id), None),
-        Some(PhotoSource::Upload {
-            width,
-            height,
-            bytes,
-        }) => (None, Some((width, height, bytes))),
-        None => (None, None),
-    };
-    let reused = match file_id {
-        Some(id) => Some(state.files.get(&id).cloned().ok_or_else(|| {
+    // A known file_id is checked before the limits; a new upload gets its file ids only once
+    // the send is accepted.
+    let reused = match &out.photo {
+        Some(PhotoSource::FileId(id)) => Some(state.files.get(id).cloned().ok_or_else(|| {
             ApiError::bad_request("Bad Request: wrong file identifier/HTTP URL specified")
         })?),
-        None => None,
+        _ => None,
     };
     acquire(core, state, chat_id)?;
-    // A new upload gets its file ids only once the send is accepted.
-    let photo =
-        reused.or_else(|| upload.map(|(w, h, bytes)| super::photo::register(state, w, h, bytes)));
+    let photo = match (reused, out.photo) {
+        (Some(photo), _) => Some(photo),
+        (
+            None,
+            Some(PhotoSource::Upload {
+                width,
+                height,
+                bytes,
+            }),
+        ) => Some(super::photo::register(state, width, height, bytes)),
+        _ => None,
+    };
     let chat = state
         .chats
         .get_mut(&chat_id)

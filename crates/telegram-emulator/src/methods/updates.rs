@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::Reply;
 use crate::core::Core;
 use crate::error::ApiError;
+use crate::model::EmulatorEvent;
 use crate::params::Params;
 
 /// getUpdates `limit`: "Values between 1-100 are accepted. Defaults to 100." (T25)
@@ -63,6 +64,7 @@ pub(crate) async fn get_updates(core: &Arc<Core>, params: &Params) -> Result<Rep
         }
         q.begin_long_poll()
     };
+    core.emit(|| EmulatorEvent::PollWaiting);
     let deadline = tokio::time::sleep(Duration::from_secs(timeout));
     tokio::pin!(deadline);
     loop {

@@ -16,33 +16,35 @@ pub(crate) const MAX_MAX_CONNECTIONS: i64 = 100;
 /// allowed" (T21).
 pub(crate) const MAX_SECRET_TOKEN_LEN: usize = 256;
 
-fn bad(description: &'static str) -> ApiError {
-    ApiError::bad_request(description)
-}
-
 /// Unlike Telegram, plain `http://` and any port are accepted: receivers in tests listen on
 /// 127.0.0.1 without TLS.
 fn check_url(url: &str) -> Result<(), ApiError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| bad("Bad Request: bad webhook: HTTPS url must be provided for webhook"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "Bad Request: bad webhook: HTTPS url must be provided for webhook",
+            )
+        })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || url.contains(char::is_whitespace) {
-        return Err(bad("Bad Request: can't parse URL"));
+        return Err(ApiError::bad_request("Bad Request: can't parse URL"));
     }
     Ok(())
 }
 
 fn check_secret(secret: &str) -> Result<(), ApiError> {
     if secret.len() > MAX_SECRET_TOKEN_LEN {
-        return Err(bad("Bad Request: secret token is too long"));
+        return Err(ApiError::bad_request(
+            "Bad Request: secret token is too long",
+        ));
     }
     if !secret
         .bytes()
         .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
     {
-        return Err(bad(
+        return Err(ApiError::bad_request(
             "Bad Request: secret token contains unallowed characters",
         ));
     }
