@@ -19,11 +19,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::alerts::Alerter;
-use crate::bot::{BotContext, Replies, inbox, poller};
+use crate::bot::{BotContext, BotSettings, Replies, inbox, poller, reminders, setup};
 use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
 use crate::delivery::limits::Limiter;
-use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
@@ -90,7 +89,7 @@ impl App {
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
-            ingest: Ingest::new(self.store.clone(), Arc::new(TierRules::default())),
+            ingest: Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone())),
             telegram: probe.clone(),
             lifecycle: lifecycle.clone(),
         };
@@ -197,8 +196,33 @@ async fn converse(
         }
     };
     crate::webhook_cli::check_registration(&bot, &config).await;
-    let ctx = BotContext::new(store, bot, limiter, &username);
+    setup::register_commands(&bot).await;
+    let settings = bot_settings(&config, &store);
+    let ctx = BotContext::new(store.clone(), bot, limiter, &username, settings);
+    // Reminders claim each row before sending, so every replica may run them.
+    let reminders = tokio::spawn(reminders::run(
+        store,
+        ctx.replies.clone(),
+        ctx.reminders_wake.clone(),
+        stop.clone(),
+    ));
     inbox::process(ctx, instance, wake, stop).await;
+    let _ = reminders.await;
+}
+
+fn bot_settings(config: &Config, store: &Store) -> BotSettings {
+    let cipher = match (&config.encryption_key, store.backend()) {
+        (Some(key), _) => Some(crate::crypto::Cipher::new(key)),
+        // Without a key SQLite stores secrets as given; PostgreSQL refuses admin actions instead.
+        (None, crate::store::Backend::Sqlite) => Some(crate::crypto::Cipher::plaintext()),
+        (None, crate::store::Backend::Postgres) => None,
+    };
+    BotSettings {
+        tiers: Arc::new(config.tiers.clone()),
+        admin_ids: config.admin_ids.clone().into(),
+        cipher,
+        ..BotSettings::default()
+    }
 }
 
 struct Leader {

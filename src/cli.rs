@@ -28,4 +28,9 @@ pub enum Command {
     /// Manage the Telegram webhook registration (webhook mode).
     #[command(subcommand)]
     Webhook(crate::webhook_cli::WebhookCommand),
+    /// Administration tasks (`herald admin totp <telegram-id>`).
+    Admin {
+        #[command(subcommand)]
+        command: crate::admin_cli::AdminCommand,
+    },
 }

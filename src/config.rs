@@ -62,6 +62,8 @@ pub struct Config {
     pub delivery: DeliverySettings,
     /// Feature flags, alert thresholds, shutdown delay (`config::ops`).
     pub ops: OpsSettings,
+    /// `[tiers.free]` / `[tiers.premium]` in `herald.toml` (file only: too structured for env).
+    pub tiers: crate::domain::tier::TierRules,
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -141,6 +143,7 @@ struct FileConfig {
     alert_queue: Option<i64>,
     alert_login_failures: Option<u64>,
     shutdown_delay: Option<String>,
+    tiers: Option<crate::domain::tier::TierRules>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -398,6 +401,7 @@ impl Config {
             log_format,
             delivery: DeliverySettings::default(),
             ops,
+            tiers: file.tiers.unwrap_or_default(),
         })
     }
 
@@ -485,6 +489,25 @@ mod tests {
             config.require_token().unwrap_err().name,
             "HERALD_TELEGRAM_TOKEN"
         );
+    }
+
+    #[test]
+    fn tiers_come_from_the_file() {
+        let file = "[tiers.free]\ndelivery_delay_secs = 300\nsignal_types = [\"buy\"]\n\
+                    [tiers.premium]\nsignals_history = 100\n";
+        let config = load(&[], Some(file)).unwrap();
+        assert_eq!(config.tiers.free.delivery_delay_secs, 300);
+        assert_eq!(config.tiers.premium.signals_history, 100);
+        assert!(
+            config.tiers.premium.protect_content,
+            "unset keys keep their defaults"
+        );
+        assert_eq!(
+            load(&[], None).unwrap().tiers,
+            crate::domain::tier::TierRules::default()
+        );
+        let err = load(&[], Some("[tiers.free]\nchart = true\n")).unwrap_err();
+        assert_eq!(err.name, "herald.toml");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 
 pub mod alerts;
+pub mod admin_cli;
 pub mod app;
 pub mod bot;
 pub mod cli;

@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
         Command::Demo { interval } => herald::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
         Command::Webhook(command) => herald::webhook_cli::run(&config, command).await,
+        Command::Admin { command } => herald::admin_cli::run(config, command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,3 +30,151 @@ cmd-unsubscribe = stop receiving signals
 signal-button-ack = ✅ Got it
 signal-ack-answer = 👍 Noted
 error-apology = Sorry, something went wrong on our side. Please try again in a moment.
+
+## Issue 4: the whole conversation.
+rate-limited = ⏳ Slow down, please: you are sending commands faster than I can answer. Try again in a minute.
+help-group-basics = Getting started
+help-group-signals = Signals
+help-group-account = Your account
+help-group-admin = Admin (each action asks for your authenticator code)
+cmd-settings = every preference, on buttons
+cmd-language = choose the language: /language es
+cmd-signals = the latest signals: /signals 10
+cmd-filter = show or set filters: /filter confidence:80 types:buy,sell
+cmd-status = service health, your plan and filters
+cmd-privacy = what is stored about you and why
+cmd-delete = erase everything about you
+cmd-broadcast = message every active user: /broadcast text
+cmd-users = user counts and recent sign-ups
+cmd-stats = signal and delivery figures
+cmd-grant = give premium: /grant 12345 premium 30
+
+# Onboarding, after the disclaimer is accepted (the same message is edited step by step).
+language-name = English
+onboarding-language-question = 🌐 Which language should I use?
+onboarding-skip = Skip
+onboarding-timezone-question = 🕒 Which time zone are you in? I use it for your notification hours and times. Now: { $tz }
+timezone-type-button = ⌨️ Type it
+timezone-type-prompt = ⌨️ Send me your time zone name, for example <code>Europe/Berlin</code>, <code>America/New_York</code> or <code>UTC+2</code>.
+timezone-unknown = ⚠️ I don't know the time zone “{ $input }”. Send a name from the IANA list, for example <code>Europe/Berlin</code> or <code>America/New_York</code>, or send /settings to choose one.
+timezone-set = ✅ Time zone set to { $tz }.
+onboarding-done = ✅ All set: language { $language }, time zone { $tz }. Change anything later with /settings.
+
+# /settings
+settings-title = Settings
+settings-types = 📨 Signal types
+settings-confidence = 🎯 Confidence
+settings-hours = 🕒 Hours
+settings-timezone = 🌍 Time zone
+settings-format = 📝 Format
+settings-reports = 📈 Reports
+settings-language = 🌐 Language
+settings-assets = 💱 Assets
+settings-close = ✖️ Close
+settings-back = ⬅️ Back
+settings-saved = ✅ Saved
+settings-closed = ✅ Settings saved.
+settings-premium-only = 🔒 Your plan does not include this signal type.
+settings-too-many-assets = You follow the most assets allowed; remove one first.
+settings-types-help = How each signal type reaches you: 🔔 with sound, 🔕 silently, ⛔ not at all. 🔒 types are not in your plan.
+settings-confidence-help = The lowest confidence a signal needs to reach you. Any other value: /filter confidence:NN
+settings-hours-help = Signals arrive during these hours of your local time (closes of your open signals arrive silently outside them). Any other window: /filter hours:8-22
+settings-timezone-help = Your time zone: { $tz }. Pick one or type any IANA name.
+settings-format-help = Detailed messages carry every field; compact ones fit on a few lines.
+settings-reports-help = How often you get a performance report.
+settings-language-help = The language of every message.
+settings-assets-help = The assets you follow. With none chosen you follow all of them. Any other asset: /filter assets:BTC/USD,ETH/USD
+settings-assets-all = All assets
+settings-hours-all = All day
+
+# /filter
+filter-error-help = Nothing was changed. Example: <code>/filter confidence:80 types:buy,sell hours:8-22 tz:Europe/Berlin</code>; <code>/filter reset</code> restores the defaults.
+filter-updated = Filters updated.
+filter-reset-done = Filters reset to the defaults.
+filter-tier-excludes = 🔒 Your plan does not include { $types }: those signals will not reach you.
+
+# /signals
+signals-bad-count = ⚠️ “{ $input }” is not a count. Send /signals or /signals N with N a whole number from 1 to { $max }.
+signals-tier-limited = Your plan shows up to { $max } signals.
+
+# /status
+status-title = Status
+status-health = Service: database { $database } · Telegram { $telegram }
+status-last-signal = Last signal: { $time }
+status-no-signals = Last signal: none yet
+status-queue = Messages waiting to be sent: { $count }
+status-subscribed = 🔔 You are subscribed.
+status-not-subscribed = 🔕 You are not subscribed. Send /subscribe to receive signals.
+status-disclaimer-pending = ⚠️ Accept the risk disclaimer (send /start) before signals can reach you.
+status-plan-free = Plan: Free
+status-plan-premium = Plan: ⭐ Premium
+status-plan-premium-until = Plan: ⭐ Premium until { $date }
+status-plan-premium-expired = Plan: Free (Premium ended { $date })
+
+# /language
+language-current = 🌐 Language: { $language }. Choose:
+language-set = ✅ I will speak English from now on.
+language-unknown = ⚠️ I don't speak “{ $input }”. Choose one of: { $choices }.
+
+# /privacy and /delete
+privacy-text =
+    🔒 <b>What I store about you, and why</b>
+
+    • Your Telegram id, username and names: to know who you are and greet you. Nothing else from your profile.
+    • Your preferences and subscription: to send you only the signals you want.
+    • Which signals were sent to you and when: to deliver each once, answer “why didn't I get it?”, and measure delivery.
+    • Your recent messages to me: kept briefly so a command is never lost if I restart.
+
+    Nothing is sold or shared. Send /delete to erase everything about you.
+delete-question = 🗑 Erase everything about you: your account, preferences and subscription? Signals stop at once. This cannot be undone.
+delete-confirm-button = 🗑 Yes, erase my data
+delete-cancel-button = Keep my data
+delete-cancelled = 👍 Nothing was erased.
+delete-done = ✅ Everything about you has been erased. Send /start if you ever want to come back.
+
+# Premium
+premium-granted = ⭐ You now have Premium until { $date }. Enjoy every signal type and the longer history.
+premium-reminder = ⏳ Your Premium plan ends on { $date } ({ $days ->
+        [one] 1 day left
+       *[other] { $days } days left
+    }). After that you keep receiving signals with the Free plan's rules.
+
+# Admin commands
+admin-code-prompt = 🔐 To confirm “{ $action }”, send the 6-digit code from your authenticator app.
+admin-action-grant = Premium for { $id } for { $days } days
+admin-code-wrong = ❌ Wrong code. { $left ->
+        [one] 1 attempt left before admin actions are locked.
+       *[other] { $left } attempts left before admin actions are locked.
+    }
+admin-code-used = ❌ That code was already used; wait for the next one. { $left ->
+        [one] 1 attempt left before admin actions are locked.
+       *[other] { $left } attempts left before admin actions are locked.
+    }
+admin-locked = 🔒 Too many wrong codes: admin actions are locked for { $minutes ->
+        [one] 1 more minute.
+       *[other] { $minutes } more minutes.
+    }
+admin-totp-missing = 🔐 You have no authenticator set up. On the server, run <code>herald admin totp { $id }</code> and add the result to your authenticator app.
+admin-totp-unavailable = 🔐 Admin actions are unavailable: the server cannot read authenticator secrets (HERALD_ENCRYPTION_KEY).
+broadcast-usage = Send the text after the command: <code>/broadcast Markets open late today.</code>
+broadcast-too-long = ⚠️ A broadcast can be at most { $max } characters.
+broadcast-queued = 📢 Broadcast queued for { $count ->
+        [one] 1 user
+       *[other] { $count } users
+    }. It goes out at the normal sending pace.
+users-summary =
+    👥 <b>Users</b>
+    Total: { $total } · active: { $active } · subscribed: { $subscribed } · premium: { $premium }
+    New: { $day } in 24 h, { $week } in 7 days
+users-recent = Latest sign-ups:
+stats-summary =
+    📈 <b>Last 24 hours</b>
+    Signals: { $signals_day } (all time { $signals })
+    Deliveries: { $sent } sent · { $failed } failed · { $blocked } blocked · { $skipped } skipped
+    Average delivery latency: { $latency } ms
+    Queue: { $queue }
+grant-usage = Usage: <code>/grant &lt;telegram id or @username&gt; premium &lt;days&gt;</code>
+grant-bad-tier = ⚠️ Only <code>premium</code> can be granted.
+grant-bad-days = ⚠️ Days must be a whole number from 1 to { $max }.
+grant-unknown-user = ⚠️ No user { $user } has started the bot.
+grant-done = ⭐ { $id } has Premium until { $date }.

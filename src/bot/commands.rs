@@ -1,13 +1,48 @@
 //! The commands users type, parsed from message text. `/help` and setMyCommands are generated
-//! from `Command::VISIBLE`, the same list the bot dispatches on.
+//! from `Command::VISIBLE`, the same list the bot dispatches on; admin commands are listed
+//! separately and never shown to anyone else.
+//!
+//! Adding a command: a variant, a line in `VISIBLE` (or `ADMIN`), an arm in `Command::from_name`
+//! and `Command::name`, a catalog key `cmd-<name>`, and a handler arm in `handlers::dispatch`.
 
-/// A parsed command with its argument text.
+/// A parsed command with its argument text (trimmed; empty when none was given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Start { payload: Option<String> },
     Help,
+    Settings,
     Subscribe,
     Unsubscribe,
+    Signals { args: String },
+    Status,
+    Filter { args: String },
+    Language { args: String },
+    Privacy,
+    Delete,
+    Broadcast { text: String },
+    Users,
+    Stats,
+    Grant { args: String },
+}
+
+/// Where a command appears in `/help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Basics,
+    Signals,
+    Account,
+}
+
+impl Group {
+    pub const ALL: [Group; 3] = [Self::Basics, Self::Signals, Self::Account];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Basics => "help-group-basics",
+            Self::Signals => "help-group-signals",
+            Self::Account => "help-group-account",
+        }
+    }
 }
 
 /// What a message that starts with `/` turned out to be.
@@ -21,21 +56,76 @@ pub enum Parsed {
 }
 
 impl Command {
-    /// Commands shown in `/help` and registered with setMyCommands, with their catalog keys.
-    pub const VISIBLE: &'static [(&'static str, &'static str)] = &[
-        ("start", "cmd-start"),
-        ("help", "cmd-help"),
-        ("subscribe", "cmd-subscribe"),
-        ("unsubscribe", "cmd-unsubscribe"),
+    /// Commands shown in `/help` and registered with setMyCommands: name, catalog key, group.
+    pub const VISIBLE: &'static [(&'static str, &'static str, Group)] = &[
+        ("start", "cmd-start", Group::Basics),
+        ("help", "cmd-help", Group::Basics),
+        ("settings", "cmd-settings", Group::Basics),
+        ("language", "cmd-language", Group::Basics),
+        ("subscribe", "cmd-subscribe", Group::Signals),
+        ("unsubscribe", "cmd-unsubscribe", Group::Signals),
+        ("signals", "cmd-signals", Group::Signals),
+        ("filter", "cmd-filter", Group::Signals),
+        ("status", "cmd-status", Group::Account),
+        ("privacy", "cmd-privacy", Group::Account),
+        ("delete", "cmd-delete", Group::Account),
     ];
+
+    /// Admin commands: listed in an admin's `/help` only, never registered with Telegram.
+    pub const ADMIN: &'static [(&'static str, &'static str)] = &[
+        ("broadcast", "cmd-broadcast"),
+        ("users", "cmd-users"),
+        ("stats", "cmd-stats"),
+        ("grant", "cmd-grant"),
+    ];
+
+    fn from_name(name: &str, args: &str) -> Option<Self> {
+        let args_owned = || args.to_owned();
+        Some(match name {
+            "start" => Self::Start {
+                payload: (!args.is_empty()).then(args_owned),
+            },
+            "help" => Self::Help,
+            "settings" => Self::Settings,
+            "subscribe" => Self::Subscribe,
+            "unsubscribe" => Self::Unsubscribe,
+            "signals" => Self::Signals { args: args_owned() },
+            "status" => Self::Status,
+            "filter" => Self::Filter { args: args_owned() },
+            "language" => Self::Language { args: args_owned() },
+            "privacy" => Self::Privacy,
+            "delete" => Self::Delete,
+            "broadcast" => Self::Broadcast { text: args_owned() },
+            "users" => Self::Users,
+            "stats" => Self::Stats,
+            "grant" => Self::Grant { args: args_owned() },
+            _ => return None,
+        })
+    }
 
     pub fn name(&self) -> &'static str {
         match self {
             Self::Start { .. } => "start",
             Self::Help => "help",
+            Self::Settings => "settings",
             Self::Subscribe => "subscribe",
             Self::Unsubscribe => "unsubscribe",
+            Self::Signals { .. } => "signals",
+            Self::Status => "status",
+            Self::Filter { .. } => "filter",
+            Self::Language { .. } => "language",
+            Self::Privacy => "privacy",
+            Self::Delete => "delete",
+            Self::Broadcast { .. } => "broadcast",
+            Self::Users => "users",
+            Self::Stats => "stats",
+            Self::Grant { .. } => "grant",
         }
+    }
+
+    /// Admin-only: a non-admin is answered as if the command did not exist.
+    pub fn is_admin(&self) -> bool {
+        Self::ADMIN.iter().any(|(name, _)| *name == self.name())
     }
 }
 
@@ -55,16 +145,10 @@ pub fn parse(text: &str, bot_username: &str) -> Option<Parsed> {
     {
         return Some(Parsed::NotForUs);
     }
-    let command = match name.to_ascii_lowercase().as_str() {
-        "start" => Command::Start {
-            payload: (!args.is_empty()).then(|| args.to_owned()),
-        },
-        "help" => Command::Help,
-        "subscribe" => Command::Subscribe,
-        "unsubscribe" => Command::Unsubscribe,
-        _ => return Some(Parsed::Unknown(name.to_owned())),
-    };
-    Some(Parsed::Command(command))
+    Some(match Command::from_name(&name.to_ascii_lowercase(), args) {
+        Some(command) => Parsed::Command(command),
+        None => Parsed::Unknown(name.to_owned()),
+    })
 }
 
 #[cfg(test)]
@@ -96,6 +180,12 @@ mod tests {
             Some(Parsed::Command(Command::Start { payload: None }))
         );
         assert_eq!(
+            parse("/filter confidence:80  types:buy", "b"),
+            Some(Parsed::Command(Command::Filter {
+                args: "confidence:80  types:buy".into()
+            }))
+        );
+        assert_eq!(
             parse("/nonsense x", "b"),
             Some(Parsed::Unknown("nonsense".into()))
         );
@@ -103,13 +193,35 @@ mod tests {
     }
 
     #[test]
-    fn every_visible_command_parses() {
-        for (name, _) in Command::VISIBLE {
+    fn every_listed_command_parses_to_itself() {
+        let names = Command::VISIBLE
+            .iter()
+            .map(|(name, ..)| *name)
+            .chain(Command::ADMIN.iter().map(|(name, _)| *name));
+        for name in names {
             let parsed = parse(&format!("/{name}"), "b");
             assert!(
-                matches!(parsed, Some(Parsed::Command(ref c)) if c.name() == *name),
+                matches!(parsed, Some(Parsed::Command(ref c)) if c.name() == name),
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn admin_commands_are_not_visible_and_names_fit_telegram() {
+        for (name, ..) in Command::VISIBLE {
+            assert!(!Command::ADMIN.iter().any(|(admin, _)| admin == name));
+            // Telegram: 1-32 characters, lowercase letters, digits and underscores.
+            assert!(
+                (1..=32).contains(&name.len())
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            );
+        }
+        assert!(
+            parse("/grant 1 premium 30", "b")
+                .is_some_and(|p| matches!(p, Parsed::Command(c) if c.is_admin()))
+        );
     }
 }

@@ -1,16 +1,20 @@
 //! Handles stored updates: in order within a chat, concurrently across chats, and across replicas
-//! each update once. Every replica runs this loop; a round leases the chats with waiting updates
-//! (`store::ops`: a replica that loses a race for a chat simply skips it), handles their updates
-//! oldest first, renews the leases while it works and releases them at the end. An update is marked
+//! each update once.
+//!
+//! Every replica runs this loop. It leases the chats that have waiting updates (`inbox_leases`: a
+//! chat leased by a live other replica is left alone), hands each chat's updates to a worker task
+//! of that chat — so a slow chat (paced replies, a long handler) delays only itself — renews its
+//! leases while it works and gives a chat's lease back once its worker is idle. An update is marked
 //! handled only after its handler finished, so a crash replays it rather than dropping it; a lease
-//! left behind by a crashed replica expires and another takes the chat over.
+//! left behind by a crashed replica expires and another replica takes the chat over.
 
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use teloxide_core::types::{Update, UpdateKind};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -24,105 +28,174 @@ use crate::telemetry::PERFORMANCE;
 
 /// A handler that failed this often is given up on, with an apology to the user.
 const MAX_ATTEMPTS: i32 = 3;
-const BATCH: i64 = 256;
-/// Chats leased per round.
-const CHATS_PER_ROUND: i64 = 64;
+const BATCH: i64 = 512;
+/// Chats leased per pass of the loop.
+const CHATS_PER_PASS: i64 = 256;
 /// A lease outlives its holder by at most this long; renewed every third of it while working.
 const LEASE: Duration = Duration::from_secs(30);
 /// Updates stored by another replica are found by looking this often when nothing wakes us.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
-/// Runs until `stop` fires; the update being handled in each chat is finished first.
-pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: CancellationToken) {
+/// What is queued or running here, so the same update is never handed out twice and idle chats
+/// can be given back.
+#[derive(Default)]
+struct InFlight {
+    ids: HashSet<i64>,
+    per_chat: HashMap<Option<i64>, usize>,
+    /// Chats whose worker went idle since the last pass: their leases go back.
+    idle: Vec<Option<i64>>,
+}
+
+/// Runs until `stop` fires; each chat finishes the update in hand first.
+pub async fn process(
+    ctx: BotContext,
+    owner: Arc<str>,
+    wake: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    let state = Arc::new(Mutex::new(InFlight::default()));
+    let done = Arc::new(Notify::new());
+    let mut workers: HashMap<Option<i64>, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
+    let mut tasks = JoinSet::new();
+    let mut last_renewal = Instant::now();
     loop {
         if stop.is_cancelled() {
             break;
         }
-        let handled = match round(&ctx, &owner, &stop).await {
-            Ok(handled) => handled,
+        while tasks.try_join_next().is_some() {}
+        release_idle(&ctx, &owner, &state).await;
+        if last_renewal.elapsed() >= LEASE / 3 {
+            let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            if let Err(err) = ctx.store.renew_inbox_leases(&owner, until).await {
+                tracing::warn!(error = %err, "cannot renew inbox leases");
+            }
+            last_renewal = Instant::now();
+        }
+        let batch = match leased_batch(&ctx, &owner).await {
+            Ok(batch) => batch,
             Err(err) => {
                 crate::metrics::error(ErrorKind::Database);
                 tracing::error!(error = %err, "cannot read the update inbox");
-                0
+                Vec::new()
             }
         };
-        if handled == 0 {
+        let mut handed_out = 0;
+        for update in batch {
+            {
+                let mut state = lock(&state);
+                if !state.ids.insert(update.update_id) {
+                    continue;
+                }
+                *state.per_chat.entry(update.chat_id).or_default() += 1;
+            }
+            handed_out += 1;
+            let chat = update.chat_id;
+            let sender = workers.entry(chat).or_insert_with(|| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tasks.spawn(worker(
+                    ctx.clone(),
+                    owner.clone(),
+                    rx,
+                    state.clone(),
+                    done.clone(),
+                    stop.clone(),
+                ));
+                tx
+            });
+            if let Err(mpsc::error::SendError(update)) = sender.send(update) {
+                // The worker stopped (shutdown); the update stays unhandled for next time.
+                let mut state = lock(&state);
+                state.ids.remove(&update.update_id);
+                decrement(&mut state, chat);
+            }
+        }
+        // Idle workers are let go; a chat's next update starts a new one.
+        {
+            let state = lock(&state);
+            workers.retain(|chat, _| state.per_chat.contains_key(chat));
+        }
+        if handed_out == 0 {
             tokio::select! {
                 _ = stop.cancelled() => break,
                 _ = wake.notified() => {}
+                _ = done.notified() => {}
                 _ = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
     }
-    // Leases normally go at the end of each round; this covers a round cut short by an error.
+    drop(workers);
+    while tasks.join_next().await.is_some() {}
     if let Err(err) = ctx.store.release_inbox_leases(&owner).await {
         tracing::warn!(error = %err, "cannot release inbox leases; they expire by themselves");
     }
 }
 
-/// One round: lease, handle, release. Returns how many updates it handled.
-async fn round(
+/// Leases chats with waiting updates and returns the unhandled updates of every chat held.
+async fn leased_batch(
     ctx: &BotContext,
-    owner: &Arc<str>,
-    stop: &CancellationToken,
-) -> crate::store::StoreResult<usize> {
+    owner: &str,
+) -> crate::store::StoreResult<Vec<InboxUpdate>> {
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let leased = ctx
-        .store
-        .lease_inbox_chats(owner, now, until, CHATS_PER_ROUND)
+    ctx.store
+        .lease_inbox_chats(owner, now, until, CHATS_PER_PASS)
         .await?;
-    if leased.is_empty() {
-        return Ok(0);
-    }
-    let batch = ctx.store.leased_updates(owner, now, BATCH).await?;
-    let count = batch.len();
-    let mut chats = JoinSet::new();
-    for group in group_by_chat(batch) {
-        let ctx = ctx.clone();
-        let owner = owner.clone();
-        let stop = stop.clone();
-        chats.spawn(async move {
-            for update in group {
-                // Shutdown: finish the update in hand, start no other.
-                if stop.is_cancelled() {
-                    break;
-                }
-                handle_stored(&ctx, &owner, update).await;
-            }
-        });
-    }
-    let mut renew = tokio::time::interval(LEASE / 3);
-    renew.tick().await;
-    loop {
-        tokio::select! {
-            joined = chats.join_next() => if joined.is_none() { break },
-            _ = renew.tick() => {
-                let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
-                if let Err(err) = ctx.store.renew_inbox_leases(owner, until).await {
-                    tracing::warn!(error = %err, "cannot renew inbox leases");
-                }
-            }
-        }
-    }
-    ctx.store.release_inbox_leases(owner).await?;
-    Ok(count)
+    ctx.store.leased_updates(owner, now, BATCH).await
 }
 
-/// Splits a batch into per-chat queues, each keeping arrival order.
-fn group_by_chat(batch: Vec<InboxUpdate>) -> Vec<Vec<InboxUpdate>> {
-    let mut groups: Vec<Vec<InboxUpdate>> = Vec::new();
-    let mut index: std::collections::HashMap<Option<i64>, usize> = std::collections::HashMap::new();
-    for update in batch {
-        match index.get(&update.chat_id) {
-            Some(&i) => groups[i].push(update),
-            None => {
-                index.insert(update.chat_id, groups.len());
-                groups.push(vec![update]);
-            }
+/// Gives back the leases of chats whose worker has nothing left to do.
+async fn release_idle(ctx: &BotContext, owner: &str, state: &Mutex<InFlight>) {
+    let idle = std::mem::take(&mut lock(state).idle);
+    for chat in idle {
+        if lock(state).per_chat.contains_key(&chat) {
+            continue; // Busy again.
+        }
+        if let Err(err) = ctx
+            .store
+            .release_inbox_lease(owner, chat.unwrap_or(0))
+            .await
+        {
+            tracing::warn!(error = %err, "cannot release an inbox lease; it expires by itself");
         }
     }
-    groups
+}
+
+fn lock(state: &Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn decrement(state: &mut InFlight, chat: Option<i64>) {
+    if let Some(count) = state.per_chat.get_mut(&chat) {
+        *count -= 1;
+        if *count == 0 {
+            state.per_chat.remove(&chat);
+            state.idle.push(chat);
+        }
+    }
+}
+
+async fn worker(
+    ctx: BotContext,
+    owner: Arc<str>,
+    mut updates: mpsc::UnboundedReceiver<InboxUpdate>,
+    state: Arc<Mutex<InFlight>>,
+    done: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    while let Some(update) = updates.recv().await {
+        let (id, chat) = (update.update_id, update.chat_id);
+        if !stop.is_cancelled() {
+            handle_stored(&ctx, &owner, update).await;
+        }
+        {
+            let mut state = lock(&state);
+            state.ids.remove(&id);
+            decrement(&mut state, chat);
+        }
+        done.notify_one();
+    }
 }
 
 async fn handle_stored(ctx: &BotContext, owner: &str, stored: InboxUpdate) {
@@ -176,9 +249,15 @@ async fn handle_parsed(
             let _ = ctx.store.note_update_attempt(stored.update_id).await;
             if stored.attempts + 1 >= MAX_ATTEMPTS {
                 if let Some(chat_id) = stored.chat_id {
+                    // The stored language may be what failed to load; Telegram's is at hand.
+                    let lang = update
+                        .from()
+                        .and_then(|user| user.language_code.as_deref())
+                        .and_then(Lang::from_code)
+                        .unwrap_or_default();
                     let _ = ctx
                         .replies
-                        .send(chat_id, t(Lang::En, "error-apology"), None)
+                        .send(chat_id, t(lang, "error-apology"), None)
                         .await;
                 }
                 let _ = ctx
@@ -214,31 +293,6 @@ pub fn command_label(update: &Update, bot_username: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    fn update(id: i64, chat: i64) -> InboxUpdate {
-        InboxUpdate {
-            update_id: id,
-            chat_id: Some(chat),
-            payload: String::new(),
-            attempts: 0,
-        }
-    }
-
-    #[test]
-    fn groups_keep_order_within_each_chat() {
-        let groups = group_by_chat(vec![
-            update(1, 10),
-            update(2, 20),
-            update(3, 10),
-            update(4, 20),
-            update(5, 30),
-        ]);
-        let ids: Vec<Vec<i64>> = groups
-            .iter()
-            .map(|g| g.iter().map(|u| u.update_id).collect())
-            .collect();
-        assert_eq!(ids, vec![vec![1, 3], vec![2, 4], vec![5]]);
-    }
-
     fn text_update(text: &str) -> Update {
         let json = serde_json::json!({"update_id": 1, "message": {
             "message_id": 1, "date": 1700000000, "chat": {"id": 5, "type": "private", "first_name": "A"},
@@ -257,5 +311,15 @@ mod tests {
             "other_bot"
         );
         assert_eq!(command_label(&text_update("hello"), "bot"), "text");
+    }
+
+    #[test]
+    fn an_idle_chat_is_queued_for_release_once_its_last_update_is_done() {
+        let mut state = InFlight::default();
+        *state.per_chat.entry(Some(7)).or_default() += 2;
+        decrement(&mut state, Some(7));
+        assert!(state.idle.is_empty());
+        decrement(&mut state, Some(7));
+        assert_eq!(state.idle, vec![Some(7)]);
     }
 }

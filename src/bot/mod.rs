@@ -2,21 +2,52 @@
 //! the inbox table, and `inbox::process` hands each to `handle_update` — in order within a chat,
 //! concurrently across chats.
 
+pub mod callbacks;
 pub mod commands;
 mod handlers;
 pub mod inbox;
 pub mod poller;
+pub mod ratelimit;
+pub mod reminders;
 mod replies;
+pub mod setup;
 
 use std::sync::Arc;
 
 use teloxide_core::Bot;
 use teloxide_core::types::{Update, UpdateKind};
 
+use crate::crypto::Cipher;
 use crate::delivery::limits::Limiter;
+use crate::domain::tier::TierRules;
+use crate::health::TelegramProbe;
 use crate::store::{Store, StoreError};
 
 pub use replies::Replies;
+
+/// What the conversation needs from the configuration.
+#[derive(Clone)]
+pub struct BotSettings {
+    pub tiers: Arc<TierRules>,
+    /// `HERALD_ADMIN_IDS`; users flagged `is_admin` in the database are admins too.
+    pub admin_ids: Arc<[i64]>,
+    /// Seals admins' TOTP secrets; `None` when no key is configured on PostgreSQL, where admin
+    /// actions are then unavailable rather than stored in plain text.
+    pub cipher: Option<Cipher>,
+    /// Commands per user per minute.
+    pub commands_per_minute: u32,
+}
+
+impl Default for BotSettings {
+    fn default() -> Self {
+        Self {
+            tiers: Arc::new(TierRules::default()),
+            admin_ids: Arc::from(Vec::new()),
+            cipher: Some(Cipher::plaintext()),
+            commands_per_minute: ratelimit::CommandRate::DEFAULT_PER_MINUTE,
+        }
+    }
+}
 
 /// Everything a handler may use.
 #[derive(Clone)]
@@ -24,6 +55,13 @@ pub struct BotContext {
     pub store: Store,
     pub replies: Replies,
     pub bot_username: Arc<str>,
+    pub settings: BotSettings,
+    pub rate: Arc<ratelimit::CommandRate>,
+    /// Button presses have their own, larger budget: a menu takes several presses.
+    pub press_rate: Arc<ratelimit::CommandRate>,
+    pub telegram: TelegramProbe,
+    /// Wakes the premium reminder loop after a `/grant`.
+    pub reminders_wake: Arc<tokio::sync::Notify>,
 }
 
 impl BotContext {
@@ -32,11 +70,19 @@ impl BotContext {
         bot: Bot,
         limiter: Arc<std::sync::Mutex<Limiter>>,
         bot_username: &str,
+        settings: BotSettings,
     ) -> Self {
         Self {
             store,
+            telegram: TelegramProbe::new(bot.clone()),
             replies: Replies::new(bot, limiter),
             bot_username: bot_username.into(),
+            rate: Arc::new(ratelimit::CommandRate::new(settings.commands_per_minute)),
+            press_rate: Arc::new(ratelimit::CommandRate::new(
+                settings.commands_per_minute.saturating_mul(3),
+            )),
+            settings,
+            reminders_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

@@ -255,17 +255,17 @@ impl Dispatcher {
         row: QueuedDelivery,
         message: &OutgoingMessage,
     ) -> (QueuedDelivery, DeliveryOutcome) {
-        let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-            message.button_text.to_string(),
-            message.button_data.to_string(),
-        )]]);
         let mut request = self
             .bot
             .send_message(ChatId(row.chat_id), message.text.to_string())
             .parse_mode(ParseMode::Html)
             .disable_notification(row.silent)
-            .protect_content(row.protect_content)
-            .reply_markup(keyboard);
+            .protect_content(row.protect_content);
+        if let Some((text, data)) = &message.button {
+            request = request.reply_markup(InlineKeyboardMarkup::new([[
+                InlineKeyboardButton::callback(text.to_string(), data.to_string()),
+            ]]));
+        }
         if let Some(reply_to) = row
             .reply_to_message_id
             .and_then(|id| i32::try_from(id).ok())

@@ -26,13 +26,14 @@ pub fn parse_ack_data(data: &str) -> Option<Uuid> {
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
     pub text: Arc<str>,
-    pub button_text: Arc<str>,
-    pub button_data: Arc<str>,
+    /// The button's text and callback data; broadcasts have none.
+    pub button: Option<(Arc<str>, Arc<str>)>,
 }
 
 #[derive(Default)]
 pub struct MessageCache {
     signals: HashMap<Uuid, Arc<(Signal, RenderContext)>>,
+    broadcasts: HashMap<Uuid, OutgoingMessage>,
     texts: HashMap<(Uuid, Lang, MessageFormat, bool), OutgoingMessage>,
 }
 
@@ -45,6 +46,9 @@ impl MessageCache {
         store: &Store,
         delivery: &QueuedDelivery,
     ) -> StoreResult<OutgoingMessage> {
+        if let Some(id) = delivery.broadcast_id {
+            return self.broadcast(store, id).await;
+        }
         let key = (
             delivery.signal_id,
             delivery.lang,
@@ -63,10 +67,32 @@ impl MessageCache {
         let rendered = render_signal(signal, delivery.lang, delivery.format, &context);
         let message = OutgoingMessage {
             text: rendered.text.into(),
-            button_text: t(delivery.lang, "signal-button-ack").into(),
-            button_data: ack_data(signal.id).into(),
+            button: Some((
+                t(delivery.lang, "signal-button-ack").into(),
+                ack_data(signal.id).into(),
+            )),
         };
         self.texts.insert(key, message.clone());
+        Ok(message)
+    }
+
+    /// An admin's broadcast: their text, escaped, under a megaphone; the same in every language.
+    async fn broadcast(&mut self, store: &Store, id: Uuid) -> StoreResult<OutgoingMessage> {
+        if let Some(message) = self.broadcasts.get(&id) {
+            return Ok(message.clone());
+        }
+        if self.broadcasts.len() >= MAX_CACHED_SIGNALS {
+            self.broadcasts.clear();
+        }
+        let text = store
+            .broadcast_text(id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let message = OutgoingMessage {
+            text: format!("📢 {}", crate::domain::render::escape(&text)).into(),
+            button: None,
+        };
+        self.broadcasts.insert(id, message.clone());
         Ok(message)
     }
 

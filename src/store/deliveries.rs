@@ -83,7 +83,10 @@ impl NewDelivery {
 #[derive(Debug, Clone)]
 pub struct QueuedDelivery {
     pub id: i64,
+    /// The nil uuid for a broadcast row (see `broadcast_id`).
     pub signal_id: Uuid,
+    /// Set on an admin's `/broadcast` row: the message is the broadcast's text, not a signal.
+    pub broadcast_id: Option<Uuid>,
     pub chat_id: i64,
     pub lang: Lang,
     pub format: MessageFormat,
@@ -199,13 +202,21 @@ pub struct DeliveryRow {
 pub type DeliveryCounts = HashMap<DeliveryStatus, i64>;
 
 const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.silent, \
-     d.protect_content, d.reply_to_message_id, d.attempts, d.accepted_at, d.status";
+     d.protect_content, d.reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id";
 
 fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     let status: String = row.try_get("status")?;
+    let broadcast_id = row
+        .try_get::<Option<String>, _>("broadcast_id")?
+        .map(|id| parse_uuid(&id))
+        .transpose()?;
     Ok(QueuedDelivery {
         id: row.try_get("id")?,
-        signal_id: Store::signal_id(row)?,
+        signal_id: match broadcast_id {
+            Some(_) => Uuid::nil(),
+            None => Store::signal_id(row)?,
+        },
+        broadcast_id,
         chat_id: row
             .try_get::<Option<i64>, _>("chat_id")?
             .ok_or_else(|| StoreError::Corrupt("queued delivery without chat".into()))?,

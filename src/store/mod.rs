@@ -2,6 +2,8 @@
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
 
+mod bot_figures;
+mod bot_state;
 mod deliveries;
 mod leader;
 mod ops;
@@ -9,6 +11,8 @@ mod signals;
 mod updates;
 mod users;
 
+pub use bot_figures::{ActivityStats, SignUp, UserCounts};
+pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };

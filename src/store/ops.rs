@@ -107,6 +107,16 @@ impl Store {
         Ok(())
     }
 
+    /// Gives up `owner`'s lease on one chat (its worker has nothing left to do).
+    pub async fn release_inbox_lease(&self, owner: &str, chat_key: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM inbox_leases WHERE owner = $1 AND chat_key = $2")
+            .bind(owner)
+            .bind(chat_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Marks an update handled by `owner`; false if it already was (nothing changed).
     pub async fn finish_update(
         &self,

@@ -2,7 +2,13 @@
 //! and where needed the whole app with its own Bot API emulator) and runs on both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bot_account;
+mod bot_admin;
+mod bot_chat;
 mod bot_commands;
+mod bot_load;
+mod bot_onboarding;
+mod bot_settings;
 mod delivery;
 mod harness;
 mod ops_alerts;

@@ -1,26 +1,48 @@
-//! Handlers, one small function per thing a user can do.
+//! Handlers, one small function per thing a user can do. `message` and `callback` route; every
+//! handler answers bad input with a specific reply and leaves the database as it was.
 
+mod account;
+mod admin;
+mod filter;
+mod info;
 mod onboarding;
+mod settings;
 mod subscription;
 
 use chrono::Utc;
-use teloxide_core::types::{CallbackQuery, ChatMemberUpdated, Message};
+use teloxide_core::types::{CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message};
 
-use super::commands::{self, Command, Parsed};
+use super::callbacks::Callback;
+use super::commands::{self, Command, Group, Parsed};
+use super::ratelimit::Verdict;
 use super::{BotContext, BotError};
-use crate::delivery::message::parse_ack_data;
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::store::User;
 
-pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError> {
-    // Groups and channels are not conversations with a user; signals go to private chats.
-    if !message.chat.is_private() {
-        return Ok(());
+/// How long a question (a typed time zone, a TOTP code) stays open.
+const INPUT_TTL: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Who is talking, and in which language to answer.
+pub struct Caller<'a> {
+    pub from: &'a teloxide_core::types::User,
+    pub chat_id: i64,
+    pub lang: Lang,
+    /// The language Telegram reports for the user, the default for a new user.
+    pub telegram_lang: Lang,
+    pub user: Option<User>,
+}
+
+impl Caller<'_> {
+    pub fn telegram_id(&self) -> i64 {
+        self.from.id.0 as i64
     }
-    let Some(from) = message.from.as_ref() else {
-        return Ok(());
-    };
-    let chat_id = message.chat.id.0;
+}
+
+async fn caller<'a>(
+    ctx: &BotContext,
+    from: &'a teloxide_core::types::User,
+    chat_id: i64,
+) -> Result<Caller<'a>, BotError> {
     let telegram_lang = from
         .language_code
         .as_deref()
@@ -31,90 +53,197 @@ pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError
         Some(user) => ctx.store.preferences(user.id).await?.language,
         None => telegram_lang,
     };
-    let Some(text) = message.text() else {
-        return ctx
-            .replies
-            .send(chat_id, t(lang, "plain-text-hint"), None)
-            .await
-            .map(drop);
+    Ok(Caller {
+        from,
+        chat_id,
+        lang,
+        telegram_lang,
+        user,
+    })
+}
+
+pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError> {
+    // Groups and channels are not conversations with a user; signals go to private chats.
+    if !message.chat.is_private() {
+        return Ok(());
+    }
+    let Some(from) = message.from.as_ref() else {
+        return Ok(());
     };
-    match commands::parse(text, &ctx.bot_username) {
-        None => ctx
-            .replies
-            .send(chat_id, t(lang, "plain-text-hint"), None)
-            .await
-            .map(drop),
-        Some(Parsed::NotForUs) => Ok(()),
-        Some(Parsed::Unknown(name)) => {
-            let hint = t_args(
-                lang,
-                "unknown-command",
-                [("command", Arg::from(escape(&name)))],
-            );
-            ctx.replies.send(chat_id, hint, None).await.map(drop)
+    let sent_at = message.date.timestamp() as f64;
+    let verdict = ctx.rate.check(from.id.0 as i64, sent_at);
+    if verdict == Verdict::Ignore {
+        return Ok(());
+    }
+    let who = caller(ctx, from, message.chat.id.0).await?;
+    if verdict == Verdict::SlowDown {
+        return send(ctx, who.chat_id, t(who.lang, "rate-limited")).await;
+    }
+    let Some(text) = message.text() else {
+        return send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await;
+    };
+    let parsed = commands::parse(text, &ctx.bot_username);
+    if parsed == Some(Parsed::NotForUs) {
+        return Ok(());
+    }
+    let pending = ctx.store.chat_state(who.telegram_id()).await?;
+    let pending = match pending {
+        Some(state) if Utc::now() - state.created_at > INPUT_TTL => {
+            ctx.store.clear_chat_state(who.telegram_id()).await?;
+            None
         }
-        Some(Parsed::Command(Command::Start { payload })) => {
-            onboarding::start(ctx, from, chat_id, payload.as_deref(), telegram_lang).await
-        }
-        Some(Parsed::Command(Command::Subscribe)) => {
-            let user = onboarding::register(ctx, from, telegram_lang).await?;
-            subscription::subscribe(ctx, &user, chat_id).await
-        }
-        Some(Parsed::Command(command)) => {
-            let Some(user) = user else {
-                return ctx
-                    .replies
-                    .send(chat_id, t(lang, "need-start"), None)
-                    .await
-                    .map(drop);
-            };
-            match command {
-                Command::Help => help(ctx, chat_id, lang).await,
-                Command::Unsubscribe => subscription::unsubscribe(ctx, &user, chat_id, lang).await,
-                Command::Start { .. } | Command::Subscribe => Ok(()),
+        other => other,
+    };
+    match parsed {
+        None => match pending {
+            Some(state) => input(ctx, &who, &state, text).await,
+            None => send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await,
+        },
+        Some(parsed) => {
+            // A new command abandons whatever question was open.
+            if pending.is_some() {
+                ctx.store.clear_chat_state(who.telegram_id()).await?;
+            }
+            match parsed {
+                Parsed::Command(command) => dispatch(ctx, &who, command).await,
+                Parsed::Unknown(name) => unknown(ctx, &who, &name).await,
+                Parsed::NotForUs => Ok(()),
             }
         }
     }
 }
 
-pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), BotError> {
-    let user = ctx
-        .store
-        .user_by_telegram_id(query.from.id.0 as i64)
-        .await?;
-    let lang = match &user {
-        Some(user) => ctx.store.preferences(user.id).await?.language,
-        None => query
-            .from
-            .language_code
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or_default(),
-    };
-    let data = query.data.as_deref().unwrap_or_default();
-    let message = query
-        .message
-        .as_ref()
-        .map(|m| (m.chat().id.0, i64::from(m.id().0)));
-    match (user, data) {
-        (Some(user), onboarding::ACCEPT_DISCLAIMER) => {
-            onboarding::accept_disclaimer(ctx, &user, query, message, lang).await
+/// A plain-text answer to a question the bot asked.
+async fn input(
+    ctx: &BotContext,
+    who: &Caller<'_>,
+    state: &crate::store::ChatState,
+    text: &str,
+) -> Result<(), BotError> {
+    match state.awaiting.as_str() {
+        onboarding::AWAITING_TIMEZONE => {
+            onboarding::typed_timezone(ctx, who, &state.payload, text).await
         }
-        (Some(_), data) if parse_ack_data(data).is_some() => {
-            if let Some((chat_id, message_id)) = message {
-                ctx.store.mark_read(chat_id, message_id, Utc::now()).await?;
-            }
-            ctx.replies
-                .answer(&query.id, Some(t(lang, "signal-ack-answer")))
-                .await
-        }
-        // Stale buttons (an old menu) and forged data get the same harmless answer.
+        admin::AWAITING_CODE => admin::code(ctx, who, &state.payload, text).await,
         _ => {
-            ctx.replies
-                .answer(&query.id, Some(t(lang, "callback-expired")))
-                .await
+            ctx.store.clear_chat_state(who.telegram_id()).await?;
+            send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await
         }
     }
+}
+
+async fn dispatch(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Result<(), BotError> {
+    if command.is_admin() {
+        return if admin::is_admin(ctx, who) {
+            admin::begin(ctx, who, command).await
+        } else {
+            unknown(ctx, who, command.name()).await
+        };
+    }
+    match command {
+        Command::Start { payload } => onboarding::start(ctx, who, payload.as_deref()).await,
+        Command::Subscribe => {
+            let user = onboarding::register(ctx, who).await?;
+            subscription::subscribe(ctx, &user, who.chat_id).await
+        }
+        command => {
+            let Some(user) = &who.user else {
+                return send(ctx, who.chat_id, t(who.lang, "need-start")).await;
+            };
+            match command {
+                Command::Help => help(ctx, who).await,
+                Command::Settings => settings::open(ctx, who, user).await,
+                Command::Unsubscribe => {
+                    subscription::unsubscribe(ctx, user, who.chat_id, who.lang).await
+                }
+                Command::Signals { args } => info::signals(ctx, who, user, &args).await,
+                Command::Status => info::status(ctx, who, user).await,
+                Command::Filter { args } => filter::run(ctx, who, user, &args).await,
+                Command::Language { args } => account::language(ctx, who, user, &args).await,
+                Command::Privacy => send(ctx, who.chat_id, t(who.lang, "privacy-text")).await,
+                Command::Delete => account::ask_delete(ctx, who).await,
+                // Routed above.
+                Command::Start { .. }
+                | Command::Subscribe
+                | Command::Broadcast { .. }
+                | Command::Users
+                | Command::Stats
+                | Command::Grant { .. } => Ok(()),
+            }
+        }
+    }
+}
+
+async fn unknown(ctx: &BotContext, who: &Caller<'_>, name: &str) -> Result<(), BotError> {
+    let hint = t_args(
+        who.lang,
+        "unknown-command",
+        [("command", Arg::from(escape(name)))],
+    );
+    send(ctx, who.chat_id, hint).await
+}
+
+pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), BotError> {
+    let now = Utc::now().timestamp_millis() as f64 / 1000.0;
+    let verdict = ctx.press_rate.check(query.from.id.0 as i64, now);
+    let chat_id = query
+        .message
+        .as_ref()
+        .map_or(query.from.id.0 as i64, |m| m.chat().id.0);
+    let who = caller(ctx, &query.from, chat_id).await?;
+    if verdict != Verdict::Allow {
+        // Every query is answered, or the client keeps spinning.
+        let text = (verdict == Verdict::SlowDown).then(|| t(who.lang, "rate-limited"));
+        return ctx.replies.answer(&query.id, text).await;
+    }
+    let message_id = query.message.as_ref().map(|m| i64::from(m.id().0));
+    let parsed = query.data.as_deref().and_then(Callback::parse);
+    let (Some(user), Some(callback), Some(message_id)) = (&who.user, parsed, message_id) else {
+        // Stale buttons (an old menu, a deleted account) and forged data: a harmless answer.
+        return expired(ctx, &who, query).await;
+    };
+    let press = Press {
+        query,
+        message_id,
+        user,
+    };
+    match callback {
+        Callback::AcceptDisclaimer => onboarding::accept_disclaimer(ctx, &who, &press).await,
+        Callback::Ack(_) => {
+            ctx.store
+                .mark_read(who.chat_id, message_id, Utc::now())
+                .await?;
+            ctx.replies
+                .answer(&query.id, Some(t(who.lang, "signal-ack-answer")))
+                .await
+        }
+        Callback::OnboardLanguage(lang) => {
+            onboarding::chose_language(ctx, &who, &press, lang).await
+        }
+        Callback::OnboardTimezone(choice) => {
+            onboarding::chose_timezone(ctx, &who, &press, choice).await
+        }
+        Callback::Settings(action) => settings::on_press(ctx, &who, &press, action).await,
+        Callback::Language(lang) => account::language_pressed(ctx, &who, &press, lang).await,
+        Callback::Delete(confirmed) => account::delete_pressed(ctx, &who, &press, confirmed).await,
+    }
+}
+
+/// A button press on one of the bot's messages, by a registered user.
+pub struct Press<'a> {
+    pub query: &'a CallbackQuery,
+    pub message_id: i64,
+    pub user: &'a User,
+}
+
+pub async fn expired(
+    ctx: &BotContext,
+    who: &Caller<'_>,
+    query: &CallbackQuery,
+) -> Result<(), BotError> {
+    ctx.replies
+        .answer(&query.id, Some(t(who.lang, "callback-expired")))
+        .await
 }
 
 /// Telegram tells us when a user blocks (kicked) or unblocks (member) the bot.
@@ -135,14 +264,45 @@ pub async fn membership(ctx: &BotContext, change: &ChatMemberUpdated) -> Result<
     Ok(())
 }
 
-async fn help(ctx: &BotContext, chat_id: i64, lang: Lang) -> Result<(), BotError> {
+/// The command list, grouped; generated from `Command::VISIBLE` (admins also see theirs).
+pub fn help_text(lang: Lang, admin: bool) -> String {
     let mut text = t(lang, "help-title");
-    for (name, key) in Command::VISIBLE {
-        text.push_str(&format!("\n/{name} — {}", t(lang, key)));
+    for group in Group::ALL {
+        text.push_str(&format!("\n\n<b>{}</b>", t(lang, group.key())));
+        for (name, key, _) in Command::VISIBLE.iter().filter(|(.., g)| *g == group) {
+            text.push_str(&format!("\n/{name} — {}", t(lang, key)));
+        }
+    }
+    if admin {
+        text.push_str(&format!("\n\n<b>{}</b>", t(lang, "help-group-admin")));
+        for (name, key) in Command::ADMIN {
+            text.push_str(&format!("\n/{name} — {}", t(lang, key)));
+        }
     }
     text.push_str("\n\n");
     text.push_str(&t(lang, "help-footer"));
-    ctx.replies.send(chat_id, text, None).await.map(drop)
+    text
+}
+
+async fn help(ctx: &BotContext, who: &Caller<'_>) -> Result<(), BotError> {
+    let text = help_text(who.lang, admin::is_admin(ctx, who));
+    send(ctx, who.chat_id, text).await
+}
+
+pub async fn send(ctx: &BotContext, chat_id: i64, html: String) -> Result<(), BotError> {
+    ctx.replies.send(chat_id, html, None).await.map(drop)
+}
+
+pub async fn send_with(
+    ctx: &BotContext,
+    chat_id: i64,
+    html: String,
+    keyboard: InlineKeyboardMarkup,
+) -> Result<(), BotError> {
+    ctx.replies
+        .send(chat_id, html, Some(keyboard))
+        .await
+        .map(drop)
 }
 
 /// Escapes text from outside for Telegram's HTML parse mode.

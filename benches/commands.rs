@@ -1,0 +1,163 @@
+//! Command handling throughput and latency: Herald and the Bot API emulator in one process, many
+//! users each sending commands one after another (the next as soon as the reply arrives).
+//! Telegram's flood limits are lifted on both sides, so the numbers are Herald's own cost:
+//! getUpdates → inbox → handler → sendMessage, over loopback.
+//!
+//! `cargo bench --bench commands` (SQLite in a temp dir), or with
+//! `HERALD_BENCH_DATABASE_URL=postgres://…` for PostgreSQL (an empty database). Optional:
+//! `BENCH_USERS` (default 500), `BENCH_COMMANDS` (per user, default 10, at most 20: the per-user
+//! rate limit). Prints a Markdown table row for `docs/benchmarks.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use herald::app::App;
+use herald::config::{Config, Sources};
+use herald::domain::i18n::Lang;
+use herald::store::{NewUser, Store};
+use telegram_emulator::{Emulator, EmulatorConfig, EmulatorEvent, Limits};
+use tokio_util::sync::CancellationToken;
+
+const COMMANDS: [&str; 5] = [
+    "/help",
+    "/filter",
+    "/signals 3",
+    "/filter confidence:70 types:buy,sell",
+    "/status",
+];
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let users = env_number("BENCH_USERS", 500);
+    let per_user = env_number("BENCH_COMMANDS", 10).min(20);
+    let emulator = Emulator::start(EmulatorConfig {
+        limits: Limits::unlimited(),
+        ..EmulatorConfig::default()
+    })
+    .await?;
+    let dir = tempfile::tempdir()?;
+    let database_url = std::env::var("HERALD_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let env: HashMap<&str, String> = HashMap::from([
+        ("HERALD_TELEGRAM_TOKEN", emulator.token()),
+        ("HERALD_TELEGRAM_API_URL", emulator.base_url()),
+        ("HERALD_DATABASE_URL", database_url.clone()),
+        ("HERALD_LISTEN", "127.0.0.1:0".to_owned()),
+    ]);
+    let lookup = |name: &str| env.get(name).cloned();
+    let mut config = Config::load(Sources {
+        env: &lookup,
+        file: None,
+        stdout_is_terminal: false,
+    })?;
+    // Telegram's limits are lifted here (the emulator has none either): Herald's cost only.
+    config.global_rate = 1_000_000;
+    config.delivery.per_chat_interval = Duration::ZERO;
+
+    let store = Store::open(&database_url).await?;
+    let mut chats = Vec::with_capacity(users);
+    for i in 0..users {
+        let id = emulator
+            .create_user(&format!("Bench{i}"), None, Some("en"))
+            .id;
+        let new = NewUser {
+            telegram_id: id,
+            username: None,
+            first_name: Some(format!("Bench{i}")),
+            last_name: None,
+            language_code: Some("en".to_owned()),
+        };
+        let (user, _) = store
+            .upsert_user(&new, Lang::En, chrono::Utc::now())
+            .await?;
+        store.accept_disclaimer(user.id, chrono::Utc::now()).await?;
+        chats.push(id);
+    }
+
+    let app = App::build(config).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(app.run(listener, shutdown.clone()));
+
+    // Warm up: every user once, so connections and caches are in place.
+    let mut events = emulator.subscribe();
+    for id in &chats {
+        emulator.send_text(*id, *id, "/help");
+    }
+    let mut warm = 0;
+    while warm < users {
+        if let Ok(EmulatorEvent::MessageSent { .. }) = events.recv().await {
+            warm += 1;
+        }
+    }
+
+    let total = users * per_user;
+    let mut sent_at: HashMap<i64, Instant> = HashMap::new();
+    let mut remaining: HashMap<i64, usize> = chats.iter().map(|id| (*id, per_user)).collect();
+    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
+    let started = Instant::now();
+    for (i, id) in chats.iter().enumerate() {
+        sent_at.insert(*id, Instant::now());
+        emulator.send_text(*id, *id, COMMANDS[i % COMMANDS.len()]);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    while latencies.len() < total {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        let chat_id = match event {
+            Ok(EmulatorEvent::MessageSent { chat_id, .. }) => chat_id,
+            Ok(_) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                anyhow::bail!("the benchmark fell {n} events behind; lower BENCH_USERS")
+            }
+            Err(_) => break,
+        };
+        let Some(at) = sent_at.remove(&chat_id) else {
+            continue;
+        };
+        latencies.push(at.elapsed());
+        let left = remaining.entry(chat_id).or_default();
+        *left -= 1;
+        if *left > 0 {
+            let next = COMMANDS[(per_user - *left + chat_id as usize) % COMMANDS.len()];
+            sent_at.insert(chat_id, Instant::now());
+            emulator.send_text(chat_id, chat_id, next);
+        }
+    }
+    let elapsed = started.elapsed();
+    shutdown.cancel();
+    let _ = server.await;
+    emulator.stop().await;
+
+    if latencies.len() < total {
+        anyhow::bail!("only {} of {total} replies arrived", latencies.len());
+    }
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).min(latencies.len()) - 1];
+    let backend = if database_url.starts_with("sqlite") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let rate = total as f64 / elapsed.as_secs_f64();
+    println!("| backend | users | commands | updates/s | p50 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| {backend} | {users} | {total} | {rate:.0} | {:.1} | {:.1} | {:.1} |",
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        latencies[latencies.len() - 1].as_secs_f64() * 1000.0,
+    );
+    Ok(())
+}

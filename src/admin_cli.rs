@@ -1,0 +1,73 @@
+//! `herald admin totp <telegram-id>`: sets up (or replaces) an admin's authenticator for the
+//! bot's two-factor check. The secret is shown once, as an otpauth URI for an authenticator app,
+//! and stored sealed with `HERALD_ENCRYPTION_KEY` (plain only on SQLite without a key).
+
+use chrono::Utc;
+use clap::Subcommand;
+
+use crate::config::{Config, ConfigError};
+use crate::crypto::Cipher;
+use crate::store::{Backend, Store};
+use crate::totp;
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a new TOTP secret for an admin (by Telegram user id); prints it once as an
+    /// otpauth:// URI and invalidates any previous one.
+    Totp {
+        /// The admin's Telegram user id.
+        telegram_id: i64,
+    },
+}
+
+pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Totp { telegram_id } => {
+            let uri = setup_totp(&config, telegram_id).await?;
+            println!("{uri}");
+            eprintln!(
+                "Add this to the admin's authenticator app now: it is not shown again. Any \
+                 previous secret for {telegram_id} no longer works."
+            );
+            if !config.admin_ids.contains(&telegram_id) {
+                eprintln!(
+                    "note: {telegram_id} is not in HERALD_ADMIN_IDS; admin commands also need \
+                     it there (or users.is_admin set)"
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Creates and stores the secret; returns the otpauth URI (the only time it is shown).
+pub async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<String> {
+    if telegram_id <= 0 {
+        anyhow::bail!("{telegram_id} is not a Telegram user id (a positive number)");
+    }
+    let store = Store::open(&config.database_url).await?;
+    let cipher = match (&config.encryption_key, store.backend()) {
+        (Some(key), _) => Cipher::new(key),
+        (None, Backend::Sqlite) => {
+            eprintln!(
+                "warning: no HERALD_ENCRYPTION_KEY; the secret is stored unencrypted (SQLite only)"
+            );
+            Cipher::plaintext()
+        }
+        (None, Backend::Postgres) => {
+            store.close().await;
+            return Err(ConfigError {
+                name: "HERALD_ENCRYPTION_KEY".into(),
+                problem: "required to store admin TOTP secrets on PostgreSQL".into(),
+            }
+            .into());
+        }
+    };
+    let secret = totp::generate_secret();
+    let uri = totp::otpauth_uri(&secret, &format!("telegram-{telegram_id}"))?;
+    store
+        .set_admin_totp(telegram_id, &cipher.seal(&secret), Utc::now())
+        .await?;
+    store.close().await;
+    Ok(uri)
+}

@@ -1,0 +1,332 @@
+//! Callback data of every button the bot shows, parsed into a typed action. Data comes from the
+//! user's client, so it is treated like any outside input: anything that does not parse exactly
+//! (a forged value, an old menu from a previous version) is `None`, answered as an expired button
+//! and changes nothing. Values are checked with the same domain parsers as `/filter`.
+//!
+//! Telegram allows 1-64 bytes of data; the longest zone or asset still fits (tested).
+
+use chrono_tz::Tz;
+use uuid::Uuid;
+
+use crate::delivery::message::{ack_data, parse_ack_data};
+use crate::domain::filter::{parse_hours, parse_lang, parse_timezone};
+use crate::domain::i18n::Lang;
+use crate::domain::preferences::{Delivery, HourWindow, MessageFormat, ReportFrequency};
+use crate::domain::signal::{Asset, SignalKind};
+
+pub const ACCEPT_DISCLAIMER: &str = "disclaimer:accept";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Callback {
+    AcceptDisclaimer,
+    Ack(Uuid),
+    /// Onboarding's language question; `None` keeps the current language.
+    OnboardLanguage(Option<Lang>),
+    OnboardTimezone(TzChoice),
+    Settings(SettingsAction),
+    /// The buttons under `/language`.
+    Language(Lang),
+    /// `/delete`'s confirmation: true erases.
+    Delete(bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TzChoice {
+    Zone(Tz),
+    /// The user will type a zone name.
+    Type,
+    /// Onboarding only: keep UTC.
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Main,
+    Types,
+    Confidence,
+    Hours,
+    Timezone,
+    Format,
+    Reports,
+    Language,
+    Assets,
+}
+
+impl Page {
+    pub const ALL: [Page; 9] = [
+        Self::Main,
+        Self::Types,
+        Self::Confidence,
+        Self::Hours,
+        Self::Timezone,
+        Self::Format,
+        Self::Reports,
+        Self::Language,
+        Self::Assets,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::Types => "types",
+            Self::Confidence => "conf",
+            Self::Hours => "hours",
+            Self::Timezone => "tz",
+            Self::Format => "fmt",
+            Self::Reports => "rep",
+            Self::Language => "lang",
+            Self::Assets => "assets",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsAction {
+    Show(Page),
+    Close,
+    Type(SignalKind, Delivery),
+    Confidence(u8),
+    Hours(HourWindow),
+    Timezone(TzChoice),
+    Format(MessageFormat),
+    Reports(ReportFrequency),
+    Language(Lang),
+    /// Follow (true) or stop following an asset. Explicit rather than a toggle, so pressing a
+    /// stale button twice cannot flip the choice back.
+    Asset(bool, Asset),
+    AllAssets,
+}
+
+/// `all`, `8-22`: the hour window as `parse_hours` reads it.
+fn hours_text(window: HourWindow) -> String {
+    if window.is_all_day() {
+        "all".to_owned()
+    } else {
+        let end = if window.end == 0 { 24 } else { window.end };
+        format!("{}-{end}", window.start)
+    }
+}
+
+fn tz_text(choice: TzChoice) -> String {
+    match choice {
+        TzChoice::Zone(tz) => tz.name().to_owned(),
+        TzChoice::Type => "type".to_owned(),
+        TzChoice::Skip => "skip".to_owned(),
+    }
+}
+
+fn parse_tz_choice(text: &str, allow_skip: bool) -> Option<TzChoice> {
+    match text {
+        "type" => Some(TzChoice::Type),
+        "skip" if allow_skip => Some(TzChoice::Skip),
+        // Exact names only: buttons carry canonical names, so anything else was not ours.
+        _ => parse_timezone(text)
+            .ok()
+            .filter(|tz| tz.name() == text)
+            .map(TzChoice::Zone),
+    }
+}
+
+impl Callback {
+    pub fn encode(&self) -> String {
+        match self {
+            Self::AcceptDisclaimer => ACCEPT_DISCLAIMER.to_owned(),
+            Self::Ack(id) => ack_data(*id),
+            Self::OnboardLanguage(lang) => {
+                format!("o:lang:{}", lang.map_or("skip", Lang::code))
+            }
+            Self::OnboardTimezone(choice) => format!("o:tz:{}", tz_text(*choice)),
+            Self::Language(lang) => format!("l:{}", lang.code()),
+            Self::Delete(yes) => format!("del:{}", if *yes { "yes" } else { "no" }),
+            Self::Settings(action) => match action {
+                SettingsAction::Show(page) => format!("s:page:{}", page.as_str()),
+                SettingsAction::Close => "s:close".to_owned(),
+                SettingsAction::Type(kind, mode) => {
+                    format!("s:type:{}:{}", kind.as_str(), mode.as_str())
+                }
+                SettingsAction::Confidence(value) => format!("s:conf:{value}"),
+                SettingsAction::Hours(window) => format!("s:hours:{}", hours_text(*window)),
+                SettingsAction::Timezone(choice) => format!("s:tz:{}", tz_text(*choice)),
+                SettingsAction::Format(format) => format!("s:fmt:{}", format.as_str()),
+                SettingsAction::Reports(frequency) => format!("s:rep:{}", frequency.as_str()),
+                SettingsAction::Language(lang) => format!("s:lang:{}", lang.code()),
+                SettingsAction::Asset(follow, asset) => {
+                    format!("s:asset:{}:{asset}", if *follow { '+' } else { '-' })
+                }
+                SettingsAction::AllAssets => "s:assets:all".to_owned(),
+            },
+        }
+    }
+
+    pub fn parse(data: &str) -> Option<Self> {
+        if data == ACCEPT_DISCLAIMER {
+            return Some(Self::AcceptDisclaimer);
+        }
+        if let Some(id) = parse_ack_data(data) {
+            return Some(Self::Ack(id));
+        }
+        let (scope, rest) = data.split_once(':')?;
+        match scope {
+            "o" => match rest.split_once(':')? {
+                ("lang", "skip") => Some(Self::OnboardLanguage(None)),
+                ("lang", code) => exact_lang(code).map(|lang| Self::OnboardLanguage(Some(lang))),
+                ("tz", zone) => parse_tz_choice(zone, true).map(Self::OnboardTimezone),
+                _ => None,
+            },
+            "l" => exact_lang(rest).map(Self::Language),
+            "del" => match rest {
+                "yes" => Some(Self::Delete(true)),
+                "no" => Some(Self::Delete(false)),
+                _ => None,
+            },
+            "s" => parse_settings(rest).map(Self::Settings),
+            _ => None,
+        }
+    }
+}
+
+fn exact_lang(code: &str) -> Option<Lang> {
+    parse_lang(code).filter(|lang| lang.code() == code)
+}
+
+fn parse_settings(rest: &str) -> Option<SettingsAction> {
+    if rest == "close" {
+        return Some(SettingsAction::Close);
+    }
+    if rest == "assets:all" {
+        return Some(SettingsAction::AllAssets);
+    }
+    let (what, value) = rest.split_once(':')?;
+    let action = match what {
+        "page" => SettingsAction::Show(Page::ALL.into_iter().find(|p| p.as_str() == value)?),
+        "type" => {
+            let (kind, mode) = value.split_once(':')?;
+            let kind = SignalKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+            let mode = Delivery::ALL.into_iter().find(|m| m.as_str() == mode)?;
+            SettingsAction::Type(kind, mode)
+        }
+        "conf" => {
+            let value: u8 = value.parse().ok().filter(|v| *v <= 100)?;
+            SettingsAction::Confidence(value)
+        }
+        "hours" => SettingsAction::Hours(parse_hours(value).ok()?),
+        "tz" => SettingsAction::Timezone(parse_tz_choice(value, false)?),
+        "fmt" => SettingsAction::Format(
+            MessageFormat::ALL
+                .into_iter()
+                .find(|f| f.as_str() == value)?,
+        ),
+        "rep" => SettingsAction::Reports(
+            ReportFrequency::ALL
+                .into_iter()
+                .find(|f| f.as_str() == value)?,
+        ),
+        "lang" => SettingsAction::Language(exact_lang(value)?),
+        "asset" => {
+            let (sign, name) = value.split_at_checked(1)?;
+            let follow = match sign {
+                "+" => true,
+                "-" => false,
+                _ => return None,
+            };
+            let name = name.strip_prefix(':')?;
+            let asset = Asset::parse(name).ok().filter(|a| a.as_str() == name)?;
+            SettingsAction::Asset(follow, asset)
+        }
+        _ => return None,
+    };
+    Some(action)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn tz_strategy() -> impl Strategy<Value = Tz> {
+        (0..chrono_tz::TZ_VARIANTS.len()).prop_map(|i| chrono_tz::TZ_VARIANTS[i])
+    }
+
+    fn action_strategy() -> impl Strategy<Value = Callback> {
+        let kind = (0..4usize).prop_map(|i| SignalKind::ALL[i]);
+        let mode = (0..3usize).prop_map(|i| Delivery::ALL[i]);
+        let lang = (0..2usize).prop_map(|i| Lang::ALL[i]);
+        let asset = "[A-Z0-9]{1,15}/[A-Z0-9]{1,16}".prop_map(|s| Asset::parse(&s).unwrap());
+        prop_oneof![
+            Just(Callback::AcceptDisclaimer),
+            any::<u128>().prop_map(|n| Callback::Ack(Uuid::from_u128(n))),
+            proptest::option::of(lang.clone()).prop_map(Callback::OnboardLanguage),
+            tz_strategy().prop_map(|tz| Callback::OnboardTimezone(TzChoice::Zone(tz))),
+            Just(Callback::OnboardTimezone(TzChoice::Skip)),
+            lang.clone().prop_map(Callback::Language),
+            any::<bool>().prop_map(Callback::Delete),
+            (0..9usize).prop_map(|i| Callback::Settings(SettingsAction::Show(Page::ALL[i]))),
+            (kind, mode).prop_map(|(k, m)| Callback::Settings(SettingsAction::Type(k, m))),
+            (0u8..=100).prop_map(|v| Callback::Settings(SettingsAction::Confidence(v))),
+            (0u8..24, 0u8..=24).prop_map(|(s, e)| Callback::Settings(SettingsAction::Hours(
+                HourWindow::new(s, e).unwrap()
+            ))),
+            tz_strategy()
+                .prop_map(|tz| Callback::Settings(SettingsAction::Timezone(TzChoice::Zone(tz)))),
+            lang.prop_map(|l| Callback::Settings(SettingsAction::Language(l))),
+            (any::<bool>(), asset)
+                .prop_map(|(f, a)| Callback::Settings(SettingsAction::Asset(f, a))),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_button_round_trips_within_64_bytes(callback in action_strategy()) {
+            let data = callback.encode();
+            prop_assert!(!data.is_empty() && data.len() <= 64, "{data} is {} bytes", data.len());
+            let parsed = Callback::parse(&data);
+            // Hour windows are canonical after a round trip (8-8 is all day).
+            match (&callback, &parsed) {
+                (Callback::Settings(SettingsAction::Hours(a)), Some(Callback::Settings(SettingsAction::Hours(b)))) => {
+                    prop_assert_eq!(a.is_all_day(), b.is_all_day());
+                    if !a.is_all_day() { prop_assert_eq!(a, b); }
+                }
+                _ => prop_assert_eq!(Some(callback.clone()), parsed),
+            }
+        }
+
+        #[test]
+        fn arbitrary_data_never_panics(data in "\\PC{0,70}") {
+            let _ = Callback::parse(&data);
+        }
+    }
+
+    #[test]
+    fn forged_and_stale_data_is_refused() {
+        for data in [
+            "",
+            "s:",
+            "s:conf:101",
+            "s:conf:-1",
+            "s:conf:80x",
+            "s:type:hold:on",
+            "s:type:buy:loud",
+            "s:tz:Mars/Olympus",
+            "s:tz:europe/berlin",
+            "s:tz:skip",
+            "s:lang:fr",
+            "s:lang:EN",
+            "s:asset:*:BTC/USD",
+            "s:asset:+:BAD ASSET",
+            "s:page:nope",
+            "o:lang:de",
+            "del:maybe",
+            "x:y",
+        ] {
+            assert_eq!(Callback::parse(data), None, "{data}");
+        }
+        assert_eq!(
+            Callback::parse("s:hours:8-22"),
+            Some(Callback::Settings(SettingsAction::Hours(HourWindow {
+                start: 8,
+                end: 22
+            })))
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! `/settings`: an inline-keyboard menu for every preference. Each press edits the menu message
+//! in place and is answered; values arrive as typed callback data (see `bot::callbacks`), are
+//! checked against the user's tier, and anything stale or forged changes nothing.
+
+use chrono::Utc;
+use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::info::effective_rule;
+use super::onboarding::{AWAITING_TIMEZONE, COMMON_ZONES};
+use super::{Caller, Press, escape, send_with};
+use crate::bot::callbacks::{Callback, Page, SettingsAction, TzChoice};
+use crate::bot::{BotContext, BotError};
+use crate::domain::filter::{dedup_assets, describe_filters};
+use crate::domain::i18n::{Arg, Lang, t, t_args};
+use crate::domain::preferences::{
+    Delivery, HourWindow, MessageFormat, Preferences, ReportFrequency,
+};
+use crate::domain::signal::{Asset, SignalKind};
+use crate::domain::tier::TierRule;
+use crate::store::User;
+
+const CONFIDENCE_CHOICES: [u8; 8] = [0, 50, 60, 70, 75, 80, 85, 90];
+const HOUR_CHOICES: [(u8, u8); 6] = [(0, 0), (8, 22), (9, 17), (7, 23), (6, 20), (22, 6)];
+const POPULAR_ASSETS: [&str; 8] = [
+    "BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD", "EUR/USD", "GBP/USD", "XAU/USD", "SPX",
+];
+
+pub async fn open(ctx: &BotContext, who: &Caller<'_>, user: &User) -> Result<(), BotError> {
+    let prefs = ctx.store.preferences(user.id).await?;
+    let rule = effective_rule(ctx, user).await?;
+    let (text, keyboard) = page(Page::Main, &prefs, &rule);
+    send_with(ctx, who.chat_id, text, keyboard).await
+}
+
+pub async fn on_press(
+    ctx: &BotContext,
+    who: &Caller<'_>,
+    press: &Press<'_>,
+    action: SettingsAction,
+) -> Result<(), BotError> {
+    let prefs = ctx.store.preferences(press.user.id).await?;
+    let rule = effective_rule(ctx, press.user).await?;
+    let lang = prefs.language;
+    let (next, shown) = match action {
+        SettingsAction::Show(page) => (None, page),
+        SettingsAction::Close => {
+            ctx.replies.answer(&press.query.id, None).await?;
+            let text = format!(
+                "{}\n\n{}",
+                t(lang, "settings-closed"),
+                escape(&describe_filters(&prefs, lang))
+            );
+            return ctx
+                .replies
+                .edit(who.chat_id, press.message_id, text, None)
+                .await;
+        }
+        SettingsAction::Type(kind, mode) => {
+            if mode != Delivery::Off && !rule.allows(kind) {
+                // The tier decides; the menu only offers what delivery will honour.
+                let text = t(lang, "settings-premium-only");
+                return ctx.replies.answer(&press.query.id, Some(text)).await;
+            }
+            let mut next = prefs.clone();
+            next.signal_types.set(kind, mode);
+            (Some(next), Page::Types)
+        }
+        SettingsAction::Confidence(value) => (
+            Some(Preferences {
+                confidence_threshold: value,
+                ..prefs.clone()
+            }),
+            Page::Confidence,
+        ),
+        SettingsAction::Hours(window) => (
+            Some(Preferences {
+                notification_hours: window,
+                ..prefs.clone()
+            }),
+            Page::Hours,
+        ),
+        SettingsAction::Timezone(TzChoice::Zone(tz)) => (
+            Some(Preferences {
+                timezone: tz,
+                ..prefs.clone()
+            }),
+            Page::Timezone,
+        ),
+        SettingsAction::Timezone(_) => {
+            ctx.store
+                .set_chat_state(who.telegram_id(), AWAITING_TIMEZONE, "settings", Utc::now())
+                .await?;
+            ctx.replies.answer(&press.query.id, None).await?;
+            return ctx
+                .replies
+                .edit(
+                    who.chat_id,
+                    press.message_id,
+                    t(lang, "timezone-type-prompt"),
+                    None,
+                )
+                .await;
+        }
+        SettingsAction::Format(format) => (
+            Some(Preferences {
+                format,
+                ..prefs.clone()
+            }),
+            Page::Format,
+        ),
+        SettingsAction::Reports(frequency) => (
+            Some(Preferences {
+                performance_updates: frequency,
+                ..prefs.clone()
+            }),
+            Page::Reports,
+        ),
+        SettingsAction::Language(language) => (
+            Some(Preferences {
+                language,
+                ..prefs.clone()
+            }),
+            Page::Language,
+        ),
+        SettingsAction::AllAssets => (
+            Some(Preferences {
+                assets: Vec::new(),
+                ..prefs.clone()
+            }),
+            Page::Assets,
+        ),
+        SettingsAction::Asset(follow, asset) => {
+            let mut assets: Vec<Asset> = prefs
+                .assets
+                .iter()
+                .filter(|a| **a != asset)
+                .cloned()
+                .collect();
+            if follow {
+                assets.push(asset);
+            }
+            match dedup_assets(assets) {
+                Ok(assets) => (
+                    Some(Preferences {
+                        assets,
+                        ..prefs.clone()
+                    }),
+                    Page::Assets,
+                ),
+                Err(_) => {
+                    let text = t(lang, "settings-too-many-assets");
+                    return ctx.replies.answer(&press.query.id, Some(text)).await;
+                }
+            }
+        }
+    };
+    let prefs = match next {
+        Some(next) if next != prefs => {
+            ctx.store
+                .save_preferences(press.user.id, &next, Utc::now())
+                .await?;
+            ctx.replies
+                .answer(&press.query.id, Some(t(next.language, "settings-saved")))
+                .await?;
+            next
+        }
+        _ => {
+            ctx.replies.answer(&press.query.id, None).await?;
+            prefs
+        }
+    };
+    let (text, keyboard) = page(shown, &prefs, &rule);
+    ctx.replies
+        .edit(who.chat_id, press.message_id, text, Some(keyboard))
+        .await
+}
+
+fn button(text: impl Into<String>, action: SettingsAction) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(text, Callback::Settings(action).encode())
+}
+
+fn checked(on: bool, label: String) -> String {
+    if on { format!("✅ {label}") } else { label }
+}
+
+fn back(lang: Lang) -> Vec<InlineKeyboardButton> {
+    vec![button(
+        t(lang, "settings-back"),
+        SettingsAction::Show(Page::Main),
+    )]
+}
+
+/// The text and buttons of one menu page.
+pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, InlineKeyboardMarkup) {
+    let lang = prefs.language;
+    let title = |key: &str| {
+        format!(
+            "⚙️ <b>{}</b>\n\n{}",
+            t(lang, "settings-title"),
+            t(lang, key)
+        )
+    };
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
+    let text = match page {
+        Page::Main => {
+            let sections = [
+                ("settings-types", Page::Types),
+                ("settings-confidence", Page::Confidence),
+                ("settings-hours", Page::Hours),
+                ("settings-timezone", Page::Timezone),
+                ("settings-format", Page::Format),
+                ("settings-reports", Page::Reports),
+                ("settings-language", Page::Language),
+                ("settings-assets", Page::Assets),
+            ];
+            for pair in sections.chunks(2) {
+                rows.push(
+                    pair.iter()
+                        .map(|(key, page)| button(t(lang, key), SettingsAction::Show(*page)))
+                        .collect(),
+                );
+            }
+            rows.push(vec![button(
+                t(lang, "settings-close"),
+                SettingsAction::Close,
+            )]);
+            format!(
+                "⚙️ <b>{}</b>\n\n{}",
+                t(lang, "settings-title"),
+                escape(&describe_filters(prefs, lang))
+            )
+        }
+        Page::Types => {
+            for kind in SignalKind::ALL {
+                let current = prefs.signal_types.get(kind);
+                let name = t(lang, &format!("filter-type-{}", kind.as_str()));
+                rows.push(
+                    Delivery::ALL
+                        .into_iter()
+                        .map(|mode| {
+                            let icon = match mode {
+                                Delivery::On => "🔔",
+                                Delivery::Silent => "🔕",
+                                Delivery::Off => "⛔",
+                            };
+                            let locked = mode != Delivery::Off && !rule.allows(kind);
+                            let label = if locked {
+                                format!("🔒 {name} {icon}")
+                            } else {
+                                format!("{name} {icon}")
+                            };
+                            button(
+                                checked(current == mode, label),
+                                SettingsAction::Type(kind, mode),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            rows.push(back(lang));
+            title("settings-types-help")
+        }
+        Page::Confidence => {
+            for chunk in CONFIDENCE_CHOICES.chunks(4) {
+                rows.push(
+                    chunk
+                        .iter()
+                        .map(|value| {
+                            button(
+                                checked(prefs.confidence_threshold == *value, format!("{value}%")),
+                                SettingsAction::Confidence(*value),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            rows.push(back(lang));
+            title("settings-confidence-help")
+        }
+        Page::Hours => {
+            for chunk in HOUR_CHOICES.chunks(3) {
+                rows.push(
+                    chunk
+                        .iter()
+                        .filter_map(|(start, end)| HourWindow::new(*start, *end))
+                        .map(|window| {
+                            let label = if window.is_all_day() {
+                                t(lang, "settings-hours-all")
+                            } else {
+                                format!("{:02}–{:02}", window.start, window.end)
+                            };
+                            let current = prefs.notification_hours == window
+                                || (window.is_all_day() && prefs.notification_hours.is_all_day());
+                            button(checked(current, label), SettingsAction::Hours(window))
+                        })
+                        .collect(),
+                );
+            }
+            rows.push(back(lang));
+            title("settings-hours-help")
+        }
+        Page::Timezone => {
+            for chunk in COMMON_ZONES.chunks(3) {
+                rows.push(
+                    chunk
+                        .iter()
+                        .map(|tz| {
+                            button(
+                                checked(prefs.timezone == *tz, tz.name().to_owned()),
+                                SettingsAction::Timezone(TzChoice::Zone(*tz)),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            rows.push(vec![button(
+                t(lang, "timezone-type-button"),
+                SettingsAction::Timezone(TzChoice::Type),
+            )]);
+            rows.push(back(lang));
+            format!(
+                "⚙️ <b>{}</b>\n\n{}",
+                t(lang, "settings-title"),
+                t_args(
+                    lang,
+                    "settings-timezone-help",
+                    [("tz", Arg::from(prefs.timezone.name()))]
+                )
+            )
+        }
+        Page::Format => {
+            rows.push(
+                MessageFormat::ALL
+                    .into_iter()
+                    .map(|format| {
+                        let label = t(lang, &format!("filter-format-{}", format.as_str()));
+                        button(
+                            checked(prefs.format == format, label),
+                            SettingsAction::Format(format),
+                        )
+                    })
+                    .collect(),
+            );
+            rows.push(back(lang));
+            title("settings-format-help")
+        }
+        Page::Reports => {
+            rows.push(
+                ReportFrequency::ALL
+                    .into_iter()
+                    .map(|frequency| {
+                        let label = t(lang, &format!("filter-reports-{}", frequency.as_str()));
+                        button(
+                            checked(prefs.performance_updates == frequency, label),
+                            SettingsAction::Reports(frequency),
+                        )
+                    })
+                    .collect(),
+            );
+            rows.push(back(lang));
+            title("settings-reports-help")
+        }
+        Page::Language => {
+            rows.push(
+                Lang::ALL
+                    .into_iter()
+                    .map(|l| {
+                        button(
+                            checked(prefs.language == l, t(l, "language-name")),
+                            SettingsAction::Language(l),
+                        )
+                    })
+                    .collect(),
+            );
+            rows.push(back(lang));
+            title("settings-language-help")
+        }
+        Page::Assets => {
+            rows.push(vec![button(
+                checked(prefs.assets.is_empty(), t(lang, "settings-assets-all")),
+                SettingsAction::AllAssets,
+            )]);
+            let mut offered: Vec<Asset> = POPULAR_ASSETS
+                .iter()
+                .filter_map(|name| Asset::parse(name).ok())
+                .collect();
+            for asset in &prefs.assets {
+                if !offered.contains(asset) {
+                    offered.push(asset.clone());
+                }
+            }
+            // Telegram allows 100 buttons per keyboard; a long personal list is edited with /filter.
+            offered.truncate(40);
+            for chunk in offered.chunks(3) {
+                rows.push(
+                    chunk
+                        .iter()
+                        .map(|asset| {
+                            let followed = prefs.assets.contains(asset);
+                            button(
+                                checked(followed, asset.to_string()),
+                                SettingsAction::Asset(!followed, asset.clone()),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            rows.push(back(lang));
+            title("settings-assets-help")
+        }
+    };
+    (text, InlineKeyboardMarkup::new(rows))
+}
