@@ -13,8 +13,8 @@
 //!
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 
-pub mod alerts;
 pub mod admin_cli;
+pub mod alerts;
 pub mod app;
 pub mod bot;
 pub mod cli;

@@ -41,18 +41,16 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 #[derive(Default)]
 struct InFlight {
     ids: HashSet<i64>,
+    /// Finished since the inbox was last read: a read that raced with the finish may still list
+    /// them as unhandled, and they must not be handed out again.
+    finished: HashSet<i64>,
     per_chat: HashMap<Option<i64>, usize>,
     /// Chats whose worker went idle since the last pass: their leases go back.
     idle: Vec<Option<i64>>,
 }
 
 /// Runs until `stop` fires; each chat finishes the update in hand first.
-pub async fn process(
-    ctx: BotContext,
-    owner: Arc<str>,
-    wake: Arc<Notify>,
-    stop: CancellationToken,
-) {
+pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: CancellationToken) {
     let state = Arc::new(Mutex::new(InFlight::default()));
     let done = Arc::new(Notify::new());
     let mut workers: HashMap<Option<i64>, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
@@ -71,6 +69,7 @@ pub async fn process(
             }
             last_renewal = Instant::now();
         }
+        lock(&state).finished.clear();
         let batch = match leased_batch(&ctx, &owner).await {
             Ok(batch) => batch,
             Err(err) => {
@@ -83,7 +82,8 @@ pub async fn process(
         for update in batch {
             {
                 let mut state = lock(&state);
-                if !state.ids.insert(update.update_id) {
+                if state.finished.contains(&update.update_id) || !state.ids.insert(update.update_id)
+                {
                     continue;
                 }
                 *state.per_chat.entry(update.chat_id).or_default() += 1;
@@ -192,6 +192,7 @@ async fn worker(
         {
             let mut state = lock(&state);
             state.ids.remove(&id);
+            state.finished.insert(id);
             decrement(&mut state, chat);
         }
         done.notify_one();
