@@ -31,6 +31,7 @@ pub struct App {
     pub store: Store,
     bot: Bot,
     limiter: Arc<std::sync::Mutex<Limiter>>,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
 }
 
 impl App {
@@ -38,7 +39,8 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let token = config.require_token()?.clone();
         let bot = build_bot(&token, &config.telegram_api_url)?;
-        let store = Store::open(&config.database_url).await?;
+        let tls = config.security.tls.as_ref().map(http::tls::load).transpose()?;
+        let store = crate::at_rest::open_store(&config).await?;
         let limiter = Limiter::new(
             config.global_rate,
             config.delivery.per_chat_interval,
@@ -49,6 +51,7 @@ impl App {
             store,
             bot,
             limiter: Arc::new(std::sync::Mutex::new(limiter)),
+            tls,
         })
     }
 
@@ -64,6 +67,7 @@ impl App {
             config: self.config.clone(),
             ingest: Ingest::new(self.store.clone(), tiers),
             telegram: TelegramProbe::new(self.bot.clone()),
+            security: Arc::new(http::security::Security::new(&self.config)),
         };
         let tasks = TaskTracker::new();
         let leader_stop = CancellationToken::new();
@@ -74,15 +78,23 @@ impl App {
             self.config.clone(),
             leader_stop.clone(),
         ));
+        let security = state.security.clone();
+        let maintenance_stop = shutdown.clone();
+        tasks.spawn(async move { security.maintain(maintenance_stop).await });
         tasks.close();
 
         let server_stop = shutdown.clone();
-        let server = axum::serve(
-            listener,
-            http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { server_stop.cancelled().await });
-        let served = server.await;
+        let router = http::router(state);
+        let served = match self.tls {
+            Some(tls) => http::tls::serve(listener, router, tls, server_stop).await,
+            None => axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { server_stop.cancelled().await })
+            .await
+            .map_err(anyhow::Error::from),
+        };
         // Intake has stopped; now stop the leader's work and wait for in-flight sends.
         leader_stop.cancel();
         tasks.wait().await;
@@ -170,6 +182,11 @@ async fn lead_when_elected(
                 dispatch_term.cancel();
             }
         });
+        work.spawn(crate::retention::run(
+            store.clone(),
+            config.security.clone(),
+            term.clone(),
+        ));
         work.close();
 
         // Keep checking that the lock is still ours; a dead lock connection ends this term.

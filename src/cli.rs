@@ -1,4 +1,4 @@
-//! The command line: `herald serve | demo | migrate`.
+//! The command line: `herald serve | demo | migrate | admin … | apikey … | rotate-key`.
 
 use clap::{Parser, Subcommand};
 
@@ -25,4 +25,16 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Admins of the HTTP API.
+    Admin {
+        #[command(subcommand)]
+        command: crate::security_cli::AdminCommand,
+    },
+    /// API keys for the signal engine and other clients.
+    Apikey {
+        #[command(subcommand)]
+        command: crate::security_cli::ApiKeyCommand,
+    },
+    /// Re-encrypt personal data with HERALD_ENCRYPTION_KEY (old keys in HERALD_ENCRYPTION_KEY_PREVIOUS).
+    RotateKey,
 }

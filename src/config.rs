@@ -20,7 +20,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(name: &str, problem: impl Into<String>) -> Self {
+    pub fn new(name: &str, problem: impl Into<String>) -> Self {
         Self {
             name: name.to_owned(),
             problem: problem.into(),
@@ -51,6 +51,46 @@ pub struct Config {
     pub global_rate: u32,
     pub log_format: LogFormat,
     pub delivery: DeliverySettings,
+    pub security: SecuritySettings,
+}
+
+/// The API's defences and the retention policy (issue 6).
+#[derive(Clone)]
+pub struct SecuritySettings {
+    /// `HERALD_ENCRYPTION_KEY_PREVIOUS`: keys that still open values during a rotation.
+    pub previous_keys: Vec<[u8; 32]>,
+    /// `HERALD_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `HERALD_RATE_LIMIT_IP`: API requests per minute from one address (IPv6: one /64).
+    pub rate_per_ip: u32,
+    /// `HERALD_RATE_LIMIT_KEY`: API requests per minute with one API key or admin token.
+    pub rate_per_key: u32,
+    /// `HERALD_RETENTION_DELIVERIES`: finished deliveries older than this are purged.
+    pub retention_deliveries: Duration,
+    /// `HERALD_RETENTION_AUDIT`: audit and security log rows older than this are purged.
+    pub retention_audit: Duration,
+    /// `HERALD_TLS_CERT` + `HERALD_TLS_KEY`: PEM files; the API listener speaks HTTPS when set.
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+impl Default for SecuritySettings {
+    fn default() -> Self {
+        Self {
+            previous_keys: Vec::new(),
+            trusted_proxies: Vec::new(),
+            rate_per_ip: 1200,
+            rate_per_key: 1200,
+            retention_deliveries: Duration::from_secs(90 * 86_400),
+            retention_audit: Duration::from_secs(365 * 86_400),
+            tls: None,
+        }
+    }
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -89,6 +129,8 @@ impl std::fmt::Debug for Config {
             .field("webhook_url", &self.webhook_url)
             .field("allowed_ips", &self.allowed_ips)
             .field("global_rate", &self.global_rate)
+            .field("trusted_proxies", &self.security.trusted_proxies)
+            .field("tls", &self.security.tls)
             .finish_non_exhaustive()
     }
 }
@@ -124,6 +166,14 @@ struct FileConfig {
     allowed_ips: Option<Vec<String>>,
     global_rate: Option<u32>,
     log_format: Option<String>,
+    encryption_key_previous: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
+    rate_limit_ip: Option<u32>,
+    rate_limit_key: Option<u32>,
+    retention_deliveries: Option<String>,
+    retention_audit: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -182,10 +232,19 @@ impl Config {
         let parsed = reqwest::Url::parse(&telegram_api_url).map_err(|err| {
             ConfigError::new("HERALD_TELEGRAM_API_URL", format!("not a URL ({err})"))
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        // The token travels in every request path, so plain HTTP is allowed only to this machine.
+        let loopback = match parsed.host_str() {
+            Some("localhost") => true,
+            Some(host) => host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => false,
+        };
+        if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
             return Err(ConfigError::new(
                 "HERALD_TELEGRAM_API_URL",
-                "must start with https:// (or http:// for a local emulator)",
+                "must start with https:// (http:// only for a local emulator on this machine)",
             ));
         }
 
@@ -258,7 +317,7 @@ impl Config {
             .transpose()?;
 
         let encryption_key = value("HERALD_ENCRYPTION_KEY", file.encryption_key)
-            .map(|text| parse_key(&text))
+            .map(|text| parse_key("HERALD_ENCRYPTION_KEY", &text))
             .transpose()?;
 
         let webhook_url = value("HERALD_WEBHOOK_URL", file.webhook_url);
@@ -297,19 +356,68 @@ impl Config {
             ));
         }
 
-        let allowed_ips = list("HERALD_ALLOWED_IPS", file.allowed_ips)
-            .into_iter()
-            .map(|text| {
-                text.parse::<IpNet>()
-                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        ConfigError::new(
-                            "HERALD_ALLOWED_IPS",
-                            format!("{text:?} is not an IP address or CIDR range"),
-                        )
-                    })
-            })
+        let allowed_ips = parse_nets("HERALD_ALLOWED_IPS", list("HERALD_ALLOWED_IPS", file.allowed_ips))?;
+
+        let previous_keys = list("HERALD_ENCRYPTION_KEY_PREVIOUS", file.encryption_key_previous)
+            .iter()
+            .map(|text| parse_key("HERALD_ENCRYPTION_KEY_PREVIOUS", text))
             .collect::<Result<Vec<_>, _>>()?;
+        if !previous_keys.is_empty() && encryption_key.is_none() {
+            return Err(ConfigError::new(
+                "HERALD_ENCRYPTION_KEY",
+                "required when HERALD_ENCRYPTION_KEY_PREVIOUS is set",
+            ));
+        }
+        let trusted_proxies = parse_nets(
+            "HERALD_TRUSTED_PROXIES",
+            list("HERALD_TRUSTED_PROXIES", file.trusted_proxies),
+        )?;
+        let defaults = SecuritySettings::default();
+        let per_minute = |name: &str, from_file: Option<u32>, default: u32| {
+            match (sources.env)(name).filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u32>().ok(),
+                None => Some(from_file.unwrap_or(default)),
+            }
+            .filter(|rate| (1..=1_000_000).contains(rate))
+            .ok_or_else(|| ConfigError::new(name, "expected requests per minute from 1 to 1000000"))
+        };
+        let rate_per_ip = per_minute("HERALD_RATE_LIMIT_IP", file.rate_limit_ip, defaults.rate_per_ip)?;
+        let rate_per_key =
+            per_minute("HERALD_RATE_LIMIT_KEY", file.rate_limit_key, defaults.rate_per_key)?;
+        let age = |name: &str, from_file: Option<String>, default: Duration| {
+            match value(name, from_file) {
+                Some(text) => humantime::parse_duration(text.trim())
+                    .ok()
+                    .filter(|age| *age >= Duration::from_secs(60))
+                    .ok_or_else(|| {
+                        ConfigError::new(name, format!("expected an age like 90d or 36h (at least 1m), got {text:?}"))
+                    }),
+                None => Ok(default),
+            }
+        };
+        let retention_deliveries = age(
+            "HERALD_RETENTION_DELIVERIES",
+            file.retention_deliveries,
+            defaults.retention_deliveries,
+        )?;
+        let retention_audit =
+            age("HERALD_RETENTION_AUDIT", file.retention_audit, defaults.retention_audit)?;
+        let tls_cert = value("HERALD_TLS_CERT", file.tls_cert)
+            .map(|path| existing_file("HERALD_TLS_CERT", path))
+            .transpose()?;
+        let tls_key = value("HERALD_TLS_KEY", file.tls_key)
+            .map(|path| existing_file("HERALD_TLS_KEY", path))
+            .transpose()?;
+        let tls = match (tls_cert, tls_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (Some(_), None) => {
+                return Err(ConfigError::new("HERALD_TLS_KEY", "required when HERALD_TLS_CERT is set"));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new("HERALD_TLS_CERT", "required when HERALD_TLS_KEY is set"));
+            }
+        };
 
         let global_rate =
             match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
@@ -357,6 +465,15 @@ impl Config {
             global_rate,
             log_format,
             delivery: DeliverySettings::default(),
+            security: SecuritySettings {
+                previous_keys,
+                trusted_proxies,
+                rate_per_ip,
+                rate_per_key,
+                retention_deliveries,
+                retention_audit,
+                tls,
+            },
         })
     }
 
@@ -372,6 +489,51 @@ impl Config {
 
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
+    }
+
+    /// PRODUCT §1: personal data on a shared database server is never stored in the clear.
+    pub fn require_encryption_on_postgres(&self) -> Result<(), ConfigError> {
+        if self.is_postgres() && self.encryption_key.is_none() {
+            return Err(ConfigError::new(
+                "HERALD_ENCRYPTION_KEY",
+                "required on PostgreSQL (32 random bytes, base64: openssl rand -base64 32)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cipher for personal data: the current key, plus previous keys during a rotation.
+    pub fn cipher(&self) -> crate::crypto::Cipher {
+        let Some(key) = &self.encryption_key else {
+            return crate::crypto::Cipher::plaintext();
+        };
+        self.security
+            .previous_keys
+            .iter()
+            .fold(crate::crypto::Cipher::new(key), |cipher, old| cipher.with_previous(old))
+    }
+}
+
+fn parse_nets(name: &str, items: Vec<String>) -> Result<Vec<IpNet>, ConfigError> {
+    items
+        .into_iter()
+        .map(|text| {
+            text.parse::<IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    ConfigError::new(name, format!("{text:?} is not an IP address or CIDR range"))
+                })
+        })
+        .collect()
+}
+
+fn existing_file(name: &str, path: String) -> Result<std::path::PathBuf, ConfigError> {
+    let path = std::path::PathBuf::from(path);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ConfigError::new(name, format!("{} is not a readable file", path.display())))
     }
 }
 
@@ -395,13 +557,13 @@ fn check_token(token: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_key(text: &str) -> Result<[u8; 32], ConfigError> {
+fn parse_key(name: &str, text: &str) -> Result<[u8; 32], ConfigError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
-        .map_err(|_| ConfigError::new("HERALD_ENCRYPTION_KEY", "not valid base64"))?;
+        .map_err(|_| ConfigError::new(name, "not valid base64"))?;
     bytes.try_into().map_err(|_| {
         ConfigError::new(
-            "HERALD_ENCRYPTION_KEY",
+            name,
             "must decode to exactly 32 bytes (openssl rand -base64 32)",
         )
     })
@@ -463,6 +625,7 @@ mod tests {
             ("HERALD_LISTEN", "localhost"),
             ("HERALD_TELEGRAM_TOKEN", "not a token"),
             ("HERALD_TELEGRAM_API_URL", "ftp://x"),
+            ("HERALD_TELEGRAM_API_URL", "http://api.telegram.org"),
             ("HERALD_DATABASE_URL", "mysql://x"),
             ("HERALD_ADMIN_IDS", "12,abc"),
             ("HERALD_ENCRYPTION_KEY", "c2hvcnQ="),
@@ -470,6 +633,12 @@ mod tests {
             ("HERALD_LOG_FORMAT", "xml"),
             ("HERALD_API_KEYS", "short"),
             ("HERALD_JWT_SECRET", "tooshort"),
+            ("HERALD_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("HERALD_RATE_LIMIT_IP", "0"),
+            ("HERALD_RATE_LIMIT_KEY", "lots"),
+            ("HERALD_RETENTION_DELIVERIES", "forever"),
+            ("HERALD_RETENTION_AUDIT", "5s"),
+            ("HERALD_TLS_CERT", "/nonexistent/cert.pem"),
         ];
         for (name, bad) in cases {
             let err = load(&[(name, bad)], None)
@@ -478,6 +647,47 @@ mod tests {
             assert_eq!(err.name, name, "{err}");
             assert!(!err.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn security_settings_have_defaults_and_accept_overrides() {
+        let config = load(&[], None).unwrap();
+        assert_eq!(config.security.rate_per_ip, 1200);
+        assert_eq!(config.security.retention_deliveries, Duration::from_secs(90 * 86_400));
+        assert!(config.security.tls.is_none());
+        let config = load(
+            &[
+                ("HERALD_RETENTION_DELIVERIES", "36h"),
+                ("HERALD_RETENTION_AUDIT", "30d"),
+                ("HERALD_RATE_LIMIT_KEY", "60"),
+                ("HERALD_TRUSTED_PROXIES", "10.1.2.3/8, fd00::/8"),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(config.security.retention_deliveries, Duration::from_secs(36 * 3600));
+        assert_eq!(config.security.retention_audit, Duration::from_secs(30 * 86_400));
+        assert_eq!(config.security.rate_per_key, 60);
+        // Host bits are dropped so a range reads as written.
+        assert_eq!(config.security.trusted_proxies[0].to_string(), "10.0.0.0/8");
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_previous_keys_need_a_current_one() {
+        let err = load(&[("HERALD_TLS_KEY", "/etc/hostname")], None).unwrap_err();
+        assert_eq!(err.name, "HERALD_TLS_CERT");
+        let key = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+        let err = load(&[("HERALD_ENCRYPTION_KEY_PREVIOUS", key)], None).unwrap_err();
+        assert_eq!(err.name, "HERALD_ENCRYPTION_KEY");
+    }
+
+    #[test]
+    fn postgres_without_an_encryption_key_is_refused() {
+        let config = load(&[("HERALD_DATABASE_URL", "postgres://db/herald")], None).unwrap();
+        let err = config.require_encryption_on_postgres().unwrap_err();
+        assert_eq!(err.name, "HERALD_ENCRYPTION_KEY");
+        let sqlite = load(&[], None).unwrap();
+        assert!(sqlite.require_encryption_on_postgres().is_ok());
     }
 
     #[test]

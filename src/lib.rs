@@ -14,6 +14,8 @@
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 
 pub mod app;
+pub mod at_rest;
+pub mod auth;
 pub mod bot;
 pub mod cli;
 pub mod config;
@@ -24,6 +26,8 @@ pub mod domain;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod retention;
+pub mod security_cli;
 pub mod shutdown;
 pub mod store;
 pub mod telegram;

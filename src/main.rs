@@ -21,6 +21,9 @@ async fn main() -> ExitCode {
         Command::Serve => serve(config).await,
         Command::Demo { interval } => herald::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
+        Command::Admin { command } => herald::security_cli::run_admin(config, command).await,
+        Command::Apikey { command } => herald::security_cli::run_apikey(config, command).await,
+        Command::RotateKey => herald::security_cli::run_rotate(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,17 +2,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
 
 use super::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/health", get(health))
-}
-
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+pub(super) async fn health(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let database = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping())
         .await
         .map(|result| result.is_ok())

@@ -1,9 +1,20 @@
 //! The HTTP API: one router, merged from small per-area routers, over one shared state.
 
+mod admin_auth;
+mod audit;
 mod auth;
+pub mod client_ip;
 pub mod error;
+mod guard;
 mod health;
+pub mod rate_limit;
+mod routes;
+pub mod security;
 mod signals;
+pub mod tls;
+mod users;
+
+pub use routes::{Access, Route, routes};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +38,12 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub ingest: Ingest,
     pub telegram: crate::health::TelegramProbe,
+    pub security: Arc<security::Security>,
 }
 
 pub fn router(state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
-    Router::new()
-        .merge(signals::routes())
-        .merge(health::routes())
+    routes::build(&state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

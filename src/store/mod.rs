@@ -2,10 +2,16 @@
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
 
+mod admins;
+mod api_keys;
+mod audit;
 mod deliveries;
+mod keys;
 mod leader;
+mod retention;
 mod signals;
 mod updates;
+mod user_admin;
 mod users;
 
 pub use deliveries::{
@@ -14,7 +20,13 @@ pub use deliveries::{
 pub use leader::Leadership;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use updates::InboxUpdate;
+pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
+pub use admins::{AdminRecord, LoginFailure};
+pub use api_keys::StoredApiKey;
+pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
+pub use keys::{KeyCheck, KeyProblem, RotationReport};
+pub use retention::Purged;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -47,6 +59,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot decrypt stored data: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -60,6 +74,9 @@ pub struct Store {
     /// Wakes this process's dispatcher when deliveries are queued here; other replicas are woken
     /// through PostgreSQL's NOTIFY (see `delivery::wake`).
     deliveries_queued: Arc<Notify>,
+    /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
+    /// way out; plaintext until `with_cipher` (see `at_rest::open_store`).
+    cipher: crate::crypto::Cipher,
 }
 
 impl Store {
@@ -118,7 +135,18 @@ impl Store {
             backend,
             url,
             deliveries_queued: Arc::new(Notify::new()),
+            cipher: crate::crypto::Cipher::plaintext(),
         })
+    }
+
+    /// The same store, sealing and opening personal data with `cipher`.
+    pub fn with_cipher(mut self, cipher: crate::crypto::Cipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    pub fn cipher(&self) -> &crate::crypto::Cipher {
+        &self.cipher
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
