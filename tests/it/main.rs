@@ -4,5 +4,7 @@
 
 mod bot_commands;
 mod harness;
+mod security_matrix;
+mod security_support;
 mod signals_api;
 mod store_conformance;
