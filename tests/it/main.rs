@@ -4,7 +4,9 @@
 
 mod bot_commands;
 mod harness;
+mod security_login;
 mod security_matrix;
 mod security_support;
+mod security_users;
 mod signals_api;
 mod store_conformance;
