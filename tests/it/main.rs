@@ -4,6 +4,7 @@
 
 mod bot_commands;
 mod harness;
+mod security_encryption;
 mod security_login;
 mod security_matrix;
 mod security_support;
