@@ -7,6 +7,7 @@ mod harness;
 mod security_encryption;
 mod security_login;
 mod security_matrix;
+mod security_network;
 mod security_support;
 mod security_users;
 mod signals_api;
