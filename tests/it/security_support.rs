@@ -116,3 +116,47 @@ pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     pool.close().await;
     n
 }
+
+/// Sends a body of `size` bytes over a raw connection and returns the answer's status. A server
+/// may answer 413 before reading the body and close the connection, which ordinary clients
+/// report as a broken pipe; here writing stops at the first error and the answer is still read.
+pub async fn send_oversized(app: &TestApp, method: &str, path: &str, auth: Option<&str>, size: usize) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.api.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {size}\r\nx-api-key: {}\r\n",
+        crate::harness::app::API_KEY
+    );
+    if let Some(auth) = auth {
+        head.push_str(&format!("authorization: {auth}\r\n"));
+    }
+    head.push_str("\r\n");
+    let writer_task = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        writer.write_all(b"{\"notes\":[\"").await?;
+        let chunk = vec![b'a'; 64 * 1024];
+        let mut left = size.saturating_sub(11);
+        while left > 0 {
+            let n = left.min(chunk.len());
+            writer.write_all(&chunk[..n]).await?;
+            left -= n;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = reader.read(&mut buffer).await.unwrap();
+        assert!(n > 0, "connection closed without an answer");
+        answer.extend_from_slice(&buffer[..n]);
+    }
+    writer_task.abort();
+    let status_line = String::from_utf8_lossy(&answer);
+    status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap()
+}
