@@ -39,7 +39,12 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let token = config.require_token()?.clone();
         let bot = build_bot(&token, &config.telegram_api_url)?;
-        let tls = config.security.tls.as_ref().map(http::tls::load).transpose()?;
+        let tls = config
+            .security
+            .tls
+            .as_ref()
+            .map(http::tls::load)
+            .transpose()?;
         let store = crate::at_rest::open_store(&config).await?;
         let limiter = Limiter::new(
             config.global_rate,

@@ -11,6 +11,11 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod security;
+
+use security::{SecurityFile, parse_nets};
+pub use security::{SecuritySettings, TlsFiles};
+
 /// A configuration problem, always naming the variable (or `herald.toml` key) at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {problem}")]
@@ -52,45 +57,6 @@ pub struct Config {
     pub log_format: LogFormat,
     pub delivery: DeliverySettings,
     pub security: SecuritySettings,
-}
-
-/// The API's defences and the retention policy (issue 6).
-#[derive(Clone)]
-pub struct SecuritySettings {
-    /// `HERALD_ENCRYPTION_KEY_PREVIOUS`: keys that still open values during a rotation.
-    pub previous_keys: Vec<[u8; 32]>,
-    /// `HERALD_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpNet>,
-    /// `HERALD_RATE_LIMIT_IP`: API requests per minute from one address (IPv6: one /64).
-    pub rate_per_ip: u32,
-    /// `HERALD_RATE_LIMIT_KEY`: API requests per minute with one API key or admin token.
-    pub rate_per_key: u32,
-    /// `HERALD_RETENTION_DELIVERIES`: finished deliveries older than this are purged.
-    pub retention_deliveries: Duration,
-    /// `HERALD_RETENTION_AUDIT`: audit and security log rows older than this are purged.
-    pub retention_audit: Duration,
-    /// `HERALD_TLS_CERT` + `HERALD_TLS_KEY`: PEM files; the API listener speaks HTTPS when set.
-    pub tls: Option<TlsFiles>,
-}
-
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    pub cert: std::path::PathBuf,
-    pub key: std::path::PathBuf,
-}
-
-impl Default for SecuritySettings {
-    fn default() -> Self {
-        Self {
-            previous_keys: Vec::new(),
-            trusted_proxies: Vec::new(),
-            rate_per_ip: 1200,
-            rate_per_key: 1200,
-            retention_deliveries: Duration::from_secs(90 * 86_400),
-            retention_audit: Duration::from_secs(365 * 86_400),
-            tls: None,
-        }
-    }
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -356,68 +322,25 @@ impl Config {
             ));
         }
 
-        let allowed_ips = parse_nets("HERALD_ALLOWED_IPS", list("HERALD_ALLOWED_IPS", file.allowed_ips))?;
+        let allowed_ips = parse_nets(
+            "HERALD_ALLOWED_IPS",
+            list("HERALD_ALLOWED_IPS", file.allowed_ips),
+        )?;
 
-        let previous_keys = list("HERALD_ENCRYPTION_KEY_PREVIOUS", file.encryption_key_previous)
-            .iter()
-            .map(|text| parse_key("HERALD_ENCRYPTION_KEY_PREVIOUS", text))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !previous_keys.is_empty() && encryption_key.is_none() {
-            return Err(ConfigError::new(
-                "HERALD_ENCRYPTION_KEY",
-                "required when HERALD_ENCRYPTION_KEY_PREVIOUS is set",
-            ));
-        }
-        let trusted_proxies = parse_nets(
-            "HERALD_TRUSTED_PROXIES",
-            list("HERALD_TRUSTED_PROXIES", file.trusted_proxies),
+        let security = SecuritySettings::load(
+            sources.env,
+            SecurityFile {
+                encryption_key_previous: file.encryption_key_previous,
+                trusted_proxies: file.trusted_proxies,
+                rate_limit_ip: file.rate_limit_ip,
+                rate_limit_key: file.rate_limit_key,
+                retention_deliveries: file.retention_deliveries,
+                retention_audit: file.retention_audit,
+                tls_cert: file.tls_cert,
+                tls_key: file.tls_key,
+            },
+            encryption_key.is_some(),
         )?;
-        let defaults = SecuritySettings::default();
-        let per_minute = |name: &str, from_file: Option<u32>, default: u32| {
-            match (sources.env)(name).filter(|v| !v.trim().is_empty()) {
-                Some(text) => text.trim().parse::<u32>().ok(),
-                None => Some(from_file.unwrap_or(default)),
-            }
-            .filter(|rate| (1..=1_000_000).contains(rate))
-            .ok_or_else(|| ConfigError::new(name, "expected requests per minute from 1 to 1000000"))
-        };
-        let rate_per_ip = per_minute("HERALD_RATE_LIMIT_IP", file.rate_limit_ip, defaults.rate_per_ip)?;
-        let rate_per_key =
-            per_minute("HERALD_RATE_LIMIT_KEY", file.rate_limit_key, defaults.rate_per_key)?;
-        let age = |name: &str, from_file: Option<String>, default: Duration| {
-            match value(name, from_file) {
-                Some(text) => humantime::parse_duration(text.trim())
-                    .ok()
-                    .filter(|age| *age >= Duration::from_secs(60))
-                    .ok_or_else(|| {
-                        ConfigError::new(name, format!("expected an age like 90d or 36h (at least 1m), got {text:?}"))
-                    }),
-                None => Ok(default),
-            }
-        };
-        let retention_deliveries = age(
-            "HERALD_RETENTION_DELIVERIES",
-            file.retention_deliveries,
-            defaults.retention_deliveries,
-        )?;
-        let retention_audit =
-            age("HERALD_RETENTION_AUDIT", file.retention_audit, defaults.retention_audit)?;
-        let tls_cert = value("HERALD_TLS_CERT", file.tls_cert)
-            .map(|path| existing_file("HERALD_TLS_CERT", path))
-            .transpose()?;
-        let tls_key = value("HERALD_TLS_KEY", file.tls_key)
-            .map(|path| existing_file("HERALD_TLS_KEY", path))
-            .transpose()?;
-        let tls = match (tls_cert, tls_key) {
-            (None, None) => None,
-            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
-            (Some(_), None) => {
-                return Err(ConfigError::new("HERALD_TLS_KEY", "required when HERALD_TLS_CERT is set"));
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError::new("HERALD_TLS_CERT", "required when HERALD_TLS_KEY is set"));
-            }
-        };
 
         let global_rate =
             match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
@@ -465,15 +388,7 @@ impl Config {
             global_rate,
             log_format,
             delivery: DeliverySettings::default(),
-            security: SecuritySettings {
-                previous_keys,
-                trusted_proxies,
-                rate_per_ip,
-                rate_per_key,
-                retention_deliveries,
-                retention_audit,
-                tls,
-            },
+            security,
         })
     }
 
@@ -510,30 +425,9 @@ impl Config {
         self.security
             .previous_keys
             .iter()
-            .fold(crate::crypto::Cipher::new(key), |cipher, old| cipher.with_previous(old))
-    }
-}
-
-fn parse_nets(name: &str, items: Vec<String>) -> Result<Vec<IpNet>, ConfigError> {
-    items
-        .into_iter()
-        .map(|text| {
-            text.parse::<IpNet>()
-                .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-                .map(|net| net.trunc())
-                .map_err(|_| {
-                    ConfigError::new(name, format!("{text:?} is not an IP address or CIDR range"))
-                })
-        })
-        .collect()
-}
-
-fn existing_file(name: &str, path: String) -> Result<std::path::PathBuf, ConfigError> {
-    let path = std::path::PathBuf::from(path);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(ConfigError::new(name, format!("{} is not a readable file", path.display())))
+            .fold(crate::crypto::Cipher::new(key), |cipher, old| {
+                cipher.with_previous(old)
+            })
     }
 }
 
@@ -557,7 +451,7 @@ fn check_token(token: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_key(name: &str, text: &str) -> Result<[u8; 32], ConfigError> {
+pub(crate) fn parse_key(name: &str, text: &str) -> Result<[u8; 32], ConfigError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .map_err(|_| ConfigError::new(name, "not valid base64"))?;
@@ -647,47 +541,6 @@ mod tests {
             assert_eq!(err.name, name, "{err}");
             assert!(!err.to_string().contains('\n'));
         }
-    }
-
-    #[test]
-    fn security_settings_have_defaults_and_accept_overrides() {
-        let config = load(&[], None).unwrap();
-        assert_eq!(config.security.rate_per_ip, 1200);
-        assert_eq!(config.security.retention_deliveries, Duration::from_secs(90 * 86_400));
-        assert!(config.security.tls.is_none());
-        let config = load(
-            &[
-                ("HERALD_RETENTION_DELIVERIES", "36h"),
-                ("HERALD_RETENTION_AUDIT", "30d"),
-                ("HERALD_RATE_LIMIT_KEY", "60"),
-                ("HERALD_TRUSTED_PROXIES", "10.1.2.3/8, fd00::/8"),
-            ],
-            None,
-        )
-        .unwrap();
-        assert_eq!(config.security.retention_deliveries, Duration::from_secs(36 * 3600));
-        assert_eq!(config.security.retention_audit, Duration::from_secs(30 * 86_400));
-        assert_eq!(config.security.rate_per_key, 60);
-        // Host bits are dropped so a range reads as written.
-        assert_eq!(config.security.trusted_proxies[0].to_string(), "10.0.0.0/8");
-    }
-
-    #[test]
-    fn tls_needs_both_files_and_previous_keys_need_a_current_one() {
-        let err = load(&[("HERALD_TLS_KEY", "/etc/hostname")], None).unwrap_err();
-        assert_eq!(err.name, "HERALD_TLS_CERT");
-        let key = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
-        let err = load(&[("HERALD_ENCRYPTION_KEY_PREVIOUS", key)], None).unwrap_err();
-        assert_eq!(err.name, "HERALD_ENCRYPTION_KEY");
-    }
-
-    #[test]
-    fn postgres_without_an_encryption_key_is_refused() {
-        let config = load(&[("HERALD_DATABASE_URL", "postgres://db/herald")], None).unwrap();
-        let err = config.require_encryption_on_postgres().unwrap_err();
-        assert_eq!(err.name, "HERALD_ENCRYPTION_KEY");
-        let sqlite = load(&[], None).unwrap();
-        assert!(sqlite.require_encryption_on_postgres().is_ok());
     }
 
     #[test]

@@ -17,9 +17,8 @@ pub const KEEP_UPDATES: chrono::Duration = chrono::Duration::days(1);
 /// One purge with the configured ages.
 pub async fn purge_once(store: &Store, settings: &SecuritySettings) -> anyhow::Result<Purged> {
     let now = Utc::now();
-    let age = |duration: Duration| {
-        chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
-    };
+    let age =
+        |duration: Duration| chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
     // An age too large to subtract purges nothing.
     let cutoff = |duration: Duration| {
         now.checked_sub_signed(age(duration))

@@ -69,7 +69,11 @@ pub async fn create_admin(store: &Store, name: &str) -> anyhow::Result<NewAdmin>
         .create_admin(name, &hash, &totp_secret, Utc::now())
         .await?;
     store
-        .audit(AuditEvent::audit("admin.create").target("admin", id.to_string()).detail(name))
+        .audit(
+            AuditEvent::audit("admin.create")
+                .target("admin", id.to_string())
+                .detail(name),
+        )
         .await;
     Ok(NewAdmin {
         name: name.to_owned(),
@@ -144,9 +148,15 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> anyhow::Result<
     let result = create_admin(&store, &name).await;
     store.close().await;
     let admin = result?;
-    println!("Admin {:?} created. Shown once — store both now:", admin.name);
+    println!(
+        "Admin {:?} created. Shown once — store both now:",
+        admin.name
+    );
     println!("  password: {}", admin.password);
-    println!("  two-factor (add to an authenticator app): {}", admin.otpauth_uri);
+    println!(
+        "  two-factor (add to an authenticator app): {}",
+        admin.otpauth_uri
+    );
     println!("  (secret for manual entry: {})", admin.totp_secret);
     println!(
         "Log in with POST /api/auth/login {{\"name\": {:?}, \"password\": \"…\", \"totp\": \"123456\"}}",
@@ -167,7 +177,11 @@ async fn apikey(store: &Store, command: ApiKeyCommand) -> anyhow::Result<()> {
         ApiKeyCommand::Create { name, scopes } => {
             let key = create_api_key(store, &name, &scopes).await?;
             let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
-            println!("API key {} ({}) created. Shown once — store it now:", key.id, scopes.join(","));
+            println!(
+                "API key {} ({}) created. Shown once — store it now:",
+                key.id,
+                scopes.join(",")
+            );
             println!("{}", key.key);
         }
         ApiKeyCommand::List => {

@@ -34,7 +34,10 @@ pub fn key_id(presented: &str) -> Option<&str> {
     let rest = presented.strip_prefix(PREFIX)?;
     let (id, secret) = rest.split_once('_')?;
     let hex = |text: &str, len: usize| {
-        text.len() == len && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        text.len() == len
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     (hex(id, ID_HEX) && hex(secret, SECRET_HEX)).then_some(id)
 }

@@ -168,10 +168,34 @@ mod tests {
         let keys = JwtKeys::new(SECRET);
         let base = Claims::admin(Uuid::now_v7(), "alice", Utc::now());
         let cases = [
-            (Claims { aud: "other".into(), ..base.clone() }, JwtError::Invalid),
-            (Claims { iss: "other".into(), ..base.clone() }, JwtError::Invalid),
-            (Claims { sub: "not-a-uuid".into(), ..base.clone() }, JwtError::Invalid),
-            (Claims { role: "viewer".into(), ..base.clone() }, JwtError::NotAdmin),
+            (
+                Claims {
+                    aud: "other".into(),
+                    ..base.clone()
+                },
+                JwtError::Invalid,
+            ),
+            (
+                Claims {
+                    iss: "other".into(),
+                    ..base.clone()
+                },
+                JwtError::Invalid,
+            ),
+            (
+                Claims {
+                    sub: "not-a-uuid".into(),
+                    ..base.clone()
+                },
+                JwtError::Invalid,
+            ),
+            (
+                Claims {
+                    role: "viewer".into(),
+                    ..base.clone()
+                },
+                JwtError::NotAdmin,
+            ),
         ];
         for (claims, expected) in cases {
             let token = keys.sign(&claims).unwrap();

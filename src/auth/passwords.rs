@@ -63,7 +63,11 @@ mod tests {
         assert_eq!(password.len(), GENERATED_LEN);
         let first = hash(&password).unwrap();
         assert!(first.starts_with("$argon2id$"), "{first}");
-        assert_ne!(first, hash(&password).unwrap(), "each hash has its own salt");
+        assert_ne!(
+            first,
+            hash(&password).unwrap(),
+            "each hash has its own salt"
+        );
         assert!(verify(&password, &first));
         assert!(!verify("wrong password", &first));
         assert!(!verify(&password, "not a phc string"));

@@ -89,7 +89,10 @@ pub(super) async fn login(
     if let Some(until) = admin.locked_until.filter(|until| *until > now) {
         run_blocking(move || passwords::verify_decoy(&password)).await?;
         let detail = format!("account locked until {}", until.to_rfc3339());
-        state.store.audit(as_admin(Outcome::Denied).detail(detail)).await;
+        state
+            .store
+            .audit(as_admin(Outcome::Denied).detail(detail))
+            .await;
         return Err(ApiError::Unauthorized);
     }
 
@@ -141,7 +144,10 @@ pub(super) async fn login(
             format!("{failure}; {remaining} more failures lock the account")
         }
     };
-    state.store.audit(as_admin(Outcome::Denied).detail(detail)).await;
+    state
+        .store
+        .audit(as_admin(Outcome::Denied).detail(detail))
+        .await;
     Err(ApiError::Unauthorized)
 }
 

@@ -41,7 +41,10 @@ pub(super) async fn list(
         return Err(ApiError::invalid("category", "audit or security"));
     }
     if params.cursor.is_some_and(|cursor| cursor < 1) {
-        return Err(ApiError::invalid("cursor", "not a cursor from a previous page"));
+        return Err(ApiError::invalid(
+            "cursor",
+            "not a cursor from a previous page",
+        ));
     }
     for (name, value) in [
         ("action", &params.action),

@@ -79,7 +79,9 @@ impl Denial {
             Self::UnknownKey => "unknown or wrong API key".into(),
             Self::RevokedKey(id) => format!("revoked API key {id}"),
             Self::Token(err) => err.to_string(),
-            Self::AdminApiDisabled => "admin token presented but HERALD_JWT_SECRET is not set".into(),
+            Self::AdminApiDisabled => {
+                "admin token presented but HERALD_JWT_SECRET is not set".into()
+            }
             Self::MissingScope(scope) => format!("API key lacks the {} scope", scope.as_str()),
         }
     }

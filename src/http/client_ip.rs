@@ -100,12 +100,21 @@ mod tests {
         let trusted = nets(&["10.0.0.0/8", "fd00::/8"]);
         // The client forged the first entry; the proxy appended what it saw.
         let forged = headers(&["203.0.113.5, 198.51.100.77"]);
-        assert_eq!(resolve(ip("10.0.0.2"), &forged, &trusted), Some(ip("198.51.100.77")));
+        assert_eq!(
+            resolve(ip("10.0.0.2"), &forged, &trusted),
+            Some(ip("198.51.100.77"))
+        );
         // Two proxies, in two headers, with a port and an IPv6 hop.
         let chain = headers(&["198.51.100.77:5555", "[fd00::3]:443, 10.1.1.1"]);
-        assert_eq!(resolve(ip("10.0.0.2"), &chain, &trusted), Some(ip("198.51.100.77")));
+        assert_eq!(
+            resolve(ip("10.0.0.2"), &chain, &trusted),
+            Some(ip("198.51.100.77"))
+        );
         // No header: the proxy itself.
-        assert_eq!(resolve(ip("10.0.0.2"), &HeaderMap::new(), &trusted), Some(ip("10.0.0.2")));
+        assert_eq!(
+            resolve(ip("10.0.0.2"), &HeaderMap::new(), &trusted),
+            Some(ip("10.0.0.2"))
+        );
         // IPv4-mapped IPv6 peers are IPv4.
         assert_eq!(
             resolve(ip("::ffff:10.0.0.2"), &headers(&["2001:db8::7"]), &trusted),

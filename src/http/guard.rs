@@ -37,7 +37,11 @@ pub(super) async fn guard(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let client = peer.and_then(|peer| {
-        client_ip::resolve(peer, request.headers(), &app.config.security.trusted_proxies)
+        client_ip::resolve(
+            peer,
+            request.headers(),
+            &app.config.security.trusted_proxies,
+        )
     });
     request.extensions_mut().insert(ClientIp(client));
     let denied = |action: &str, detail: String| {
@@ -49,7 +53,10 @@ pub(super) async fn guard(
 
     if route.ip_restricted() && !client_ip::allowed(client, &app.config.allowed_ips) {
         app.store
-            .audit(denied("auth.ip", "address not in HERALD_ALLOWED_IPS".into()))
+            .audit(denied(
+                "auth.ip",
+                "address not in HERALD_ALLOWED_IPS".into(),
+            ))
             .await;
         return ApiError::Forbidden.into_response();
     }
@@ -64,7 +71,9 @@ pub(super) async fn guard(
     let principal = match authenticate(&app, request.headers(), route.access).await {
         Ok(principal) => principal,
         Err(denial) => {
-            app.store.audit(denied(denial.action(), denial.detail())).await;
+            app.store
+                .audit(denied(denial.action(), denial.detail()))
+                .await;
             return denial.into_error().into_response();
         }
     };

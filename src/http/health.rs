@@ -1,8 +1,8 @@
 //! `GET /api/health`: is the database answering, can Telegram be reached. Reveals nothing else.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use serde_json::json;
 
 use super::AppState;

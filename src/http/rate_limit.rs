@@ -140,7 +140,10 @@ mod tests {
             assert!(limiter.check(&ip).is_ok());
         }
         let wait = limiter.check(&ip).unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         // Another address has its own bucket.
         assert!(limiter.check(&"203.0.113.10".parse().unwrap()).is_ok());
     }

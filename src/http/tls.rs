@@ -22,19 +22,36 @@ pub fn load(files: &TlsFiles) -> Result<RustlsConfig, ConfigError> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(&files.cert)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|err| ConfigError::new("HERALD_TLS_CERT", format!("cannot read a PEM certificate chain: {err}")))?;
+        .map_err(|err| {
+            ConfigError::new(
+                "HERALD_TLS_CERT",
+                format!("cannot read a PEM certificate chain: {err}"),
+            )
+        })?;
     if certs.is_empty() {
-        return Err(ConfigError::new("HERALD_TLS_CERT", "no certificate in the file"));
+        return Err(ConfigError::new(
+            "HERALD_TLS_CERT",
+            "no certificate in the file",
+        ));
     }
-    let key = PrivateKeyDer::from_pem_file(&files.key)
-        .map_err(|err| ConfigError::new("HERALD_TLS_KEY", format!("cannot read a PEM private key: {err}")))?;
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|err| {
+        ConfigError::new(
+            "HERALD_TLS_KEY",
+            format!("cannot read a PEM private key: {err}"),
+        )
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|err| ConfigError::new("HERALD_TLS_CERT", err.to_string()))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|err| ConfigError::new("HERALD_TLS_KEY", format!("does not match the certificate: {err}")))?;
+        .map_err(|err| {
+            ConfigError::new(
+                "HERALD_TLS_KEY",
+                format!("does not match the certificate: {err}"),
+            )
+        })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(RustlsConfig::from_config(Arc::new(config)))
 }

@@ -81,7 +81,11 @@ pub(super) async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let summary = state.store.user_summary(id).await?.ok_or(ApiError::NotFound)?;
+    let summary = state
+        .store
+        .user_summary(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let mut body = user_json(&summary);
     body["preferences"] = json!(state.store.preferences(id).await?);
     body["deliveries"] = json!(state.store.user_delivery_counts(id).await?);
@@ -100,7 +104,11 @@ pub(super) async fn update_preferences(
     if changes.is_empty() {
         return Err(ApiError::invalid("body", "nothing to change"));
     }
-    state.store.user_by_id(id).await?.ok_or(ApiError::NotFound)?;
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let before = state.store.preferences(id).await?;
     let after = changes.apply(&before);
     state.store.save_preferences(id, &after, Utc::now()).await?;
@@ -127,12 +135,20 @@ pub(super) async fn grant_tier(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
     let request: TierRequest = parse_body(body)?;
-    let tier = Tier::parse(&request.tier)
-        .ok_or_else(|| ApiError::invalid("tier", "free or premium"))?;
+    let tier =
+        Tier::parse(&request.tier).ok_or_else(|| ApiError::invalid("tier", "free or premium"))?;
     if request.expires_at.is_some_and(|at| at <= Utc::now()) {
         return Err(ApiError::invalid("expires_at", "must be in the future"));
     }
-    change_tier(&state, &admin, id, tier, request.expires_at, "admin.user.tier.grant").await
+    change_tier(
+        &state,
+        &admin,
+        id,
+        tier,
+        request.expires_at,
+        "admin.user.tier.grant",
+    )
+    .await
 }
 
 pub(super) async fn revoke_tier(
@@ -141,7 +157,15 @@ pub(super) async fn revoke_tier(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    change_tier(&state, &admin, id, Tier::Free, None, "admin.user.tier.revoke").await
+    change_tier(
+        &state,
+        &admin,
+        id,
+        Tier::Free,
+        None,
+        "admin.user.tier.revoke",
+    )
+    .await
 }
 
 async fn change_tier(
@@ -152,7 +176,11 @@ async fn change_tier(
     expires_at: Option<DateTime<Utc>>,
     action: &str,
 ) -> Result<Json<Value>, ApiError> {
-    state.store.user_by_id(id).await?.ok_or(ApiError::NotFound)?;
+    state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let (before, after) = state.store.set_tier(id, tier, expires_at).await?;
     let event = AuditEvent::audit(action)
         .by_admin(admin.id, &admin.name)

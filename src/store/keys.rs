@@ -69,10 +69,12 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(StoreError::from)?;
-            return Box::pin(self.check_encryption_key()).await.map(|check| match check {
-                KeyCheck::Current => KeyCheck::Created,
-                other => other,
-            });
+            return Box::pin(self.check_encryption_key())
+                .await
+                .map(|check| match check {
+                    KeyCheck::Current => KeyCheck::Created,
+                    other => other,
+                });
         };
         let stored_id = || {
             stored
@@ -100,7 +102,12 @@ impl Store {
     pub async fn rotate_encryption(&self) -> StoreResult<RotationReport> {
         let report = RotationReport {
             users: self
-                .reseal_table("users", "id", &["username", "first_name", "last_name"], false)
+                .reseal_table(
+                    "users",
+                    "id",
+                    &["username", "first_name", "last_name"],
+                    false,
+                )
                 .await?,
             admins: self
                 .reseal_table("admins", "id", &["totp_secret"], false)

@@ -14,19 +14,19 @@ mod updates;
 mod user_admin;
 mod users;
 
+pub use admins::{AdminRecord, LoginFailure};
+pub use api_keys::StoredApiKey;
+pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
+pub use keys::{KeyCheck, KeyProblem, RotationReport};
 pub use leader::Leadership;
+pub use retention::Purged;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use updates::InboxUpdate;
 pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
-pub use admins::{AdminRecord, LoginFailure};
-pub use api_keys::StoredApiKey;
-pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
-pub use keys::{KeyCheck, KeyProblem, RotationReport};
-pub use retention::Purged;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -50,7 +50,11 @@ impl Store {
         })
     }
 
-    async fn delete_in_batches(&self, sql: &'static str, before: DateTime<Utc>) -> StoreResult<u64> {
+    async fn delete_in_batches(
+        &self,
+        sql: &'static str,
+        before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let mut deleted = 0;
         loop {
             let result = sqlx::query(sql)

@@ -54,7 +54,14 @@ impl Store {
             conditions.push(format!("u.telegram_id = ${}", conditions.len() + 1));
         }
         if let Some(active) = query.active {
-            conditions.push(if active { "u.is_active" } else { "NOT u.is_active" }.into());
+            conditions.push(
+                if active {
+                    "u.is_active"
+                } else {
+                    "NOT u.is_active"
+                }
+                .into(),
+            );
         }
         let columns: String = USER_COLUMNS
             .split(", ")
@@ -86,7 +93,10 @@ impl Store {
             for row in &rows {
                 let user = user_from_row(&self.cipher, row)?;
                 after = user.id.to_string();
-                if needle.as_deref().is_some_and(|needle| !matches(&user, needle)) {
+                if needle
+                    .as_deref()
+                    .is_some_and(|needle| !matches(&user, needle))
+                {
                     continue;
                 }
                 found.push(UserSummary {
@@ -193,10 +203,12 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE signal_deliveries SET user_id = NULL, chat_id = NULL WHERE user_id = $1")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE signal_deliveries SET user_id = NULL, chat_id = NULL WHERE user_id = $1",
+        )
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
         // The update being handled (the /delete confirmation itself) is not handled yet; it
         // goes with the next retention purge, a day later at most.
         sqlx::query("DELETE FROM telegram_updates WHERE chat_id = $1 AND handled_at IS NOT NULL")

@@ -5,6 +5,7 @@
 mod bot_commands;
 mod harness;
 mod security_encryption;
+mod security_fuzz_smoke;
 mod security_hostile;
 mod security_login;
 mod security_logs;

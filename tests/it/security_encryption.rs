@@ -22,9 +22,17 @@ const NAME: &str = "Zebulonius";
 async fn stored_text(app: &TestApp) -> Vec<(String, String)> {
     let pool = raw_pool(app).await;
     let mut dumps = Vec::new();
-    for table in ["users", "telegram_updates", "audit_log", "signal_deliveries", "kv_state"] {
+    for table in [
+        "users",
+        "telegram_updates",
+        "audit_log",
+        "signal_deliveries",
+        "kv_state",
+    ] {
         let sql = match app.db.backend {
-            Backend::Postgres => format!("SELECT COALESCE(string_agg(t::text, ' '), '') FROM {table} t"),
+            Backend::Postgres => {
+                format!("SELECT COALESCE(string_agg(t::text, ' '), '') FROM {table} t")
+            }
             Backend::Sqlite => {
                 // SQLite has no row-to-text; concatenate every text column instead.
                 let columns: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -33,8 +41,10 @@ async fn stored_text(app: &TestApp) -> Vec<(String, String)> {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-                let parts: Vec<String> =
-                    columns.iter().map(|c| format!("COALESCE(CAST({c} AS TEXT), '')")).collect();
+                let parts: Vec<String> = columns
+                    .iter()
+                    .map(|c| format!("COALESCE(CAST({c} AS TEXT), '')"))
+                    .collect();
                 format!(
                     "SELECT COALESCE(group_concat({}, ' '), '') FROM {table}",
                     parts.join(" || ' ' || ")
@@ -63,19 +73,28 @@ async fn names_are_sealed(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["users"][0]["first_name"], NAME, "the app still reads them");
+    assert_eq!(
+        body["users"][0]["first_name"], NAME,
+        "the app still reads them"
+    );
 
     for (table, text) in stored_text(&app).await {
         assert!(!text.is_empty() || table != "users", "{table} is empty");
         let lower = text.to_lowercase();
-        assert!(!lower.contains(&NAME.to_lowercase()), "{table} holds the name: {text}");
+        assert!(
+            !lower.contains(&NAME.to_lowercase()),
+            "{table} holds the name: {text}"
+        );
     }
     let pool = raw_pool(&app).await;
     let sealed: Vec<String> = sqlx::query_scalar("SELECT first_name FROM users")
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert!(sealed.iter().all(|v| v.starts_with("enc:v1:")), "{sealed:?}");
+    assert!(
+        sealed.iter().all(|v| v.starts_with("enc:v1:")),
+        "{sealed:?}"
+    );
     pool.close().await;
 
     if backend == Backend::Sqlite {
@@ -100,7 +119,10 @@ fn config(db: &TestDb, vars: &[(&str, &str)]) -> Config {
     let mut env: HashMap<String, String> = HashMap::from([
         ("HERALD_DATABASE_URL".to_owned(), db.url.clone()),
         ("HERALD_TELEGRAM_TOKEN".to_owned(), "123456:TEST".to_owned()),
-        ("HERALD_TELEGRAM_API_URL".to_owned(), "http://127.0.0.1:9".to_owned()),
+        (
+            "HERALD_TELEGRAM_API_URL".to_owned(),
+            "http://127.0.0.1:9".to_owned(),
+        ),
     ]);
     for (name, value) in vars {
         env.insert((*name).to_owned(), (*value).to_owned());
@@ -133,8 +155,13 @@ async fn seed_user(config: &Config) {
         last_name: Some("Quill".into()),
         language_code: Some("en".into()),
     };
-    store.upsert_user(&user, Lang::En, Utc::now()).await.unwrap();
-    herald::security_cli::create_admin(&store, "root").await.unwrap();
+    store
+        .upsert_user(&user, Lang::En, Utc::now())
+        .await
+        .unwrap();
+    herald::security_cli::create_admin(&store, "root")
+        .await
+        .unwrap();
     store.close().await;
 }
 
@@ -158,10 +185,18 @@ async fn wrong_key_and_rotation(backend: Backend) {
         ],
     );
     let store = herald::at_rest::open_store(&rotating).await.unwrap();
-    let report = herald::security_cli::rotate_key(&store, &rotating).await.unwrap();
+    let report = herald::security_cli::rotate_key(&store, &rotating)
+        .await
+        .unwrap();
     assert_eq!((report.users, report.admins), (1, 1), "{report:?}");
-    let again = herald::security_cli::rotate_key(&store, &rotating).await.unwrap();
-    assert_eq!((again.users, again.admins), (0, 0), "nothing left to re-seal");
+    let again = herald::security_cli::rotate_key(&store, &rotating)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.users, again.admins),
+        (0, 0),
+        "nothing left to re-seal"
+    );
     store.close().await;
 
     let only_new = config(&db, &[("HERALD_ENCRYPTION_KEY", OTHER_KEY)]);
@@ -173,7 +208,10 @@ async fn wrong_key_and_rotation(backend: Backend) {
     let old = build_error(config(&db, &[("HERALD_ENCRYPTION_KEY", ENCRYPTION_KEY)])).await;
     assert_eq!(old.name, "HERALD_ENCRYPTION_KEY");
 }
-both_backends!(wrong_key_fails_and_rotation_moves_to_the_new_key, wrong_key_and_rotation);
+both_backends!(
+    wrong_key_fails_and_rotation_moves_to_the_new_key,
+    wrong_key_and_rotation
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_without_a_key_refuses_to_start() {
@@ -203,7 +241,10 @@ async fn the_binary_names_the_key_and_exits_2() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{command:?}: {stderr}");
-        let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("herald:")).collect();
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("herald:"))
+            .collect();
         assert_eq!(lines.len(), 1, "{stderr}");
         assert!(lines[0].contains("HERALD_ENCRYPTION_KEY"), "{stderr}");
     }

@@ -13,7 +13,11 @@ async fn login_flow(backend: Backend) {
     let admin = herald::security_cli::create_admin(&app.store, "alice")
         .await
         .unwrap();
-    assert!(admin.otpauth_uri.starts_with("otpauth://totp/Herald:alice?"));
+    assert!(
+        admin
+            .otpauth_uri
+            .starts_with("otpauth://totp/Herald:alice?")
+    );
     let now = unix_now();
     let code = herald::totp::current_code(&admin.totp_secret, now).unwrap();
 
@@ -48,7 +52,10 @@ async fn login_flow(backend: Backend) {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         answers.push(body);
     }
-    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]), "{answers:?}");
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "{answers:?}"
+    );
 
     // Stored: an Argon2id hash, and the TOTP secret sealed.
     let pool = raw_pool(&app).await;
@@ -111,7 +118,10 @@ async fn lockout(backend: Backend) {
     let until = record.locked_until.expect("locked");
     let minutes = (until - chrono::Utc::now()).num_minutes();
     assert!((14..=15).contains(&minutes), "locked for {minutes} min");
-    assert_eq!(record.totp_last_step, None, "the refused code was not consumed");
+    assert_eq!(
+        record.totp_last_step, None,
+        "the refused code was not consumed"
+    );
 
     let events = app
         .store
@@ -125,9 +135,11 @@ async fn lockout(backend: Backend) {
     assert_eq!(events.len(), 6);
     assert!(events.iter().all(|e| e.outcome == "denied"));
     assert!(
-        events
-            .iter()
-            .any(|e| e.detail.as_deref().unwrap_or("").contains("account locked until")),
+        events.iter().any(|e| e
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("account locked until")),
         "{events:?}"
     );
     assert_eq!(events[0].actor_name.as_deref(), Some("bob"));
@@ -141,11 +153,19 @@ async fn login_is_rate_limited_per_address(backend: Backend) {
     for _ in 0..12 {
         statuses.push(login(&app, "nobody", "guess", "000000").await.0);
     }
-    assert!(statuses[..10].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
     assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
     app.stop().await;
 }
-both_backends!(login_attempts_are_limited, login_is_rate_limited_per_address);
+both_backends!(
+    login_attempts_are_limited,
+    login_is_rate_limited_per_address
+);
 
 async fn no_secret_no_admin_api(backend: Backend) {
     let app = TestApp::spawn_with(backend, Options::default()).await;

@@ -53,7 +53,10 @@ fn logs_hold_nothing_personal() {
     let log = captured.text();
     assert!(log.contains("signal accepted"), "the session was logged");
     assert!(log.contains("auth.login"), "security events are logged");
-    assert!(log.contains("blocked the bot"), "Telegram's refusals are logged");
+    assert!(
+        log.contains("blocked the bot"),
+        "Telegram's refusals are logged"
+    );
     let secret = token.split_once(':').unwrap().1.to_owned();
     for forbidden in [
         token.as_str(),
@@ -118,7 +121,10 @@ async fn session(_captured: Captured) -> (String, i64) {
             .await
             .unwrap();
     for error in errors {
-        assert!(!error.contains(&token), "stored error holds the token: {error}");
+        assert!(
+            !error.contains(&token),
+            "stored error holds the token: {error}"
+        );
     }
     pool.close().await;
     app.emulator.set_faults(Faults::default());

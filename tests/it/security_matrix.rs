@@ -13,9 +13,7 @@ use uuid::Uuid;
 
 use crate::both_backends;
 use crate::harness::app::{API_KEY, TestApp};
-use crate::security_support::{
-    JWT_SECRET, admin_token, bearer, send, spawn_secure, token_with,
-};
+use crate::security_support::{JWT_SECRET, admin_token, bearer, send, spawn_secure, token_with};
 
 /// What each route must require, decided here and not copied from the table.
 fn expected() -> Vec<(Method, &'static str, Access)> {
@@ -149,7 +147,11 @@ fn headers_for(access: Access, cell: Cell, keys: &Keys) -> Vec<(&'static str, St
             _ => vec![("x-api-key", keys.stats_only.clone())],
         },
         Cell::ExpiredJwt => {
-            let old = Claims::admin(Uuid::now_v7(), "matrix", now - chrono::Duration::minutes(20));
+            let old = Claims::admin(
+                Uuid::now_v7(),
+                "matrix",
+                now - chrono::Duration::minutes(20),
+            );
             vec![("authorization", bearer(&token_with(&old, JWT_SECRET)))]
         }
         Cell::ForeignJwt => vec![(
@@ -243,7 +245,14 @@ async fn authorization_matrix(backend: Backend) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // The env key works everywhere a key is accepted, and every denial was logged.
-    let (status, _, _) = send(&app, Method::GET, "/api/signals", &[("x-api-key", API_KEY)], None).await;
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        "/api/signals",
+        &[("x-api-key", API_KEY)],
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, log) = send(
         &app,
@@ -294,4 +303,7 @@ async fn no_routes_are_served_outside_the_table(backend: Backend) {
     }
     app.stop().await;
 }
-both_backends!(unknown_routes_are_not_served, no_routes_are_served_outside_the_table);
+both_backends!(
+    unknown_routes_are_not_served,
+    no_routes_are_served_outside_the_table
+);

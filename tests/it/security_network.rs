@@ -13,7 +13,9 @@ async fn status_from(app: &TestApp, forwarded_for: Option<&str>) -> StatusCode {
     if let Some(chain) = forwarded_for {
         headers.push(("x-forwarded-for", chain));
     }
-    send(app, Method::GET, "/api/signals", &headers, None).await.0
+    send(app, Method::GET, "/api/signals", &headers, None)
+        .await
+        .0
 }
 
 async fn allow_list(backend: Backend) {
@@ -24,7 +26,10 @@ async fn allow_list(backend: Backend) {
     )
     .await;
     assert_eq!(status_from(&app, None).await, StatusCode::FORBIDDEN);
-    assert_eq!(status_from(&app, Some("203.0.113.5")).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status_from(&app, Some("203.0.113.5")).await,
+        StatusCode::FORBIDDEN
+    );
     let (status, _, _) = send(&app, Method::GET, "/api/health", &[], None).await;
     assert_eq!(status, StatusCode::OK, "health is outside the allow-list");
     app.stop().await;
@@ -64,7 +69,16 @@ async fn per_key_limit(backend: Backend) {
         .unwrap();
     let get = |key: String| {
         let app = &app;
-        async move { send(app, Method::GET, "/api/signals", &[("x-api-key", &key)], None).await }
+        async move {
+            send(
+                app,
+                Method::GET,
+                "/api/signals",
+                &[("x-api-key", &key)],
+                None,
+            )
+            .await
+        }
     };
     for _ in 0..5 {
         assert_eq!(get(API_KEY.to_owned()).await.0, StatusCode::OK);
@@ -87,10 +101,24 @@ async fn per_ip_limit(backend: Backend) {
         // No credential: the address pays for failed attempts too.
         statuses.push(send(&app, Method::GET, "/api/signals", &[], None).await.0);
     }
-    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(
+        statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
     assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
-    let (status, _, _) = send(&app, Method::GET, "/api/signals", &[("x-api-key", API_KEY)], None).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a good key does not lift the address limit");
+    let (status, _, _) = send(
+        &app,
+        Method::GET,
+        "/api/signals",
+        &[("x-api-key", API_KEY)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a good key does not lift the address limit"
+    );
     let (status, _, _) = send(&app, Method::GET, "/api/health", &[], None).await;
     assert_eq!(status, StatusCode::OK, "health checks are not limited");
     app.stop().await;
@@ -104,7 +132,11 @@ async fn quiet_health(backend: Backend) {
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["database", "status", "telegram"], "{body}");
     let text = body.to_string();
-    for secret in [app.emulator.token(), app.emulator.base_url(), app.db.url.clone()] {
+    for secret in [
+        app.emulator.token(),
+        app.emulator.base_url(),
+        app.db.url.clone(),
+    ] {
         assert!(!text.contains(&secret), "{text}");
     }
     assert!(headers.get("server").is_none());
@@ -114,8 +146,9 @@ both_backends!(health_reveals_nothing, quiet_health);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_speaks_https_when_configured() {
-    let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cert_path = dir.path().join("cert.pem");
     let key_path = dir.path().join("key.pem");
@@ -145,10 +178,19 @@ async fn the_api_speaks_https_when_configured() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     // Plain HTTP to the TLS port gets no API answer.
-    let plain = reqwest::Client::new().get(format!("{}/api/health", app.api)).send().await;
+    let plain = reqwest::Client::new()
+        .get(format!("{}/api/health", app.api))
+        .send()
+        .await;
     assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
     // An untrusted certificate is refused by a normal client.
-    assert!(reqwest::Client::new().get(format!("{https}/api/health")).send().await.is_err());
+    assert!(
+        reqwest::Client::new()
+            .get(format!("{https}/api/health"))
+            .send()
+            .await
+            .is_err()
+    );
     app.stop().await;
 }
 
@@ -158,14 +200,19 @@ async fn a_bad_certificate_is_a_configuration_error() {
     let cert_path = dir.path().join("cert.pem");
     std::fs::write(&cert_path, "not a certificate").unwrap();
     let vars = [
-        ("HERALD_DATABASE_URL", format!("sqlite://{}", dir.path().join("h.db").display())),
+        (
+            "HERALD_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("h.db").display()),
+        ),
         ("HERALD_TELEGRAM_TOKEN", "123456:TEST".to_owned()),
         ("HERALD_TELEGRAM_API_URL", "http://127.0.0.1:9".to_owned()),
         ("HERALD_TLS_CERT", cert_path.display().to_string()),
         ("HERALD_TLS_KEY", cert_path.display().to_string()),
     ];
-    let env: std::collections::HashMap<String, String> =
-        vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let env: std::collections::HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     let lookup = move |name: &str| env.get(name).cloned();
     let config = herald::config::Config::load(herald::config::Sources {
         env: &lookup,

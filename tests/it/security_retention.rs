@@ -41,7 +41,13 @@ async fn sqlx_exec(store: &Store, sql: &'static str, a: &str, b: &str, c: i64) {
         .connect(store.url())
         .await
         .unwrap();
-    sqlx::query(sql).bind(a).bind(b).bind(c).execute(&pool).await.unwrap();
+    sqlx::query(sql)
+        .bind(a)
+        .bind(b)
+        .bind(c)
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
 }
 
@@ -74,7 +80,10 @@ async fn purge_keeps_what_must_stay(backend: Backend) {
     assert_eq!(count(&store, "SELECT COUNT(*) FROM signals").await, 1);
     store.close().await;
 }
-both_backends!(purge_spares_unfinished_and_recent_rows, purge_keeps_what_must_stay);
+both_backends!(
+    purge_spares_unfinished_and_recent_rows,
+    purge_keeps_what_must_stay
+);
 
 async fn leader_purges_on_election(backend: Backend) {
     let db = TestDb::new(backend).await;
@@ -111,14 +120,27 @@ async fn leader_purges_on_election(backend: Backend) {
     let deadline = tokio::time::Instant::now() + WAIT;
     // One purge deletes deliveries, then audit rows, then updates: wait for the last.
     while count(&app.store, "SELECT COUNT(*) FROM telegram_updates").await != 1 {
-        assert!(tokio::time::Instant::now() < deadline, "old rows were not purged");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "old rows were not purged"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(count(&app.store, "SELECT COUNT(*) FROM signal_deliveries").await, 1);
-    let audit: i64 = count(&app.store, "SELECT COUNT(*) FROM audit_log WHERE action = 'old.event'").await;
+    assert_eq!(
+        count(&app.store, "SELECT COUNT(*) FROM signal_deliveries").await,
+        1
+    );
+    let audit: i64 = count(
+        &app.store,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'old.event'",
+    )
+    .await;
     assert_eq!(audit, 0);
-    let recent: i64 =
-        count(&app.store, "SELECT COUNT(*) FROM audit_log WHERE action = 'recent.event'").await;
+    let recent: i64 = count(
+        &app.store,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'recent.event'",
+    )
+    .await;
     assert_eq!(recent, 1);
     let updates: Vec<i64> = {
         let pool = sqlx::any::AnyPoolOptions::new()

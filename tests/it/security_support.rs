@@ -82,7 +82,9 @@ pub async fn send(
         request = request.header(*name, *value);
     }
     if let Some(body) = body {
-        request = request.header("content-type", "application/json").body(body);
+        request = request
+            .header("content-type", "application/json")
+            .body(body);
     }
     let response = request.send().await.expect("request");
     let status = response.status();
@@ -120,7 +122,13 @@ pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
 /// Sends a body of `size` bytes over a raw connection and returns the answer's status. A server
 /// may answer 413 before reading the body and close the connection, which ordinary clients
 /// report as a broken pipe; here writing stops at the first error and the answer is still read.
-pub async fn send_oversized(app: &TestApp, method: &str, path: &str, auth: Option<&str>, size: usize) -> u16 {
+pub async fn send_oversized(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    size: usize,
+) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = app.api.trim_start_matches("http://").to_owned();
     let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();

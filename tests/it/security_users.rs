@@ -9,7 +9,12 @@ use crate::both_backends;
 use crate::harness::app::{TestApp, buy_signal};
 use crate::security_support::{admin_token, bearer, raw_pool, send, spawn_secure};
 
-async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+async fn call(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let token = admin_token("ops");
     let auth = bearer(&token);
     let (status, _, answer) = send(
@@ -24,7 +29,13 @@ async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) ->
 }
 
 async fn user_id(app: &TestApp, telegram_id: i64) -> String {
-    let (status, body) = call(app, Method::GET, &format!("/api/users?q={telegram_id}"), None).await;
+    let (status, body) = call(
+        app,
+        Method::GET,
+        &format!("/api/users?q={telegram_id}"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["users"].as_array().unwrap().len(), 1, "{body}");
     body["users"][0]["id"].as_str().unwrap().to_owned()
@@ -83,7 +94,14 @@ async fn list_and_search(backend: Backend) {
     }
     assert_eq!(seen, ["Alicia", "Roberto", "Carolina"]);
 
-    for bad in ["limit=0", "limit=-5", "limit=201", "tier=gold", "cursor=nope", "active=maybe"] {
+    for bad in [
+        "limit=0",
+        "limit=-5",
+        "limit=201",
+        "tier=gold",
+        "cursor=nope",
+        "active=maybe",
+    ] {
         let (status, body) = call(&app, Method::GET, &format!("/api/users?{bad}"), None).await;
         assert!(status.is_client_error(), "{bad}: {status} {body}");
     }
@@ -102,7 +120,9 @@ async fn operator_changes_are_audited(backend: Backend) {
         &app,
         Method::PUT,
         &path,
-        Some(json!({"confidence_threshold": 150, "timezone": "Mars/Olympus", "assets": ["BTC/USD"]})),
+        Some(
+            json!({"confidence_threshold": 150, "timezone": "Mars/Olympus", "assets": ["BTC/USD"]}),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -143,16 +163,34 @@ async fn operator_changes_are_audited(backend: Backend) {
     assert_eq!(body["subscription"]["expires_at"], Value::Null);
 
     // Deactivated users get no signals.
-    let (status, _) = call(&app, Method::POST, &format!("/api/users/{id}/deactivate"), None).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/users/{id}/deactivate"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = app.post_signal(&buy_signal()).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(body["recipients"], 0);
-    let (status, _) = call(&app, Method::POST, &format!("/api/users/{id}/activate"), None).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/users/{id}/activate"),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
 
     // The trail: who, what, before and after; the bot's subscribe is there too.
-    let (_, log) = call(&app, Method::GET, &format!("/api/audit?category=audit&target={id}"), None).await;
+    let (_, log) = call(
+        &app,
+        Method::GET,
+        &format!("/api/audit?category=audit&target={id}"),
+        None,
+    )
+    .await;
     let events = log["events"].as_array().unwrap();
     let find = |action: &str| {
         events
@@ -178,7 +216,10 @@ async fn operator_changes_are_audited(backend: Backend) {
     assert!(!log.to_string().contains(&chat.to_string()), "{log}");
     app.stop().await;
 }
-both_backends!(operator_changes_are_audited_with_before_and_after, operator_changes_are_audited);
+both_backends!(
+    operator_changes_are_audited_with_before_and_after,
+    operator_changes_are_audited
+);
 
 async fn erasure(backend: Backend) {
     let app = spawn_secure(backend, &[]).await;
@@ -199,7 +240,13 @@ async fn erasure(backend: Backend) {
     let (status, _) = call(&app, Method::DELETE, &format!("/api/users/{id}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(app.store.user_by_telegram_id(erin).await.unwrap().is_none());
-    assert!(app.store.user_by_telegram_id(frank).await.unwrap().is_some());
+    assert!(
+        app.store
+            .user_by_telegram_id(frank)
+            .await
+            .unwrap()
+            .is_some()
+    );
 
     // Deliveries stay for the statistics, with nothing pointing at the user.
     let pool = raw_pool(&app).await;
@@ -212,7 +259,12 @@ async fn erasure(backend: Backend) {
     .unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|(_, _, status)| status == "sent"));
-    assert_eq!(rows.iter().filter(|(u, c, _)| u.is_none() && c.is_none()).count(), 1);
+    assert_eq!(
+        rows.iter()
+            .filter(|(u, c, _)| u.is_none() && c.is_none())
+            .count(),
+        1
+    );
     let leftovers: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM user_preferences WHERE user_id = $1) + \
          (SELECT COUNT(*) FROM user_subscriptions WHERE user_id = $1) + \
@@ -227,11 +279,20 @@ async fn erasure(backend: Backend) {
     assert_eq!(leftovers, 0);
     pool.close().await;
     let (_, shown) = app
-        .get(&format!("/api/signals/{signal}"), Some(crate::harness::app::API_KEY))
+        .get(
+            &format!("/api/signals/{signal}"),
+            Some(crate::harness::app::API_KEY),
+        )
         .await;
     assert_eq!(shown["deliveries"]["sent"], 2, "{shown}");
 
-    let (_, log) = call(&app, Method::GET, "/api/audit?action=admin.user.erase", None).await;
+    let (_, log) = call(
+        &app,
+        Method::GET,
+        "/api/audit?action=admin.user.erase",
+        None,
+    )
+    .await;
     assert_eq!(log["events"][0]["target_id"], id.as_str());
     app.stop().await;
 }

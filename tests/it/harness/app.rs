@@ -74,7 +74,10 @@ impl TestApp {
             ("HERALD_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
         ]);
         if db.backend == Backend::Postgres {
-            env.insert("HERALD_ENCRYPTION_KEY".to_owned(), ENCRYPTION_KEY.to_owned());
+            env.insert(
+                "HERALD_ENCRYPTION_KEY".to_owned(),
+                ENCRYPTION_KEY.to_owned(),
+            );
         }
         for (name, value) in extra_env {
             env.insert(name.to_owned(), value);
