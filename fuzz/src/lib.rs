@@ -164,7 +164,10 @@ fn signal_request(u: &mut Unstructured<'_>) -> arbitrary::Result<serde_json::Val
                 for level in ["stop_loss", "entry_price", "target_price"] {
                     fields.remove(level);
                 }
-                fields.insert("message".into(), serde_json::json!(u.arbitrary::<String>()?));
+                fields.insert(
+                    "message".into(),
+                    serde_json::json!(u.arbitrary::<String>()?),
+                );
             }
             _ => {}
         }

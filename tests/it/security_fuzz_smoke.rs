@@ -54,12 +54,18 @@ fn generated_inputs_are_often_accepted() {
     let rendered = (0..300)
         .filter(|_| properties::render_message(&bytes.new_tree(&mut runner).unwrap().current()))
         .count();
-    assert!(rendered >= 30, "only {rendered} of 300 structured inputs were accepted");
+    assert!(
+        rendered >= 30,
+        "only {rendered} of 300 structured inputs were accepted"
+    );
     let mutated = mutated_signal();
     let accepted = (0..300)
         .filter(|_| properties::signal_parse(&mutated.new_tree(&mut runner).unwrap().current()))
         .count();
-    assert!(accepted >= 30, "only {accepted} of 300 mutated seeds were accepted");
+    assert!(
+        accepted >= 30,
+        "only {accepted} of 300 mutated seeds were accepted"
+    );
 }
 
 /// `/filter`-shaped text: real keys and separators with values drawn from a hostile alphabet.
@@ -103,14 +109,29 @@ fn mutated_signal() -> impl Strategy<Value = Vec<u8>> {
         prop::collection::vec(inner, 0..4).prop_map(serde_json::Value::from)
     });
     let field = prop_oneof![
-        Just("type"), Just("asset"), Just("entry_price"), Just("target_price"), Just("stop_loss"),
-        Just("timeframe"), Just("confidence"), Just("notes"), Just("closes"), Just("exit_price"),
-        Just("message"), Just("generated_at"), Just("id"), Just("extra"),
+        Just("type"),
+        Just("asset"),
+        Just("entry_price"),
+        Just("target_price"),
+        Just("stop_loss"),
+        Just("timeframe"),
+        Just("confidence"),
+        Just("notes"),
+        Just("closes"),
+        Just("exit_price"),
+        Just("message"),
+        Just("generated_at"),
+        Just("id"),
+        Just("extra"),
     ];
     let any_field = (field, value);
     let text = ".{0,200}";
     let text_field = (
-        prop_oneof![Just("source_model"), Just("market_context"), Just("message")],
+        prop_oneof![
+            Just("source_model"),
+            Just("market_context"),
+            Just("message")
+        ],
         text.prop_map(serde_json::Value::from),
     );
     let notes = (
@@ -120,7 +141,8 @@ fn mutated_signal() -> impl Strategy<Value = Vec<u8>> {
     let change = prop_oneof![any_field, text_field, notes];
     (0..4usize, change).prop_map(|(seed, (field, value))| {
         let seeds = &*SIGNAL_SEEDS;
-        let mut body: serde_json::Value = serde_json::from_slice(&seeds[seed % seeds.len()]).unwrap();
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&seeds[seed % seeds.len()]).unwrap();
         // Only the alert seed takes a message.
         if field != "message" || body["type"] == "alert" {
             body[field] = value;

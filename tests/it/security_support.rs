@@ -41,17 +41,6 @@ pub fn token_with(claims: &Claims, secret: &str) -> String {
     JwtKeys::new(secret.as_bytes()).sign(claims).unwrap()
 }
 
-/// An admin created through the CLI's code path, logged in over HTTP; returns the token.
-pub async fn logged_in_admin(app: &TestApp, name: &str) -> String {
-    let admin = herald::security_cli::create_admin(&app.store, name)
-        .await
-        .unwrap();
-    let code = herald::totp::current_code(&admin.totp_secret, unix_now()).unwrap();
-    let (status, body) = login(app, name, &admin.password, &code).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["token"].as_str().unwrap().to_owned()
-}
-
 pub async fn login(app: &TestApp, name: &str, password: &str, totp: &str) -> (StatusCode, Value) {
     let body = serde_json::json!({ "name": name, "password": password, "totp": totp });
     let (status, _, body) = send(
