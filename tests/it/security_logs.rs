@@ -12,67 +12,80 @@ use telegram_emulator::Faults;
 use crate::harness::app::buy_signal;
 use crate::security_support::{login, raw_pool, spawn_secure};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+/// Set for the child process that runs the session with a process-wide subscriber.
+const CHILD: &str = "HERALD_TEST_LOG_CAPTURE";
+
+#[derive(Clone)]
+struct Captured(Arc<Mutex<std::fs::File>>);
 
 impl Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
+        self.0.lock().unwrap().write(bytes)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.0.lock().unwrap().flush()
     }
 }
 
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
+/// Runs the session in a child process (this test binary, running `capture_session`), so that
+/// one process-wide subscriber sees every thread and no other test's events mix in.
 #[test]
 fn logs_hold_nothing_personal() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(true)
-        .with_env_filter("debug,telegram_emulator=off,hyper=info,hyper_util=info,h2=info")
-        .with_writer(move || writer.clone())
-        .finish();
-    // One thread, so every task of the app logs into this subscriber.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "security_logs::capture_session", "--nocapture"])
+        .env(CHILD, &path)
+        .output()
         .unwrap();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let (token, chat) = runtime.block_on(session(captured.clone()));
-
-    let log = captured.text();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let meta = std::fs::read_to_string(path.with_extension("meta")).unwrap();
+    let (token, chat) = meta.split_once(' ').unwrap();
+    let log = std::fs::read_to_string(&path).unwrap();
     assert!(log.contains("signal accepted"), "the session was logged");
     assert!(log.contains("auth.login"), "security events are logged");
     assert!(
         log.contains("blocked the bot"),
         "Telegram's refusals are logged"
     );
-    let secret = token.split_once(':').unwrap().1.to_owned();
-    for forbidden in [
-        token.as_str(),
-        secret.as_str(),
-        "Quentinius",
-        "quentinius",
-        "Rosalindia",
-        &chat.to_string(),
-    ] {
+    let secret = token.split_once(':').unwrap().1;
+    for forbidden in [token, secret, "Quentinius", "quentinius", "Rosalindia", chat] {
         if let Some(line) = log.lines().find(|line| line.contains(forbidden)) {
             panic!("the log holds {forbidden:?}: {line}");
         }
     }
 }
 
-async fn session(_captured: Captured) -> (String, i64) {
+#[test]
+fn capture_session() {
+    // Only as the child of `logs_hold_nothing_personal`.
+    let Some(path) = std::env::var_os(CHILD) else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    let file = Captured(Arc::new(Mutex::new(std::fs::File::create(&path).unwrap())));
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(true)
+        .with_env_filter("debug,telegram_emulator=off,hyper=info,hyper_util=info,h2=info")
+        .with_writer(move || file.clone())
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (token, chat) = runtime.block_on(session());
+    std::fs::write(path.with_extension("meta"), format!("{token} {chat}")).unwrap();
+}
+
+async fn session() -> (String, i64) {
     let app = spawn_secure(Backend::Sqlite, &[]).await;
     let chat = app.subscribed_user("Quentinius", "en").await;
     let other = app.subscribed_user("Rosalindia", "en").await;
