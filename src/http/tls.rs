@@ -67,6 +67,8 @@ pub async fn serve(
     let handle = axum_server::Handle::new();
     let stopper = handle.clone();
     tokio::spawn(async move {
+        // The handle's notice reaches only a server already serving, so wait for that first.
+        stopper.listening().await;
         shutdown.cancelled().await;
         stopper.graceful_shutdown(Some(GRACE));
     });
