@@ -53,7 +53,14 @@ fn logs_hold_nothing_personal() {
         "Telegram's refusals are logged"
     );
     let secret = token.split_once(':').unwrap().1;
-    for forbidden in [token, secret, "Quentinius", "quentinius", "Rosalindia", chat] {
+    for forbidden in [
+        token,
+        secret,
+        "Quentinius",
+        "quentinius",
+        "Rosalindia",
+        chat,
+    ] {
         if let Some(line) = log.lines().find(|line| line.contains(forbidden)) {
             panic!("the log holds {forbidden:?}: {line}");
         }
