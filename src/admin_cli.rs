@@ -3,41 +3,26 @@
 //! and stored sealed with `HERALD_ENCRYPTION_KEY` (plain only on SQLite without a key).
 
 use chrono::Utc;
-use clap::Subcommand;
 
 use crate::config::{Config, ConfigError};
 use crate::crypto::Cipher;
 use crate::store::{Backend, Store};
 use crate::totp;
 
-#[derive(Debug, Subcommand)]
-pub enum AdminCommand {
-    /// Create a new TOTP secret for an admin (by Telegram user id); prints it once as an
-    /// otpauth:// URI and invalidates any previous one.
-    Totp {
-        /// The admin's Telegram user id.
-        telegram_id: i64,
-    },
-}
-
-pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
-    match command {
-        AdminCommand::Totp { telegram_id } => {
-            let uri = setup_totp(&config, telegram_id).await?;
-            println!("{uri}");
-            eprintln!(
-                "Add this to the admin's authenticator app now: it is not shown again. Any \
-                 previous secret for {telegram_id} no longer works."
-            );
-            if !config.admin_ids.contains(&telegram_id) {
-                eprintln!(
-                    "note: {telegram_id} is not in HERALD_ADMIN_IDS; admin commands also need \
-                     it there (or users.is_admin set)"
-                );
-            }
-            Ok(())
-        }
+pub async fn run_totp(config: Config, telegram_id: i64) -> anyhow::Result<()> {
+    let uri = setup_totp(&config, telegram_id).await?;
+    println!("{uri}");
+    eprintln!(
+        "Add this to the admin's authenticator app now: it is not shown again. Any \
+         previous secret for {telegram_id} no longer works."
+    );
+    if !config.admin_ids.contains(&telegram_id) {
+        eprintln!(
+            "note: {telegram_id} is not in HERALD_ADMIN_IDS; admin commands also need \
+             it there (or users.is_admin set)"
+        );
     }
+    Ok(())
 }
 
 /// Creates and stores the secret; returns the otpauth URI (the only time it is shown).

@@ -44,6 +44,7 @@ pub struct App {
     limiter: SharedLimiter,
     live: Live,
     instance: Arc<str>,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
 }
 
 impl App {
@@ -51,7 +52,14 @@ impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
         let token = config.require_token()?.clone();
         let bot = build_bot(&token, &config.telegram_api_url)?;
-        let store = Store::open(&config.database_url).await?;
+        let tls = config
+            .security
+            .tls
+            .as_ref()
+            .map(http::tls::load)
+            .transpose()?;
+        // Opens with the encryption key checked against the database (a wrong key stops here).
+        let store = crate::at_rest::open_store(&config).await?;
         let limiter = Limiter::new(
             config.global_rate,
             config.delivery.per_chat_interval,
@@ -64,6 +72,7 @@ impl App {
             bot,
             limiter: Arc::new(std::sync::Mutex::new(limiter)),
             instance: instance_id().into(),
+            tls,
         })
     }
 
@@ -92,9 +101,12 @@ impl App {
             ingest: Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone())),
             telegram: probe.clone(),
             lifecycle: lifecycle.clone(),
+            security: Arc::new(http::security::Security::new(&self.config)),
         };
+        let security = state.security.clone();
         let inbox_wake = Arc::new(Notify::new());
-        let mut routes = http::routes();
+        // Routes outside the route table: only the webhook, which checks its own secret.
+        let mut routes = axum::Router::new();
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");
@@ -124,6 +136,8 @@ impl App {
             alert_owner.clone(),
         );
         background_tasks.spawn(alerter.run(background.clone()));
+        let maintenance_stop = background.clone();
+        background_tasks.spawn(async move { security.maintain(maintenance_stop).await });
         background_tasks.close();
 
         let stop = CancellationToken::new();
@@ -150,17 +164,25 @@ impl App {
         work.close();
 
         let delay = self.config.ops.shutdown_delay;
-        let server = axum::serve(
-            listener,
-            http::router_with(routes, state)
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let intake_stop = CancellationToken::new();
+        let stop_intake = intake_stop.clone();
+        tokio::spawn(async move {
             shutdown.cancelled().await;
             lifecycle.start_draining();
             tokio::time::sleep(delay).await;
+            stop_intake.cancel();
         });
-        let served = server.await;
+        let router = http::router_with(routes, state);
+        let served = match self.tls {
+            Some(tls) => http::tls::serve(listener, router, tls, intake_stop).await,
+            None => axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { intake_stop.cancelled().await })
+            .await
+            .map_err(anyhow::Error::from),
+        };
         tracing::info!("intake stopped; finishing updates and sends in hand");
         stop.cancel();
         work.wait().await;
@@ -285,6 +307,11 @@ impl Leader {
             let term = term.clone();
             async move { store.forward_notifications(term).await }
         });
+        work.spawn(crate::retention::run(
+            self.store.clone(),
+            self.config.security.clone(),
+            term.clone(),
+        ));
         if polling {
             work.spawn(poller::poll(
                 self.store.clone(),

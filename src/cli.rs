@@ -1,4 +1,4 @@
-//! The command line: `herald serve | demo | migrate | webhook`.
+//! The command line: `herald serve | demo | migrate | webhook … | admin … | apikey … | rotate-key`.
 
 use clap::{Parser, Subcommand};
 
@@ -28,9 +28,16 @@ pub enum Command {
     /// Manage the Telegram webhook registration (webhook mode).
     #[command(subcommand)]
     Webhook(crate::webhook_cli::WebhookCommand),
-    /// Administration tasks (`herald admin totp <telegram-id>`).
+    /// Admins: of the HTTP API (`create`), and the bot's two-factor check (`totp`).
     Admin {
         #[command(subcommand)]
-        command: crate::admin_cli::AdminCommand,
+        command: crate::security_cli::AdminCommand,
     },
+    /// API keys for the signal engine and other clients.
+    Apikey {
+        #[command(subcommand)]
+        command: crate::security_cli::ApiKeyCommand,
+    },
+    /// Re-encrypt personal data with HERALD_ENCRYPTION_KEY (old keys in HERALD_ENCRYPTION_KEY_PREVIOUS).
+    RotateKey,
 }

@@ -15,6 +15,11 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+mod security;
+
+use security::{SecurityFile, parse_nets};
+pub use security::{SecuritySettings, TlsFiles};
+
 /// A configuration problem, always naming the variable (or `herald.toml` key) at fault.
 #[derive(Debug, thiserror::Error)]
 #[error("{name}: {problem}")]
@@ -24,7 +29,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(name: &str, problem: impl Into<String>) -> Self {
+    pub fn new(name: &str, problem: impl Into<String>) -> Self {
         Self {
             name: name.to_owned(),
             problem: problem.into(),
@@ -64,6 +69,7 @@ pub struct Config {
     pub ops: OpsSettings,
     /// `[tiers.free]` / `[tiers.premium]` in `herald.toml` (file only: too structured for env).
     pub tiers: crate::domain::tier::TierRules,
+    pub security: SecuritySettings,
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -102,6 +108,8 @@ impl std::fmt::Debug for Config {
             .field("webhook_url", &self.webhook_url)
             .field("allowed_ips", &self.allowed_ips)
             .field("global_rate", &self.global_rate)
+            .field("trusted_proxies", &self.security.trusted_proxies)
+            .field("tls", &self.security.tls)
             .finish_non_exhaustive()
     }
 }
@@ -144,6 +152,14 @@ struct FileConfig {
     alert_login_failures: Option<u64>,
     shutdown_delay: Option<String>,
     tiers: Option<crate::domain::tier::TierRules>,
+    encryption_key_previous: Option<Vec<String>>,
+    trusted_proxies: Option<Vec<String>>,
+    rate_limit_ip: Option<u32>,
+    rate_limit_key: Option<u32>,
+    retention_deliveries: Option<String>,
+    retention_audit: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -202,10 +218,19 @@ impl Config {
         let parsed = reqwest::Url::parse(&telegram_api_url).map_err(|err| {
             ConfigError::new("HERALD_TELEGRAM_API_URL", format!("not a URL ({err})"))
         })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
+        // The token travels in every request path, so plain HTTP is allowed only to this machine.
+        let loopback = match parsed.host_str() {
+            Some("localhost") => true,
+            Some(host) => host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => false,
+        };
+        if !(parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback)) {
             return Err(ConfigError::new(
                 "HERALD_TELEGRAM_API_URL",
-                "must start with https:// (or http:// for a local emulator)",
+                "must start with https:// (http:// only for a local emulator on this machine)",
             ));
         }
 
@@ -278,7 +303,7 @@ impl Config {
             .transpose()?;
 
         let encryption_key = value("HERALD_ENCRYPTION_KEY", file.encryption_key)
-            .map(|text| parse_key(&text))
+            .map(|text| parse_key("HERALD_ENCRYPTION_KEY", &text))
             .transpose()?;
 
         let webhook_url = value("HERALD_WEBHOOK_URL", file.webhook_url);
@@ -317,19 +342,25 @@ impl Config {
             ));
         }
 
-        let allowed_ips = list("HERALD_ALLOWED_IPS", file.allowed_ips)
-            .into_iter()
-            .map(|text| {
-                text.parse::<IpNet>()
-                    .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| {
-                        ConfigError::new(
-                            "HERALD_ALLOWED_IPS",
-                            format!("{text:?} is not an IP address or CIDR range"),
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let allowed_ips = parse_nets(
+            "HERALD_ALLOWED_IPS",
+            list("HERALD_ALLOWED_IPS", file.allowed_ips),
+        )?;
+
+        let security = SecuritySettings::load(
+            sources.env,
+            SecurityFile {
+                encryption_key_previous: file.encryption_key_previous,
+                trusted_proxies: file.trusted_proxies,
+                rate_limit_ip: file.rate_limit_ip,
+                rate_limit_key: file.rate_limit_key,
+                retention_deliveries: file.retention_deliveries,
+                retention_audit: file.retention_audit,
+                tls_cert: file.tls_cert,
+                tls_key: file.tls_key,
+            },
+            encryption_key.is_some(),
+        )?;
 
         let global_rate =
             match (sources.env)("HERALD_GLOBAL_RATE").filter(|v| !v.trim().is_empty()) {
@@ -402,6 +433,7 @@ impl Config {
             delivery: DeliverySettings::default(),
             ops,
             tiers: file.tiers.unwrap_or_default(),
+            security,
         })
     }
 
@@ -417,6 +449,30 @@ impl Config {
 
     pub fn is_postgres(&self) -> bool {
         self.database_url.starts_with("postgres")
+    }
+
+    /// PRODUCT §1: personal data on a shared database server is never stored in the clear.
+    pub fn require_encryption_on_postgres(&self) -> Result<(), ConfigError> {
+        if self.is_postgres() && self.encryption_key.is_none() {
+            return Err(ConfigError::new(
+                "HERALD_ENCRYPTION_KEY",
+                "required on PostgreSQL (32 random bytes, base64: openssl rand -base64 32)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cipher for personal data: the current key, plus previous keys during a rotation.
+    pub fn cipher(&self) -> crate::crypto::Cipher {
+        let Some(key) = &self.encryption_key else {
+            return crate::crypto::Cipher::plaintext();
+        };
+        self.security
+            .previous_keys
+            .iter()
+            .fold(crate::crypto::Cipher::new(key), |cipher, old| {
+                cipher.with_previous(old)
+            })
     }
 }
 
@@ -440,13 +496,13 @@ fn check_token(token: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_key(text: &str) -> Result<[u8; 32], ConfigError> {
+pub(crate) fn parse_key(name: &str, text: &str) -> Result<[u8; 32], ConfigError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
-        .map_err(|_| ConfigError::new("HERALD_ENCRYPTION_KEY", "not valid base64"))?;
+        .map_err(|_| ConfigError::new(name, "not valid base64"))?;
     bytes.try_into().map_err(|_| {
         ConfigError::new(
-            "HERALD_ENCRYPTION_KEY",
+            name,
             "must decode to exactly 32 bytes (openssl rand -base64 32)",
         )
     })
@@ -527,6 +583,7 @@ mod tests {
             ("HERALD_LISTEN", "localhost"),
             ("HERALD_TELEGRAM_TOKEN", "not a token"),
             ("HERALD_TELEGRAM_API_URL", "ftp://x"),
+            ("HERALD_TELEGRAM_API_URL", "http://api.telegram.org"),
             ("HERALD_DATABASE_URL", "mysql://x"),
             ("HERALD_ADMIN_IDS", "12,abc"),
             ("HERALD_ENCRYPTION_KEY", "c2hvcnQ="),
@@ -534,6 +591,12 @@ mod tests {
             ("HERALD_LOG_FORMAT", "xml"),
             ("HERALD_API_KEYS", "short"),
             ("HERALD_JWT_SECRET", "tooshort"),
+            ("HERALD_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("HERALD_RATE_LIMIT_IP", "0"),
+            ("HERALD_RATE_LIMIT_KEY", "lots"),
+            ("HERALD_RETENTION_DELIVERIES", "forever"),
+            ("HERALD_RETENTION_AUDIT", "5s"),
+            ("HERALD_TLS_CERT", "/nonexistent/cert.pem"),
         ];
         for (name, bad) in cases {
             let err = load(&[(name, bad)], None)

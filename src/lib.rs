@@ -16,6 +16,8 @@
 pub mod admin_cli;
 pub mod alerts;
 pub mod app;
+pub mod at_rest;
+pub mod auth;
 pub mod bot;
 pub mod cli;
 pub mod config;
@@ -27,6 +29,8 @@ pub mod health;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
+pub mod retention;
+pub mod security_cli;
 pub mod shutdown;
 pub mod store;
 pub mod telegram;

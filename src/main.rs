@@ -22,7 +22,9 @@ async fn main() -> ExitCode {
         Command::Demo { interval } => herald::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
         Command::Webhook(command) => herald::webhook_cli::run(&config, command).await,
-        Command::Admin { command } => herald::admin_cli::run(config, command).await,
+        Command::Admin { command } => herald::security_cli::run_admin(config, command).await,
+        Command::Apikey { command } => herald::security_cli::run_apikey(config, command).await,
+        Command::RotateKey => herald::security_cli::run_rotate(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,10 +15,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use teloxide_core::RequestError;
@@ -78,11 +76,7 @@ pub fn install() -> PrometheusHandle {
 }
 
 /// `GET /metrics` in Prometheus text format.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/metrics", get(render))
-}
-
-async fn render() -> impl IntoResponse {
+pub async fn render() -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

@@ -1,43 +1,186 @@
-//! Credentials for the API. Signal-engine keys come from `HERALD_API_KEYS`; comparison is in
-//! constant time so response timing reveals nothing about a key.
+//! Credentials for the API: API keys (`X-API-Key`: from `HERALD_API_KEYS`, or made with
+//! `herald apikey create` and stored hashed, with scopes) and admin tokens
+//! (`Authorization: Bearer`, see `auth::jwt`). The route's guard authenticates; handlers take
+//! the result through the extractors here. Keys are compared in constant time, so response
+//! timing reveals nothing about a key.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
+use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
+use super::routes::Access;
+use crate::auth::jwt::JwtError;
+use crate::auth::{Principal, Scope, api_keys};
 use crate::config::reveal;
 
-/// Proof that the request carried a valid `X-API-Key`.
+/// Proof that the route's guard authenticated the caller (an API key, or an admin token where the
+/// route allows one). A route outside the route table has no guard, so this refuses it.
 pub struct ApiKey;
 
 impl FromRequestParts<AppState> for ApiKey {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(presented) = parts
-            .headers
-            .get("x-api-key")
-            .and_then(|value| value.to_str().ok())
-        else {
-            crate::metrics::auth_failure("api_key");
-            return Err(ApiError::Unauthorized);
-        };
-        // Check every key, not stopping at the first match, so timing does not tell which matched.
-        let mut matched = subtle::Choice::from(0);
-        for key in &state.config.api_keys {
-            matched |= reveal(key).as_bytes().ct_eq(presented.as_bytes());
-        }
-        if bool::from(matched) {
-            Ok(ApiKey)
-        } else {
-            crate::metrics::auth_failure("api_key");
-            tracing::warn!(target: crate::telemetry::SECURITY, "request with a wrong API key");
-            Err(ApiError::Unauthorized)
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Principal>() {
+            Some(_) => Ok(ApiKey),
+            None => Err(ApiError::Unauthorized),
         }
     }
+}
+
+/// The admin behind the request's token.
+pub struct AdminCaller {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Principal>() {
+            Some(Principal::Admin { id, name }) => Ok(AdminCaller {
+                id: *id,
+                name: name.clone(),
+            }),
+            Some(Principal::ApiKey { .. }) => Err(ApiError::Forbidden),
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// Why a request was refused; each becomes a security event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Denial {
+    NoCredential,
+    UnknownKey,
+    RevokedKey(String),
+    Token(JwtError),
+    AdminApiDisabled,
+    MissingScope(Scope),
+}
+
+impl Denial {
+    pub(super) fn action(&self) -> &'static str {
+        match self {
+            Self::NoCredential | Self::UnknownKey | Self::RevokedKey(_) => "auth.api_key",
+            Self::Token(_) | Self::AdminApiDisabled => "auth.token",
+            Self::MissingScope(_) => "auth.scope",
+        }
+    }
+
+    pub(super) fn detail(&self) -> String {
+        match self {
+            Self::NoCredential => "no credential".into(),
+            Self::UnknownKey => "unknown or wrong API key".into(),
+            Self::RevokedKey(id) => format!("revoked API key {id}"),
+            Self::Token(err) => err.to_string(),
+            Self::AdminApiDisabled => {
+                "admin token presented but HERALD_JWT_SECRET is not set".into()
+            }
+            Self::MissingScope(scope) => format!("API key lacks the {} scope", scope.as_str()),
+        }
+    }
+
+    pub(super) fn into_error(self) -> ApiError {
+        match self {
+            Self::Token(JwtError::NotAdmin) | Self::MissingScope(_) => ApiError::Forbidden,
+            _ => ApiError::Unauthorized,
+        }
+    }
+}
+
+/// Authenticates the request as `access` requires; `Ok(None)` for routes without a credential.
+pub(super) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    access: Access,
+) -> Result<Option<Principal>, Denial> {
+    let key = headers.get("x-api-key").map(|v| v.to_str().unwrap_or(""));
+    let bearer = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or(""))
+        .map(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .unwrap_or("")
+                .trim()
+        });
+    let principal = match (access, key, bearer) {
+        (Access::Probe | Access::Public, _, _) => return Ok(None),
+        (Access::ApiKey(scope) | Access::KeyOrAdmin(scope), Some(key), _) => {
+            let principal = api_key(state, key).await?;
+            if let Principal::ApiKey { scopes, .. } = &principal
+                && !scopes.contains(&scope)
+            {
+                return Err(Denial::MissingScope(scope));
+            }
+            principal
+        }
+        (Access::KeyOrAdmin(_) | Access::Admin, _, Some(token)) => admin_token(state, token)?,
+        _ => return Err(Denial::NoCredential),
+    };
+    Ok(Some(principal))
+}
+
+async fn api_key(state: &AppState, presented: &str) -> Result<Principal, Denial> {
+    // Every configured key is compared, not stopping at a match, so timing tells nothing.
+    let mut matched = None;
+    for (index, key) in state.config.api_keys.iter().enumerate() {
+        if bool::from(reveal(key).as_bytes().ct_eq(presented.as_bytes())) {
+            matched = Some(index);
+        }
+    }
+    if let Some(index) = matched {
+        return Ok(Principal::ApiKey {
+            id: None,
+            name: format!("HERALD_API_KEYS[{index}]"),
+            scopes: Scope::ALL.to_vec(),
+        });
+    }
+    let Some(id) = api_keys::key_id(presented) else {
+        return Err(Denial::UnknownKey);
+    };
+    let stored = match state.store.api_key(id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Err(Denial::UnknownKey),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read API keys; refusing the request");
+            return Err(Denial::UnknownKey);
+        }
+    };
+    if !api_keys::matches(&stored.key_hash, presented) {
+        return Err(Denial::UnknownKey);
+    }
+    if stored.revoked_at.is_some() {
+        return Err(Denial::RevokedKey(stored.id));
+    }
+    state.security.note_key_used(&state.store, &stored.id);
+    Ok(Principal::ApiKey {
+        id: Some(stored.id),
+        name: stored.name,
+        scopes: stored
+            .scopes
+            .iter()
+            .filter_map(|name| Scope::parse(name))
+            .collect(),
+    })
+}
+
+fn admin_token(state: &AppState, token: &str) -> Result<Principal, Denial> {
+    let keys = state
+        .security
+        .jwt
+        .as_ref()
+        .ok_or(Denial::AdminApiDisabled)?;
+    let (id, claims) = keys.verify(token).map_err(Denial::Token)?;
+    Ok(Principal::Admin {
+        id,
+        name: claims.name,
+    })
 }

@@ -14,8 +14,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use metrics::gauge;
 use serde_json::json;
 
@@ -40,12 +39,6 @@ impl Lifecycle {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/health", get(health))
-        .route("/api/ready", get(ready))
-}
-
 async fn database_ok(state: &AppState) -> bool {
     let ok = matches!(
         tokio::time::timeout(DATABASE_TIMEOUT, state.store.ping()).await,
@@ -65,7 +58,7 @@ fn word(ok: bool) -> &'static str {
     if ok { "ok" } else { "unavailable" }
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub(super) async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
     Json(json!({
         "status": if database && telegram { "ok" } else { "degraded" },
@@ -74,7 +67,7 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
-async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let draining = state.lifecycle.is_draining();
     let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
     let migrations = database

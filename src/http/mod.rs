@@ -1,11 +1,22 @@
-//! The HTTP API: one router, merged from small per-area routers, over one shared state.
+//! The HTTP API: one router built from the route table (`routes.rs`), over one shared state.
 
+mod admin_auth;
+mod audit;
 mod auth;
+pub mod client_ip;
 pub mod error;
+mod guard;
 pub mod health;
 pub mod openapi;
+pub mod rate_limit;
+mod routes;
+pub mod security;
 mod signals;
+pub mod tls;
+mod users;
 pub mod webhook;
+
+pub use routes::{Access, Route, routes};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,27 +40,20 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub ingest: Ingest,
     pub telegram: crate::health::TelegramProbe,
+    pub security: Arc<security::Security>,
     pub lifecycle: health::Lifecycle,
 }
 
-/// Every route of the HTTP API, before state and middleware: what `router` serves, and what the
-/// OpenAPI document is checked against.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(signals::routes())
-        .merge(health::routes())
-        .merge(openapi::routes())
-        .merge(crate::metrics::routes())
-}
-
 pub fn router(state: AppState) -> Router {
-    router_with(routes(), state)
+    router_with(Router::new(), state)
 }
 
-/// `routes` plus extra routes (the webhook, whose path comes from the configuration).
-pub fn router_with(routes: Router<AppState>, state: AppState) -> Router {
+/// The route table's routes plus `extra` ones outside it: the Telegram webhook, whose path comes
+/// from the configuration and whose caller proves itself with the webhook secret.
+pub fn router_with(extra: Router<AppState>, state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
-    routes
+    routes::build(&state)
+        .merge(extra)
         .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -8,8 +8,7 @@ mod schemas;
 
 use std::sync::OnceLock;
 
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{Map, Value, json};
 
 /// How a caller proves who it is.
@@ -125,11 +124,8 @@ pub const OPERATIONS: &[Operation] = &[
     },
 ];
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/api/openapi.json", get(serve))
-}
-
-async fn serve() -> Json<Value> {
+/// `GET /api/openapi.json`.
+pub async fn serve() -> Json<Value> {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
     Json(DOCUMENT.get_or_init(document).clone())
 }

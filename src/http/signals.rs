@@ -1,12 +1,11 @@
 //! `POST /api/signals` and the signal read endpoints.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -19,13 +18,7 @@ use crate::domain::signal::SignalKind;
 use crate::ingest::Accepted;
 use crate::store::{DeliveryStatus, SignalListQuery, StoredSignal};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/signals", post(create).get(list))
-        .route("/api/signals/{id}", get(show))
-}
-
-async fn create(
+pub(super) async fn create(
     State(state): State<AppState>,
     _key: ApiKey,
     body: Result<Bytes, BytesRejection>,
@@ -61,7 +54,7 @@ async fn create(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListParams {
+pub(super) struct ListParams {
     asset: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
@@ -72,7 +65,7 @@ struct ListParams {
     limit: Option<i64>,
 }
 
-async fn list(
+pub(super) async fn list(
     State(state): State<AppState>,
     _key: ApiKey,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
@@ -139,7 +132,7 @@ fn summary(stored: &StoredSignal) -> serde_json::Value {
     })
 }
 
-async fn show(
+pub(super) async fn show(
     State(state): State<AppState>,
     _key: ApiKey,
     Path(id): Path<String>,

@@ -256,37 +256,6 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// `/delete`: the user, their preferences and subscription, their stored updates and bot
-    /// state go; delivery rows stay for the statistics but lose who they were for.
-    pub async fn erase_user(&self, user_id: Uuid, telegram_id: i64) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE signal_deliveries SET status = 'skipped', skip_reason = 'user deleted' \
-             WHERE user_id = $1 AND status IN ('pending', 'uncertain')",
-        )
-        .bind(user_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE signal_deliveries SET user_id = NULL, chat_id = NULL WHERE user_id = $1",
-        )
-        .bind(user_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        for sql in [
-            "DELETE FROM bot_chat_state WHERE telegram_id = $1",
-            "DELETE FROM telegram_updates WHERE chat_id = $1",
-        ] {
-            sqlx::query(sql).bind(telegram_id).execute(&mut *tx).await?;
-        }
-        sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(user_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Premium subscriptions whose 7-day or 1-day reminder is due at `now`.
     pub async fn due_reminders(&self, now: DateTime<Utc>) -> StoreResult<Vec<ReminderDue>> {
         let day = chrono::Duration::days(1);

@@ -4,22 +4,34 @@
 
 mod bot_figures;
 mod bot_state;
+mod admins;
+mod api_keys;
+mod audit;
 mod deliveries;
+mod keys;
 mod leader;
 mod ops;
+mod retention;
 mod signals;
 mod updates;
+mod user_admin;
 mod users;
 
 pub use bot_figures::{ActivityStats, SignUp, UserCounts};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
+pub use admins::{AdminRecord, LoginFailure};
+pub use api_keys::StoredApiKey;
+pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
+pub use keys::{KeyCheck, KeyProblem, RotationReport};
 pub use leader::Leadership;
 pub use ops::ActiveUsers;
+pub use retention::Purged;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use updates::InboxUpdate;
+pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
 
 use std::str::FromStr;
@@ -56,6 +68,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot decrypt stored data: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -69,6 +83,9 @@ pub struct Store {
     /// Wakes this process's dispatcher when deliveries are queued here; other replicas are woken
     /// through PostgreSQL's NOTIFY (see `delivery::wake`).
     deliveries_queued: Arc<Notify>,
+    /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
+    /// way out; plaintext until `with_cipher` (see `at_rest::open_store`).
+    cipher: crate::crypto::Cipher,
 }
 
 impl Store {
@@ -127,7 +144,18 @@ impl Store {
             backend,
             url,
             deliveries_queued: Arc::new(Notify::new()),
+            cipher: crate::crypto::Cipher::plaintext(),
         })
+    }
+
+    /// The same store, sealing and opening personal data with `cipher`.
+    pub fn with_cipher(mut self, cipher: crate::crypto::Cipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+
+    pub fn cipher(&self) -> &crate::crypto::Cipher {
+        &self.cipher
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {

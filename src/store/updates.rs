@@ -1,6 +1,7 @@
 //! The inbox of Telegram updates. An update is written here before Telegram is told it arrived
 //! (the next getUpdates offset, or the webhook's 200), so a crash never loses a command; the
-//! `update_id` key drops Telegram's redeliveries.
+//! `update_id` key drops Telegram's redeliveries. Payloads carry names and messages, so they are
+//! sealed like the users' names; retention deletes handled ones after a day.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -30,7 +31,7 @@ impl Store {
         )
         .bind(update_id)
         .bind(chat_id)
-        .bind(payload)
+        .bind(self.cipher.seal(payload))
         .bind(to_millis(now))
         .execute(&self.pool)
         .await?;
@@ -51,7 +52,7 @@ impl Store {
                 Ok(InboxUpdate {
                     update_id: row.try_get("update_id")?,
                     chat_id: row.try_get("chat_id")?,
-                    payload: row.try_get("payload")?,
+                    payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
                     attempts: row.try_get("attempts")?,
                 })
             })

@@ -1,4 +1,5 @@
-//! Users, their preferences and their subscription.
+//! Users, their preferences and their subscription. Usernames and first and last names are sealed
+//! with the store's cipher (AES-GCM, a fresh nonce per value) before they reach the database.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -6,6 +7,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::{Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
+use crate::crypto::Cipher;
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::{
     HourWindow, MessageFormat, Preferences, ReportFrequency, Tier, TypeModes,
@@ -57,16 +59,19 @@ pub struct Candidate {
     pub prefs: Preferences,
 }
 
-const USER_COLUMNS: &str = "id, telegram_id, username, first_name, last_name, language_code, \
+pub(super) const USER_COLUMNS: &str = "id, telegram_id, username, first_name, last_name, language_code, \
      created_at, is_active, is_admin, disclaimer_accepted_at, onboarding_step, referral";
 
-fn user_from_row(row: &AnyRow) -> StoreResult<User> {
+pub(super) fn user_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<User> {
+    let open = |column: &str| -> StoreResult<Option<String>> {
+        Ok(cipher.open_opt(row.try_get::<Option<String>, _>(column)?.as_deref())?)
+    };
     Ok(User {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         telegram_id: row.try_get("telegram_id")?,
-        username: row.try_get("username")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
+        username: open("username")?,
+        first_name: open("first_name")?,
+        last_name: open("last_name")?,
         language_code: row.try_get("language_code")?,
         created_at: from_millis(row.try_get("created_at")?),
         is_active: flag(row, "is_active")?,
@@ -84,7 +89,7 @@ const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notificat
      p.notification_hours_end, p.signal_format, p.performance_update_frequency, p.timezone, \
      p.language, p.assets";
 
-fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
+pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("user_preferences.{what}"));
     let signal_types: TypeModes = serde_json::from_str(&row.try_get::<String, _>("signal_types")?)
         .map_err(|_| corrupt("signal_types"))?;
@@ -136,7 +141,7 @@ fn frequency_str(frequency: ReportFrequency) -> &'static str {
     }
 }
 
-fn subscription_from_row(row: &AnyRow) -> StoreResult<Subscription> {
+pub(super) fn subscription_from_row(row: &AnyRow) -> StoreResult<Subscription> {
     let tier_text: String = row.try_get("subscription_type")?;
     Ok(Subscription {
         tier: Tier::parse(&tier_text)
@@ -158,6 +163,9 @@ impl Store {
         default_language: Lang,
         now: DateTime<Utc>,
     ) -> StoreResult<(User, bool)> {
+        let username = self.cipher.seal_opt(new.username.as_deref());
+        let first_name = self.cipher.seal_opt(new.first_name.as_deref());
+        let last_name = self.cipher.seal_opt(new.last_name.as_deref());
         let mut tx = self.begin_write().await?;
         let existing = sqlx::query("SELECT id FROM users WHERE telegram_id = $1")
             .bind(new.telegram_id)
@@ -172,9 +180,9 @@ impl Store {
             )
             .bind(&id)
             .bind(new.telegram_id)
-            .bind(&new.username)
-            .bind(&new.first_name)
-            .bind(&new.last_name)
+            .bind(&username)
+            .bind(&first_name)
+            .bind(&last_name)
             .bind(&new.language_code)
             .bind(to_millis(now))
             .execute(&mut *tx)
@@ -198,9 +206,9 @@ impl Store {
                  last_seen_at = $6 WHERE telegram_id = $1",
             )
             .bind(new.telegram_id)
-            .bind(&new.username)
-            .bind(&new.first_name)
-            .bind(&new.last_name)
+            .bind(&username)
+            .bind(&first_name)
+            .bind(&last_name)
             .bind(&new.language_code)
             .bind(to_millis(now))
             .execute(&mut *tx)
@@ -213,7 +221,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok((user_from_row(&row)?, created))
+        Ok((user_from_row(&self.cipher, &row)?, created))
     }
 
     pub async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
@@ -223,7 +231,9 @@ impl Store {
         .bind(telegram_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref()
+            .map(|row| user_from_row(&self.cipher, row))
+            .transpose()
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>> {
@@ -233,7 +243,9 @@ impl Store {
         .bind(id.to_string())
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(user_from_row).transpose()
+        row.as_ref()
+            .map(|row| user_from_row(&self.cipher, row))
+            .transpose()
     }
 
     pub async fn accept_disclaimer(&self, user_id: Uuid, now: DateTime<Utc>) -> StoreResult<bool> {

@@ -15,6 +15,8 @@ use tokio_util::sync::CancellationToken;
 use super::db::TestDb;
 
 pub const API_KEY: &str = "test-key-0123456789abcdef";
+/// The encryption key every PostgreSQL test app gets (PRODUCT §1: required there).
+pub const ENCRYPTION_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 pub const WAIT: Duration = Duration::from_secs(15);
 
 pub struct TestApp {
@@ -25,7 +27,7 @@ pub struct TestApp {
     shutdown: CancellationToken,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     // Dropped last: the database outlives the app.
-    _db: TestDb,
+    pub db: TestDb,
 }
 
 pub struct Options {
@@ -71,6 +73,12 @@ impl TestApp {
             ("HERALD_API_KEYS".to_owned(), API_KEY.to_owned()),
             ("HERALD_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
         ]);
+        if db.backend == Backend::Postgres {
+            env.insert(
+                "HERALD_ENCRYPTION_KEY".to_owned(),
+                ENCRYPTION_KEY.to_owned(),
+            );
+        }
         for (name, value) in extra_env {
             env.insert(name.to_owned(), value);
         }
@@ -96,7 +104,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             shutdown,
             task: Some(task),
-            _db: db,
+            db,
         }
     }
 

@@ -37,6 +37,7 @@ fn template_name() -> String {
 
 pub struct TestDb {
     pub url: String,
+    pub backend: Backend,
     // Keeps the SQLite file alive for the test's lifetime.
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
@@ -50,6 +51,7 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.path().join("herald.db").display());
                 TestDb {
                     url,
+                    backend,
                     _dir: Some(dir),
                     pg_name: None,
                 }
@@ -74,6 +76,7 @@ impl TestDb {
                 .expect("create test database");
                 TestDb {
                     url: with_database(&admin, &name),
+                    backend,
                     _dir: None,
                     pg_name: Some(name),
                 }

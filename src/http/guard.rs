@@ -1,0 +1,104 @@
+//! The guard in front of every route, enforcing its row of the route table: the IP allow-list,
+//! the per-IP rate limit, the credential, the per-caller rate limit, in that order. Every denial
+//! is a security event (log line and audit row); a rate-limit answer is only logged, since a
+//! flood would otherwise turn into a flood of writes.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::auth::authenticate;
+use super::client_ip::{self, ClientIp};
+use super::error::ApiError;
+use super::rate_limit::{ip_bucket, retry_after_secs};
+use super::routes::{Access, Route};
+use crate::store::{AuditEvent, Outcome};
+
+#[derive(Clone)]
+pub(super) struct GuardState {
+    pub app: AppState,
+    pub route: Route,
+}
+
+pub(super) async fn guard(
+    State(guard): State<GuardState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let GuardState { app, route } = guard;
+    if route.access == Access::Probe {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let client = peer.and_then(|peer| {
+        client_ip::resolve(
+            peer,
+            request.headers(),
+            &app.config.security.trusted_proxies,
+        )
+    });
+    request.extensions_mut().insert(ClientIp(client));
+    let denied = |action: &str, detail: String| {
+        AuditEvent::security(action, Outcome::Denied)
+            .by_anonymous(None)
+            .ip(client)
+            .detail(format!("{} {}: {detail}", route.method, route.path))
+    };
+
+    if route.ip_restricted() && !client_ip::allowed(client, &app.config.allowed_ips) {
+        app.store
+            .audit(denied(
+                "auth.ip",
+                "address not in HERALD_ALLOWED_IPS".into(),
+            ))
+            .await;
+        return ApiError::Forbidden.into_response();
+    }
+    // Unknown clients (no peer, or a garbled proxy header) share one bucket with the peer.
+    let bucket = client.or(peer).map(ip_bucket);
+    if let Some(bucket) = bucket
+        && let Err(wait) = app.security.limits.per_ip.check(&bucket)
+    {
+        return rate_limited(&route, "ip", wait);
+    }
+
+    let principal = match authenticate(&app, request.headers(), route.access).await {
+        Ok(principal) => principal,
+        Err(denial) => {
+            app.store
+                .audit(denied(denial.action(), denial.detail()))
+                .await;
+            return denial.into_error().into_response();
+        }
+    };
+    if let Some(principal) = principal {
+        if let Err(wait) = app.security.limits.per_caller.check(&principal.bucket()) {
+            return rate_limited(&route, "caller", wait);
+        }
+        tracing::debug!(caller = %principal.bucket(), "authenticated");
+        request.extensions_mut().insert(principal);
+    }
+    next.run(request).await
+}
+
+fn rate_limited(route: &Route, limit: &'static str, wait: std::time::Duration) -> Response {
+    tracing::warn!(
+        target: "herald::audit",
+        category = "security",
+        action = "rate_limited",
+        limit,
+        method = %route.method,
+        path = route.path,
+        "request over the rate limit"
+    );
+    ApiError::RateLimited {
+        retry_after_secs: retry_after_secs(wait),
+    }
+    .into_response()
+}
