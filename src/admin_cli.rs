@@ -4,9 +4,7 @@
 
 use chrono::Utc;
 
-use crate::config::{Config, ConfigError};
-use crate::crypto::Cipher;
-use crate::store::{Backend, Store};
+use crate::config::Config;
 use crate::totp;
 
 pub async fn run_totp(config: Config, telegram_id: i64) -> anyhow::Result<()> {
@@ -30,24 +28,14 @@ pub async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<Str
     if telegram_id <= 0 {
         anyhow::bail!("{telegram_id} is not a Telegram user id (a positive number)");
     }
-    let store = Store::open(&config.database_url).await?;
-    let cipher = match (&config.encryption_key, store.backend()) {
-        (Some(key), _) => Cipher::new(key),
-        (None, Backend::Sqlite) => {
-            eprintln!(
-                "warning: no HERALD_ENCRYPTION_KEY; the secret is stored unencrypted (SQLite only)"
-            );
-            Cipher::plaintext()
-        }
-        (None, Backend::Postgres) => {
-            store.close().await;
-            return Err(ConfigError {
-                name: "HERALD_ENCRYPTION_KEY".into(),
-                problem: "required to store admin TOTP secrets on PostgreSQL".into(),
-            }
-            .into());
-        }
-    };
+    // Opens with the encryption key checked (and required on PostgreSQL) like `serve` does.
+    let store = crate::at_rest::open_store(config).await?;
+    if config.encryption_key.is_none() {
+        eprintln!(
+            "warning: no HERALD_ENCRYPTION_KEY; the secret is stored unencrypted (SQLite only)"
+        );
+    }
+    let cipher = store.cipher().clone();
     let secret = totp::generate_secret();
     let uri = totp::otpauth_uri(&secret, &format!("telegram-{telegram_id}"))?;
     store

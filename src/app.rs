@@ -219,7 +219,7 @@ async fn converse(
     };
     crate::webhook_cli::check_registration(&bot, &config).await;
     setup::register_commands(&bot).await;
-    let settings = bot_settings(&config, &store);
+    let settings = bot_settings(&config);
     let ctx = BotContext::new(store.clone(), bot, limiter, &username, settings);
     // Reminders claim each row before sending, so every replica may run them.
     let reminders = tokio::spawn(reminders::run(
@@ -232,17 +232,10 @@ async fn converse(
     let _ = reminders.await;
 }
 
-fn bot_settings(config: &Config, store: &Store) -> BotSettings {
-    let cipher = match (&config.encryption_key, store.backend()) {
-        (Some(key), _) => Some(crate::crypto::Cipher::new(key)),
-        // Without a key SQLite stores secrets as given; PostgreSQL refuses admin actions instead.
-        (None, crate::store::Backend::Sqlite) => Some(crate::crypto::Cipher::plaintext()),
-        (None, crate::store::Backend::Postgres) => None,
-    };
+fn bot_settings(config: &Config) -> BotSettings {
     BotSettings {
         tiers: Arc::new(config.tiers.clone()),
         admin_ids: config.admin_ids.clone().into(),
-        cipher,
         ..BotSettings::default()
     }
 }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use teloxide_core::Bot;
 use teloxide_core::types::{Update, UpdateKind};
 
-use crate::crypto::Cipher;
 use crate::delivery::limits::Limiter;
 use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
@@ -31,9 +30,6 @@ pub struct BotSettings {
     pub tiers: Arc<TierRules>,
     /// `HERALD_ADMIN_IDS`; users flagged `is_admin` in the database are admins too.
     pub admin_ids: Arc<[i64]>,
-    /// Seals admins' TOTP secrets; `None` when no key is configured on PostgreSQL, where admin
-    /// actions are then unavailable rather than stored in plain text.
-    pub cipher: Option<Cipher>,
     /// Commands per user per minute.
     pub commands_per_minute: u32,
 }
@@ -43,7 +39,6 @@ impl Default for BotSettings {
         Self {
             tiers: Arc::new(TierRules::default()),
             admin_ids: Arc::from(Vec::new()),
-            cipher: Some(Cipher::plaintext()),
             commands_per_minute: ratelimit::CommandRate::DEFAULT_PER_MINUTE,
         }
     }

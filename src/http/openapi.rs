@@ -122,6 +122,133 @@ pub const OPERATIONS: &[Operation] = &[
         tag: "operations",
         ..op("get", "/api/openapi.json", "This document")
     },
+    Operation {
+        tag: "admin",
+        request: Some("LoginRequest"),
+        success: (200, Some("Token")),
+        errors: &[400, 401, 422, 429],
+        ..op(
+            "post",
+            "/api/auth/login",
+            "Admin login: name + password + TOTP code → a 15-minute token",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        success: (200, Some("UserPage")),
+        errors: &[400, 401, 403, 422, 429],
+        query: &[
+            (
+                "q",
+                "string",
+                "a Telegram id, or text in the username or names",
+            ),
+            ("tier", "string", "free or premium"),
+            (
+                "active",
+                "boolean",
+                "only active (true) or inactive (false) users",
+            ),
+            ("cursor", "string", "the `next` value of the previous page"),
+            ("limit", "integer", "1 to 200, default 50"),
+        ],
+        ..op("get", "/api/users", "List users, searchable")
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        success: (200, Some("UserDetail")),
+        errors: &[401, 403, 404, 429],
+        ..op(
+            "get",
+            "/api/users/{id}",
+            "One user with preferences and delivery counts",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        errors: &[401, 403, 404, 429],
+        ..op(
+            "delete",
+            "/api/users/{id}",
+            "Erase a user (deliveries stay, anonymised, for statistics)",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        request: Some("PreferencesPatch"),
+        success: (200, Some("Preferences")),
+        errors: &[400, 401, 403, 404, 422, 429],
+        ..op(
+            "put",
+            "/api/users/{id}/preferences",
+            "Change preferences (validated like the bot's /filter)",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        request: Some("TierRequest"),
+        errors: &[400, 401, 403, 404, 422, 429],
+        ..op(
+            "put",
+            "/api/users/{id}/tier",
+            "Grant a tier, optionally until a date",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        errors: &[401, 403, 404, 429],
+        ..op(
+            "delete",
+            "/api/users/{id}/tier",
+            "Revoke a tier (back to free)",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        errors: &[401, 403, 404, 429],
+        ..op(
+            "post",
+            "/api/users/{id}/deactivate",
+            "Stop all deliveries to a user",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        errors: &[401, 403, 404, 429],
+        ..op(
+            "post",
+            "/api/users/{id}/activate",
+            "Resume deliveries to a user",
+        )
+    },
+    Operation {
+        tag: "admin",
+        auth: Auth::Jwt,
+        success: (200, Some("AuditPage")),
+        errors: &[400, 401, 403, 422, 429],
+        query: &[
+            ("category", "string", "audit or security"),
+            ("action", "string", "e.g. user.settings, auth.login"),
+            ("actor", "string", "who acted"),
+            ("target", "string", "what was acted on"),
+            ("since", "string", "RFC 3339 time, inclusive"),
+            ("cursor", "integer", "the `next` value of the previous page"),
+            ("limit", "integer", "1 to 200, default 50"),
+        ],
+        ..op(
+            "get",
+            "/api/audit",
+            "The audit and security log, newest first",
+        )
+    },
 ];
 
 /// `GET /api/openapi.json`.

@@ -77,8 +77,12 @@ impl Store {
             .map(|row| {
                 Ok(SignUp {
                     telegram_id: row.try_get("telegram_id")?,
-                    username: row.try_get("username")?,
-                    first_name: row.try_get("first_name")?,
+                    username: self
+                        .cipher
+                        .open_opt(row.try_get::<Option<String>, _>("username")?.as_deref())?,
+                    first_name: self
+                        .cipher
+                        .open_opt(row.try_get::<Option<String>, _>("first_name")?.as_deref())?,
                     created_at: from_millis(row.try_get("created_at")?),
                 })
             })

@@ -238,11 +238,19 @@ impl Store {
     }
 
     pub async fn user_id_by_username(&self, username: &str) -> StoreResult<Option<i64>> {
-        let row = sqlx::query("SELECT telegram_id FROM users WHERE LOWER(username) = LOWER($1)")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|row| row.try_get("telegram_id")).transpose()?)
+        // Usernames are sealed with a fresh nonce each, so SQL cannot compare them: open and match.
+        let wanted = username.trim_start_matches('@').to_lowercase();
+        let rows =
+            sqlx::query("SELECT telegram_id, username FROM users WHERE username IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        for row in &rows {
+            let name = self.cipher.open(&row.try_get::<String, _>("username")?)?;
+            if name.to_lowercase() == wanted {
+                return Ok(Some(row.try_get("telegram_id")?));
+            }
+        }
+        Ok(None)
     }
 
     /// A deep link's payload (`/start <payload>`), kept only from the first one.
@@ -310,33 +318,5 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected() == 1)
-    }
-}
-
-impl Store {
-    /// Unhandled updates in arrival order, only those after `after` when given.
-    pub async fn unhandled_updates_after(
-        &self,
-        after: Option<i64>,
-        limit: i64,
-    ) -> StoreResult<Vec<super::InboxUpdate>> {
-        let rows = sqlx::query(
-            "SELECT update_id, chat_id, payload, attempts FROM telegram_updates \
-             WHERE handled_at IS NULL AND update_id > $1 ORDER BY update_id LIMIT $2",
-        )
-        .bind(after.unwrap_or(i64::MIN))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(super::InboxUpdate {
-                    update_id: row.try_get("update_id")?,
-                    chat_id: row.try_get("chat_id")?,
-                    payload: row.try_get("payload")?,
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect()
     }
 }

@@ -2,11 +2,11 @@
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
 
-mod bot_figures;
-mod bot_state;
 mod admins;
 mod api_keys;
 mod audit;
+mod bot_figures;
+mod bot_state;
 mod deliveries;
 mod keys;
 mod leader;
@@ -17,11 +17,11 @@ mod updates;
 mod user_admin;
 mod users;
 
-pub use bot_figures::{ActivityStats, SignUp, UserCounts};
-pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use admins::{AdminRecord, LoginFailure};
 pub use api_keys::StoredApiKey;
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
+pub use bot_figures::{ActivityStats, SignUp, UserCounts};
+pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };

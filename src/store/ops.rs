@@ -77,7 +77,7 @@ impl Store {
                 Ok(InboxUpdate {
                     update_id: row.try_get("update_id")?,
                     chat_id: row.try_get("chat_id")?,
-                    payload: row.try_get("payload")?,
+                    payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
                     attempts: row.try_get("attempts")?,
                 })
             })

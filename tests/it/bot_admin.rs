@@ -236,37 +236,3 @@ async fn admin_commands(backend: Backend) {
     app.stop().await;
 }
 both_backends!(admin_two_factor, admin_commands);
-
-async fn admin_without_an_encryption_key(backend: Backend) {
-    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let admin_id = emulator.create_user("Cy", None, Some("en")).id;
-    let db = TestDb::new(backend).await;
-    // Secrets may be stored plainly on SQLite only; PostgreSQL refuses admin actions instead.
-    let plain_allowed = backend == Backend::Sqlite;
-    let app = TestApp::spawn_on(
-        emulator,
-        db,
-        vec![("HERALD_ADMIN_IDS", admin_id.to_string())],
-    )
-    .await;
-    let admin = Chat {
-        app: &app,
-        id: admin_id,
-    };
-    let reply = raw(&admin.say("/users").await);
-    let expected = if plain_allowed {
-        t_args(
-            Lang::En,
-            "admin-totp-missing",
-            [("id", Arg::from(admin_id))],
-        )
-    } else {
-        herald::domain::i18n::t(Lang::En, "admin-totp-unavailable")
-    };
-    assert_eq!(reply, expected);
-    app.stop().await;
-}
-both_backends!(
-    admin_key_required_on_postgres,
-    admin_without_an_encryption_key
-);

@@ -1,5 +1,6 @@
 //! `/api/openapi.json` documents exactly the routes the router serves: paths are read from the
-//! real router (`http::routes()`), methods from what a live app answers (`405` + `Allow`).
+//! route table the router is built from (`http::routes()`), methods from what a live app answers
+//! (`405` + `Allow`).
 
 use std::collections::BTreeSet;
 
@@ -8,24 +9,11 @@ use herald::store::Backend;
 
 use crate::harness::app::TestApp;
 
-/// Route templates registered in the router. axum has no listing API, but its `Debug` output
-/// names every path; if that format ever changes this fails loudly (the count check below).
+/// Route templates the router is built from (the route table; see `http::routes`).
 fn router_paths() -> BTreeSet<String> {
-    let debug = format!("{:?}", herald::http::routes());
-    // Only the path router; the fallback router holds axum's own catch-all paths.
-    let paths = debug
-        .split_once("path_router:")
-        .and_then(|(_, rest)| rest.split_once("fallback_router:"))
-        .map(|(paths, _)| paths)
-        .unwrap_or_default();
-    paths
-        .split("RouteId(")
-        .skip(1)
-        .filter_map(|chunk| {
-            let rest = chunk.split_once("): \"")?.1;
-            let path = rest.split_once('"')?.0;
-            path.starts_with('/').then(|| path.to_owned())
-        })
+    herald::http::routes()
+        .iter()
+        .map(|route| route.path.to_owned())
         .collect()
 }
 

@@ -177,6 +177,7 @@ impl Process {
             .env("HERALD_LOG_FORMAT", "json")
             .env("HOSTNAME", name)
             .env("HERALD_CONFIG", "/nonexistent/herald.toml")
+            .env("HERALD_ENCRYPTION_KEY", crate::harness::app::ENCRYPTION_KEY)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -331,6 +332,10 @@ pub fn config_for(
             crate::harness::app::API_KEY.to_owned(),
         ),
         ("HERALD_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        (
+            "HERALD_ENCRYPTION_KEY".to_owned(),
+            crate::harness::app::ENCRYPTION_KEY.to_owned(),
+        ),
     ]);
     for (name, value) in extra {
         env.insert((*name).to_owned(), value.clone());

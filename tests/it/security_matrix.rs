@@ -21,6 +21,9 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
     use Scope::*;
     vec![
         (Method::GET, "/api/health", Probe),
+        (Method::GET, "/api/ready", Probe),
+        (Method::GET, "/api/openapi.json", Public),
+        (Method::GET, "/metrics", Probe),
         (Method::POST, "/api/signals", ApiKey(Signals)),
         (Method::GET, "/api/signals", KeyOrAdmin(Signals)),
         (Method::GET, "/api/signals/{id}", KeyOrAdmin(Signals)),

@@ -119,9 +119,7 @@ pub async fn delete_pressed(
             )
             .await;
     }
-    ctx.store
-        .erase_user(press.user.id)
-        .await?;
+    ctx.store.erase_user(press.user.id).await?;
     tracing::info!("a user erased their data");
     ctx.replies
         .edit(

@@ -118,9 +118,6 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
         },
         _ => return Ok(()),
     };
-    if ctx.settings.cipher.is_none() {
-        return send(ctx, who.chat_id, t(lang, "admin-totp-unavailable")).await;
-    }
     let Some(record) = ctx.store.admin_totp(who.telegram_id()).await? else {
         let reply = t_args(
             lang,
@@ -177,8 +174,7 @@ pub async fn code(
     let lang = who.lang;
     let id = who.telegram_id();
     let action: Option<AdminAction> = serde_json::from_str(payload).ok();
-    let (Some(action), true, Some(cipher)) = (action, is_admin(ctx, who), &ctx.settings.cipher)
-    else {
+    let (Some(action), true) = (action, is_admin(ctx, who)) else {
         ctx.store.clear_chat_state(id).await?;
         return send(ctx, who.chat_id, t(lang, "plain-text-hint")).await;
     };
@@ -192,7 +188,7 @@ pub async fn code(
         ctx.store.clear_chat_state(id).await?;
         return send(ctx, who.chat_id, locked_text(lang, until)).await;
     }
-    let Ok(secret) = cipher.open(&record.sealed_secret) else {
+    let Ok(secret) = ctx.store.cipher().open(&record.sealed_secret) else {
         tracing::error!("an admin's TOTP secret cannot be opened with the configured key");
         ctx.store.clear_chat_state(id).await?;
         return send(ctx, who.chat_id, t(lang, "admin-totp-unavailable")).await;

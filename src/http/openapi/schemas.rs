@@ -76,6 +76,83 @@ pub fn components() -> Value {
                 }},
             }],
         },
+        "LoginRequest": {
+            "type": "object",
+            "required": ["name", "password", "totp"],
+            "additionalProperties": false,
+            "properties": {
+                "name": {"type": "string"},
+                "password": {"type": "string"},
+                "totp": {"type": "string", "pattern": "^[0-9]{6}$"},
+            },
+        },
+        "Token": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {
+                "token": {"type": "string", "description": "HS256 JWT, valid 15 minutes"},
+                "expires_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "User": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "telegram_id": {"type": "integer"},
+                "username": {"type": ["string", "null"]},
+                "first_name": {"type": ["string", "null"]},
+                "last_name": {"type": ["string", "null"]},
+                "is_active": {"type": "boolean"},
+                "tier": {"type": "string", "enum": ["free", "premium"]},
+                "subscribed": {"type": "boolean"},
+            },
+        },
+        "UserPage": {
+            "type": "object",
+            "properties": {
+                "users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+                "next": {"type": ["string", "null"]},
+            },
+        },
+        "UserDetail": {
+            "type": "object",
+            "properties": {
+                "user": {"$ref": "#/components/schemas/User"},
+                "preferences": {"$ref": "#/components/schemas/Preferences"},
+                "deliveries": {"type": "object", "additionalProperties": {"type": "integer"}},
+            },
+        },
+        "Preferences": {"type": "object", "description": "the user's preferences as stored"},
+        "PreferencesPatch": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "confidence_threshold": {"type": "integer", "minimum": 0, "maximum": 100},
+                "signal_types": {"type": "object", "additionalProperties": {"type": "string", "enum": ["on", "silent", "off"]}},
+                "notification_hours": {"type": "object", "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}},
+                "timezone": {"type": "string", "examples": ["Europe/Berlin"]},
+                "format": {"type": "string", "enum": ["detailed", "compact"]},
+                "performance_updates": {"type": "string", "enum": ["daily", "weekly", "never"]},
+                "language": {"type": "string", "enum": ["en", "es"]},
+                "assets": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "TierRequest": {
+            "type": "object",
+            "required": ["tier"],
+            "additionalProperties": false,
+            "properties": {
+                "tier": {"type": "string", "enum": ["free", "premium"]},
+                "expires_at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "AuditPage": {
+            "type": "object",
+            "properties": {
+                "events": {"type": "array", "items": {"type": "object"}},
+                "next": {"type": ["integer", "null"]},
+            },
+        },
         "Health": {
             "type": "object",
             "required": ["status", "database", "telegram"],

@@ -39,6 +39,7 @@ impl HeraldProcess {
             .env("HERALD_LISTEN", "127.0.0.1:0")
             .env("HERALD_LOG_FORMAT", "json")
             .env("HERALD_CONFIG", "/nonexistent/herald.toml")
+            .env("HERALD_ENCRYPTION_KEY", super::app::ENCRYPTION_KEY)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
