@@ -4,7 +4,10 @@
 
 mod deliveries;
 mod leader;
+mod outcomes;
+mod reports;
 mod signals;
+mod stats;
 mod updates;
 mod users;
 
@@ -12,7 +15,10 @@ pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
 };
 pub use leader::Leadership;
+pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};
+pub use reports::{NewReport, QueuedReport};
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
+pub use stats::{DeliveryStats, LatencyStats, UserStats};
 pub use updates::InboxUpdate;
 pub use users::{Candidate, NewUser, Subscription, User};
 
