@@ -20,6 +20,8 @@ use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
+use crate::outcomes::Outcomes;
+use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::store::Store;
 use crate::telegram::build_bot;
 
@@ -59,11 +61,18 @@ impl App {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let tiers = Arc::new(TierRules::default());
+        let ingest = Ingest::new(self.store.clone(), tiers);
+        let outcomes = Outcomes::new(
+            self.store.clone(),
+            ingest.clone(),
+            Arc::new(self.config.performance.horizons.clone()),
+        );
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
-            ingest: Ingest::new(self.store.clone(), tiers),
+            ingest,
             telegram: TelegramProbe::new(self.bot.clone()),
+            outcomes: outcomes.clone(),
         };
         let tasks = TaskTracker::new();
         let leader_stop = CancellationToken::new();
@@ -72,6 +81,7 @@ impl App {
             self.bot.clone(),
             self.limiter.clone(),
             self.config.clone(),
+            outcomes,
             leader_stop.clone(),
         ));
         tasks.close();
@@ -98,6 +108,7 @@ async fn lead_when_elected(
     bot: Bot,
     limiter: Arc<std::sync::Mutex<Limiter>>,
     config: Arc<Config>,
+    outcomes: Outcomes,
     stop: CancellationToken,
 ) {
     let mut announced_standby = false;
@@ -170,6 +181,14 @@ async fn lead_when_elected(
                 dispatch_term.cancel();
             }
         });
+        // Expiry and scheduled reports: leader-only, so one replica does them at a time.
+        let scheduler = Scheduler::new(
+            store.clone(),
+            outcomes.clone(),
+            config.performance.report_hour,
+        );
+        let sender = ReportSender::new(store.clone(), bot.clone(), limiter.clone());
+        work.spawn(scheduler.run(sender, Arc::new(SystemClock), term.clone()));
         work.close();
 
         // Keep checking that the lock is still ours; a dead lock connection ends this term.

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod bot;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod crypto;
@@ -24,6 +25,8 @@ pub mod domain;
 pub mod health;
 pub mod http;
 pub mod ingest;
+pub mod outcomes;
+pub mod scheduler;
 pub mod shutdown;
 pub mod store;
 pub mod telegram;

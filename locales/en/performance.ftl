@@ -39,6 +39,7 @@ perf-refresh-button = 🔄 Refresh
 perf-refreshed = Updated
 perf-bad-period = I don't know the period "{ $text }". Use today, 7d, 30d or all, optionally followed by an asset: /performance 30d BTC/USD
 perf-bad-asset = "{ $text }" is not an asset name: letters, digits and / . _ - only, e.g. BTC/USD.
+perf-unknown-asset = There are no signals for { $asset } yet. Usage: /performance [today|7d|30d|all] [asset]
 perf-chart-title = Cumulative return, % ({ $period })
 perf-chart-no-data = No closed signals yet
 

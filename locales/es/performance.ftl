@@ -39,6 +39,7 @@ perf-refresh-button = 🔄 Actualizar
 perf-refreshed = Actualizado
 perf-bad-period = No conozco el periodo «{ $text }». Usa today, 7d, 30d o all, y si quieres un activo: /performance 30d BTC/USD
 perf-bad-asset = «{ $text }» no es un nombre de activo: solo letras, dígitos y / . _ -, p. ej. BTC/USD.
+perf-unknown-asset = Todavía no hay señales de { $asset }. Uso: /performance [today|7d|30d|all] [activo]
 perf-chart-title = Rentabilidad acumulada, % ({ $period })
 perf-chart-no-data = Todavía no hay señales cerradas
 

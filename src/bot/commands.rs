@@ -8,6 +8,7 @@ pub enum Command {
     Help,
     Subscribe,
     Unsubscribe,
+    Performance { args: String },
 }
 
 /// What a message that starts with `/` turned out to be.
@@ -27,6 +28,7 @@ impl Command {
         ("help", "cmd-help"),
         ("subscribe", "cmd-subscribe"),
         ("unsubscribe", "cmd-unsubscribe"),
+        ("performance", "cmd-performance"),
     ];
 
     pub fn name(&self) -> &'static str {
@@ -35,6 +37,7 @@ impl Command {
             Self::Help => "help",
             Self::Subscribe => "subscribe",
             Self::Unsubscribe => "unsubscribe",
+            Self::Performance { .. } => "performance",
         }
     }
 }
@@ -62,6 +65,9 @@ pub fn parse(text: &str, bot_username: &str) -> Option<Parsed> {
         "help" => Command::Help,
         "subscribe" => Command::Subscribe,
         "unsubscribe" => Command::Unsubscribe,
+        "performance" => Command::Performance {
+            args: args.to_owned(),
+        },
         _ => return Some(Parsed::Unknown(name.to_owned())),
     };
     Some(Parsed::Command(command))

@@ -3,6 +3,7 @@
 mod auth;
 pub mod error;
 mod health;
+mod performance;
 mod signals;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub ingest: Ingest,
     pub telegram: crate::health::TelegramProbe,
+    pub outcomes: crate::outcomes::Outcomes,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -34,6 +36,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(signals::routes())
         .merge(health::routes())
+        .merge(performance::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -245,6 +245,15 @@ impl Store {
         rows.iter().map(signal_from_row).collect()
     }
 
+    /// Whether any signal was ever posted for `asset`.
+    pub async fn has_signals_for(&self, asset: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS found FROM signals WHERE asset = $1 LIMIT 1")
+            .bind(asset)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// How many buy and sell signals are open.
     pub async fn count_open_signals(&self) -> StoreResult<i64> {
         let row = sqlx::query(

@@ -121,4 +121,22 @@ impl Store {
             .map(|row| Ok((row.try_get("kind")?, row.try_get("n")?)))
             .collect()
     }
+
+    /// Buy, sell and alert signals accepted in `[from, until)`: the new signals a report counts
+    /// (closes are outcomes of earlier ones).
+    pub async fn count_new_signals(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM signals WHERE kind IN ('buy', 'sell', 'alert') \
+             AND accepted_at >= $1 AND accepted_at < $2",
+        )
+        .bind(to_millis(from))
+        .bind(to_millis(until))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
 }

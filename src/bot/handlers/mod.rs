@@ -1,6 +1,7 @@
 //! Handlers, one small function per thing a user can do.
 
 mod onboarding;
+mod performance;
 mod subscription;
 
 use chrono::Utc;
@@ -71,6 +72,9 @@ pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError
             match command {
                 Command::Help => help(ctx, chat_id, lang).await,
                 Command::Unsubscribe => subscription::unsubscribe(ctx, &user, chat_id, lang).await,
+                Command::Performance { args } => {
+                    performance::command(ctx, &user, chat_id, lang, &args).await
+                }
                 Command::Start { .. } | Command::Subscribe => Ok(()),
             }
         }
@@ -99,6 +103,9 @@ pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), Bot
     match (user, data) {
         (Some(user), onboarding::ACCEPT_DISCLAIMER) => {
             onboarding::accept_disclaimer(ctx, &user, query, message, lang).await
+        }
+        (Some(user), data) if data.starts_with(performance::CALLBACK_PREFIX) => {
+            performance::refresh(ctx, &user, query, lang).await
         }
         (Some(_), data) if parse_ack_data(data).is_some() => {
             if let Some((chat_id, message_id)) = message {
