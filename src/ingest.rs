@@ -209,19 +209,18 @@ impl Ingest {
         original: Option<&StoredSignal>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewDelivery>, ApiError> {
-        let replies: HashMap<i64, i64> = match original {
-            Some(original) => {
-                self.store
-                    .sent_messages_of_signal(original.signal.id)
-                    .await?
-            }
+        // A close reaches every chat the original went or is still going to; a reply target
+        // unknown yet is filled in when the close is sent (see `store::deliveries`).
+        let replies: HashMap<i64, Option<i64>> = match original {
+            Some(original) => self.store.audience_of_signal(original.signal.id).await?,
             None => HashMap::new(),
         };
         let facts = SignalFacts::from(signal);
         let candidates = self.store.signal_candidates().await?;
         let mut deliveries = Vec::with_capacity(candidates.len());
         for candidate in candidates {
-            let reply_to = replies.get(&candidate.chat_id).copied();
+            let audience = replies.get(&candidate.chat_id).copied();
+            let reply_to = audience.flatten();
             let view = recipients::Candidate {
                 active: candidate.is_active,
                 subscribed: candidate.subscription.subscribed,
@@ -229,7 +228,7 @@ impl Ingest {
                 tier: candidate.subscription.tier,
                 subscription_expires_at: candidate.subscription.expires_at,
                 prefs: candidate.prefs,
-                received_original: reply_to.is_some(),
+                received_original: audience.is_some(),
             };
             let base = |status, skip_reason: Option<String>| NewDelivery {
                 user_id: candidate.user_id.to_string(),

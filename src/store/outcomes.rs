@@ -1,6 +1,7 @@
 //! Outcomes of buy and sell signals, the open positions price updates are checked against, the
 //! latest price per asset, and the cache of uploaded chart file_ids.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
@@ -243,6 +244,21 @@ impl Store {
             }
         };
         rows.iter().map(signal_from_row).collect()
+    }
+
+    /// The chats a signal was sent to or is still queued for, with the message id where it has
+    /// one: the audience of its close.
+    pub async fn audience_of_signal(&self, signal_id: Uuid) -> StoreResult<HashMap<i64, Option<i64>>> {
+        let rows = sqlx::query(
+            "SELECT chat_id, telegram_message_id FROM signal_deliveries WHERE signal_id = $1 \
+             AND chat_id IS NOT NULL AND status IN ('sent', 'pending', 'sending', 'uncertain')",
+        )
+        .bind(signal_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("chat_id")?, row.try_get("telegram_message_id")?)))
+            .collect()
     }
 
     /// Whether any signal was ever posted for `asset`.

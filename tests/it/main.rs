@@ -4,5 +4,7 @@
 
 mod bot_commands;
 mod harness;
+mod performance_outcomes;
+mod performance_support;
 mod signals_api;
 mod store_conformance;

@@ -6,7 +6,7 @@
 //! session_close = "22:00"          # local time in session_timezone
 //! session_timezone = "America/New_York"
 //! [performance.horizons]
-//! 4H = "3d"                        # "session", or a duration: 90m, 12h, 5d
+//! 4H = "3d"                        # "session", or a duration: 90m, 12h, 5d (or 30s)
 //! ```
 
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ pub enum Horizon {
 }
 
 impl Horizon {
-    /// `session`, or a whole number of minutes, hours or days: `90m`, `12h`, `5d`.
+    /// `session`, or a whole number of seconds, minutes, hours or days: `90m`, `12h`, `5d`.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("session") {
@@ -33,10 +33,11 @@ impl Horizon {
         }
         let unit = text.chars().last()?;
         let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-        if !(1..=366 * 24 * 60).contains(&count) {
+        if !(1..=366 * 24 * 3600).contains(&count) {
             return None;
         }
         let duration = match unit {
+            's' => Duration::seconds(count),
             'm' => Duration::minutes(count),
             'h' => Duration::hours(count),
             'd' => Duration::days(count),
@@ -226,6 +227,7 @@ mod tests {
         assert_eq!(bad(None, None, "1m", "0h"), "performance.horizons.1m");
         assert_eq!(bad(None, None, "1m", "400d"), "performance.horizons.1m");
         assert_eq!(Horizon::parse("90m"), Some(Horizon::After(Duration::minutes(90))));
+        assert_eq!(Horizon::parse("30s"), Some(Horizon::After(Duration::seconds(30))));
         assert_eq!(Horizon::parse("Session"), Some(Horizon::SessionClose));
         assert_eq!(Horizon::parse("h"), None);
         assert_eq!(Horizon::parse("5é"), None);
