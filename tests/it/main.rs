@@ -4,7 +4,9 @@
 
 mod bot_commands;
 mod harness;
+mod performance_command;
 mod performance_outcomes;
+mod performance_reports;
 mod performance_support;
 mod signals_api;
 mod store_conformance;
