@@ -31,7 +31,10 @@ perf-column-closed = n
 perf-column-rate = acierto
 perf-column-total = total
 perf-more-rows = …y { $count } más
-perf-yours = Tu historial: { $count } cerradas · acierto { $rate } · total { $total }
+perf-yours = Tu historial: { $count ->
+        [one] 1 cerrada
+       *[other] { $count } cerradas
+    } · acierto { $rate } · total { $total }
 perf-yours-none = Tu historial: ninguna de las señales que recibiste se ha cerrado en este periodo.
 perf-history-limit = Tu plan abarca los últimos { $days } días.
 perf-updated = Actualizado { $time }

@@ -20,6 +20,8 @@ mod proptests;
 mod tests_periods;
 #[cfg(test)]
 mod tests_stats;
+#[cfg(test)]
+mod tests_text;
 
 pub use horizon::{Horizon, HorizonError, Horizons};
 pub use outcome::{

@@ -17,6 +17,8 @@ mod tests;
 
 use chrono_tz::Tz;
 
+#[cfg(test)]
+pub use html::check_telegram_html;
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
 
 use super::i18n::{Arg, Lang, t, t_args};

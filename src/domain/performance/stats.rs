@@ -126,7 +126,57 @@ pub struct EquityPoint {
     pub total_pct: f64,
 }
 
-/// Running sums for one group; fed trades in closing order.
+/// One trade reduced to what the sums need, with its groups as small numbers: the hot loop then
+/// reads one compact array in order instead of chasing pointers and hashing names.
+#[derive(Clone, Copy)]
+struct Row {
+    /// Closing order: close time, then return (losses first on ties).
+    order: (i64, i64),
+    /// `NaN` when unpriced.
+    ret: f64,
+    /// 0 when unknown.
+    risk: f64,
+    holding_ms: i64,
+    asset: u32,
+    model: u32,
+    direction: u8,
+    timeframe: u8,
+    band: u8,
+}
+
+/// Sorts like `f64::total_cmp`, as an integer.
+fn total_order(value: f64) -> i64 {
+    let bits = value.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
+/// Trades closed at the same instant go losses first, so the result does not depend on the
+/// order they were loaded in and the drawdown is not understated.
+fn order_key(trade: &ClosedTrade) -> (i64, i64) {
+    let ret = trade.return_pct.filter(|r| r.is_finite()).unwrap_or(0.0);
+    (trade.closed_at.timestamp_micros(), total_order(ret))
+}
+
+impl Row {
+    fn of(trade: &ClosedTrade, asset: u32, model: u32) -> Self {
+        Row {
+            order: order_key(trade),
+            ret: trade.return_pct.filter(|r| r.is_finite()).unwrap_or(f64::NAN),
+            risk: trade.risk_pct.filter(|r| r.is_finite() && *r > 0.0).unwrap_or(0.0),
+            holding_ms: (trade.closed_at - trade.opened_at).num_milliseconds(),
+            asset,
+            model,
+            direction: trade.direction as u8,
+            timeframe: trade
+                .timeframe
+                .and_then(|tf| Timeframe::ALL.iter().position(|t| *t == tf))
+                .unwrap_or(Timeframe::ALL.len()) as u8,
+            band: ConfidenceBand::of(trade.confidence) as u8,
+        }
+    }
+}
+
+/// Running sums for one group; fed rows in closing order.
 #[derive(Default, Clone)]
 struct Acc {
     count: u64,
@@ -145,11 +195,12 @@ struct Acc {
 }
 
 impl Acc {
-    fn push(&mut self, trade: &ClosedTrade) {
-        let Some(ret) = trade.return_pct.filter(|r| r.is_finite()) else {
+    fn push(&mut self, row: &Row) {
+        let ret = row.ret;
+        if ret.is_nan() {
             self.unpriced += 1;
             return;
-        };
+        }
         self.count += 1;
         if ret > 0.0 {
             self.wins += 1;
@@ -163,11 +214,15 @@ impl Acc {
         self.total += ret;
         self.peak = self.peak.max(self.total);
         self.max_drawdown = self.max_drawdown.max(self.peak - self.total);
-        if let Some(risk) = trade.risk_pct.filter(|r| r.is_finite() && *r > 0.0) {
-            self.r_sum += ret / risk;
+        if row.risk > 0.0 {
+            self.r_sum += ret / row.risk;
             self.r_count += 1;
         }
-        self.holding_ms += (trade.closed_at - trade.opened_at).num_milliseconds() as f64;
+        self.holding_ms += row.holding_ms as f64;
+    }
+
+    fn used(&self) -> bool {
+        self.count + self.unpriced > 0
     }
 
     fn finish(&self) -> Figures {
@@ -192,60 +247,79 @@ impl Acc {
     }
 }
 
-/// Trades in closing order. Trades closed at the same instant go losses first, so the result
-/// does not depend on the order they were loaded in and the drawdown is not understated.
-fn closing_order(trades: &[ClosedTrade]) -> Vec<&ClosedTrade> {
-    let mut ordered: Vec<&ClosedTrade> = trades.iter().collect();
-    ordered.sort_unstable_by(|a, b| {
-        a.closed_at.cmp(&b.closed_at).then_with(|| {
-            let ret = |t: &ClosedTrade| t.return_pct.unwrap_or(0.0);
-            ret(a).total_cmp(&ret(b))
-        })
-    });
-    ordered
+/// Numbers names in order of first appearance.
+struct Names<'a> {
+    ids: HashMap<&'a str, u32>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn new() -> Self {
+        Self {
+            ids: HashMap::new(),
+            names: Vec::new(),
+        }
+    }
+
+    fn id(&mut self, name: &'a str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(name, id);
+        self.names.push(name);
+        id
+    }
 }
 
 /// The figures of all `trades` together.
 pub fn figures(trades: &[ClosedTrade]) -> Figures {
+    let mut rows: Vec<Row> = trades.iter().map(|t| Row::of(t, 0, 0)).collect();
+    rows.sort_unstable_by_key(|row| row.order);
     let mut acc = Acc::default();
-    for trade in closing_order(trades) {
-        acc.push(trade);
+    for row in &rows {
+        acc.push(row);
     }
     acc.finish()
 }
 
 /// The figures overall and per group, in one pass over the trades in closing order.
 pub fn summarize(trades: &[ClosedTrade]) -> Summary {
+    let (mut assets, mut models) = (Names::new(), Names::new());
+    let mut rows: Vec<Row> = trades
+        .iter()
+        .map(|trade| {
+            let model = trade.model.as_deref().unwrap_or(Breakdowns::NO_MODEL);
+            Row::of(trade, assets.id(&trade.asset), models.id(model))
+        })
+        .collect();
+    rows.sort_unstable_by_key(|row| row.order);
     let mut overall = Acc::default();
-    let mut by_asset: HashMap<&str, Acc> = HashMap::new();
-    let mut by_model: HashMap<&str, Acc> = HashMap::new();
+    let mut by_asset = vec![Acc::default(); assets.names.len()];
+    let mut by_model = vec![Acc::default(); models.names.len()];
     let mut by_direction: [Acc; 2] = Default::default();
     let mut by_timeframe: [Acc; Timeframe::ALL.len() + 1] = Default::default();
     let mut by_band: [Acc; ConfidenceBand::ALL.len()] = Default::default();
-    for trade in closing_order(trades) {
-        overall.push(trade);
-        by_asset.entry(&trade.asset).or_default().push(trade);
-        let model = trade.model.as_deref().unwrap_or(Breakdowns::NO_MODEL);
-        by_model.entry(model).or_default().push(trade);
-        by_direction[trade.direction as usize].push(trade);
-        let timeframe = trade
-            .timeframe
-            .and_then(|tf| Timeframe::ALL.iter().position(|t| *t == tf))
-            .unwrap_or(Timeframe::ALL.len());
-        by_timeframe[timeframe].push(trade);
-        by_band[ConfidenceBand::of(trade.confidence) as usize].push(trade);
+    for row in &rows {
+        overall.push(row);
+        by_asset[row.asset as usize].push(row);
+        by_model[row.model as usize].push(row);
+        by_direction[usize::from(row.direction)].push(row);
+        by_timeframe[usize::from(row.timeframe)].push(row);
+        by_band[usize::from(row.band)].push(row);
     }
-    let used = |acc: &Acc| acc.count + acc.unpriced > 0;
-    let named = |groups: HashMap<&str, Acc>| {
-        groups
-            .into_iter()
-            .map(|(name, acc)| (name.to_owned(), acc.finish()))
+    let named = |names: &Names<'_>, groups: &[Acc]| {
+        names
+            .names
+            .iter()
+            .zip(groups)
+            .map(|(name, acc)| ((*name).to_owned(), acc.finish()))
             .collect()
     };
     let direction = [Direction::Buy, Direction::Sell]
         .into_iter()
         .zip(&by_direction)
-        .filter(|(_, acc)| used(acc))
+        .filter(|(_, acc)| acc.used())
         .map(|(d, acc)| (d.as_str().to_owned(), acc.finish()))
         .collect();
     let timeframe = Timeframe::ALL
@@ -253,20 +327,20 @@ pub fn summarize(trades: &[ClosedTrade]) -> Summary {
         .map(|tf| tf.as_str())
         .chain(["-"])
         .zip(&by_timeframe)
-        .filter(|(_, acc)| used(acc))
+        .filter(|(_, acc)| acc.used())
         .map(|(name, acc)| (name.to_owned(), acc.finish()))
         .collect();
     let confidence = ConfidenceBand::ALL
         .into_iter()
         .zip(&by_band)
-        .filter(|(_, acc)| used(acc))
+        .filter(|(_, acc)| acc.used())
         .map(|(band, acc)| (band.label().to_owned(), acc.finish()))
         .collect();
     Summary {
         overall: overall.finish(),
         by: Breakdowns {
-            asset: named(by_asset),
-            model: named(by_model),
+            asset: named(&assets, &by_asset),
+            model: named(&models, &by_model),
             direction,
             timeframe,
             confidence,
@@ -276,8 +350,10 @@ pub fn summarize(trades: &[ClosedTrade]) -> Summary {
 
 /// The running total after each priced trade, in closing order: the equity curve.
 pub fn equity_curve(trades: &[ClosedTrade]) -> Vec<EquityPoint> {
+    let mut ordered: Vec<&ClosedTrade> = trades.iter().collect();
+    ordered.sort_by_key(|trade| order_key(trade));
     let mut total = 0.0;
-    closing_order(trades)
+    ordered
         .into_iter()
         .filter_map(|trade| {
             let ret = trade.return_pct.filter(|r| r.is_finite())?;
