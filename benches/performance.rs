@@ -30,16 +30,24 @@ const ASSETS: usize = 200;
 
 fn synthetic_trades(n: usize) -> Vec<ClosedTrade> {
     let mut rng = StdRng::seed_from_u64(7);
-    let start = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).single().unwrap_or_default();
+    let start = Utc
+        .with_ymd_and_hms(2020, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
     let assets: Vec<String> = (0..ASSETS).map(|i| format!("ASSET{i}/USD")).collect();
     let models: Vec<String> = (0..MODELS).map(|i| format!("model-v{i}")).collect();
     (0..n)
         .map(|_| {
-            let closed_at = start + chrono::Duration::seconds(rng.random_range(0..5 * 365 * 86_400));
+            let closed_at =
+                start + chrono::Duration::seconds(rng.random_range(0..5 * 365 * 86_400));
             ClosedTrade {
                 asset: assets[rng.random_range(0..ASSETS)].clone(),
                 model: Some(models[rng.random_range(0..MODELS)].clone()),
-                direction: if rng.random_bool(0.5) { Direction::Buy } else { Direction::Sell },
+                direction: if rng.random_bool(0.5) {
+                    Direction::Buy
+                } else {
+                    Direction::Sell
+                },
                 timeframe: Some(Timeframe::ALL[rng.random_range(0..Timeframe::ALL.len())]),
                 confidence: rng.random_range(40..=100),
                 opened_at: closed_at - chrono::Duration::minutes(rng.random_range(1..10_000)),
@@ -86,7 +94,9 @@ async fn store_with_outcomes(dir: &Path, n: usize) -> anyhow::Result<Store> {
         let signal = parse_signal(body.as_bytes(), Uuid::now_v7(), now)
             .map_err(|e| anyhow::anyhow!("{e:?}"))?
             .signal;
-        store.insert_signal(&signal, &body, &serde_json::json!({}), &[], now).await?;
+        store
+            .insert_signal(&signal, &body, &serde_json::json!({}), &[], now)
+            .await?;
         let exit = Price::new(if i % 3 == 0 { 97.into() } else { 104.into() });
         let outcome = NewOutcome {
             reason: OutcomeReason::Reported,
@@ -113,13 +123,20 @@ async fn main() -> anyhow::Result<()> {
         summary.overall.count + summary.overall.unpriced,
         summary.by.asset.len()
     );
-    println!("figures 1M: min {} median {}", ms(figures_min), ms(figures_median));
+    println!(
+        "figures 1M: min {} median {}",
+        ms(figures_min),
+        ms(figures_median)
+    );
 
     // The pure index, with the groups of the million trades.
     let mut index = SimilarIndex::default();
     for trade in &trades {
         if let Some(ret) = trade.return_pct {
-            let tally = Tally { closed: 1, wins: u32::from(ret > 0.0) };
+            let tally = Tally {
+                closed: 1,
+                wins: u32::from(ret > 0.0),
+            };
             index.add(trade.model.as_deref(), &trade.asset, trade.direction, tally);
         }
     }
@@ -225,10 +242,16 @@ fn write_section(section: &str) -> anyhow::Result<()> {
     let updated = match existing.find(heading) {
         Some(start) => {
             let rest = &existing[start + heading.len()..];
-            let end = rest.find("\n## ").map_or(existing.len(), |i| start + heading.len() + i + 1);
+            let end = rest
+                .find("\n## ")
+                .map_or(existing.len(), |i| start + heading.len() + i + 1);
             format!("{}{}{}", &existing[..start], section, &existing[end..])
         }
-        None => format!("{}\n{}", existing.trim_end_matches('\n').to_owned() + "\n", section),
+        None => format!(
+            "{}\n{}",
+            existing.trim_end_matches('\n').to_owned() + "\n",
+            section
+        ),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

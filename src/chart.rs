@@ -165,7 +165,8 @@ where
     };
     chart
         .draw_series(
-            AreaSeries::new(curve.iter().copied(), 0.0, color.mix(0.15)).border_style(color.stroke_width(2)),
+            AreaSeries::new(curve.iter().copied(), 0.0, color.mix(0.15))
+                .border_style(color.stroke_width(2)),
         )
         .map_err(draw_error)?;
     chart
@@ -210,12 +211,17 @@ mod tests {
             if let Ok(dir) = std::env::var("HERALD_CHART_DUMP") {
                 std::fs::write(format!("{dir}/chart-{points}.png"), &png).unwrap();
             }
-            let decoded = image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap();
+            let decoded =
+                image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap();
             assert_eq!((decoded.width(), decoded.height()), (WIDTH, HEIGHT));
             let rgb = decoded.to_rgb8();
             // Not a blank canvas: text and lines were drawn in more than one colour.
             let colours: std::collections::HashSet<_> = rgb.pixels().map(|p| p.0).collect();
-            assert!(colours.len() > 10, "{points} points: {} colours", colours.len());
+            assert!(
+                colours.len() > 10,
+                "{points} points: {} colours",
+                colours.len()
+            );
         }
     }
 

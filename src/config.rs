@@ -376,13 +376,15 @@ impl Config {
         };
 
         let performance = file.performance.unwrap_or_default();
-        let report_hour = match (sources.env)("HERALD_REPORT_HOUR").filter(|v| !v.trim().is_empty())
-        {
-            Some(text) => text.trim().parse::<u8>().ok(),
-            None => Some(performance.report_hour.unwrap_or(DEFAULT_REPORT_HOUR)),
-        }
-        .filter(|hour| *hour <= 23)
-        .ok_or_else(|| ConfigError::new("HERALD_REPORT_HOUR", "expected an hour from 0 to 23"))?;
+        let report_hour =
+            match (sources.env)("HERALD_REPORT_HOUR").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u8>().ok(),
+                None => Some(performance.report_hour.unwrap_or(DEFAULT_REPORT_HOUR)),
+            }
+            .filter(|hour| *hour <= 23)
+            .ok_or_else(|| {
+                ConfigError::new("HERALD_REPORT_HOUR", "expected an hour from 0 to 23")
+            })?;
         let horizons = crate::domain::performance::Horizons::configured(
             performance.session_close.as_deref(),
             performance.session_timezone.as_deref(),
@@ -574,19 +576,29 @@ mod tests {
         let config = load(&[], Some(file)).unwrap();
         assert_eq!(config.performance.report_hour, 7);
         assert_eq!(
-            config.performance.horizons.horizon(crate::domain::signal::Timeframe::H4),
+            config
+                .performance
+                .horizons
+                .horizon(crate::domain::signal::Timeframe::H4),
             crate::domain::performance::Horizon::After(chrono::Duration::days(3))
         );
         let config = load(&[("HERALD_REPORT_HOUR", "9")], Some(file)).unwrap();
         assert_eq!(config.performance.report_hour, 9);
         assert_eq!(
-            load(&[("HERALD_REPORT_HOUR", "24")], None).unwrap_err().name,
+            load(&[("HERALD_REPORT_HOUR", "24")], None)
+                .unwrap_err()
+                .name,
             "HERALD_REPORT_HOUR"
         );
         let bad = "[performance.horizons]\n4H = \"soon\"\n";
-        assert_eq!(load(&[], Some(bad)).unwrap_err().name, "performance.horizons.4H");
         assert_eq!(
-            load(&[], Some("[performance]\nreport_time = 8\n")).unwrap_err().name,
+            load(&[], Some(bad)).unwrap_err().name,
+            "performance.horizons.4H"
+        );
+        assert_eq!(
+            load(&[], Some("[performance]\nreport_time = 8\n"))
+                .unwrap_err()
+                .name,
             "herald.toml"
         );
     }

@@ -148,7 +148,11 @@ impl Ingest {
             }
             // The same close posted twice at once: the other request wrote it.
             Recorded::AlreadyClosed(existing) if existing.closed_by == Some(signal.id) => {
-                let stored = self.store.signal(signal.id).await?.ok_or(ApiError::NotFound)?;
+                let stored = self
+                    .store
+                    .signal(signal.id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
                 if stored.request == request {
                     Ok(Accepted::Duplicate(stored))
                 } else {
@@ -157,9 +161,7 @@ impl Ingest {
                     ))
                 }
             }
-            Recorded::AlreadyClosed(existing) => {
-                Err(already_closed(original.signal.id, &existing))
-            }
+            Recorded::AlreadyClosed(existing) => Err(already_closed(original.signal.id, &existing)),
         }
     }
 

@@ -67,7 +67,9 @@ pub fn already_closed(signal_id: Uuid, existing: &StoredOutcome) -> ApiError {
     ApiError::Conflict(format!(
         "signal {signal_id} is already closed ({} at {}); its outcome stands",
         existing.reason.as_str(),
-        existing.closed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        existing
+            .closed_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     ))
 }
 
@@ -128,9 +130,9 @@ impl Outcomes {
         let same = existing.reason == OutcomeReason::Reported
             && existing.exit_price == Some(request.exit_price.value().to_string())
             && existing.note == request.reason
-            && request.closed_at.is_none_or(|at| {
-                at.timestamp_millis() == existing.closed_at.timestamp_millis()
-            });
+            && request
+                .closed_at
+                .is_none_or(|at| at.timestamp_millis() == existing.closed_at.timestamp_millis());
         if same {
             Ok((false, existing))
         } else {
@@ -211,7 +213,14 @@ impl Outcomes {
                 .filter(|(_, at)| *at >= signal.generated_at)
                 .and_then(|(price, _)| Price::new(price));
             let recorded = self
-                .close(&original, OutcomeReason::Expired, None, price, expires_at, now)
+                .close(
+                    &original,
+                    OutcomeReason::Expired,
+                    None,
+                    price,
+                    expires_at,
+                    now,
+                )
                 .await?;
             if let Recorded::Closed = recorded {
                 closed.push(self.closed(signal, OutcomeReason::Expired, price, expires_at));
@@ -288,10 +297,7 @@ impl Outcomes {
             }),
         };
         let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
-        let deliveries = self
-            .ingest
-            .plan(&announcement, Some(original), now)
-            .await?;
+        let deliveries = self.ingest.plan(&announcement, Some(original), now).await?;
         let return_pct = outcome_return(signal, exit_price);
         let outcome = NewOutcome {
             reason,

@@ -10,8 +10,8 @@ use teloxide_core::payloads::{
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::{
-    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InputFile, InputMedia,
-    InputMediaPhoto, Message, MessageId, ParseMode,
+    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
+    Message, MessageId, ParseMode,
 };
 use tokio::time::Instant;
 
@@ -135,9 +135,9 @@ impl Replies {
                 .caption(caption)
                 .parse_mode(ParseMode::Html),
         );
-        let mut request = self
-            .bot
-            .edit_message_media(ChatId(chat_id), MessageId(message_id), media);
+        let mut request =
+            self.bot
+                .edit_message_media(ChatId(chat_id), MessageId(message_id), media);
         if let Some(keyboard) = keyboard {
             request = request.reply_markup(keyboard);
         }

@@ -2,8 +2,8 @@
 //! Everything in this module is a pure function of its inputs, so it is tested in place.
 
 pub mod filter;
-pub mod performance;
 pub mod i18n;
+pub mod performance;
 pub mod preferences;
 pub mod recipients;
 pub mod render;

@@ -27,17 +27,15 @@ pub use horizon::{Horizon, HorizonError, Horizons};
 pub use outcome::{
     Direction, Exit, OpenPosition, OutcomeReason, PriceTick, first_exit, return_pct, risk_pct,
 };
-pub use periods::{
-    Period, ReportKind, ReportPeriod, day_start, latest_due_report, window_start,
-};
+pub use periods::{Period, ReportKind, ReportPeriod, day_start, latest_due_report, window_start};
 pub use requests::{
     FieldErrors, MAX_PRICE_BATCH, MAX_REASON_CHARS, PriceUpdate, ReportedOutcome, RequestError,
     parse_outcome, parse_prices,
 };
 pub use similar::{MIN_SIMILAR, SimilarIndex, Tally};
 pub use stats::{
-    Breakdowns, ClosedTrade, ConfidenceBand, EquityPoint, Figures, Summary, equity_curve,
-    figures, summarize,
+    Breakdowns, ClosedTrade, ConfidenceBand, EquityPoint, Figures, Summary, equity_curve, figures,
+    summarize,
 };
 pub use text::{
     PerformanceView, holding, performance_text, period_label, rate, report_text, signed_pct,

@@ -245,7 +245,12 @@ fn outcome_text(lang: Lang, outcome: &OutcomeNote, priced: bool) -> String {
         OutcomeReason::Expired => ("⌛", "outcome-reason-expired"),
     };
     let text = tx(lang, key);
-    match outcome.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    match outcome
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         Some(note) => format!("{emoji} {text}: {}", escape(note)),
         None => format!("{emoji} {text}"),
     }

@@ -95,9 +95,9 @@ async fn performance(
         .transpose()?;
     let tz: Tz = match params.tz.as_deref() {
         None => Tz::UTC,
-        Some(text) => text
-            .parse()
-            .map_err(|_| ApiError::invalid("tz", "must be an IANA time zone such as Europe/Berlin"))?,
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::invalid("tz", "must be an IANA time zone such as Europe/Berlin")
+        })?,
     };
     let now = Utc::now();
     let since = window_start(period, now, tz);

@@ -27,8 +27,7 @@ impl Scheduler {
                 ReportFrequency::Weekly => ReportKind::Weekly,
                 ReportFrequency::Never => continue,
             };
-            let period =
-                latest_due_report(kind, now, candidate.prefs.timezone, self.report_hour);
+            let period = latest_due_report(kind, now, candidate.prefs.timezone, self.report_hour);
             if now - period.due_at > MAX_LATENESS {
                 continue;
             }
@@ -46,7 +45,11 @@ impl Scheduler {
                 reported.insert(key.clone(), known);
             }
             let done = &reported[&key];
-            pending.extend(users.into_iter().filter(|(c, _)| !done.contains(&c.user_id)));
+            pending.extend(
+                users
+                    .into_iter()
+                    .filter(|(c, _)| !done.contains(&c.user_id)),
+            );
         }
         if pending.is_empty() {
             return Ok(0);

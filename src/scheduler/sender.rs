@@ -58,7 +58,11 @@ impl ReportSender {
     }
 
     /// Sends every report due at `now`; returns how many were attempted.
-    pub async fn send_due(&self, now: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<usize> {
+    pub async fn send_due(
+        &self,
+        now: DateTime<Utc>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<usize> {
         let mut attempted = 0;
         loop {
             let due = self.store.due_reports(now, BATCH).await?;
@@ -102,7 +106,9 @@ impl ReportSender {
         };
         self.store.record_report(report.id, &outcome).await?;
         if let DeliveryOutcome::Blocked { .. } = outcome {
-            self.store.deactivate_chat(report.chat_id, "blocked").await?;
+            self.store
+                .deactivate_chat(report.chat_id, "blocked")
+                .await?;
             self.store
                 .block_pending_for_chat(report.chat_id, "user blocked the bot")
                 .await?;

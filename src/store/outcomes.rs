@@ -143,7 +143,9 @@ impl Store {
     ) -> StoreResult<Recorded> {
         let (Some(direction), Some(entry)) = (Direction::of(original.kind), original.entry_price)
         else {
-            return Err(StoreError::Conflict("only buy and sell signals close".into()));
+            return Err(StoreError::Conflict(
+                "only buy and sell signals close".into(),
+            ));
         };
         let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
@@ -157,7 +159,10 @@ impl Store {
         .rows_affected();
         if claimed == 0 {
             tx.rollback().await?;
-            let existing = self.outcome(original.id).await?.ok_or(StoreError::NotFound)?;
+            let existing = self
+                .outcome(original.id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
             return Ok(Recorded::AlreadyClosed(existing));
         }
         let risk = original
@@ -248,7 +253,10 @@ impl Store {
 
     /// The chats a signal was sent to or is still queued for, with the message id where it has
     /// one: the audience of its close.
-    pub async fn audience_of_signal(&self, signal_id: Uuid) -> StoreResult<HashMap<i64, Option<i64>>> {
+    pub async fn audience_of_signal(
+        &self,
+        signal_id: Uuid,
+    ) -> StoreResult<HashMap<i64, Option<i64>>> {
         let rows = sqlx::query(
             "SELECT chat_id, telegram_message_id FROM signal_deliveries WHERE signal_id = $1 \
              AND chat_id IS NOT NULL AND status IN ('sent', 'pending', 'sending', 'uncertain')",
@@ -329,7 +337,10 @@ impl Store {
     }
 
     /// Keeps the newest price per asset (an older update arriving late changes nothing).
-    pub async fn save_prices(&self, latest: &[(String, Decimal, DateTime<Utc>)]) -> StoreResult<()> {
+    pub async fn save_prices(
+        &self,
+        latest: &[(String, Decimal, DateTime<Utc>)],
+    ) -> StoreResult<()> {
         if latest.is_empty() {
             return Ok(());
         }

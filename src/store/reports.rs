@@ -45,7 +45,11 @@ impl Store {
     }
 
     /// Queues a report; false when this user already has one for the period.
-    pub async fn enqueue_report(&self, report: &NewReport, now: DateTime<Utc>) -> StoreResult<bool> {
+    pub async fn enqueue_report(
+        &self,
+        report: &NewReport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         let inserted = sqlx::query(
             "INSERT INTO reports (user_id, chat_id, period, body, status, next_attempt_at, created_at) \
              VALUES ($1, $2, $3, $4, 'pending', $5, $5) ON CONFLICT (user_id, period) DO NOTHING",
@@ -62,7 +66,11 @@ impl Store {
     }
 
     /// Reports due now, oldest first.
-    pub async fn due_reports(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<QueuedReport>> {
+    pub async fn due_reports(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedReport>> {
         let rows = sqlx::query(
             "SELECT id, chat_id, body, attempts FROM reports \
              WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
@@ -110,9 +118,11 @@ impl Store {
                 uncertain: true,
                 error,
                 ..
-            } => sqlx::query("UPDATE reports SET status = 'uncertain', last_error = $2 WHERE id = $1")
-                .bind(id)
-                .bind(error.as_str()),
+            } => sqlx::query(
+                "UPDATE reports SET status = 'uncertain', last_error = $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error.as_str()),
             DeliveryOutcome::Retry { at, error, .. } => sqlx::query(
                 "UPDATE reports SET status = 'pending', next_attempt_at = $2, last_error = $3 \
                  WHERE id = $1",

@@ -68,8 +68,7 @@ pub(super) async fn insert_signal_rows(
     deliveries: &[NewDelivery],
     accepted_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let body =
-        serde_json::to_string(signal).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let body = serde_json::to_string(signal).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
     // ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert's commit
     // and then insert nothing, so exactly one set of deliveries is ever written.

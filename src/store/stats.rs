@@ -97,7 +97,10 @@ impl Store {
         )
         .fetch_one(&self.pool)
         .await?;
-        let count = |name: &str| row.try_get::<Option<i64>, _>(name).map(Option::unwrap_or_default);
+        let count = |name: &str| {
+            row.try_get::<Option<i64>, _>(name)
+                .map(Option::unwrap_or_default)
+        };
         Ok(UserStats {
             total: count("total")?,
             active: count("active")?,

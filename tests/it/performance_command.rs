@@ -38,13 +38,19 @@ async fn the_table_refreshes_in_place(backend: Backend) {
     ] {
         assert!(words.contains(expected), "{expected:?} in:\n{words}");
     }
-    assert!(table.text.as_deref().unwrap().contains("<pre>"), "tables are monospaced");
+    assert!(
+        table.text.as_deref().unwrap().contains("<pre>"),
+        "tables are monospaced"
+    );
     assert_eq!(callback_data(&table), ["perf:7d:"]);
 
     // A losing trade closes; Refresh edits the same message.
     let id = post_signal(&app, &buy("ETH/USD", "3000", "3300", "2900")).await;
     let path = format!("/api/signals/{id}/outcome");
-    assert_eq!(post(&app, &path, &json!({"exit_price": 2970})).await.0, StatusCode::CREATED);
+    assert_eq!(
+        post(&app, &path, &json!({"exit_price": 2970})).await.0,
+        StatusCode::CREATED
+    );
     app.wait_for(chat, 8).await;
     app.emulator
         .press_button(chat, chat, table.message_id, "perf:7d:")
@@ -54,7 +60,10 @@ async fn the_table_refreshes_in_place(backend: Backend) {
     })
     .await;
     let refreshed = text(&app.emulator.messages(chat)[5]);
-    assert!(refreshed.contains("Closed: 2 · ✅ 1 · ❌ 1 · ⚪ 0"), "{refreshed}");
+    assert!(
+        refreshed.contains("Closed: 2 · ✅ 1 · ❌ 1 · ⚪ 0"),
+        "{refreshed}"
+    );
     assert!(refreshed.contains("ETH/USD"), "{refreshed}");
     app.eventually("the button to be answered", || async {
         app.emulator
@@ -63,19 +72,33 @@ async fn the_table_refreshes_in_place(backend: Backend) {
             .any(|a| a.text.as_deref() == Some("Updated"))
     })
     .await;
-    assert_eq!(app.emulator.messages(chat).len(), 8, "edited, not sent again");
+    assert_eq!(
+        app.emulator.messages(chat).len(),
+        8,
+        "edited, not sent again"
+    );
 
     // Arguments: an asset, a tier limit, and mistakes.
     let replies = [
-        ("/performance today btc/usd", "📊 Performance · BTC/USD · today"),
+        (
+            "/performance today btc/usd",
+            "📊 Performance · BTC/USD · today",
+        ),
         ("/performance all", "Your plan covers the last 7 days."),
         ("/performance 7d 30d", "I don't know the period \"30d\""),
-        ("/performance DOGE/USD", "There are no signals for DOGE/USD yet"),
+        (
+            "/performance DOGE/USD",
+            "There are no signals for DOGE/USD yet",
+        ),
     ];
     for (i, (command, expected)) in replies.into_iter().enumerate() {
         app.emulator.send_text(chat, chat, command);
         let reply = app.wait_for(chat, 9 + i).await.remove(8 + i);
-        assert!(text(&reply).contains(expected), "{command}: {}", text(&reply));
+        assert!(
+            text(&reply).contains(expected),
+            "{command}: {}",
+            text(&reply)
+        );
     }
     app.stop().await;
 }

@@ -26,7 +26,11 @@ async fn close_signals_record_the_outcome_once(backend: Backend) {
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let closed = app.wait_for(chat, 5).await.remove(4);
     assert_eq!(closed.reply_to_message_id, Some(original.message_id));
-    assert!(text(&closed).contains("- Result: +1.88% (profit)"), "{}", text(&closed));
+    assert!(
+        text(&closed).contains("- Result: +1.88% (profit)"),
+        "{}",
+        text(&closed)
+    );
 
     // A second close is refused and nothing is sent.
     let again = json!({"type": "close", "asset": "BTC/USD", "closes": id, "exit_price": 40000});
@@ -38,7 +42,10 @@ async fn close_signals_record_the_outcome_once(backend: Backend) {
     let (status, perf) = app.get("/api/performance?period=all", Some(API_KEY)).await;
     assert_eq!(status, StatusCode::OK, "{perf}");
     let overall = &perf["summary"]["overall"];
-    assert_eq!((overall["count"].as_u64(), overall["wins"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (overall["count"].as_u64(), overall["wins"].as_u64()),
+        (Some(1), Some(1))
+    );
     let total = overall["total_return_pct"].as_f64().unwrap();
     assert!((total - 850.0 / 45250.0 * 100.0).abs() < 1e-9, "{total}");
     assert_eq!(perf["summary"]["by"]["asset"]["BTC/USD"]["count"], 1);
@@ -74,7 +81,10 @@ async fn reported_outcomes_close_and_announce(backend: Backend) {
     let closed = app.wait_for(chat, 5).await.remove(4);
     assert_eq!(closed.reply_to_message_id, Some(original.message_id));
     let words = text(&closed);
-    assert!(words.contains("📝 Resultado comunicado por el motor de señales: manual exit"), "{words}");
+    assert!(
+        words.contains("📝 Resultado comunicado por el motor de señales: manual exit"),
+        "{words}"
+    );
     assert!(words.contains("-2.00%"), "{words}");
 
     // The same report again is answered again; a different one conflicts.
@@ -87,23 +97,41 @@ async fn reported_outcomes_close_and_announce(backend: Backend) {
     // Bad requests change nothing.
     let missing = format!("/api/signals/{}/outcome", uuid::Uuid::now_v7());
     assert_eq!(post(&app, &missing, &report).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(post(&app, "/api/signals/nope/outcome", &report).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        post(&app, "/api/signals/nope/outcome", &report).await.0,
+        StatusCode::NOT_FOUND
+    );
     let other = post_signal(&app, &buy("ETH/USD", "3000", "3300", "2900")).await;
     app.wait_for(chat, 6).await;
     let other_path = format!("/api/signals/{other}/outcome");
-    let (status, error) = post(&app, &other_path, &json!({"exit_price": 0, "closed_at": "soon"})).await;
+    let (status, error) = post(
+        &app,
+        &other_path,
+        &json!({"exit_price": 0, "closed_at": "soon"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error["error"]["fields"]["exit_price"].is_string(), "{error}");
+    assert!(
+        error["error"]["fields"]["exit_price"].is_string(),
+        "{error}"
+    );
     assert!(error["error"]["fields"]["closed_at"].is_string(), "{error}");
     let early = json!({"exit_price": 3000, "closed_at": "2020-01-01T00:00:00Z"});
-    assert_eq!(post(&app, &other_path, &early).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app
-        .post_raw(&other_path, None, report.to_string())
-        .await;
+    assert_eq!(
+        post(&app, &other_path, &early).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (status, _) = app.post_raw(&other_path, None, report.to_string()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = app.post_raw(&other_path, Some(API_KEY), "{".into()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(app.store.outcome(other.parse().unwrap()).await.unwrap().is_none());
+    assert!(
+        app.store
+            .outcome(other.parse().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
     app.drain().await;
     assert_eq!(app.emulator.messages(chat).len(), 6);
     app.stop().await;
@@ -130,11 +158,25 @@ async fn prices_close_at_the_first_level_reached(backend: Backend) {
     assert_eq!(body["accepted"], 3);
     let closed = body["closed"].as_array().unwrap();
     assert_eq!(closed.len(), 1, "{body}");
-    assert_eq!((closed[0]["signal_id"].as_str(), closed[0]["reason"].as_str()), (Some(narrow.as_str()), Some("stop")));
+    assert_eq!(
+        (
+            closed[0]["signal_id"].as_str(),
+            closed[0]["reason"].as_str()
+        ),
+        (Some(narrow.as_str()), Some("stop"))
+    );
     let stop = app.wait_for(chat, 6).await.remove(5);
     assert_eq!(stop.reply_to_message_id, Some(narrow_message));
-    for expected in ["🛑 Stop loss hit", "- Exit Price: $44,900", "- Result: -0.22% (loss)"] {
-        assert!(text(&stop).contains(expected), "{expected} in {}", text(&stop));
+    for expected in [
+        "🛑 Stop loss hit",
+        "- Exit Price: $44,900",
+        "- Result: -0.22% (loss)",
+    ] {
+        assert!(
+            text(&stop).contains(expected),
+            "{expected} in {}",
+            text(&stop)
+        );
     }
 
     // Later, the wide one's target.
@@ -144,8 +186,16 @@ async fn prices_close_at_the_first_level_reached(backend: Backend) {
     assert_eq!(body["closed"][0]["signal_id"].as_str(), Some(wide.as_str()));
     let target = app.wait_for(chat, 7).await.remove(6);
     assert_eq!(target.reply_to_message_id, Some(wide_message));
-    assert!(text(&target).contains("🎯 Target reached"), "{}", text(&target));
-    assert!(text(&target).contains("- Result: +2.76% (profit)"), "{}", text(&target));
+    assert!(
+        text(&target).contains("🎯 Target reached"),
+        "{}",
+        text(&target)
+    );
+    assert!(
+        text(&target).contains("- Result: +2.76% (profit)"),
+        "{}",
+        text(&target)
+    );
 
     // Nothing left to close; a price from the future is refused.
     let (_, body) = post(&app, "/api/prices", &later).await;
@@ -162,7 +212,10 @@ async fn prices_close_at_the_first_level_reached(backend: Backend) {
     assert_eq!(stats["signals"]["open"], 0);
     assert_eq!(stats["deliveries"]["all"]["by_status"]["sent"], 4);
     assert_eq!(stats["users"]["subscribed"], 1);
-    assert_eq!(app.get("/api/stats", None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/stats", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 both_backends!(price_updates, prices_close_at_the_first_level_reached);
@@ -190,21 +243,46 @@ async fn expired_signals_close_at_the_last_price_or_without_one(backend: Backend
     let messages = app.wait_for(chat, 7).await;
     let expired: Vec<String> = messages[5..].iter().map(text).collect();
     let eth = expired.iter().find(|t| t.contains("ETH/USD")).unwrap();
-    assert!(eth.contains("⌛ Expired at the end of its timeframe\n"), "{eth}");
-    assert!(eth.contains("- Exit Price: $3,100") && eth.contains("+3.33% (profit)"), "{eth}");
+    assert!(
+        eth.contains("⌛ Expired at the end of its timeframe\n"),
+        "{eth}"
+    );
+    assert!(
+        eth.contains("- Exit Price: $3,100") && eth.contains("+3.33% (profit)"),
+        "{eth}"
+    );
     let sol = expired.iter().find(|t| t.contains("SOL/USD")).unwrap();
     assert!(sol.contains("no price was known"), "{sol}");
     assert!(!sol.contains("Result"), "{sol}");
-    assert!(messages[5..].iter().all(|m| m.reply_to_message_id.is_some()));
+    assert!(
+        messages[5..]
+            .iter()
+            .all(|m| m.reply_to_message_id.is_some())
+    );
 
-    assert!(closer.expire_due(Utc::now() + Duration::days(3)).await.unwrap().is_empty());
-    assert!(default.expire_due(Utc::now() + Duration::days(3)).await.unwrap().is_empty());
+    assert!(
+        closer
+            .expire_due(Utc::now() + Duration::days(3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        default
+            .expire_due(Utc::now() + Duration::days(3))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (_, perf) = app.get("/api/performance?period=all", Some(API_KEY)).await;
     assert_eq!(perf["summary"]["overall"]["count"], 1);
     assert_eq!(perf["summary"]["overall"]["unpriced"], 1);
     app.stop().await;
 }
-both_backends!(expiry, expired_signals_close_at_the_last_price_or_without_one);
+both_backends!(
+    expiry,
+    expired_signals_close_at_the_last_price_or_without_one
+);
 
 async fn racing_closes_leave_one_outcome(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -238,7 +316,12 @@ async fn racing_closes_leave_one_outcome(backend: Backend) {
         .filter(|s| **s == StatusCode::CREATED || **s == StatusCode::ACCEPTED)
         .count();
     assert_eq!(won, 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| s.is_success() || *s == StatusCode::CONFLICT), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| s.is_success() || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
     app.drain().await;
     assert_eq!(app.emulator.messages(chat).len(), 5, "one announcement");
     app.stop().await;

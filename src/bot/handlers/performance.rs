@@ -14,7 +14,7 @@ use super::super::{BotContext, BotError};
 use crate::chart::{ChartSpec, render_png};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::performance::{
-    Period, PerformanceView, day_start, equity_curve, performance_text, period_label, figures,
+    PerformanceView, Period, day_start, equity_curve, figures, performance_text, period_label,
     summarize, window_start,
 };
 use crate::domain::preferences::Tier;
@@ -142,7 +142,15 @@ pub async fn refresh(
     // A photo stays a photo and a text a text; if the tier changed since, a new answer is sent.
     match (answer.chart, message.photo().is_some()) {
         (Some(spec), true) => {
-            send_chart(ctx, chat_id, Some(message_id), spec, answer.text, answer.keyboard).await?
+            send_chart(
+                ctx,
+                chat_id,
+                Some(message_id),
+                spec,
+                answer.text,
+                answer.keyboard,
+            )
+            .await?
         }
         (None, false) => {
             ctx.replies
@@ -152,12 +160,11 @@ pub async fn refresh(
         (Some(spec), false) => {
             send_chart(ctx, chat_id, None, spec, answer.text, answer.keyboard).await?
         }
-        (None, true) => {
-            ctx.replies
-                .send(chat_id, answer.text, Some(answer.keyboard))
-                .await
-                .map(drop)?
-        }
+        (None, true) => ctx
+            .replies
+            .send(chat_id, answer.text, Some(answer.keyboard))
+            .await
+            .map(drop)?,
     }
     ctx.replies
         .answer(&query.id, Some(t(lang, "perf-refreshed")))
@@ -205,15 +212,25 @@ async fn send_chart(
         Ok(Ok(png)) => png,
         Ok(Err(err)) => {
             tracing::error!(error = %err, "cannot draw a chart; sending the figures alone");
-            return ctx.replies.send(chat_id, caption, Some(keyboard)).await.map(drop);
+            return ctx
+                .replies
+                .send(chat_id, caption, Some(keyboard))
+                .await
+                .map(drop);
         }
         Err(err) => {
             tracing::error!(error = %err, "chart drawing panicked; sending the figures alone");
-            return ctx.replies.send(chat_id, caption, Some(keyboard)).await.map(drop);
+            return ctx
+                .replies
+                .send(chat_id, caption, Some(keyboard))
+                .await
+                .map(drop);
         }
     };
     if let Some(file_id) = deliver(Photo::Upload(png)).await? {
-        ctx.store.save_chart_file(&key, &file_id, Utc::now()).await?;
+        ctx.store
+            .save_chart_file(&key, &file_id, Utc::now())
+            .await?;
     }
     Ok(())
 }
@@ -236,13 +253,24 @@ async fn build(
     let (lang, tz) = (prefs.language, prefs.timezone);
     let subscription = ctx.store.subscription(user.id).await?;
     let tiers = TierRules::default();
-    let rule = tiers.rule(effective_tier(subscription.tier, subscription.expires_at, now));
+    let rule = tiers.rule(effective_tier(
+        subscription.tier,
+        subscription.expires_at,
+        now,
+    ));
     // The tier decides how far back the user may look.
     let today = now.with_timezone(&tz).date_naive();
-    let earliest = day_start(today - Duration::days(i64::from(rule.history_days.max(1)) - 1), tz);
+    let earliest = day_start(
+        today - Duration::days(i64::from(rule.history_days.max(1)) - 1),
+        tz,
+    );
     let requested = window_start(request.period, now, tz);
     let limited = requested.is_none_or(|since| since < earliest);
-    let since = if limited { earliest } else { requested.unwrap_or(earliest) };
+    let since = if limited {
+        earliest
+    } else {
+        requested.unwrap_or(earliest)
+    };
     let asset = request.asset.as_ref().map(|a| a.as_str().to_owned());
     let query = TradeQuery {
         since: Some(since),
@@ -306,15 +334,24 @@ mod tests {
         let btc = Some(Asset::parse("BTC/USD").unwrap());
         assert_eq!(
             parse_args("").unwrap(),
-            Request { period: Period::Days7, asset: None }
+            Request {
+                period: Period::Days7,
+                asset: None
+            }
         );
         assert_eq!(
             parse_args("30d btc/usd").unwrap(),
-            Request { period: Period::Days30, asset: btc.clone() }
+            Request {
+                period: Period::Days30,
+                asset: btc.clone()
+            }
         );
         assert_eq!(
             parse_args("BTC/USD ALL").unwrap(),
-            Request { period: Period::All, asset: btc }
+            Request {
+                period: Period::All,
+                asset: btc
+            }
         );
         assert_eq!(parse_args("7d 30d").unwrap_err(), "30d");
         assert_eq!(parse_args("week").unwrap().asset.unwrap().as_str(), "WEEK");
@@ -331,7 +368,10 @@ mod tests {
         let data = callback_data(&longest);
         assert!(data.len() <= 64, "{data}");
         assert_eq!(parse_callback(&data), Some(longest));
-        let plain = Request { period: Period::Today, asset: None };
+        let plain = Request {
+            period: Period::Today,
+            asset: None,
+        };
         assert_eq!(parse_callback(&callback_data(&plain)), Some(plain));
         assert_eq!(parse_callback("perf:year:"), None);
         assert_eq!(parse_callback("perf:7d:no spaces"), None);

@@ -226,8 +226,14 @@ mod tests {
         assert_eq!(bad(None, None, "1m", "soon"), "performance.horizons.1m");
         assert_eq!(bad(None, None, "1m", "0h"), "performance.horizons.1m");
         assert_eq!(bad(None, None, "1m", "400d"), "performance.horizons.1m");
-        assert_eq!(Horizon::parse("90m"), Some(Horizon::After(Duration::minutes(90))));
-        assert_eq!(Horizon::parse("30s"), Some(Horizon::After(Duration::seconds(30))));
+        assert_eq!(
+            Horizon::parse("90m"),
+            Some(Horizon::After(Duration::minutes(90)))
+        );
+        assert_eq!(
+            Horizon::parse("30s"),
+            Some(Horizon::After(Duration::seconds(30)))
+        );
         assert_eq!(Horizon::parse("Session"), Some(Horizon::SessionClose));
         assert_eq!(Horizon::parse("h"), None);
         assert_eq!(Horizon::parse("5é"), None);

@@ -291,7 +291,10 @@ mod tests {
         assert_eq!(return_pct(Direction::Buy, d("100"), d("110")), Some(10.0));
         assert_eq!(return_pct(Direction::Sell, d("100"), d("110")), Some(-10.0));
         assert_eq!(return_pct(Direction::Sell, d("200"), d("150")), Some(25.0));
-        assert_eq!(return_pct(Direction::Buy, d("45250"), d("45250")), Some(0.0));
+        assert_eq!(
+            return_pct(Direction::Buy, d("45250"), d("45250")),
+            Some(0.0)
+        );
         assert_eq!(risk_pct(d("100"), d("95")), Some(5.0));
         assert_eq!(risk_pct(d("100"), d("104")), Some(4.0));
         assert_eq!(risk_pct(d("100"), d("100")), None);

@@ -21,8 +21,8 @@ fn trade_strategy() -> impl Strategy<Value = ClosedTrade> {
     )
         .prop_map(
             |(asset, model, buy, timeframe, confidence, close_h, held_h, ret, risk)| {
-                let closed_at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
-                    + Duration::hours(close_h);
+                let closed_at =
+                    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + Duration::hours(close_h);
                 ClosedTrade {
                     asset: asset.to_owned(),
                     model: model.map(str::to_owned),

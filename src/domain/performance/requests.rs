@@ -43,11 +43,13 @@ pub struct PriceUpdate {
 type Fields<'a> = BTreeMap<String, &'a RawValue>;
 
 fn object<'a>(raw: &'a RawValue, what: &str) -> Result<Fields<'a>, String> {
-    serde_json::from_str::<Fields<'a>>(raw.get()).map_err(|_| format!("{what} must be a JSON object"))
+    serde_json::from_str::<Fields<'a>>(raw.get())
+        .map_err(|_| format!("{what} must be a JSON object"))
 }
 
 fn body_text(body: &[u8]) -> Result<&str, RequestError> {
-    std::str::from_utf8(body).map_err(|e| RequestError::Malformed(format!("body is not UTF-8: {e}")))
+    std::str::from_utf8(body)
+        .map_err(|e| RequestError::Malformed(format!("body is not UTF-8: {e}")))
 }
 
 /// Field readers that record problems under `prefix` + field name.
@@ -110,7 +112,10 @@ impl<'a> Checker<'a> {
     fn time(&mut self, field: &str, required: bool, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let text = self.string(field, required)?;
         let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) else {
-            self.fail(field, "must be an RFC 3339 time such as 2024-03-01T14:30:00Z");
+            self.fail(
+                field,
+                "must be an RFC 3339 time such as 2024-03-01T14:30:00Z",
+            );
             return None;
         };
         let at = at.with_timezone(&Utc);
@@ -144,7 +149,10 @@ pub fn parse_outcome(body: &[u8], now: DateTime<Utc>) -> Result<ReportedOutcome,
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
     {
-        check.fail("reason", format!("must be at most {MAX_REASON_CHARS} characters"));
+        check.fail(
+            "reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        );
     }
     match exit_price {
         Some(exit_price) if errors.is_empty() => Ok(ReportedOutcome {
@@ -163,8 +171,8 @@ pub fn parse_prices(body: &[u8], now: DateTime<Utc>) -> Result<Vec<PriceUpdate>,
     let raw: Box<RawValue> =
         serde_json::from_str(text).map_err(|e| RequestError::Malformed(e.to_string()))?;
     let (items, batch): (Vec<&RawValue>, bool) = if raw.get().trim_start().starts_with('[') {
-        let items: Vec<&RawValue> = serde_json::from_str(raw.get())
-            .map_err(|e| RequestError::Malformed(e.to_string()))?;
+        let items: Vec<&RawValue> =
+            serde_json::from_str(raw.get()).map_err(|e| RequestError::Malformed(e.to_string()))?;
         (items, true)
     } else {
         (vec![&*raw], false)
@@ -244,7 +252,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.exit_price.value().to_string(), "46100.50");
-        assert_eq!(ok.closed_at, Some(Utc.with_ymd_and_hms(2024, 3, 1, 11, 0, 0).unwrap()));
+        assert_eq!(
+            ok.closed_at,
+            Some(Utc.with_ymd_and_hms(2024, 3, 1, 11, 0, 0).unwrap())
+        );
         assert_eq!(ok.reason.as_deref(), Some("manual"));
         let minimal = parse_outcome(br#"{"exit_price": 1}"#, now()).unwrap();
         assert_eq!((minimal.closed_at, minimal.reason), (None, None));
@@ -259,8 +270,14 @@ mod tests {
         let long = format!(r#"{{"exit_price": 1, "reason": "{}"}}"#, "a".repeat(201));
         assert!(invalid(parse_outcome(long.as_bytes(), now())).contains_key("reason"));
         assert!(invalid(parse_outcome(b"{}", now())).contains_key("exit_price"));
-        assert!(matches!(parse_outcome(b"[1]", now()), Err(RequestError::Malformed(_))));
-        assert!(matches!(parse_outcome(b"{", now()), Err(RequestError::Malformed(_))));
+        assert!(matches!(
+            parse_outcome(b"[1]", now()),
+            Err(RequestError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_outcome(b"{", now()),
+            Err(RequestError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -278,7 +295,10 @@ mod tests {
             now(),
         )
         .unwrap();
-        assert_eq!(batch[0].at, Utc.with_ymd_and_hms(2024, 3, 1, 10, 0, 0).unwrap());
+        assert_eq!(
+            batch[0].at,
+            Utc.with_ymd_and_hms(2024, 3, 1, 10, 0, 0).unwrap()
+        );
         assert_eq!(batch[1].price.value().to_string(), "10000");
         let errors = invalid(parse_prices(
             br#"[{"asset": "BTC/USD", "price": 0, "at": "yesterday"}, 7, {"asset": "B T C"}]"#,
@@ -302,6 +322,9 @@ mod tests {
                 .join(",")
         );
         assert!(invalid(parse_prices(many.as_bytes(), now())).contains_key("prices"));
-        assert!(matches!(parse_prices(b"\"x\"", now()), Err(RequestError::Malformed(_))));
+        assert!(matches!(
+            parse_prices(b"\"x\"", now()),
+            Err(RequestError::Malformed(_))
+        ));
     }
 }

@@ -58,7 +58,11 @@ impl SimilarIndex {
             .entry((model.unwrap_or_default().to_owned(), direction))
             .or_default();
         group.all_assets.add(tally);
-        group.by_asset.entry(asset.to_owned()).or_default().add(tally);
+        group
+            .by_asset
+            .entry(asset.to_owned())
+            .or_default()
+            .add(tally);
     }
 
     /// Records one closed trade.
@@ -127,7 +131,10 @@ mod tests {
         assert_eq!((stats.closed, stats.win_rate_pct), (20, 40.0));
         // A new asset: nothing of its own, the model's record instead.
         let stats = index.lookup(Some("m"), "SOL/USD", Direction::Buy);
-        assert_eq!((stats.closed, stats.scope), (20, SimilarScope::ModelDirection));
+        assert_eq!(
+            (stats.closed, stats.scope),
+            (20, SimilarScope::ModelDirection)
+        );
     }
 
     #[test]

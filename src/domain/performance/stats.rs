@@ -161,8 +161,14 @@ impl Row {
     fn of(trade: &ClosedTrade, asset: u32, model: u32) -> Self {
         Row {
             order: order_key(trade),
-            ret: trade.return_pct.filter(|r| r.is_finite()).unwrap_or(f64::NAN),
-            risk: trade.risk_pct.filter(|r| r.is_finite() && *r > 0.0).unwrap_or(0.0),
+            ret: trade
+                .return_pct
+                .filter(|r| r.is_finite())
+                .unwrap_or(f64::NAN),
+            risk: trade
+                .risk_pct
+                .filter(|r| r.is_finite() && *r > 0.0)
+                .unwrap_or(0.0),
             holding_ms: (trade.closed_at - trade.opened_at).num_milliseconds(),
             asset,
             model,

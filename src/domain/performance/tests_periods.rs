@@ -22,8 +22,14 @@ const NEW_YORK: Tz = chrono_tz::America::New_York;
 fn windows_start_at_the_users_midnight() {
     // 31 March 2024 is the spring-forward day in Berlin; its midnight is still CET (UTC+1).
     let now = utc(2024, 3, 31, 12, 0);
-    assert_eq!(window_start(Period::Today, now, BERLIN), Some(utc(2024, 3, 30, 23, 0)));
-    assert_eq!(window_start(Period::Today, now, Tz::UTC), Some(utc(2024, 3, 31, 0, 0)));
+    assert_eq!(
+        window_start(Period::Today, now, BERLIN),
+        Some(utc(2024, 3, 30, 23, 0))
+    );
+    assert_eq!(
+        window_start(Period::Today, now, Tz::UTC),
+        Some(utc(2024, 3, 31, 0, 0))
+    );
     // Late evening UTC is already tomorrow in Tokyo.
     let late = utc(2024, 3, 31, 20, 0);
     assert_eq!(
@@ -32,8 +38,14 @@ fn windows_start_at_the_users_midnight() {
     );
     // 7 days counts today: 27 March (CET) to 2 April (CEST).
     let now = utc(2024, 4, 2, 10, 0);
-    assert_eq!(window_start(Period::Days7, now, BERLIN), Some(utc(2024, 3, 26, 23, 0)));
-    assert_eq!(window_start(Period::Days30, now, BERLIN), Some(utc(2024, 3, 3, 23, 0)));
+    assert_eq!(
+        window_start(Period::Days7, now, BERLIN),
+        Some(utc(2024, 3, 26, 23, 0))
+    );
+    assert_eq!(
+        window_start(Period::Days30, now, BERLIN),
+        Some(utc(2024, 3, 3, 23, 0))
+    );
     assert_eq!(window_start(Period::All, now, BERLIN), None);
 }
 
@@ -43,7 +55,11 @@ fn a_midnight_skipped_by_daylight_saving_starts_at_the_first_real_instant() {
     let santiago: Tz = chrono_tz::America::Santiago;
     assert_eq!(day_start(date(2024, 9, 8), santiago), utc(2024, 9, 8, 4, 0));
     // A time that happens twice (Berlin, 27 October 2024, 02:30) is taken the first time (CEST).
-    let twice = local_instant(date(2024, 10, 27), NaiveTime::from_hms_opt(2, 30, 0).unwrap(), BERLIN);
+    let twice = local_instant(
+        date(2024, 10, 27),
+        NaiveTime::from_hms_opt(2, 30, 0).unwrap(),
+        BERLIN,
+    );
     assert_eq!(twice, utc(2024, 10, 27, 0, 30));
 }
 
@@ -64,8 +80,14 @@ fn daily_reports_cover_yesterday_and_are_due_at_the_local_hour() {
     assert_eq!(before.due_at, utc(2024, 3, 28, 7, 0));
     let at = latest_due_report(ReportKind::Daily, utc(2024, 3, 29, 7, 0), BERLIN, 8);
     assert_eq!(at.key, "daily:2024-03-28");
-    assert_eq!((at.first_day, at.last_day), (date(2024, 3, 28), date(2024, 3, 28)));
-    assert_eq!((at.from, at.until), (utc(2024, 3, 27, 23, 0), utc(2024, 3, 28, 23, 0)));
+    assert_eq!(
+        (at.first_day, at.last_day),
+        (date(2024, 3, 28), date(2024, 3, 28))
+    );
+    assert_eq!(
+        (at.from, at.until),
+        (utc(2024, 3, 27, 23, 0), utc(2024, 3, 28, 23, 0))
+    );
     assert_eq!(at.due_at, utc(2024, 3, 29, 7, 0));
 }
 
@@ -92,7 +114,10 @@ fn daily_reports_across_the_fall_back_change() {
     assert_eq!(report.key, "daily:2024-11-03");
     assert_eq!(report.until - report.from, chrono::Duration::hours(25));
     let due = latest_due_report(ReportKind::Daily, utc(2024, 11, 3, 13, 0), NEW_YORK, 8);
-    assert_eq!((due.key.as_str(), due.due_at), ("daily:2024-11-02", utc(2024, 11, 3, 13, 0)));
+    assert_eq!(
+        (due.key.as_str(), due.due_at),
+        ("daily:2024-11-02", utc(2024, 11, 3, 13, 0))
+    );
     let not_yet = latest_due_report(ReportKind::Daily, utc(2024, 11, 3, 12, 59), NEW_YORK, 8);
     assert_eq!(not_yet.key, "daily:2024-11-01");
 }
@@ -101,7 +126,10 @@ fn daily_reports_across_the_fall_back_change() {
 fn weekly_reports_cover_monday_to_sunday_due_the_next_monday() {
     let report = latest_due_report(ReportKind::Weekly, utc(2024, 4, 1, 6, 0), BERLIN, 8);
     assert_eq!(report.key, "weekly:2024-W13");
-    assert_eq!((report.first_day, report.last_day), (date(2024, 3, 25), date(2024, 3, 31)));
+    assert_eq!(
+        (report.first_day, report.last_day),
+        (date(2024, 3, 25), date(2024, 3, 31))
+    );
     assert_eq!(report.from, utc(2024, 3, 24, 23, 0));
     assert_eq!(report.until, utc(2024, 3, 31, 22, 0));
     assert_eq!(report.due_at, utc(2024, 4, 1, 6, 0));

@@ -38,7 +38,10 @@ fn assert_some_close(actual: Option<f64>, expected: f64) {
 #[test]
 fn no_trades() {
     let f = figures(&[]);
-    assert_eq!((f.count, f.wins, f.losses, f.breakeven, f.unpriced), (0, 0, 0, 0, 0));
+    assert_eq!(
+        (f.count, f.wins, f.losses, f.breakeven, f.unpriced),
+        (0, 0, 0, 0, 0)
+    );
     assert_eq!(f.win_rate_pct, None);
     assert_eq!(f.avg_return_pct, None);
     assert_eq!(f.total_return_pct, 0.0);
@@ -120,7 +123,10 @@ fn mixed_results_overall() {
     // Gross profit 9, gross loss 5: profit factor 1.8. R: 2, -1, -3, 2, 0 → 0.
     // Running total 4, 2, -1, 4, 4: peak 4 then -1, a drawdown of 5. Holding 1..5 h → 3 h.
     let f = figures(&mixed());
-    assert_eq!((f.count, f.wins, f.losses, f.breakeven, f.unpriced), (5, 2, 2, 1, 1));
+    assert_eq!(
+        (f.count, f.wins, f.losses, f.breakeven, f.unpriced),
+        (5, 2, 2, 1, 1)
+    );
     assert_some_close(f.win_rate_pct, 40.0);
     assert_some_close(f.avg_return_pct, 0.8);
     assert!(close(f.total_return_pct, 4.0));
@@ -140,12 +146,18 @@ fn mixed_results_by_asset() {
     // ETH: -2, +5, 0 (+ the unpriced one) → total 3, drawdown 2 (0 → -2), profit factor 2.5.
     let by = summarize(&mixed()).by;
     let btc = &by.asset["BTC/USD"];
-    assert_eq!((btc.count, btc.wins, btc.losses, btc.unpriced), (2, 1, 1, 0));
+    assert_eq!(
+        (btc.count, btc.wins, btc.losses, btc.unpriced),
+        (2, 1, 1, 0)
+    );
     assert!(close(btc.total_return_pct, 1.0));
     assert!(close(btc.max_drawdown_pct, 3.0));
     assert_some_close(btc.profit_factor, 4.0 / 3.0);
     let eth = &by.asset["ETH/USD"];
-    assert_eq!((eth.count, eth.wins, eth.losses, eth.breakeven, eth.unpriced), (3, 1, 1, 1, 1));
+    assert_eq!(
+        (eth.count, eth.wins, eth.losses, eth.breakeven, eth.unpriced),
+        (3, 1, 1, 1, 1)
+    );
     assert!(close(eth.total_return_pct, 3.0));
     assert!(close(eth.max_drawdown_pct, 2.0));
     assert_some_close(eth.profit_factor, 2.5);
@@ -197,5 +209,8 @@ fn unpriced_only() {
     let f = figures(&[trade("BTC/USD", None, 1.0, 1, 1)]);
     assert_eq!((f.count, f.unpriced), (0, 1));
     assert_eq!((f.win_rate_pct, f.avg_holding_secs), (None, None));
-    assert_eq!(summarize(&[trade("BTC/USD", None, 1.0, 1, 1)]).by.asset["BTC/USD"].unpriced, 1);
+    assert_eq!(
+        summarize(&[trade("BTC/USD", None, 1.0, 1, 1)]).by.asset["BTC/USD"].unpriced,
+        1
+    );
 }

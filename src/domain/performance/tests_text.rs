@@ -17,7 +17,11 @@ fn trades(assets: usize, per_asset: usize) -> Vec<ClosedTrade> {
             all.push(ClosedTrade {
                 asset: format!("<ASSET&{a:02}>/USD"),
                 model: Some(format!("model-{}", a % 7)),
-                direction: if i % 2 == 0 { Direction::Buy } else { Direction::Sell },
+                direction: if i % 2 == 0 {
+                    Direction::Buy
+                } else {
+                    Direction::Sell
+                },
                 timeframe: Some(Timeframe::ALL[a % 7]),
                 confidence: (50 + a * 7 % 50) as u8,
                 opened_at: closed_at - Duration::minutes(95),
@@ -51,15 +55,27 @@ fn the_table_fits_a_caption_and_a_message_in_every_language() {
         for budget in [1024, 4096] {
             let text = performance_text(lang, &view(&summary, &yours), budget);
             check_telegram_html(&text).unwrap_or_else(|e| panic!("{e}:\n{text}"));
-            assert!(visible_len_utf16(&text) <= budget, "{lang:?} {budget}: {text}");
+            assert!(
+                visible_len_utf16(&text) <= budget,
+                "{lang:?} {budget}: {text}"
+            );
             assert!(text.contains("2024-03-31 12:00 CEST"), "{text}");
         }
     }
     let caption = performance_text(Lang::En, &view(&summary, &yours), 1024);
     let message = performance_text(Lang::En, &view(&summary, &yours), 4096);
-    assert!(message.len() > caption.len(), "a message has room for more breakdowns");
-    assert!(message.contains("By confidence") && message.contains("…and 15 more"), "{message}");
-    assert!(caption.contains("By asset") && caption.contains("&lt;ASSET&amp;"), "{caption}");
+    assert!(
+        message.len() > caption.len(),
+        "a message has room for more breakdowns"
+    );
+    assert!(
+        message.contains("By confidence") && message.contains("…and 15 more"),
+        "{message}"
+    );
+    assert!(
+        caption.contains("By asset") && caption.contains("&lt;ASSET&amp;"),
+        "{caption}"
+    );
     assert!(caption.contains("Your plan covers the last 7 days."));
 }
 
@@ -82,7 +98,10 @@ fn headline_figures_read_naturally() {
     }
     let empty = summarize(&[]);
     let text = performance_text(Lang::Es, &view(&empty, &none), 1024);
-    assert!(text.contains("Todavía no se ha cerrado ninguna señal"), "{text}");
+    assert!(
+        text.contains("Todavía no se ha cerrado ninguna señal"),
+        "{text}"
+    );
     assert!(!text.contains("<pre>"));
 }
 
@@ -107,11 +126,17 @@ fn reports_are_a_heartbeat_when_nothing_closed() {
     let none = figures(&[]);
     let text = report_text(Lang::En, &daily, &none, &none, 3);
     check_telegram_html(&text).unwrap();
-    assert!(text.starts_with("📬 <b>Daily report · 2024-03-31</b>\n🆕 New signals: 3\n💤 "), "{text}");
+    assert!(
+        text.starts_with("📬 <b>Daily report · 2024-03-31</b>\n🆕 New signals: 3\n💤 "),
+        "{text}"
+    );
     let weekly = latest_due_report(ReportKind::Weekly, now, tz, 8);
     let all = trades(2, 2);
     let text = report_text(Lang::Es, &weekly, &figures(&all), &figures(&all[..1]), 0);
     check_telegram_html(&text).unwrap();
-    assert!(text.contains("Informe semanal · 2024-03-25 – 2024-03-31"), "{text}");
+    assert!(
+        text.contains("Informe semanal · 2024-03-25 – 2024-03-31"),
+        "{text}"
+    );
     assert!(text.contains("Tu historial: 1 cerrada · acierto"), "{text}");
 }

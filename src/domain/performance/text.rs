@@ -18,7 +18,11 @@ fn tx(lang: Lang, key: &str) -> String {
     escape(&t(lang, key))
 }
 
-fn tx_args<'a>(lang: Lang, key: &str, args: impl IntoIterator<Item = (&'a str, Arg<'a>)>) -> String {
+fn tx_args<'a>(
+    lang: Lang,
+    key: &str,
+    args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
+) -> String {
     escape(&t_args(lang, key, args))
 }
 
@@ -36,7 +40,10 @@ pub fn signed_pct(value: f64) -> String {
 
 /// A win rate as a whole percentage, or `—` when there is nothing to rate.
 pub fn rate(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |v| format!("{:.0}%", v.clamp(0.0, 100.0)))
+    value.map_or_else(
+        || "—".to_owned(),
+        |v| format!("{:.0}%", v.clamp(0.0, 100.0)),
+    )
 }
 
 /// Gross profit over gross loss; `∞` with wins and no loss, `—` with neither.
@@ -129,7 +136,8 @@ fn section<'a>(
     title_key: &str,
     groups: impl IntoIterator<Item = (&'a String, &'a Figures)>,
 ) -> Option<String> {
-    let mut rows: Vec<(&String, &Figures)> = groups.into_iter().filter(|(_, f)| f.count > 0).collect();
+    let mut rows: Vec<(&String, &Figures)> =
+        groups.into_iter().filter(|(_, f)| f.count > 0).collect();
     if rows.is_empty() {
         return None;
     }
@@ -163,7 +171,11 @@ fn section<'a>(
     );
     if hidden > 0 {
         text.push('\n');
-        text.push_str(&tx_args(lang, "perf-more-rows", [("count", Arg::from(hidden))]));
+        text.push_str(&tx_args(
+            lang,
+            "perf-more-rows",
+            [("count", Arg::from(hidden))],
+        ));
     }
     Some(text)
 }
@@ -223,10 +235,17 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
         Some(_) => tail.push(format!("👤 {}", tx(lang, "perf-yours-none"))),
         None => {}
     }
-    let time = view.updated.with_timezone(&view.tz).format("%Y-%m-%d %H:%M %Z");
+    let time = view
+        .updated
+        .with_timezone(&view.tz)
+        .format("%Y-%m-%d %H:%M %Z");
     tail.push(format!(
         "<i>🕒 {}</i>",
-        tx_args(lang, "perf-updated", [("time", Arg::from(time.to_string()))])
+        tx_args(
+            lang,
+            "perf-updated",
+            [("time", Arg::from(time.to_string()))]
+        )
     ));
     let by = &view.summary.by;
     let sections = [
@@ -281,7 +300,11 @@ pub fn report_text(
     let mut lines = vec![format!("📬 <b>{title}</b>")];
     lines.push(format!(
         "🆕 {}",
-        tx_args(lang, "report-new-signals", [("count", Arg::from(new_signals))])
+        tx_args(
+            lang,
+            "report-new-signals",
+            [("count", Arg::from(new_signals))]
+        )
     ));
     if figures.count + figures.unpriced == 0 {
         let key = match period.kind {

@@ -109,7 +109,10 @@ fn close(signal: &Signal, lang: Lang, ctx: &RenderContext) -> Vec<String> {
         details.push(item(lang, "signal-label-result", &value));
     }
     if let Some(outcome) = &ctx.outcome {
-        details.push(format!("- {}", outcome_text(lang, outcome, signal.exit_price.is_some())));
+        details.push(format!(
+            "- {}",
+            outcome_text(lang, outcome, signal.exit_price.is_some())
+        ));
     }
     vec![
         format!("{emoji} <b>{title}</b> {emoji}"),

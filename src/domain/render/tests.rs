@@ -294,9 +294,19 @@ fn closes_herald_writes_say_why_the_position_ended() {
         }),
         ..ctx()
     };
-    let target = render(&close(), Lang::En, MessageFormat::Detailed, &note(OutcomeReason::Target, None));
+    let target = render(
+        &close(),
+        Lang::En,
+        MessageFormat::Detailed,
+        &note(OutcomeReason::Target, None),
+    );
     assert!(target.contains("\n- 🎯 Target reached\n"), "{target}");
-    let stop = render(&close(), Lang::Es, MessageFormat::Compact, &note(OutcomeReason::Stop, None));
+    let stop = render(
+        &close(),
+        Lang::Es,
+        MessageFormat::Compact,
+        &note(OutcomeReason::Stop, None),
+    );
     assert!(stop.contains("🛑 Stop loss alcanzado · "), "{stop}");
     let reported = render(
         &close(),
@@ -310,9 +320,22 @@ fn closes_herald_writes_say_why_the_position_ended() {
     );
     let mut unpriced = close();
     unpriced.exit_price = None;
-    let expired = render(&unpriced, Lang::En, MessageFormat::Detailed, &note(OutcomeReason::Expired, None));
+    let expired = render(
+        &unpriced,
+        Lang::En,
+        MessageFormat::Detailed,
+        &note(OutcomeReason::Expired, None),
+    );
     assert!(expired.contains("no price was known"), "{expired}");
     // Engine closes carry no note and look as before.
-    let plain = render(&close(), Lang::En, MessageFormat::Detailed, &RenderContext { original: Some(seed()), ..ctx() });
+    let plain = render(
+        &close(),
+        Lang::En,
+        MessageFormat::Detailed,
+        &RenderContext {
+            original: Some(seed()),
+            ..ctx()
+        },
+    );
     assert!(!plain.contains("🎯") && !plain.contains("⌛"));
 }

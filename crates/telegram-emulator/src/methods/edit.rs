@@ -49,7 +49,12 @@ pub(super) fn editable(
     Ok(msg)
 }
 
-pub(super) fn render(core: &Core, state: &State, chat_id: i64, message_id: i64) -> Result<Reply, ApiError> {
+pub(super) fn render(
+    core: &Core,
+    state: &State,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Reply, ApiError> {
     let chat = state
         .chats
         .get(&chat_id)

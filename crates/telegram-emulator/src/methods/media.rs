@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::edit::{editable, message_id, render, NOT_MODIFIED};
+use super::edit::{NOT_MODIFIED, editable, message_id, render};
 use super::photo::{register, uploaded};
 use super::send::{MAX_CAPTION_LEN, PhotoSource, acquire, format, sent};
 use super::{Reply, chat_id, keyboard};
@@ -80,7 +80,14 @@ pub(crate) fn edit_message_media(core: &Arc<Core>, params: &Params) -> Result<Re
     acquire(core, state, chat_id)?;
     let photo = match (reused, source) {
         (Some(photo), _) => photo,
-        (None, PhotoSource::Upload { width, height, bytes }) => register(state, width, height, bytes),
+        (
+            None,
+            PhotoSource::Upload {
+                width,
+                height,
+                bytes,
+            },
+        ) => register(state, width, height, bytes),
         (None, PhotoSource::FileId(_)) => return Err(no_photo()),
     };
     let msg = editable(state, chat_id, message_id)?;
