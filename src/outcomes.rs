@@ -20,8 +20,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::performance::{
-    Direction, Horizons, OpenPosition, OutcomeReason, PriceTick, RequestError, first_exit,
-    parse_outcome, parse_prices, return_pct,
+    ClosedTrade, Direction, Horizons, OpenPosition, OutcomeReason, Period, PriceTick, RequestError,
+    first_exit, parse_outcome, parse_prices, return_pct, window_start,
 };
 use crate::domain::render::{AcceptedContext, OutcomeNote};
 use crate::domain::signal::{Price, Signal, SignalKind};
@@ -51,7 +51,13 @@ pub struct Outcomes {
     store: Store,
     ingest: Ingest,
     horizons: Arc<Horizons>,
+    /// `/api/stats` figures over every outcome, kept briefly: monitoring polls them, and each
+    /// computation reads the whole outcomes table.
+    stats_cache: Arc<tokio::sync::Mutex<Option<(tokio::time::Instant, serde_json::Value)>>>,
 }
+
+/// How long `/api/stats` performance figures are reused.
+const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl From<RequestError> for ApiError {
     fn from(err: RequestError) -> Self {
@@ -79,7 +85,39 @@ impl Outcomes {
             store,
             ingest,
             horizons,
+            stats_cache: Arc::new(tokio::sync::Mutex::new(None)),
         }
+    }
+
+    /// Figures for today, 7d, 30d and all (UTC days), at most [`STATS_TTL`] old.
+    pub async fn stats_performance(&self) -> Result<serde_json::Value, ApiError> {
+        let mut cache = self.stats_cache.lock().await;
+        if let Some((at, value)) = cache.as_ref()
+            && at.elapsed() < STATS_TTL
+        {
+            return Ok(value.clone());
+        }
+        let now = Utc::now();
+        let trades = self
+            .store
+            .closed_trades(&crate::store::TradeQuery::default())
+            .await?;
+        let mut figures = serde_json::Map::new();
+        for period in Period::ALL {
+            let since = window_start(period, now, chrono_tz::Tz::UTC);
+            let in_window: Vec<ClosedTrade> = trades
+                .iter()
+                .filter(|t| since.is_none_or(|since| t.closed_at >= since))
+                .cloned()
+                .collect();
+            figures.insert(
+                period.as_str().to_owned(),
+                json!(crate::domain::performance::figures(&in_window)),
+            );
+        }
+        let value = serde_json::Value::Object(figures);
+        *cache = Some((tokio::time::Instant::now(), value.clone()));
+        Ok(value)
     }
 
     pub fn horizons(&self) -> &Horizons {

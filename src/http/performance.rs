@@ -17,9 +17,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::ApiKey;
 use super::error::ApiError;
-use crate::domain::performance::{
-    ClosedTrade, Period, equity_curve, figures, summarize, window_start,
-};
+use crate::domain::performance::{Period, equity_curve, summarize, window_start};
 use crate::domain::signal::Asset;
 use crate::store::TradeQuery;
 
@@ -120,7 +118,7 @@ async fn performance(
     })))
 }
 
-/// Delivery and performance figures for operators.
+/// Delivery and performance figures for operators (performance at most 30 s old).
 async fn stats(
     State(state): State<AppState>,
     _key: ApiKey,
@@ -128,17 +126,7 @@ async fn stats(
     let store = &state.store;
     let now = Utc::now();
     let day_ago = now - Duration::hours(24);
-    let trades = store.closed_trades(&TradeQuery::default()).await?;
-    let mut performance = serde_json::Map::new();
-    for period in Period::ALL {
-        let since = window_start(period, now, Tz::UTC);
-        let in_window: Vec<ClosedTrade> = trades
-            .iter()
-            .filter(|t| since.is_none_or(|since| t.closed_at >= since))
-            .cloned()
-            .collect();
-        performance.insert(period.as_str().to_owned(), json!(figures(&in_window)));
-    }
+    let performance = state.outcomes.stats_performance().await?;
     let reports: serde_json::Map<String, serde_json::Value> = store
         .reports_by_status()
         .await?

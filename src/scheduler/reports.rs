@@ -28,7 +28,11 @@ impl Scheduler {
                 ReportFrequency::Never => continue,
             };
             let period = latest_due_report(kind, now, candidate.prefs.timezone, self.report_hour);
-            if now - period.due_at > MAX_LATENESS {
+            // Too late to be useful, or due before the user subscribed (a new subscriber waits
+            // for the next period rather than getting last week's at once).
+            if now - period.due_at > MAX_LATENESS
+                || candidate.subscription.started_at > period.due_at
+            {
                 continue;
             }
             due.entry(period.key.clone())

@@ -68,8 +68,19 @@ impl World {
         tz: Tz,
         frequency: ReportFrequency,
     ) -> (i64, Uuid) {
+        self.user_since(name, lang, tz, frequency, utc(2024, 1, 1, 0, 0))
+            .await
+    }
+
+    async fn user_since(
+        &self,
+        name: &str,
+        lang: Lang,
+        tz: Tz,
+        frequency: ReportFrequency,
+        now: DateTime<Utc>,
+    ) -> (i64, Uuid) {
         let chat = self.emulator.create_user(name, None, None).id;
-        let now = utc(2024, 1, 1, 0, 0);
         let new = NewUser {
             telegram_id: chat,
             username: None,
@@ -400,3 +411,35 @@ async fn replicas_queue_each_report_once(backend: Backend) {
     }
 }
 both_backends!(report_replicas, replicas_queue_each_report_once);
+
+async fn new_subscribers_wait_for_the_next_period(backend: Backend) {
+    let world = World::new(backend).await;
+    let weekly = ReportFrequency::Weekly;
+    // Subscribed on Monday after the 08:00 report went out: last week is not theirs.
+    let (chat, _) = world
+        .user_since("Eve", Lang::En, Tz::UTC, weekly, utc(2024, 7, 1, 9, 0))
+        .await;
+    let scheduler = world.scheduler();
+    assert_eq!(
+        scheduler
+            .tick(utc(2024, 7, 1, 9, 30))
+            .await
+            .unwrap()
+            .reports_queued,
+        0
+    );
+    assert_eq!(
+        scheduler
+            .tick(utc(2024, 7, 8, 8, 0))
+            .await
+            .unwrap()
+            .reports_queued,
+        1
+    );
+    let report = world.send(utc(2024, 7, 8, 8, 0), chat, 1).await.remove(0);
+    assert!(
+        report.contains("Weekly report · 2024-07-01 – 2024-07-07"),
+        "{report}"
+    );
+}
+both_backends!(new_subscribers, new_subscribers_wait_for_the_next_period);
