@@ -2,9 +2,11 @@
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
 
+mod charts;
 mod deliveries;
 mod leader;
 mod outcomes;
+mod prices;
 mod reports;
 mod signals;
 mod stats;

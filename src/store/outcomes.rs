@@ -1,11 +1,8 @@
-//! Outcomes of buy and sell signals, the open positions price updates are checked against, the
-//! latest price per asset, and the cache of uploaded chart file_ids.
+//! Outcomes of buy and sell signals, and the open positions price updates and expiry look at.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -334,81 +331,5 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Keeps the newest price per asset (an older update arriving late changes nothing).
-    pub async fn save_prices(
-        &self,
-        latest: &[(String, Decimal, DateTime<Utc>)],
-    ) -> StoreResult<()> {
-        if latest.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.begin_write().await?;
-        for (asset, price, at) in latest {
-            sqlx::query(
-                "INSERT INTO asset_prices (asset, price, at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (asset) DO UPDATE SET price = excluded.price, at = excluded.at \
-                 WHERE excluded.at >= asset_prices.at",
-            )
-            .bind(asset)
-            .bind(price.to_string())
-            .bind(to_millis(*at))
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn last_price(&self, asset: &str) -> StoreResult<Option<(Decimal, DateTime<Utc>)>> {
-        let row = sqlx::query("SELECT price, at FROM asset_prices WHERE asset = $1")
-            .bind(asset)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| {
-            let price: String = row.try_get("price")?;
-            let price = Decimal::from_str(&price)
-                .map_err(|_| StoreError::Corrupt("asset_prices.price".into()))?;
-            Ok((price, from_millis(row.try_get("at")?)))
-        })
-        .transpose()
-    }
-
-    /// The Telegram file_id of a chart uploaded before.
-    pub async fn chart_file(&self, key: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT file_id FROM chart_files WHERE chart_key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|row| row.try_get("file_id")).transpose()?)
-    }
-
-    pub async fn save_chart_file(
-        &self,
-        key: &str,
-        file_id: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO chart_files (chart_key, file_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (chart_key) DO UPDATE SET file_id = excluded.file_id, \
-             created_at = excluded.created_at",
-        )
-        .bind(key)
-        .bind(file_id)
-        .bind(to_millis(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Forgets a file_id Telegram no longer accepts.
-    pub async fn forget_chart_file(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM chart_files WHERE chart_key = $1")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 }

@@ -8,5 +8,6 @@ mod performance_command;
 mod performance_outcomes;
 mod performance_reports;
 mod performance_support;
+mod performance_world;
 mod signals_api;
 mod store_conformance;
