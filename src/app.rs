@@ -27,6 +27,8 @@ use crate::telegram::build_bot;
 
 /// How often a standby replica tries to become leader, and the leader checks it still is.
 const ELECTION_INTERVAL: Duration = Duration::from_secs(1);
+/// How often each replica rebuilds the performance category from the outcomes table.
+const SIMILAR_REFRESH: Duration = Duration::from_secs(60);
 
 pub struct App {
     pub config: Arc<Config>,
@@ -76,6 +78,13 @@ impl App {
         };
         let tasks = TaskTracker::new();
         let leader_stop = CancellationToken::new();
+        // Every replica takes signals, so every replica keeps its performance category fresh.
+        tasks.spawn(
+            outcomes
+                .similar()
+                .clone()
+                .keep_fresh(SIMILAR_REFRESH, leader_stop.clone()),
+        );
         tasks.spawn(lead_when_elected(
             self.store.clone(),
             self.bot.clone(),

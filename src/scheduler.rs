@@ -1,5 +1,5 @@
 //! Periodic work on the elected leader: expire open signals at their horizon, queue scheduled
-//! reports when they fall due, send queued reports, and refresh the performance category.
+//! reports when they fall due, and send queued reports.
 //!
 //! Everything time-dependent takes `now` as an argument (`Scheduler::tick`), so tests drive it
 //! with any clock, daylight-saving changes included; `run` reads a [`Clock`].
@@ -23,8 +23,6 @@ use crate::store::Store;
 
 /// How often the scheduler looks for due work. Reports go out within this of their hour.
 const TICK: Duration = Duration::from_secs(10);
-/// How often the in-memory performance category is rebuilt from the database.
-const SIMILAR_RELOAD: Duration = Duration::from_secs(60);
 
 /// Where the current time comes from.
 pub trait Clock: Send + Sync {
@@ -87,14 +85,7 @@ impl Scheduler {
             Ok(n) => tracing::warn!(n, "reports interrupted mid-request are not sent again"),
             Err(err) => tracing::error!(error = %err, "cannot recover interrupted reports"),
         }
-        let mut last_reload: Option<tokio::time::Instant> = None;
         loop {
-            if last_reload.is_none_or(|at| at.elapsed() >= SIMILAR_RELOAD) {
-                if let Err(err) = self.outcomes.similar().reload().await {
-                    tracing::warn!(error = %err, "cannot refresh the performance category");
-                }
-                last_reload = Some(tokio::time::Instant::now());
-            }
             match self.tick(clock.now()).await {
                 Ok(summary) if summary != TickSummary::default() => {
                     tracing::info!(

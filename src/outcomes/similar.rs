@@ -1,9 +1,9 @@
 //! The performance category, kept in memory so a new signal's line costs two hash lookups on
 //! the ingest path instead of a query over every past outcome.
 //!
-//! The index is loaded from the outcomes table on first use, reloaded by the scheduler every
-//! minute (so outcomes recorded by other replicas show up), and updated in place as this process
-//! records outcomes. An outcome recorded while a reload is reading can be counted twice or
+//! The index is loaded from the outcomes table when the process starts (or on first use, if a
+//! signal comes first), reloaded every minute on every replica (so outcomes recorded elsewhere
+//! show up), and updated in place as this process records outcomes. An outcome recorded while a reload is reading can be counted twice or
 //! missed until the next reload; the line is a rounded percentage, so that minute of drift is
 //! an accepted trade for never waiting on the database.
 
@@ -95,6 +95,23 @@ impl SimilarCache {
         }
         *self.write() = Some(index);
         Ok(())
+    }
+
+    /// Loads the index now, then reloads it every `every` until `stop` fires.
+    pub async fn keep_fresh(
+        self,
+        every: std::time::Duration,
+        stop: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            if let Err(err) = self.reload().await {
+                tracing::warn!(error = %err, "cannot refresh the performance category");
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(every) => {}
+            }
+        }
     }
 
     /// Counts an outcome this process just recorded (nothing to do before the first load,
