@@ -27,11 +27,15 @@ use crate::health::TelegramProbe;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
+use crate::outcomes::Outcomes;
+use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::store::{Leadership, Store};
 use crate::telegram::build_bot;
 
 /// How often a standby replica tries to become leader, and the leader checks it still is.
 const ELECTION_INTERVAL: Duration = Duration::from_secs(1);
+/// How often each replica rebuilds the performance category from the outcomes table.
+const SIMILAR_REFRESH: Duration = Duration::from_secs(60);
 /// Database gauges (queue depth, active users) are refreshed this often.
 const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -95,10 +99,17 @@ impl App {
         crate::metrics::install();
         let lifecycle = Lifecycle::default();
         let probe = TelegramProbe::new(self.bot.clone());
+        let ingest = Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone()));
+        let outcomes = Outcomes::new(
+            self.store.clone(),
+            ingest.clone(),
+            Arc::new(self.config.performance.horizons.clone()),
+        );
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
-            ingest: Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone())),
+            ingest,
+            outcomes: outcomes.clone(),
             telegram: probe.clone(),
             lifecycle: lifecycle.clone(),
             security: Arc::new(http::security::Security::new(&self.config)),
@@ -136,6 +147,13 @@ impl App {
             alert_owner.clone(),
         );
         background_tasks.spawn(alerter.run(background.clone()));
+        // Every replica takes signals, so every replica keeps its performance category fresh.
+        background_tasks.spawn(
+            outcomes
+                .similar()
+                .clone()
+                .keep_fresh(SIMILAR_REFRESH, background.clone()),
+        );
         let maintenance_stop = background.clone();
         background_tasks.spawn(async move { security.maintain(maintenance_stop).await });
         background_tasks.close();
@@ -159,6 +177,7 @@ impl App {
             live: self.live.clone(),
             inbox_wake,
             alert_owner,
+            outcomes,
         };
         work.spawn(leader.lead_when_elected(stop.clone()));
         work.close();
@@ -248,6 +267,7 @@ struct Leader {
     live: Live,
     inbox_wake: Arc<Notify>,
     alert_owner: Arc<AtomicBool>,
+    outcomes: Outcomes,
 }
 
 impl Leader {
@@ -300,6 +320,14 @@ impl Leader {
             let term = term.clone();
             async move { store.forward_notifications(term).await }
         });
+        // Expiry and scheduled reports: leader-only, so one replica does them at a time.
+        let scheduler = Scheduler::new(
+            self.store.clone(),
+            self.outcomes.clone(),
+            self.config.performance.report_hour,
+        );
+        let sender = ReportSender::new(self.store.clone(), self.bot.clone(), self.limiter.clone());
+        work.spawn(scheduler.run(sender, Arc::new(SystemClock), term.clone()));
         work.spawn(crate::retention::run(
             self.store.clone(),
             self.config.security.clone(),

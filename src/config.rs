@@ -70,6 +70,38 @@ pub struct Config {
     /// `[tiers.free]` / `[tiers.premium]` in `herald.toml` (file only: too structured for env).
     pub tiers: crate::domain::tier::TierRules,
     pub security: SecuritySettings,
+    pub performance: PerformanceSettings,
+}
+
+/// `[performance]` in `herald.toml`; `HERALD_REPORT_HOUR` overrides the report hour.
+#[derive(Debug, Clone)]
+pub struct PerformanceSettings {
+    /// Local hour (0-23, in each user's time zone) at which scheduled reports go out.
+    pub report_hour: u8,
+    /// When open signals expire, per timeframe.
+    pub horizons: crate::domain::performance::Horizons,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerformanceFile {
+    report_hour: Option<u8>,
+    session_close: Option<String>,
+    session_timezone: Option<String>,
+    #[serde(default)]
+    horizons: std::collections::BTreeMap<String, String>,
+}
+
+/// Reports at 08:00 local: read with breakfast, and after the night's signals have closed.
+const DEFAULT_REPORT_HOUR: u8 = 8;
+
+impl Default for PerformanceSettings {
+    fn default() -> Self {
+        Self {
+            report_hour: DEFAULT_REPORT_HOUR,
+            horizons: crate::domain::performance::Horizons::default(),
+        }
+    }
 }
 
 /// Knobs of the dispatcher; defaults follow Telegram's documented limits.
@@ -160,6 +192,7 @@ struct FileConfig {
     retention_audit: Option<String>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
+    performance: Option<PerformanceFile>,
 }
 
 /// Where the values come from: a lookup for env vars (a closure, so tests need not touch the
@@ -415,6 +448,22 @@ impl Config {
             };
             ops::load(&|name: &str| value(name, from_file(name)))?
         };
+        let performance = file.performance.unwrap_or_default();
+        let report_hour =
+            match (sources.env)("HERALD_REPORT_HOUR").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u8>().ok(),
+                None => Some(performance.report_hour.unwrap_or(DEFAULT_REPORT_HOUR)),
+            }
+            .filter(|hour| *hour <= 23)
+            .ok_or_else(|| {
+                ConfigError::new("HERALD_REPORT_HOUR", "expected an hour from 0 to 23")
+            })?;
+        let horizons = crate::domain::performance::Horizons::configured(
+            performance.session_close.as_deref(),
+            performance.session_timezone.as_deref(),
+            &performance.horizons,
+        )
+        .map_err(|err| ConfigError::new(&err.key, err.problem))?;
 
         Ok(Self {
             telegram_token,
@@ -434,6 +483,10 @@ impl Config {
             ops,
             tiers: file.tiers.unwrap_or_default(),
             security,
+            performance: PerformanceSettings {
+                report_hour,
+                horizons,
+            },
         })
     }
 
@@ -638,6 +691,42 @@ mod tests {
         assert_eq!(config.admin_ids, vec![1, 2, 3]);
         assert_eq!(config.allowed_ips.len(), 2);
         assert_eq!(config.api_keys.len(), 2);
+    }
+
+    #[test]
+    fn performance_settings_come_from_the_file_and_the_environment() {
+        let config = load(&[], None).unwrap();
+        assert_eq!(config.performance.report_hour, 8);
+        let file = "[performance]\nreport_hour = 7\nsession_close = \"22:00\"\n\
+                    [performance.horizons]\n4H = \"3d\"\n";
+        let config = load(&[], Some(file)).unwrap();
+        assert_eq!(config.performance.report_hour, 7);
+        assert_eq!(
+            config
+                .performance
+                .horizons
+                .horizon(crate::domain::signal::Timeframe::H4),
+            crate::domain::performance::Horizon::After(chrono::Duration::days(3))
+        );
+        let config = load(&[("HERALD_REPORT_HOUR", "9")], Some(file)).unwrap();
+        assert_eq!(config.performance.report_hour, 9);
+        assert_eq!(
+            load(&[("HERALD_REPORT_HOUR", "24")], None)
+                .unwrap_err()
+                .name,
+            "HERALD_REPORT_HOUR"
+        );
+        let bad = "[performance.horizons]\n4H = \"soon\"\n";
+        assert_eq!(
+            load(&[], Some(bad)).unwrap_err().name,
+            "performance.horizons.4H"
+        );
+        assert_eq!(
+            load(&[], Some("[performance]\nreport_time = 8\n"))
+                .unwrap_err()
+                .name,
+            "herald.toml"
+        );
     }
 
     #[test]

@@ -8,17 +8,24 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::performance::{Direction, OutcomeReason};
 use crate::domain::recipients::{self, Decision, SignalFacts};
 use crate::domain::render::AcceptedContext;
 use crate::domain::signal::{Signal, SignalError, SignalKind, parse_signal};
 use crate::domain::tier::TierRules;
 use crate::http::error::ApiError;
-use crate::store::{DeliveryStatus, InsertOutcome, NewDelivery, Store, StoredSignal};
+use crate::outcomes::{SimilarCache, already_closed, outcome_return};
+use crate::store::{
+    Announcement, DeliveryStatus, InsertOutcome, NewDelivery, NewOutcome, Recorded, Store,
+    StoredSignal,
+};
 
 #[derive(Clone)]
 pub struct Ingest {
     store: Store,
     tiers: Arc<TierRules>,
+    /// The performance category of new buys and sells, from memory.
+    similar: SimilarCache,
 }
 
 #[derive(Debug)]
@@ -30,7 +37,15 @@ pub enum Accepted {
 
 impl Ingest {
     pub fn new(store: Store, tiers: Arc<TierRules>) -> Self {
-        Self { store, tiers }
+        Self {
+            similar: SimilarCache::new(store.clone()),
+            store,
+            tiers,
+        }
+    }
+
+    pub fn similar(&self) -> &SimilarCache {
+        &self.similar
     }
 
     pub async fn accept(&self, body: &[u8]) -> Result<Accepted, ApiError> {
@@ -59,9 +74,21 @@ impl Ingest {
             None => None,
         };
         let signal = parsed.signal;
-        let context = AcceptedContext::default();
+        let context = AcceptedContext {
+            similar: self.similar.for_signal(&signal).await,
+            outcome: None,
+        };
         let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
         let deliveries = self.plan(&signal, original.as_ref(), now).await?;
+        if let Some(original) = &original {
+            let announcement = Announcement {
+                signal: &signal,
+                request: &parsed.canonical,
+                context: &context,
+                deliveries: &deliveries,
+            };
+            return self.accept_close(original, announcement, now).await;
+        }
         match self
             .store
             .insert_signal(&signal, &parsed.canonical, &context, &deliveries, now)
@@ -81,7 +108,70 @@ impl Ingest {
         }
     }
 
-    /// A close must end a known buy or sell of the same asset.
+    /// A close records the outcome of the signal it closes, atomically with the close and its
+    /// deliveries. A second close of a closed signal is refused with 409: its outcome stands.
+    async fn accept_close(
+        &self,
+        original: &StoredSignal,
+        close: Announcement<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, ApiError> {
+        let signal = close.signal;
+        let return_pct = outcome_return(&original.signal, signal.exit_price);
+        let outcome = NewOutcome {
+            reason: OutcomeReason::Close,
+            note: None,
+            exit_price: signal.exit_price,
+            return_pct,
+            closed_at: signal.generated_at,
+        };
+        let recipients = close.deliveries.iter().filter(|d| d.is_queued()).count() as i64;
+        let (request, context) = (close.request.to_owned(), close.context.clone());
+        match self
+            .store
+            .record_outcome(&original.signal, &outcome, Some(close), now)
+            .await?
+        {
+            Recorded::Closed => {
+                if let (Some(ret), Some(direction)) =
+                    (return_pct, Direction::of(original.signal.kind))
+                {
+                    self.similar.record(
+                        original.signal.source_model.as_deref(),
+                        original.signal.asset.as_str(),
+                        direction,
+                        ret,
+                    );
+                }
+                tracing::info!(signal_id = %signal.id, closes = %original.signal.id, recipients, "close accepted");
+                Ok(Accepted::Created(StoredSignal {
+                    signal: signal.clone(),
+                    request,
+                    context,
+                    accepted_at: now,
+                    recipients,
+                }))
+            }
+            // The same close posted twice at once: the other request wrote it.
+            Recorded::AlreadyClosed(existing) if existing.closed_by == Some(signal.id) => {
+                let stored = self
+                    .store
+                    .signal(signal.id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                if stored.request == request {
+                    Ok(Accepted::Duplicate(stored))
+                } else {
+                    Err(ApiError::Conflict(
+                        "a different signal was already posted with this id".into(),
+                    ))
+                }
+            }
+            Recorded::AlreadyClosed(existing) => Err(already_closed(original.signal.id, &existing)),
+        }
+    }
+
+    /// A close must end a known, still open buy or sell of the same asset, and not before it.
     async fn original_of_close(&self, close: &Signal, id: Uuid) -> Result<StoredSignal, ApiError> {
         let original = self
             .store
@@ -104,33 +194,41 @@ impl Ingest {
                 ),
             );
         }
+        if close.generated_at < original.signal.generated_at {
+            fields.insert(
+                "generated_at".to_owned(),
+                "must not be before the closed signal's generated_at".to_owned(),
+            );
+        }
         if !fields.is_empty() {
             return Err(ApiError::Invalid(fields));
+        }
+        if let Some(existing) = self.store.outcome(id).await? {
+            return Err(already_closed(id, &existing));
         }
         Ok(original)
     }
 
     /// One row per user the signal concerns: `pending` for recipients, `skipped` (with the
     /// reason) for subscribers whose filters exclude it.
-    async fn plan(
+    pub(crate) async fn plan(
         &self,
         signal: &Signal,
         original: Option<&StoredSignal>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewDelivery>, ApiError> {
-        let replies: HashMap<i64, i64> = match original {
-            Some(original) => {
-                self.store
-                    .sent_messages_of_signal(original.signal.id)
-                    .await?
-            }
+        // A close reaches every chat the original went or is still going to; a reply target
+        // unknown yet is filled in when the close is sent (see `store::deliveries`).
+        let replies: HashMap<i64, Option<i64>> = match original {
+            Some(original) => self.store.audience_of_signal(original.signal.id).await?,
             None => HashMap::new(),
         };
         let facts = SignalFacts::from(signal);
         let candidates = self.store.signal_candidates().await?;
         let mut deliveries = Vec::with_capacity(candidates.len());
         for candidate in candidates {
-            let reply_to = replies.get(&candidate.chat_id).copied();
+            let audience = replies.get(&candidate.chat_id).copied();
+            let reply_to = audience.flatten();
             let view = recipients::Candidate {
                 active: candidate.is_active,
                 subscribed: candidate.subscription.subscribed,
@@ -138,7 +236,7 @@ impl Ingest {
                 tier: candidate.subscription.tier,
                 subscription_expires_at: candidate.subscription.expires_at,
                 prefs: candidate.prefs,
-                received_original: reply_to.is_some(),
+                received_original: audience.is_some(),
             };
             let base = |status, skip_reason: Option<String>| NewDelivery {
                 user_id: candidate.user_id.to_string(),

@@ -185,6 +185,7 @@ fn check_renders(signal: &Signal) {
                 scope: SimilarScope::ModelAssetDirection,
             }),
             original: None,
+            outcome: None,
             maybe_repeat: true,
         },
     ];

@@ -4,10 +4,14 @@
 use std::sync::Arc;
 
 use teloxide_core::payloads::{
-    AnswerCallbackQuerySetters, EditMessageTextSetters, SendMessageSetters,
+    AnswerCallbackQuerySetters, EditMessageMediaSetters, EditMessageTextSetters,
+    SendMessageSetters, SendPhotoSetters,
 };
 use teloxide_core::prelude::Requester;
-use teloxide_core::types::{CallbackQueryId, ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide_core::types::{
+    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
+    Message, MessageId, ParseMode,
+};
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
 
@@ -114,6 +118,62 @@ impl Replies {
         }
     }
 
+    /// Sends a photo (uploaded, or re-sent by the file_id of an earlier upload) with an HTML
+    /// caption; returns the message id and the file_id of the largest size Telegram stored.
+    pub async fn send_photo(
+        &self,
+        chat_id: i64,
+        photo: Photo,
+        caption: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<(i64, Option<String>), BotError> {
+        self.pace(chat_id).await;
+        let mut request = self
+            .bot
+            .send_photo(ChatId(chat_id), photo.into_input_file())
+            .caption(caption)
+            .parse_mode(ParseMode::Html);
+        if let Some(keyboard) = keyboard {
+            request = request.reply_markup(keyboard);
+        }
+        let message = request
+            .await
+            .map_err(|err| BotError::Telegram(describe(&err)))?;
+        Ok((i64::from(message.id.0), largest_file_id(&message)))
+    }
+
+    /// Replaces a photo message's picture, caption and buttons in place; returns the new
+    /// picture's file_id.
+    pub async fn edit_photo(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+        photo: Photo,
+        caption: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Option<String>, BotError> {
+        let Ok(message_id) = i32::try_from(message_id) else {
+            return Ok(None);
+        };
+        self.pace(chat_id).await;
+        let media = InputMedia::Photo(
+            InputMediaPhoto::new(photo.into_input_file())
+                .caption(caption)
+                .parse_mode(ParseMode::Html),
+        );
+        let mut request =
+            self.bot
+                .edit_message_media(ChatId(chat_id), MessageId(message_id), media);
+        if let Some(keyboard) = keyboard {
+            request = request.reply_markup(keyboard);
+        }
+        match request.await {
+            Ok(message) => Ok(largest_file_id(&message)),
+            Err(err) if describe(&err).contains("message is not modified") => Ok(None),
+            Err(err) => Err(BotError::Telegram(describe(&err))),
+        }
+    }
+
     /// Every callback query must be answered, or the user's client shows a spinner.
     pub async fn answer(
         &self,
@@ -129,6 +189,34 @@ impl Replies {
             .map_err(|err| BotError::Telegram(describe(&err)))?;
         Ok(())
     }
+}
+
+/// A picture to send: new bytes, or a file Telegram already has.
+#[derive(Debug, Clone)]
+pub enum Photo {
+    Upload(Vec<u8>),
+    FileId(String),
+}
+
+impl Photo {
+    fn into_input_file(self) -> InputFile {
+        match self {
+            Photo::Upload(bytes) => InputFile::memory(bytes).file_name("chart.png"),
+            Photo::FileId(id) => InputFile::file_id(FileId(id)),
+        }
+    }
+}
+
+fn largest_file_id(message: &Message) -> Option<String> {
+    message
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|size| size.width * size.height))
+        .map(|size| size.file.id.0.clone())
+}
+
+/// Telegram no longer knows a file_id we kept (answers to a send or edit by file_id).
+pub fn is_unknown_file(error: &BotError) -> bool {
+    matches!(error, BotError::Telegram(text) if text.contains("wrong file identifier"))
 }
 
 /// An error's text without the request URL (which contains the bot token).

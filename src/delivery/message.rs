@@ -119,6 +119,7 @@ impl MessageCache {
             similar: accepted.similar,
             original,
             maybe_repeat: false,
+            outcome: accepted.outcome,
         };
         let entry = Arc::new((stored.signal, context));
         self.signals.insert(id, entry.clone());

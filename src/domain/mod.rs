@@ -3,6 +3,7 @@
 
 pub mod filter;
 pub mod i18n;
+pub mod performance;
 pub mod preferences;
 pub mod recipients;
 pub mod render;

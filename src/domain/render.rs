@@ -17,9 +17,12 @@ mod tests;
 
 use chrono_tz::Tz;
 
+#[cfg(test)]
+pub use html::check_telegram_html;
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
 
 use super::i18n::{Arg, Lang, t, t_args};
+use super::performance::OutcomeReason;
 use super::preferences::MessageFormat;
 use super::signal::{Signal, SignalKind};
 
@@ -47,11 +50,23 @@ pub struct SimilarStats {
     pub scope: SimilarScope,
 }
 
+/// Why a position was closed, shown on the close message that announces it (Herald writes
+/// that close itself when the outcome came from a price update, the API or expiry).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutcomeNote {
+    pub reason: OutcomeReason,
+    /// The engine's own words for a reported outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// What is worked out once, when a signal is accepted, and stored with it: the performance
 /// category its messages show, as it stood at that moment.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AcceptedContext {
     pub similar: Option<SimilarStats>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeNote>,
 }
 
 /// What the message needs besides the signal itself; all of it is optional.
@@ -64,6 +79,8 @@ pub struct RenderContext {
     pub original: Option<Signal>,
     /// The previous send may have reached the user (`uncertain`): say so on the first line.
     pub maybe_repeat: bool,
+    /// For a close: why the position ended, when Herald closed it.
+    pub outcome: Option<OutcomeNote>,
 }
 
 /// The message for one signal in the user's language and format, never over Telegram's limit.
@@ -214,6 +231,29 @@ fn similar_text(lang: Lang, similar: &SimilarStats) -> String {
             ("closed", Arg::from(similar.closed)),
         ],
     )
+}
+
+/// `🎯 Target reached`, `🛑 Stop loss hit`…: why Herald closed a position; escaped. `priced`:
+/// the close carries an exit price (an expiry with no known price has none).
+fn outcome_text(lang: Lang, outcome: &OutcomeNote, priced: bool) -> String {
+    let (emoji, key) = match outcome.reason {
+        OutcomeReason::Expired if !priced => ("⌛", "outcome-reason-expired-unpriced"),
+        OutcomeReason::Close => ("🔔", "outcome-reason-close"),
+        OutcomeReason::Reported => ("📝", "outcome-reason-reported"),
+        OutcomeReason::Target => ("🎯", "outcome-reason-target"),
+        OutcomeReason::Stop => ("🛑", "outcome-reason-stop"),
+        OutcomeReason::Expired => ("⌛", "outcome-reason-expired"),
+    };
+    let text = tx(lang, key);
+    match outcome
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(note) => format!("{emoji} {text}: {}", escape(note)),
+        None => format!("{emoji} {text}"),
+    }
 }
 
 /// The result of a close against the entry of the signal it closes, when both are known.

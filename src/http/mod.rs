@@ -8,6 +8,7 @@ pub mod error;
 mod guard;
 pub mod health;
 pub mod openapi;
+mod performance;
 pub mod rate_limit;
 mod routes;
 pub mod security;
@@ -42,6 +43,7 @@ pub struct AppState {
     pub telegram: crate::health::TelegramProbe,
     pub security: Arc<security::Security>,
     pub lifecycle: health::Lifecycle,
+    pub outcomes: crate::outcomes::Outcomes,
 }
 
 pub fn router(state: AppState) -> Router {

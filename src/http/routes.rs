@@ -8,7 +8,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::guard::{GuardState, guard};
-use super::{AppState, admin_auth, audit, health, openapi, signals, users};
+use super::{AppState, admin_auth, audit, health, openapi, performance, signals, users};
 use crate::auth::Scope;
 
 /// Who may call a route. Beyond the credential, every route but `Probe` ones obeys the per-IP
@@ -65,6 +65,10 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         row!(POST "/api/signals", ApiKey(Signals), signals::create),
         row!(GET "/api/signals", KeyOrAdmin(Signals), signals::list),
         row!(GET "/api/signals/{id}", KeyOrAdmin(Signals), signals::show),
+        row!(POST "/api/signals/{id}/outcome", ApiKey(Signals), performance::report_outcome),
+        row!(POST "/api/prices", ApiKey(Signals), performance::prices),
+        row!(GET "/api/performance", KeyOrAdmin(Stats), performance::performance),
+        row!(GET "/api/stats", ApiKey(Stats), performance::stats),
         row!(POST "/api/auth/login", Public, admin_auth::login),
         row!(GET "/api/users", Admin, users::list),
         row!(GET "/api/users/{id}", Admin, users::show),

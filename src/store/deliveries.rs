@@ -201,8 +201,15 @@ pub struct DeliveryRow {
 
 pub type DeliveryCounts = HashMap<DeliveryStatus, i64>;
 
+/// A close accepted while the signal it closes was still queued for a chat could not know the
+/// message to reply to; by the time the close is due (a chat's rows go out in order) the
+/// original has been sent, so the reply target is looked up at claim time.
 const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.silent, \
-     d.protect_content, d.reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id";
+     d.protect_content, COALESCE(d.reply_to_message_id, \
+         (SELECT o.telegram_message_id FROM signals s \
+          JOIN signal_deliveries o ON o.signal_id = s.closes \
+          WHERE s.id = d.signal_id AND o.chat_id = d.chat_id AND o.status = 'sent' LIMIT 1)) \
+     AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id";
 
 fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     let status: String = row.try_get("status")?;

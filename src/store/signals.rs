@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::deliveries::{NewDelivery, insert_deliveries};
-use super::{Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use super::{Backend, Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
 use crate::domain::signal::{Signal, SignalKind};
 
 #[derive(Debug, Clone)]
@@ -39,9 +39,9 @@ pub struct SignalListQuery {
     pub limit: i64,
 }
 
-const SIGNAL_COLUMNS: &str = "id, body, request, context, accepted_at, recipients";
+pub(super) const SIGNAL_COLUMNS: &str = "id, body, request, context, accepted_at, recipients";
 
-fn signal_from_row(row: &AnyRow) -> StoreResult<StoredSignal> {
+pub(super) fn signal_from_row(row: &AnyRow) -> StoreResult<StoredSignal> {
     let body: String = row.try_get("body")?;
     let signal: Signal = serde_json::from_str(&body)
         .map_err(|err| StoreError::Corrupt(format!("signals.body: {err}")))?;
@@ -56,6 +56,49 @@ fn signal_from_row(row: &AnyRow) -> StoreResult<StoredSignal> {
     })
 }
 
+/// Writes the signal row and its delivery rows inside `tx`; false (and nothing written) when a
+/// signal with this id already exists. Shared by plain signals and by closes that record an
+/// outcome in the same transaction (`store::outcomes`).
+pub(super) async fn insert_signal_rows(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    signal: &Signal,
+    request: &str,
+    context: &serde_json::Value,
+    deliveries: &[NewDelivery],
+    accepted_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let body = serde_json::to_string(signal).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
+    // ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert's commit
+    // and then insert nothing, so exactly one set of deliveries is ever written.
+    let inserted = sqlx::query(
+        "INSERT INTO signals (id, kind, asset, confidence, source_model, generated_at, accepted_at, \
+         closes, body, request, context, recipients) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(signal.id.to_string())
+    .bind(signal.kind.as_str())
+    .bind(signal.asset.as_str())
+    .bind(i32::from(signal.confidence.value()))
+    .bind(&signal.source_model)
+    .bind(to_millis(signal.generated_at))
+    .bind(to_millis(accepted_at))
+    .bind(signal.closes.map(|id| id.to_string()))
+    .bind(&body)
+    .bind(request)
+    .bind(context.to_string())
+    .bind(recipients)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+    insert_deliveries(tx, backend, signal.id, deliveries, accepted_at).await?;
+    Ok(true)
+}
+
 impl Store {
     /// Stores the signal and all its delivery rows atomically. The same id posted again with the
     /// same canonical request returns the original; with a different one, `Conflict`.
@@ -67,33 +110,18 @@ impl Store {
         deliveries: &[NewDelivery],
         accepted_at: DateTime<Utc>,
     ) -> StoreResult<InsertOutcome> {
-        let body =
-            serde_json::to_string(signal).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
         let mut tx = self.begin_write().await?;
-        // ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert's commit
-        // and then insert nothing, so exactly one set of deliveries is ever written.
-        let inserted = sqlx::query(
-            "INSERT INTO signals (id, kind, asset, confidence, source_model, generated_at, accepted_at, \
-             closes, body, request, context, recipients) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING",
+        let inserted = insert_signal_rows(
+            &mut tx,
+            self.backend,
+            signal,
+            request,
+            context,
+            deliveries,
+            accepted_at,
         )
-        .bind(signal.id.to_string())
-        .bind(signal.kind.as_str())
-        .bind(signal.asset.as_str())
-        .bind(i32::from(signal.confidence.value()))
-        .bind(&signal.source_model)
-        .bind(to_millis(signal.generated_at))
-        .bind(to_millis(accepted_at))
-        .bind(signal.closes.map(|id| id.to_string()))
-        .bind(&body)
-        .bind(request)
-        .bind(context.to_string())
-        .bind(recipients)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
+        .await?;
+        if !inserted {
             tx.rollback().await?;
             let existing = self.signal(signal.id).await?.ok_or(StoreError::NotFound)?;
             return if existing.request == request {
@@ -104,10 +132,10 @@ impl Store {
                 ))
             };
         }
-        insert_deliveries(&mut tx, self.backend, signal.id, deliveries, accepted_at).await?;
         self.announce_deliveries(&mut tx).await?;
         tx.commit().await?;
         self.deliveries_queued.notify_one();
+        let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
         Ok(InsertOutcome::Created(StoredSignal {
             signal: signal.clone(),
             request: request.to_owned(),

@@ -6,6 +6,7 @@ mod admin;
 mod filter;
 mod info;
 mod onboarding;
+mod performance;
 mod settings;
 mod subscription;
 
@@ -157,6 +158,9 @@ async fn dispatch(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resul
                     subscription::unsubscribe(ctx, user, who.chat_id, who.lang).await
                 }
                 Command::Signals { args } => info::signals(ctx, who, user, &args).await,
+                Command::Performance { args } => {
+                    performance::command(ctx, user, who.chat_id, who.lang, &args).await
+                }
                 Command::Status => info::status(ctx, who, user).await,
                 Command::Filter { args } => filter::run(ctx, who, user, &args).await,
                 Command::Language { args } => account::language(ctx, who, user, &args).await,
@@ -197,6 +201,12 @@ pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), Bot
         return ctx.replies.answer(&query.id, text).await;
     }
     let message_id = query.message.as_ref().map(|m| i64::from(m.id().0));
+    // The performance report's Refresh button carries its own (period, asset) format.
+    if let (Some(user), Some(data)) = (&who.user, query.data.as_deref())
+        && data.starts_with(performance::CALLBACK_PREFIX)
+    {
+        return performance::refresh(ctx, user, query, who.lang).await;
+    }
     let parsed = query.data.as_deref().and_then(Callback::parse);
     let (Some(user), Some(callback), Some(message_id)) = (&who.user, parsed, message_id) else {
         // Stale buttons (an old menu, a deleted account) and forged data: a harmless answer.

@@ -5,7 +5,9 @@
 use chrono_tz::Tz;
 
 use super::format;
-use super::{RenderContext, close_result, escape, kind_word, similar_text, tx, tx_args};
+use super::{
+    RenderContext, close_result, escape, kind_word, outcome_text, similar_text, tx, tx_args,
+};
 use crate::domain::i18n::{Arg, Lang};
 use crate::domain::signal::{Price, Signal, SignalKind};
 
@@ -102,6 +104,9 @@ fn headline(signal: &Signal, lang: Lang, original: Option<&Signal>) -> String {
 /// `🤖 lstm-v3 · 🌐 Trending · 🏆 64% win rate (48 closed)`; empty when none is known.
 fn metadata(signal: &Signal, lang: Lang, ctx: &RenderContext) -> String {
     let mut parts = Vec::new();
+    if let Some(outcome) = &ctx.outcome {
+        parts.push(outcome_text(lang, outcome, signal.exit_price.is_some()));
+    }
     if let Some(model) = &signal.source_model {
         parts.push(format!("🤖 {}", escape(model)));
     }

@@ -2,7 +2,9 @@
 //! (title, details, metadata, notes, hashtags). A line whose data is absent is left out.
 
 use super::format;
-use super::{RenderContext, close_result, escape, kind_word, similar_text, tx, tx_args};
+use super::{
+    RenderContext, close_result, escape, kind_word, outcome_text, similar_text, tx, tx_args,
+};
 use crate::domain::i18n::{Arg, Lang};
 use crate::domain::signal::{Signal, SignalKind};
 
@@ -14,7 +16,7 @@ pub(super) fn render(
 ) -> String {
     let mut blocks = match signal.kind {
         SignalKind::Buy | SignalKind::Sell => trade(signal, lang),
-        SignalKind::Close => close(signal, lang, ctx.original.as_ref()),
+        SignalKind::Close => close(signal, lang, ctx),
         SignalKind::Alert => alert(signal, lang),
     };
     blocks.push(metadata(signal, lang, ctx));
@@ -73,8 +75,8 @@ fn trade(signal: &Signal, lang: Lang) -> Vec<String> {
     vec![format!("🚨 <b>{title}</b> 🚨"), details.join("\n")]
 }
 
-fn close(signal: &Signal, lang: Lang, original: Option<&Signal>) -> Vec<String> {
-    let result = close_result(signal, original);
+fn close(signal: &Signal, lang: Lang, ctx: &RenderContext) -> Vec<String> {
+    let result = close_result(signal, ctx.original.as_ref());
     let emoji = result.as_ref().map_or("⚪", |r| r.emoji());
     let title = tx_args(
         lang,
@@ -105,6 +107,12 @@ fn close(signal: &Signal, lang: Lang, original: Option<&Signal>) -> Vec<String> 
         let outcome = tx(lang, result.outcome_key());
         let value = format!("{} ({outcome})", format::pct(result.pct));
         details.push(item(lang, "signal-label-result", &value));
+    }
+    if let Some(outcome) = &ctx.outcome {
+        details.push(format!(
+            "- {}",
+            outcome_text(lang, outcome, signal.exit_price.is_some())
+        ));
     }
     vec![
         format!("{emoji} <b>{title}</b> {emoji}"),

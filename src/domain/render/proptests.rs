@@ -48,11 +48,23 @@ fn context() -> impl Strategy<Value = RenderContext> {
         Just(Some(seed_with_metadata())),
         Just(Some(sell()))
     ];
-    (similar, original, any::<bool>()).prop_map(|(similar, original, maybe_repeat)| RenderContext {
-        similar,
-        original,
-        maybe_repeat,
-    })
+    // Reported notes are at most 200 characters (`performance::requests`).
+    let outcome = prop_oneof![
+        Just(None),
+        (
+            prop::sample::select(crate::domain::performance::OutcomeReason::ALL.to_vec()),
+            prop::option::of("[<>&\"a-z 😀\u{202E}]{0,200}"),
+        )
+            .prop_map(|(reason, note)| Some(OutcomeNote { reason, note })),
+    ];
+    (similar, original, any::<bool>(), outcome).prop_map(
+        |(similar, original, maybe_repeat, outcome)| RenderContext {
+            similar,
+            original,
+            maybe_repeat,
+            outcome,
+        },
+    )
 }
 
 /// `max_notes`: the list never shows notes, so its signals skip generating them (it is slow).

@@ -233,6 +233,7 @@ fn the_largest_signal_the_ingest_limits_allow_still_fits() {
         maybe_repeat: true,
         similar: similar(50.0, 10, SimilarScope::ModelDirection),
         original: None,
+        outcome: None,
     };
     for lang in Lang::ALL {
         for format in [MessageFormat::Detailed, MessageFormat::Compact] {
@@ -280,4 +281,61 @@ fn the_list_is_newest_first_in_the_users_zone_and_drops_the_oldest() {
         format!("…and {} older", 200 - shown)
     );
     assert!(lines[lines.len() - 2].contains(&format!("alert number {} ", 200 - shown)));
+}
+
+#[test]
+fn closes_herald_writes_say_why_the_position_ended() {
+    use crate::domain::performance::OutcomeReason;
+    let note = |reason, note: Option<&str>| RenderContext {
+        original: Some(seed()),
+        outcome: Some(OutcomeNote {
+            reason,
+            note: note.map(str::to_owned),
+        }),
+        ..ctx()
+    };
+    let target = render(
+        &close(),
+        Lang::En,
+        MessageFormat::Detailed,
+        &note(OutcomeReason::Target, None),
+    );
+    assert!(target.contains("\n- 🎯 Target reached\n"), "{target}");
+    let stop = render(
+        &close(),
+        Lang::Es,
+        MessageFormat::Compact,
+        &note(OutcomeReason::Stop, None),
+    );
+    assert!(stop.contains("🛑 Stop loss alcanzado · "), "{stop}");
+    let reported = render(
+        &close(),
+        Lang::En,
+        MessageFormat::Detailed,
+        &note(OutcomeReason::Reported, Some("<manual> exit")),
+    );
+    assert!(
+        reported.contains("📝 Outcome reported by the signal engine: &lt;manual&gt; exit"),
+        "{reported}"
+    );
+    let mut unpriced = close();
+    unpriced.exit_price = None;
+    let expired = render(
+        &unpriced,
+        Lang::En,
+        MessageFormat::Detailed,
+        &note(OutcomeReason::Expired, None),
+    );
+    assert!(expired.contains("no price was known"), "{expired}");
+    // Engine closes carry no note and look as before.
+    let plain = render(
+        &close(),
+        Lang::En,
+        MessageFormat::Detailed,
+        &RenderContext {
+            original: Some(seed()),
+            ..ctx()
+        },
+    );
+    assert!(!plain.contains("🎯") && !plain.contains("⌛"));
 }

@@ -13,10 +13,10 @@ use crate::state::{State, StoredMessage};
 
 use super::send::MAX_TEXT_LEN;
 
-const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
+pub(super) const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message";
 
 /// Reads `message_id`; inline messages (`inline_message_id`) do not exist in the emulator.
-fn message_id(params: &Params) -> Result<i64, ApiError> {
+pub(super) fn message_id(params: &Params) -> Result<i64, ApiError> {
     if params.non_empty("inline_message_id").is_some() {
         return Err(ApiError::bad_request("Bad Request: MESSAGE_ID_INVALID"));
     }
@@ -30,7 +30,7 @@ fn message_id(params: &Params) -> Result<i64, ApiError> {
 }
 
 /// The bot's own message `message_id` in `chat_id`, for editing.
-fn editable(
+pub(super) fn editable(
     state: &mut State,
     chat_id: i64,
     message_id: i64,
@@ -49,7 +49,12 @@ fn editable(
     Ok(msg)
 }
 
-fn render(core: &Core, state: &State, chat_id: i64, message_id: i64) -> Result<Reply, ApiError> {
+pub(super) fn render(
+    core: &Core,
+    state: &State,
+    chat_id: i64,
+    message_id: i64,
+) -> Result<Reply, ApiError> {
     let chat = state
         .chats
         .get(&chat_id)

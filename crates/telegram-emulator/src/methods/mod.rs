@@ -6,6 +6,7 @@ mod chat;
 mod commands;
 mod edit;
 mod keyboard;
+mod media;
 mod photo;
 mod send;
 mod updates;
@@ -36,6 +37,7 @@ pub(crate) enum Method {
     SendChatAction,
     EditMessageText,
     EditMessageReplyMarkup,
+    EditMessageMedia,
     DeleteMessage,
     AnswerCallbackQuery,
     SetMyCommands,
@@ -45,7 +47,7 @@ pub(crate) enum Method {
 }
 
 impl Method {
-    pub(crate) const ALL: [Method; 18] = [
+    pub(crate) const ALL: [Method; 19] = [
         Method::GetMe,
         Method::LogOut,
         Method::Close,
@@ -58,6 +60,7 @@ impl Method {
         Method::SendChatAction,
         Method::EditMessageText,
         Method::EditMessageReplyMarkup,
+        Method::EditMessageMedia,
         Method::DeleteMessage,
         Method::AnswerCallbackQuery,
         Method::SetMyCommands,
@@ -81,6 +84,7 @@ impl Method {
             Method::SendChatAction => "sendChatAction",
             Method::EditMessageText => "editMessageText",
             Method::EditMessageReplyMarkup => "editMessageReplyMarkup",
+            Method::EditMessageMedia => "editMessageMedia",
             Method::DeleteMessage => "deleteMessage",
             Method::AnswerCallbackQuery => "answerCallbackQuery",
             Method::SetMyCommands => "setMyCommands",
@@ -101,7 +105,10 @@ impl Method {
     pub(crate) fn is_send(self) -> bool {
         matches!(
             self,
-            Method::SendMessage | Method::SendPhoto | Method::EditMessageText
+            Method::SendMessage
+                | Method::SendPhoto
+                | Method::EditMessageText
+                | Method::EditMessageMedia
         )
     }
 }
@@ -148,6 +155,7 @@ pub(crate) async fn call(
         Method::SendChatAction => chat::send_chat_action(core, params),
         Method::EditMessageText => edit::edit_message_text(core, params),
         Method::EditMessageReplyMarkup => edit::edit_message_reply_markup(core, params),
+        Method::EditMessageMedia => media::edit_message_media(core, params),
         Method::DeleteMessage => edit::delete_message(core, params),
         Method::AnswerCallbackQuery => callback::answer_callback_query(core, params),
         Method::SetMyCommands => commands::set_my_commands(core, params),

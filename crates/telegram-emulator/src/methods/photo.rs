@@ -54,7 +54,7 @@ pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, Api
     deliver(core, out)
 }
 
-fn uploaded(bytes: &[u8]) -> Result<PhotoSource, ApiError> {
+pub(super) fn uploaded(bytes: &[u8]) -> Result<PhotoSource, ApiError> {
     if bytes.len() > MAX_PHOTO_BYTES {
         return Err(ApiError::bad_request("Bad Request: file is too big"));
     }

@@ -1,0 +1,144 @@
+//! Outcomes and prices from the engine, and the figures operators read:
+//! `POST /api/signals/{id}/outcome`, `POST /api/prices`, `GET /api/performance`, `GET /api/stats`.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{Duration, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::ApiKey;
+use super::error::ApiError;
+use crate::domain::performance::{Period, equity_curve, summarize, window_start};
+use crate::domain::signal::Asset;
+use crate::store::TradeQuery;
+
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::Malformed(rejection.body_text())
+        }
+    })
+}
+
+/// 201 with the outcome when it closed the signal; 200 for a repeat of the same report.
+pub(super) async fn report_outcome(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    Path(id): Path<String>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let (created, outcome) = state.outcomes.report(id, &body(raw)?).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({ "outcome": outcome }))).into_response())
+}
+
+pub(super) async fn prices(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let answer = state.outcomes.apply_prices(&body(raw)?).await?;
+    Ok(Json(json!(answer)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PerformanceParams {
+    period: Option<String>,
+    asset: Option<String>,
+    /// IANA zone whose midnight starts "today" (UTC by default).
+    tz: Option<String>,
+}
+
+/// The same figures `/performance` shows, with every breakdown and the equity curve.
+pub(super) async fn performance(
+    State(state): State<AppState>,
+    _key: ApiKey,
+    params: Result<Query<PerformanceParams>, QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
+    let period = match params.period.as_deref() {
+        None => Period::Days7,
+        Some(text) => Period::parse(text)
+            .ok_or_else(|| ApiError::invalid("period", "must be today, 7d, 30d or all"))?,
+    };
+    let asset = params
+        .asset
+        .as_deref()
+        .map(|text| Asset::parse(text).map_err(|message| ApiError::invalid("asset", message)))
+        .transpose()?;
+    let tz: Tz = match params.tz.as_deref() {
+        None => Tz::UTC,
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::invalid("tz", "must be an IANA time zone such as Europe/Berlin")
+        })?,
+    };
+    let now = Utc::now();
+    let since = window_start(period, now, tz);
+    let trades = state
+        .store
+        .closed_trades(&TradeQuery {
+            since,
+            asset: asset.as_ref().map(|a| a.as_str().to_owned()),
+            ..TradeQuery::default()
+        })
+        .await?;
+    Ok(Json(json!({
+        "period": period,
+        "asset": asset,
+        "tz": tz.name(),
+        "from": since,
+        "until": now,
+        "summary": summarize(&trades),
+        "equity_curve": equity_curve(&trades),
+    })))
+}
+
+/// Delivery and performance figures for operators (performance at most 30 s old).
+pub(super) async fn stats(
+    State(state): State<AppState>,
+    _key: ApiKey,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = &state.store;
+    let now = Utc::now();
+    let day_ago = now - Duration::hours(24);
+    let performance = state.outcomes.stats_performance().await?;
+    let reports: serde_json::Map<String, serde_json::Value> = store
+        .reports_by_status()
+        .await?
+        .into_iter()
+        .map(|(status, n)| (status, json!(n)))
+        .collect();
+    Ok(Json(json!({
+        "generated_at": now,
+        "deliveries": {
+            "all": store.delivery_stats(None).await?,
+            "last_24h": store.delivery_stats(Some(day_ago)).await?,
+            "queue_depth": store.queue_depth().await?,
+        },
+        "users": store.user_stats().await?,
+        "signals": {
+            "all": store.signal_counts(None).await?,
+            "last_24h": store.signal_counts(Some(day_ago)).await?,
+            "open": store.count_open_signals().await?,
+            "last_accepted_at": store.last_signal_at().await?,
+        },
+        "reports": reports,
+        "performance": performance,
+    })))
+}
