@@ -96,6 +96,54 @@ pub const OPERATIONS: &[Operation] = &[
         )
     },
     Operation {
+        tag: "performance",
+        auth: Auth::ApiKey,
+        request: Some("OutcomeRequest"),
+        success: (201, None),
+        errors: &[400, 401, 404, 409, 413, 422, 429],
+        ..op(
+            "post",
+            "/api/signals/{id}/outcome",
+            "Close a buy or sell at an exit price (200 for an identical retry)",
+        )
+    },
+    Operation {
+        tag: "performance",
+        auth: Auth::ApiKey,
+        request: Some("PriceUpdates"),
+        errors: &[400, 401, 413, 422, 429],
+        ..op(
+            "post",
+            "/api/prices",
+            "Price updates (one or a batch); open signals whose target or stop is crossed close",
+        )
+    },
+    Operation {
+        tag: "performance",
+        auth: Auth::ApiKeyOrJwt,
+        errors: &[400, 401, 422, 429],
+        query: &[
+            ("period", "string", "today, 7d, 30d or all (default all)"),
+            ("asset", "string", "only this asset, e.g. BTC/USD"),
+            (
+                "tz",
+                "string",
+                "IANA zone whose midnight starts \"today\" (default UTC)",
+            ),
+        ],
+        ..op(
+            "get",
+            "/api/performance",
+            "Statistics with every breakdown and the equity curve",
+        )
+    },
+    Operation {
+        tag: "performance",
+        auth: Auth::ApiKey,
+        errors: &[401, 429],
+        ..op("get", "/api/stats", "Delivery and performance figures")
+    },
+    Operation {
         tag: "operations",
         success: (200, Some("Health")),
         ..op(

@@ -1,12 +1,12 @@
 //! Outcomes and prices from the engine, and the figures operators read:
 //! `POST /api/signals/{id}/outcome`, `POST /api/prices`, `GET /api/performance`, `GET /api/stats`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{Duration, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;

@@ -76,6 +76,32 @@ pub fn components() -> Value {
                 }},
             }],
         },
+        "OutcomeRequest": {
+            "type": "object",
+            "required": ["exit_price"],
+            "additionalProperties": false,
+            "properties": {
+                "exit_price": price,
+                "closed_at": {"type": "string", "format": "date-time"},
+                "reason": {"type": "string"},
+            },
+        },
+        "PriceUpdate": {
+            "type": "object",
+            "required": ["asset", "price"],
+            "additionalProperties": false,
+            "properties": {
+                "asset": {"type": "string"},
+                "price": price,
+                "at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "PriceUpdates": {
+            "oneOf": [
+                {"$ref": "#/components/schemas/PriceUpdate"},
+                {"type": "array", "maxItems": 1000, "items": {"$ref": "#/components/schemas/PriceUpdate"}},
+            ],
+        },
         "LoginRequest": {
             "type": "object",
             "required": ["name", "password", "totp"],
