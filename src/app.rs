@@ -126,6 +126,7 @@ impl App {
                 self.store.clone(),
                 secret.clone(),
                 inbox_wake.clone(),
+                self.instance.clone(),
             ));
         }
 
@@ -178,6 +179,7 @@ impl App {
             inbox_wake,
             alert_owner,
             outcomes,
+            instance: self.instance.clone(),
         };
         work.spawn(leader.lead_when_elected(stop.clone()));
         work.close();
@@ -268,6 +270,7 @@ struct Leader {
     inbox_wake: Arc<Notify>,
     alert_owner: Arc<AtomicBool>,
     outcomes: Outcomes,
+    instance: Arc<str>,
 }
 
 impl Leader {
@@ -338,6 +341,7 @@ impl Leader {
                 self.store.clone(),
                 self.bot.clone(),
                 self.inbox_wake.clone(),
+                self.instance.clone(),
                 term.clone(),
             ));
         }

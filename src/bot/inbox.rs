@@ -33,6 +33,8 @@ const BATCH: i64 = 512;
 const CHATS_PER_PASS: i64 = 256;
 /// A lease outlives its holder by at most this long; renewed every third of it while working.
 const LEASE: Duration = Duration::from_secs(30);
+/// Updates another replica received are left to it this long before this one takes them over.
+const AFFINITY: Duration = Duration::from_secs(2);
 /// Updates stored by another replica are found by looking this often when nothing wakes us.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
@@ -137,8 +139,9 @@ async fn leased_batch(
 ) -> crate::store::StoreResult<Vec<InboxUpdate>> {
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let others_after = now - chrono::Duration::from_std(AFFINITY).unwrap_or_default();
     ctx.store
-        .lease_inbox_chats(owner, now, until, CHATS_PER_PASS)
+        .lease_inbox_chats(owner, now, until, others_after, CHATS_PER_PASS)
         .await?;
     ctx.store.leased_updates(owner, now, BATCH).await
 }

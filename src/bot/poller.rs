@@ -20,7 +20,13 @@ use crate::telegram::LONG_POLL_SECONDS;
 
 const OFFSET_KEY: &str = "telegram_poll_offset";
 
-pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: CancellationToken) {
+pub async fn poll(
+    store: Store,
+    bot: Bot,
+    inbox_wake: Arc<Notify>,
+    instance: Arc<str>,
+    stop: CancellationToken,
+) {
     let mut offset: Option<i32> = store
         .state(OFFSET_KEY)
         .await
@@ -80,7 +86,13 @@ pub async fn poll(store: Store, bot: Bot, inbox_wake: Arc<Notify>, stop: Cancell
                 }
             };
             match store
-                .store_update(i64::from(update.id.0), chat_of(update), &payload, now)
+                .store_update(
+                    i64::from(update.id.0),
+                    chat_of(update),
+                    &payload,
+                    &instance,
+                    now,
+                )
                 .await
             {
                 Ok(stored) => crate::metrics::update_received(

@@ -32,6 +32,8 @@ struct Webhook {
     store: Store,
     secret: SecretString,
     wake: Arc<Notify>,
+    /// This replica's name, recorded with each update it receives.
+    instance: Arc<str>,
 }
 
 /// The webhook route at `path` (the path of `HERALD_WEBHOOK_URL`), with its own state so the
@@ -41,6 +43,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
     store: Store,
     secret: SecretString,
     wake: Arc<Notify>,
+    instance: Arc<str>,
 ) -> Router<S> {
     Router::new()
         .route(path, post(receive))
@@ -49,6 +52,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(
             store,
             secret,
             wake,
+            instance,
         })
 }
 
@@ -73,7 +77,7 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
     };
     match hook
         .store
-        .store_update(update_id, chat_id, payload, Utc::now())
+        .store_update(update_id, chat_id, payload, &hook.instance, Utc::now())
         .await
     {
         Ok(stored) => {

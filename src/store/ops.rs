@@ -22,12 +22,15 @@ pub struct ActiveUsers {
 
 impl Store {
     /// Leases up to `limit` chats with unhandled updates for `owner` until `expires_at`, oldest
-    /// work first. Chats leased by a live other replica are left alone. Returns the chat keys won.
+    /// work first. Chats leased by a live other replica are left alone, and so, for a moment
+    /// (`others_after`), are updates another replica received: each replica handles what the load
+    /// balancer gave it, and takes over another's only when those wait. Returns the chat keys won.
     pub async fn lease_inbox_chats(
         &self,
         owner: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        others_after: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<i64>> {
         // Keys are inserted in key order so two replicas leasing overlapping sets cannot deadlock.
@@ -37,6 +40,7 @@ impl Store {
              SELECT chat_key, $1, $2 FROM ( \
                  SELECT COALESCE(chat_id, 0) AS chat_key, MIN(update_id) AS first \
                  FROM telegram_updates WHERE handled_at IS NULL \
+                 AND (received_by IS NULL OR received_by = $1 OR received_at < $5) \
                  GROUP BY COALESCE(chat_id, 0) ORDER BY first LIMIT $4 \
              ) AS waiting WHERE true ORDER BY chat_key \
              ON CONFLICT (chat_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
@@ -47,6 +51,7 @@ impl Store {
         .bind(to_millis(expires_at))
         .bind(to_millis(now))
         .bind(limit)
+        .bind(to_millis(others_after))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

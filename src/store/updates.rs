@@ -23,16 +23,18 @@ impl Store {
         update_id: i64,
         chat_id: Option<i64>,
         payload: &str,
+        received_by: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT INTO telegram_updates (update_id, chat_id, payload, received_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (update_id) DO NOTHING",
+            "INSERT INTO telegram_updates (update_id, chat_id, payload, received_at, received_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (update_id) DO NOTHING",
         )
         .bind(update_id)
         .bind(chat_id)
         .bind(self.cipher.seal(payload))
         .bind(to_millis(now))
+        .bind(received_by)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)

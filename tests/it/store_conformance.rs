@@ -78,9 +78,24 @@ async fn inbox_drops_redeliveries(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let now = Utc::now();
-    assert!(store.store_update(7, Some(1), "{}", now).await.unwrap());
-    assert!(!store.store_update(7, Some(1), "{}", now).await.unwrap());
-    assert!(store.store_update(5, Some(2), "{}", now).await.unwrap());
+    assert!(
+        store
+            .store_update(7, Some(1), "{}", "test", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .store_update(7, Some(1), "{}", "test", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .store_update(5, Some(2), "{}", "test", now)
+            .await
+            .unwrap()
+    );
     let pending: Vec<i64> = store
         .unhandled_updates(10)
         .await
