@@ -226,7 +226,7 @@ impl Ingest {
         let facts = SignalFacts::from(signal);
         let candidates = self.store.signal_candidates().await?;
         let mut deliveries = Vec::with_capacity(candidates.len());
-        for candidate in candidates {
+        for candidate in candidates.iter() {
             let audience = replies.get(&candidate.chat_id).copied();
             let reply_to = audience.flatten();
             let view = recipients::Candidate {
@@ -235,11 +235,11 @@ impl Ingest {
                 disclaimer_accepted: candidate.disclaimer_accepted,
                 tier: candidate.subscription.tier,
                 subscription_expires_at: candidate.subscription.expires_at,
-                prefs: candidate.prefs,
+                prefs: candidate.prefs.clone(),
                 received_original: audience.is_some(),
             };
             let base = |status, skip_reason: Option<String>| NewDelivery {
-                user_id: candidate.user_id.to_string(),
+                user_id: candidate.user_id,
                 chat_id: candidate.chat_id,
                 status,
                 skip_reason,

@@ -5,6 +5,7 @@
 //! At most `max_in_flight` rows are `sending` at any moment, which bounds how many can end up
 //! `uncertain` after a crash.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use super::limits::Limiter;
 use super::message::{MessageCache, OutgoingMessage};
 use super::outcome::{SendFailure, backoff, classify};
 use crate::config::DeliverySettings;
-use crate::store::{DeliveryOutcome, Leadership, QueuedDelivery, Store};
+use crate::store::{DeliveryOutcome, Leadership, QueuedDelivery, Recipient, Store};
 
 /// How far ahead a row may be claimed: just enough to keep the pipe full, short enough that few
 /// rows sit in `sending` before their request goes out.
@@ -32,6 +33,8 @@ const CLAIM_HORIZON: Duration = Duration::from_millis(100);
 /// An idle dispatcher re-checks the queue this often even without a wake-up (e.g. retries due,
 /// or rows queued by another replica when NOTIFY is unavailable).
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// How many due rows are read ahead at once: one query per this many sends.
+const PREFETCH: i64 = 1024;
 /// 429s are not failures, but a chat that answers nothing else is given up on eventually.
 const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
 /// Telegram's rate window: how long a new leader waits before it sends anything.
@@ -105,6 +108,9 @@ impl Dispatcher {
         let mut cache = MessageCache::default();
         let wake = self.store.deliveries_queued();
         let mut last_prune = Instant::now();
+        // Due rows read ahead; at most one per chat (see `Store::due_deliveries`), and each
+        // still due when claimed: only this leader sends, and a chat's later rows are not here.
+        let mut queue: VecDeque<QueuedDelivery> = VecDeque::new();
 
         let outcome = loop {
             if stop.is_cancelled() {
@@ -112,10 +118,16 @@ impl Dispatcher {
             }
             while sends.try_join_next().is_some() {}
             let free = permits.available_permits();
-            if free == 0 {
+            // While the pipe is busy, claim in batches of a quarter of it rather than row by
+            // row as results trickle back: each claim is a database write.
+            let batch_size = (self.settings.max_in_flight / 4).max(1);
+            if free < batch_size && free < self.settings.max_in_flight {
                 tokio::select! {
                     _ = stop.cancelled() => break Ok(()),
-                    _ = permits.acquire() => continue,
+                    permit = permits.acquire_many(batch_size as u32) => {
+                        drop(permit);
+                        continue;
+                    }
                 }
             }
             let now = Instant::now();
@@ -123,31 +135,41 @@ impl Dispatcher {
                 self.lock_limiter().prune(now);
                 last_prune = now;
             }
-            let rows = match self
-                .store
-                .due_deliveries(Utc::now(), 0, (free * 4).max(64) as i64)
-                .await
-            {
-                Ok(rows) => rows,
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot read the delivery queue");
-                    tokio::select! {
-                        _ = stop.cancelled() => break Ok(()),
-                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            if queue.is_empty() {
+                match self.store.due_deliveries(Utc::now(), 0, PREFETCH).await {
+                    Ok(rows) => {
+                        let (live, unreachable): (Vec<_>, Vec<_>) = rows
+                            .into_iter()
+                            .partition(|row| row.recipient == Recipient::Active);
+                        if !unreachable.is_empty() {
+                            if let Err(err) = self.store.skip_unreachable(&unreachable).await {
+                                tracing::error!(error = %err, "cannot skip deliveries to erased or deactivated users");
+                            }
+                            crate::metrics::deliveries_skipped(unreachable.len());
+                        }
+                        queue.extend(live);
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot read the delivery queue");
+                        tokio::select! {
+                            _ = stop.cancelled() => break Ok(()),
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        }
                     }
                 }
-            };
-            let loaded = rows.len();
-            let (batch, soonest) = self.claim_slots(rows, free, now);
+            }
+            let (batch, soonest) = self.claim_slots(&mut queue, free, now);
             if batch.is_empty() {
                 let mut sleep_until = now + IDLE_POLL;
                 if let Some(soonest) = soonest {
                     sleep_until = sleep_until.min(soonest);
                 }
-                if loaded == 0
+                // Rows due but held back behind an earlier row of their chat wait for that row's
+                // result (`recorded`), not for the clock: only a future due time shortens the nap.
+                if queue.is_empty()
                     && let Ok(Some(due)) = self.store.next_due_at().await
+                    && let Ok(wait) = (due - Utc::now()).to_std()
                 {
-                    let wait = (due - Utc::now()).to_std().unwrap_or_default();
                     sleep_until = sleep_until.min(now + wait);
                 }
                 tokio::select! {
@@ -161,15 +183,22 @@ impl Dispatcher {
             }
 
             let ids: Vec<i64> = batch.iter().map(|(row, _)| row.id).collect();
-            if let Err(err) = self
+            let marked = match self
                 .store
                 .mark_sending(&mut *leadership.lock().await, &ids)
                 .await
             {
+                Ok(marked) => marked,
                 // Without the commit nothing may be sent: the lock connection may be gone.
-                break Err(anyhow::Error::new(err).context("cannot mark deliveries as sending"));
-            }
-            for (row, at) in batch {
+                Err(err) => {
+                    break Err(anyhow::Error::new(err).context("cannot mark deliveries as sending"));
+                }
+            };
+            // A row skipped or blocked since it was read (user erased, deactivated) is not sent.
+            for (row, at) in batch
+                .into_iter()
+                .filter(|(row, _)| marked.contains(&row.id))
+            {
                 let Ok(permit) = permits.clone().acquire_owned().await else {
                     break;
                 };
@@ -225,26 +254,31 @@ impl Dispatcher {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Books limiter slots for the rows that can start within the claim horizon.
+    /// Takes from `queue` the rows that can start within the claim horizon and books their
+    /// limiter slots; the others stay queued, in order. Looks only at the head of the queue, so
+    /// a long queue of rows waiting for their chats costs nothing per pass.
     fn claim_slots(
         &self,
-        rows: Vec<QueuedDelivery>,
+        queue: &mut VecDeque<QueuedDelivery>,
         free: usize,
         now: Instant,
     ) -> (Vec<(QueuedDelivery, Instant)>, Option<Instant>) {
         let mut limiter = self.lock_limiter();
         let mut batch = Vec::new();
         let mut soonest: Option<Instant> = None;
-        for row in rows {
-            if batch.len() == free {
-                break;
-            }
-            let at = limiter.earliest(row.chat_id, now);
-            if at <= now + CLAIM_HORIZON {
-                let at = limiter.reserve(row.chat_id, now);
+        let mut index = 0;
+        let scan = (free * 4).max(64);
+        while index < queue.len() && index < scan && batch.len() < free {
+            let chat_id = queue[index].chat_id;
+            let at = limiter.earliest(chat_id, now);
+            if at <= now + CLAIM_HORIZON
+                && let Some(row) = queue.remove(index)
+            {
+                let at = limiter.reserve(chat_id, now);
                 batch.push((row, at));
             } else {
                 soonest = Some(soonest.map_or(at, |s| s.min(at)));
+                index += 1;
             }
         }
         (batch, soonest)

@@ -21,7 +21,7 @@ impl Scheduler {
     /// Queues every report due at `now` that was not queued before; returns how many.
     pub async fn queue_reports(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let mut due: BTreeMap<String, Vec<(Candidate, ReportPeriod)>> = BTreeMap::new();
-        for candidate in self.store.signal_candidates().await? {
+        for candidate in self.store.signal_candidates().await?.iter() {
             let kind = match candidate.prefs.performance_updates {
                 ReportFrequency::Daily => ReportKind::Daily,
                 ReportFrequency::Weekly => ReportKind::Weekly,
@@ -37,7 +37,7 @@ impl Scheduler {
             }
             due.entry(period.key.clone())
                 .or_default()
-                .push((candidate, period));
+                .push((candidate.clone(), period));
         }
         let mut reported = self.reported.lock().await;
         reported.retain(|key, _| due.contains_key(key));

@@ -5,7 +5,7 @@
 //! dispatcher takes over was interrupted mid-request; nobody can know whether Telegram got it, so
 //! it becomes `uncertain` and is sent again, flagged as a possible repeat.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -61,7 +61,7 @@ impl DeliveryStatus {
 /// A row to write when a signal is accepted.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewDelivery {
-    pub user_id: String,
+    pub user_id: Uuid,
     pub chat_id: i64,
     pub status: DeliveryStatus,
     pub skip_reason: Option<String>,
@@ -97,6 +97,18 @@ pub struct QueuedDelivery {
     pub accepted_at: DateTime<Utc>,
     /// It was interrupted mid-request before: the message must say it may be a repeat.
     pub maybe_repeat: bool,
+    /// Whether the user can still be sent to, as of reading the row.
+    pub recipient: Recipient,
+}
+
+/// The user of a queued row, checked when the row is read for sending: a user erased or
+/// deactivated after the row was written (even by a transaction that raced the signal's) is
+/// never sent to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recipient {
+    Active,
+    Deactivated,
+    Erased,
 }
 
 /// How one attempt ended, as the dispatcher records it.
@@ -209,10 +221,18 @@ const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.s
          (SELECT o.telegram_message_id FROM signals s \
           JOIN signal_deliveries o ON o.signal_id = s.closes \
           WHERE s.id = d.signal_id AND o.chat_id = d.chat_id AND o.status = 'sent' LIMIT 1)) \
-     AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id";
+     AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id, \
+     CASE WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active";
 
 fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     let status: String = row.try_get("status")?;
+    let chat_id: Option<i64> = row.try_get("chat_id")?;
+    // `recipient_active` is NULL when the user row is gone.
+    let recipient = match (chat_id, row.try_get::<Option<i64>, _>("recipient_active")?) {
+        (None, _) | (_, None) => Recipient::Erased,
+        (Some(_), Some(0)) => Recipient::Deactivated,
+        (Some(_), Some(_)) => Recipient::Active,
+    };
     let broadcast_id = row
         .try_get::<Option<String>, _>("broadcast_id")?
         .map(|id| parse_uuid(&id))
@@ -224,9 +244,7 @@ fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
             None => Store::signal_id(row)?,
         },
         broadcast_id,
-        chat_id: row
-            .try_get::<Option<i64>, _>("chat_id")?
-            .ok_or_else(|| StoreError::Corrupt("queued delivery without chat".into()))?,
+        chat_id: chat_id.unwrap_or_default(),
         lang: Lang::from_code(&row.try_get::<String, _>("lang")?).unwrap_or_default(),
         format: match row.try_get::<String, _>("format")?.as_str() {
             "compact" => MessageFormat::Compact,
@@ -238,6 +256,7 @@ fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
         attempts: row.try_get("attempts")?,
         accepted_at: from_millis(row.try_get("accepted_at")?),
         maybe_repeat: status == DeliveryStatus::Uncertain.as_str(),
+        recipient,
     })
 }
 
@@ -250,9 +269,23 @@ pub(super) async fn insert_deliveries(
     deliveries: &[NewDelivery],
     accepted_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    if deliveries.is_empty() {
-        return Ok(());
+    // Rows go in chunks so that a broadcast to 100,000 never holds one 25 MB JSON text.
+    for chunk in deliveries.chunks(INSERT_CHUNK) {
+        insert_delivery_chunk(tx, backend, signal_id, chunk, accepted_at).await?;
     }
+    Ok(())
+}
+
+/// Delivery rows per INSERT statement.
+const INSERT_CHUNK: usize = 5_000;
+
+async fn insert_delivery_chunk(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    signal_id: Uuid,
+    deliveries: &[NewDelivery],
+    accepted_at: DateTime<Utc>,
+) -> StoreResult<()> {
     let rows =
         serde_json::to_string(deliveries).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let sql = match backend {
@@ -293,7 +326,7 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<QueuedDelivery>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {QUEUE_COLUMNS} FROM signal_deliveries d \
+            "SELECT {QUEUE_COLUMNS} FROM signal_deliveries d LEFT JOIN users u ON u.id = d.user_id \
              WHERE d.status IN ('pending', 'uncertain') AND d.id > $1 AND d.next_attempt_at <= $2 \
              AND NOT EXISTS (SELECT 1 FROM signal_deliveries e \
                  WHERE e.chat_id = d.chat_id AND e.id < d.id \
@@ -308,6 +341,44 @@ impl Store {
         rows.iter().map(queued_from_row).collect()
     }
 
+    /// Rows whose user was erased or deactivated after they were queued: skipped, never sent;
+    /// an erased user's rows also lose the chat and user they pointed at.
+    pub async fn skip_unreachable(&self, rows: &[QueuedDelivery]) -> StoreResult<()> {
+        for (recipient, reason, forget) in [
+            (Recipient::Erased, "user erased", true),
+            (Recipient::Deactivated, "user deactivated", false),
+        ] {
+            let ids: Vec<i64> = rows
+                .iter()
+                .filter(|row| row.recipient == recipient)
+                .map(|row| row.id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let ids =
+                serde_json::to_string(&ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            let id_set = match self.backend {
+                Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",
+                Backend::Sqlite => "SELECT value FROM json_each($1)",
+            };
+            let forget = if forget {
+                ", user_id = NULL, chat_id = NULL"
+            } else {
+                ""
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE signal_deliveries SET status = 'skipped', skip_reason = $2{forget} \
+                 WHERE id IN ({id_set}) AND status IN ('pending', 'uncertain')"
+            )))
+            .bind(ids)
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// When the next row becomes due, so an idle dispatcher knows how long it may sleep.
     pub async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row = sqlx::query(
@@ -318,24 +389,39 @@ impl Store {
         Ok(row.try_get::<Option<i64>, _>("at")?.map(from_millis))
     }
 
-    /// Commits `sending` for rows about to be requested. Runs on the leader's own connection
-    /// when there is one, so a dispatcher that lost its lock cannot mark (or send) anything.
-    pub async fn mark_sending(&self, leadership: &mut Leadership, ids: &[i64]) -> StoreResult<()> {
+    /// Commits `sending` for rows about to be requested and returns the ids it marked: a row
+    /// finished meanwhile (skipped for an erased user, blocked) is not among them and must not
+    /// be sent. Runs on the leader's own connection when there is one, so a dispatcher that lost
+    /// its lock cannot mark (or send) anything.
+    pub async fn mark_sending(
+        &self,
+        leadership: &mut Leadership,
+        ids: &[i64],
+    ) -> StoreResult<HashSet<i64>> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(HashSet::new());
         }
-        let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        // The ids are integers we formatted ourselves, never outside text.
-        let sql = format!(
-            "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
-             WHERE id IN ({id_list}) AND status IN ('pending', 'uncertain')"
-        );
-        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        match leadership.connection() {
-            Some(conn) => query.execute(conn).await?,
-            None => query.execute(&self.pool).await?,
+        // The ids travel as one JSON array so the statement text never changes: it is prepared
+        // once per connection, not once per batch.
+        let ids = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let sql = match self.backend {
+            Backend::Postgres => {
+                "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
+                 WHERE id IN (SELECT json_array_elements_text($1::json)::bigint) \
+                 AND status IN ('pending', 'uncertain') RETURNING id"
+            }
+            Backend::Sqlite => {
+                "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
+                 WHERE id IN (SELECT value FROM json_each($1)) \
+                 AND status IN ('pending', 'uncertain') RETURNING id"
+            }
         };
-        Ok(())
+        let query = sqlx::query(sql).bind(ids);
+        let rows = match leadership.connection() {
+            Some(conn) => query.fetch_all(conn).await?,
+            None => query.fetch_all(&self.pool).await?,
+        };
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 
     /// Records a batch of attempt results: one UPDATE for the whole batch (the rows travel as

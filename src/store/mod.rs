@@ -4,6 +4,7 @@
 
 mod admins;
 mod api_keys;
+mod audience;
 mod audit;
 mod bot_figures;
 mod bot_state;
@@ -29,6 +30,7 @@ pub use bot_figures::{ActivityStats, SignUp, UserCounts};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
+    Recipient,
 };
 pub use keys::{KeyCheck, KeyProblem, RotationReport};
 pub use leader::Leadership;
@@ -94,6 +96,7 @@ pub struct Store {
     /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
     /// way out; plaintext until `with_cipher` (see `at_rest::open_store`).
     cipher: crate::crypto::Cipher,
+    audience: audience::AudienceCache,
 }
 
 impl Store {
@@ -153,6 +156,7 @@ impl Store {
             url,
             deliveries_queued: Arc::new(Notify::new()),
             cipher: crate::crypto::Cipher::plaintext(),
+            audience: Default::default(),
         })
     }
 

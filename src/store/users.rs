@@ -85,7 +85,7 @@ pub(super) fn user_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<User> 
 }
 
 /// Columns of `user_preferences` in the order `prefs_from_row` expects them.
-const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notification_hours_start, \
+pub(super) const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notification_hours_start, \
      p.notification_hours_end, p.signal_format, p.performance_update_frequency, p.timezone, \
      p.language, p.assets";
 
@@ -346,42 +346,12 @@ impl Store {
         subscription_from_row(&row)
     }
 
-    /// Everyone who could receive a new signal right now: active, subscribed and past the
-    /// disclaimer. The finer rules (tier, filters, hours) are `domain::recipients::decide`'s.
-    pub async fn signal_candidates(&self) -> StoreResult<Vec<Candidate>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT u.id, u.telegram_id, u.is_active, u.disclaimer_accepted_at, \
-             s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at, {PREFS_COLUMNS} \
-             FROM users u \
-             JOIN user_subscriptions s ON s.user_id = u.id \
-             JOIN user_preferences p ON p.user_id = u.id \
-             WHERE u.is_active AND s.is_active AND u.disclaimer_accepted_at IS NOT NULL \
-             ORDER BY u.telegram_id"
-        )))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(candidate_from_row).collect()
-    }
-
     pub async fn count_users(&self) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
     }
-}
-
-fn candidate_from_row(row: &AnyRow) -> StoreResult<Candidate> {
-    Ok(Candidate {
-        user_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-        chat_id: row.try_get("telegram_id")?,
-        is_active: flag(row, "is_active")?,
-        disclaimer_accepted: row
-            .try_get::<Option<i64>, _>("disclaimer_accepted_at")?
-            .is_some(),
-        subscription: subscription_from_row(row)?,
-        prefs: prefs_from_row(row)?,
-    })
 }
 
 async fn insert_or_replace_prefs(

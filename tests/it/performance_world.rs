@@ -122,7 +122,7 @@ impl World {
         let deliveries: Vec<NewDelivery> = received_by
             .into_iter()
             .map(|(chat, user)| NewDelivery {
-                user_id: user.to_string(),
+                user_id: user,
                 chat_id: chat,
                 status: DeliveryStatus::Pending,
                 skip_reason: None,

@@ -111,3 +111,143 @@ async fn inbox_drops_redeliveries(backend: Backend) {
     assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("9"));
 }
 both_backends!(inbox_story, inbox_drops_redeliveries);
+
+/// The audience is cached between signals; a change another replica commits must show at once.
+async fn audience_follows_other_replicas(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let here = db.store().await;
+    let there = db.store().await;
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    let (user, _) = there.upsert_user(&alice(), Lang::En, now).await.unwrap();
+    there.accept_disclaimer(user.id, now).await.unwrap();
+    assert!(
+        here.signal_candidates().await.unwrap().is_empty(),
+        "not subscribed yet"
+    );
+
+    there.set_subscribed(user.id, true, now).await.unwrap();
+    let audience = here.signal_candidates().await.unwrap();
+    assert_eq!(audience.len(), 1);
+    assert_eq!(audience[0].prefs.confidence_threshold, 0);
+
+    let mut prefs = there.preferences(user.id).await.unwrap();
+    prefs.confidence_threshold = 90;
+    there.save_preferences(user.id, &prefs, now).await.unwrap();
+    assert_eq!(
+        here.signal_candidates().await.unwrap()[0]
+            .prefs
+            .confidence_threshold,
+        90
+    );
+
+    // A profile refresh (names, last seen) leaves the audience as it was.
+    let renamed = NewUser {
+        first_name: Some("Alicia".into()),
+        ..alice()
+    };
+    there.upsert_user(&renamed, Lang::En, now).await.unwrap();
+    assert_eq!(here.signal_candidates().await.unwrap().len(), 1);
+
+    there.deactivate_chat(1001, "blocked").await.unwrap();
+    assert!(here.signal_candidates().await.unwrap().is_empty());
+    there.reactivate_chat(1001).await.unwrap();
+    assert_eq!(here.signal_candidates().await.unwrap().len(), 1);
+    there.set_subscribed(user.id, false, now).await.unwrap();
+    assert!(here.signal_candidates().await.unwrap().is_empty());
+}
+both_backends!(audience_story, audience_follows_other_replicas);
+
+/// A user erased or deactivated after a signal's rows were written — even by a transaction that
+/// raced the signal's, so nothing marked those rows — is never sent to: the queue shows the user
+/// as gone, and the rows are skipped (an erased user's rows also forget the chat).
+async fn unreachable_recipients_are_skipped(backend: Backend) {
+    use herald::domain::signal::parse_signal;
+    use herald::store::{DeliveryStatus, NewDelivery, Recipient};
+    use sqlx::{Connection, Executor};
+
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let now = Utc::now();
+    let mut users = Vec::new();
+    for telegram_id in [2001, 2002, 2003] {
+        let new = NewUser {
+            telegram_id,
+            ..alice()
+        };
+        users.push(store.upsert_user(&new, Lang::En, now).await.unwrap().0);
+    }
+    let body = serde_json::json!({
+        "type": "buy", "asset": "BTC/USD", "entry_price": 100, "target_price": 110,
+        "stop_loss": 95, "timeframe": "1H", "confidence": 80,
+    });
+    let signal = parse_signal(body.to_string().as_bytes(), uuid::Uuid::now_v7(), now)
+        .unwrap()
+        .signal;
+    let deliveries: Vec<NewDelivery> = users
+        .iter()
+        .map(|user| NewDelivery {
+            user_id: user.id,
+            chat_id: user.telegram_id,
+            status: DeliveryStatus::Pending,
+            skip_reason: None,
+            lang: Lang::En,
+            format: MessageFormat::Detailed,
+            silent: false,
+            protect_content: false,
+            reply_to_message_id: None,
+            next_attempt_at: now.timestamp_millis(),
+        })
+        .collect();
+    store
+        .insert_signal(
+            &signal,
+            &body.to_string(),
+            &serde_json::json!({}),
+            &deliveries,
+            now,
+        )
+        .await
+        .unwrap();
+    // Behind the store's back, as a racing transaction would leave it.
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM users WHERE id = '{}'",
+        users[1].id
+    )))
+    .await
+    .unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "UPDATE users SET is_active = FALSE WHERE id = '{}'",
+        users[2].id
+    )))
+    .await
+    .unwrap();
+
+    let queued = store.due_deliveries(now, 0, 10).await.unwrap();
+    let recipients: Vec<_> = queued.iter().map(|row| row.recipient).collect();
+    assert_eq!(
+        recipients,
+        [Recipient::Active, Recipient::Erased, Recipient::Deactivated]
+    );
+    store.skip_unreachable(&queued).await.unwrap();
+    let rows = store.deliveries_of_signal(signal.id).await.unwrap();
+    assert_eq!(rows[0].status, DeliveryStatus::Pending);
+    assert_eq!(rows[1].status, DeliveryStatus::Skipped);
+    assert_eq!(rows[1].skip_reason.as_deref(), Some("user erased"));
+    assert_eq!(rows[1].chat_id, None, "an erased user's chat is forgotten");
+    assert_eq!(rows[2].status, DeliveryStatus::Skipped);
+    assert_eq!(rows[2].skip_reason.as_deref(), Some("user deactivated"));
+    assert_eq!(rows[2].chat_id, Some(2003));
+    let left: Vec<i64> = store
+        .due_deliveries(now, 0, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.chat_id)
+        .collect();
+    assert_eq!(left, [2001]);
+}
+both_backends!(
+    unreachable_recipients_story,
+    unreachable_recipients_are_skipped
+);
