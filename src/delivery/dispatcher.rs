@@ -33,8 +33,10 @@ const CLAIM_HORIZON: Duration = Duration::from_millis(100);
 /// An idle dispatcher re-checks the queue this often even without a wake-up (e.g. retries due,
 /// or rows queued by another replica when NOTIFY is unavailable).
 const IDLE_POLL: Duration = Duration::from_millis(500);
-/// How many due rows are read ahead at once: one query per this many sends.
+/// How many due rows are read ahead at most: one query per this many sends.
 const PREFETCH: i64 = 1024;
+/// The first read of a burst: small, so the first message need not wait for a long read.
+const FIRST_READ: i64 = 64;
 /// 429s are not failures, but a chat that answers nothing else is given up on eventually.
 const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
 /// Telegram's rate window: how long a new leader waits before it sends anything.
@@ -111,6 +113,7 @@ impl Dispatcher {
         // Due rows read ahead; at most one per chat (see `Store::due_deliveries`), and each
         // still due when claimed: only this leader sends, and a chat's later rows are not here.
         let mut queue: VecDeque<QueuedDelivery> = VecDeque::new();
+        let mut read_ahead = FIRST_READ;
 
         let outcome = loop {
             if stop.is_cancelled() {
@@ -136,8 +139,15 @@ impl Dispatcher {
                 last_prune = now;
             }
             if queue.is_empty() {
-                match self.store.due_deliveries(Utc::now(), 0, PREFETCH).await {
+                match self.store.due_deliveries(Utc::now(), 0, read_ahead).await {
                     Ok(rows) => {
+                        // A new signal's first rows are read in a small batch, so its first
+                        // message leaves at once; while rows keep coming, each read doubles.
+                        read_ahead = if rows.len() as i64 == read_ahead {
+                            (read_ahead * 2).min(PREFETCH)
+                        } else {
+                            FIRST_READ
+                        };
                         let (live, unreachable): (Vec<_>, Vec<_>) = rows
                             .into_iter()
                             .partition(|row| row.recipient == Recipient::Active);
