@@ -255,7 +255,7 @@ fn next_signal(open: &mut Vec<OpenTrade>) -> serde_json::Value {
         let won = rng.random_bool(0.6);
         let exit = trade.entry * if won == trade.long { 1.012 } else { 0.992 };
         return serde_json::json!({"type": "close", "asset": trade.asset, "closes": trade.id,
-            "exit_price": round(exit, trade.decimals), "confidence": 90});
+            "exit_price": price(exit, trade.decimals), "confidence": 90});
     }
     let Some(&(asset, base, decimals)) = MARKETS.choose(&mut rng) else {
         return serde_json::json!({});
@@ -306,15 +306,22 @@ fn next_signal(open: &mut Vec<OpenTrade>) -> serde_json::Value {
         "id": id,
         "type": if long { "buy" } else { "sell" },
         "asset": asset,
-        "entry_price": entry,
-        "target_price": target,
-        "stop_loss": stop,
+        "entry_price": price(entry, decimals),
+        "target_price": price(target, decimals),
+        "stop_loss": price(stop, decimals),
         "timeframe": timeframe,
         "confidence": rng.random_range(70..96),
         "source_model": model,
         "market_context": "Trending, high volume",
         "notes": notes,
     })
+}
+
+/// A price as the engine writes it: exactly `decimals` places (`45250`, not `45250.0`, which
+/// Herald would show as written).
+fn price(value: f64, decimals: u32) -> serde_json::Value {
+    let text = format!("{value:.prec$}", prec = decimals as usize);
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
 }
 
 fn round(value: f64, decimals: u32) -> f64 {
