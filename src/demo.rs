@@ -328,3 +328,33 @@ fn round(value: f64, decimals: u32) -> f64 {
     let factor = 10f64.powi(decimals as i32);
     (value * factor).round() / factor
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::signal::parse_signal;
+
+    #[test]
+    fn prices_are_written_with_their_markets_decimals() {
+        assert_eq!(price(45610.0, 0).to_string(), "45610");
+        assert_eq!(price(1.0852349, 5).to_string(), "1.08523");
+        assert_eq!(price(2470.2249, 2).to_string(), "2470.22");
+    }
+
+    #[test]
+    fn every_simulated_signal_is_accepted() {
+        let mut open = Vec::new();
+        for _ in 0..200 {
+            let body = next_signal(&mut open);
+            if body["type"] == "close" {
+                continue; // needs the stored original; the demo posts those end to end
+            }
+            let parsed = parse_signal(
+                body.to_string().as_bytes(),
+                uuid::Uuid::now_v7(),
+                chrono::Utc::now(),
+            );
+            assert!(parsed.is_ok(), "{body}: {:?}", parsed.err());
+        }
+    }
+}
