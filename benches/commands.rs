@@ -51,6 +51,11 @@ async fn main() -> anyhow::Result<()> {
         ("HERALD_TELEGRAM_API_URL", emulator.base_url()),
         ("HERALD_DATABASE_URL", database_url.clone()),
         ("HERALD_LISTEN", "127.0.0.1:0".to_owned()),
+        // Required on PostgreSQL; names and stored updates are sealed, as in production.
+        (
+            "HERALD_ENCRYPTION_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),
+        ),
     ]);
     let lookup = |name: &str| env.get(name).cloned();
     let mut config = Config::load(Sources {
