@@ -152,10 +152,13 @@ impl Dispatcher {
                             .into_iter()
                             .partition(|row| row.recipient == Recipient::Active);
                         if !unreachable.is_empty() {
-                            if let Err(err) = self.store.skip_unreachable(&unreachable).await {
-                                tracing::error!(error = %err, "cannot skip deliveries to erased or deactivated users");
+                            // On failure the rows stay pending and come back with the next read.
+                            match self.store.skip_unreachable(&unreachable).await {
+                                Ok(()) => crate::metrics::deliveries_skipped(unreachable.len()),
+                                Err(err) => {
+                                    tracing::error!(error = %err, "cannot skip deliveries to erased or deactivated users");
+                                }
                             }
-                            crate::metrics::deliveries_skipped(unreachable.len());
                         }
                         queue.extend(live);
                     }

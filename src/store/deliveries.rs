@@ -316,6 +316,17 @@ async fn insert_delivery_chunk(
     Ok(())
 }
 
+/// `ids` as one JSON array to bind as `$1`, and the subquery that unpacks it: the statement text
+/// stays the same whatever the ids, so it is prepared once per connection, not once per batch.
+fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
+    let json = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let unpack = match backend {
+        Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",
+        Backend::Sqlite => "SELECT value FROM json_each($1)",
+    };
+    Ok((json, unpack))
+}
+
 impl Store {
     /// Up to `limit` rows due now, oldest first, skipping any chat that still has an earlier
     /// unfinished row, so each chat receives its signals in the order they were accepted.
@@ -356,12 +367,7 @@ impl Store {
             if ids.is_empty() {
                 continue;
             }
-            let ids =
-                serde_json::to_string(&ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-            let id_set = match self.backend {
-                Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",
-                Backend::Sqlite => "SELECT value FROM json_each($1)",
-            };
+            let (ids, id_set) = id_set(self.backend, &ids)?;
             let forget = if forget {
                 ", user_id = NULL, chat_id = NULL"
             } else {
@@ -401,22 +407,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        // The ids travel as one JSON array so the statement text never changes: it is prepared
-        // once per connection, not once per batch.
-        let ids = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let sql = match self.backend {
-            Backend::Postgres => {
-                "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
-                 WHERE id IN (SELECT json_array_elements_text($1::json)::bigint) \
-                 AND status IN ('pending', 'uncertain') RETURNING id"
-            }
-            Backend::Sqlite => {
-                "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
-                 WHERE id IN (SELECT value FROM json_each($1)) \
-                 AND status IN ('pending', 'uncertain') RETURNING id"
-            }
-        };
-        let query = sqlx::query(sql).bind(ids);
+        let (ids, id_set) = id_set(self.backend, ids)?;
+        let sql = format!(
+            "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
+             WHERE id IN ({id_set}) AND status IN ('pending', 'uncertain') RETURNING id"
+        );
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids);
         let rows = match leadership.connection() {
             Some(conn) => query.fetch_all(conn).await?,
             None => query.fetch_all(&self.pool).await?,
