@@ -390,30 +390,30 @@ async fn main() {
     }
     let mut report =
         String::from("| benchmark | database | recipients | result |\n|---|---|---|---|\n");
-    // `HERALD_BENCH_ONLY=postgres,fan-out` runs a subset: backends and/or benchmark names.
+    // `HERALD_BENCH_ONLY=postgres,fan-out` runs a subset: backends and/or benchmark names; a
+    // group nobody named runs whole.
     let only = std::env::var("HERALD_BENCH_ONLY").unwrap_or_default();
-    let selected = |name: &str| {
-        let wanted: Vec<&str> = only.split(',').filter(|w| !w.is_empty()).collect();
-        let kinds = ["fan-out", "paced-30", "paced-1000", "memory"];
-        let backends = ["sqlite", "postgres"];
-        let of = |set: &[&str]| wanted.iter().filter(|w| set.contains(w)).count();
-        let backend_ok = of(&backends) == 0 || wanted.iter().any(|w| name.starts_with(w));
-        let kind_ok = of(&kinds) == 0 || wanted.iter().any(|w| name.ends_with(w));
-        backend_ok && kind_ok
+    let wanted: Vec<&str> = only.split(',').filter(|w| !w.is_empty()).collect();
+    let picks = |choices: &[&str], choice: &str| {
+        !choices.iter().any(|c| wanted.contains(c)) || wanted.contains(&choice)
     };
+    let kinds = ["fan-out", "paced-30", "paced-1000", "memory"];
     for backend in ["sqlite", "postgres"] {
-        if selected(&format!("{backend}/fan-out")) {
+        if !picks(&["sqlite", "postgres"], backend) {
+            continue;
+        }
+        if picks(&kinds, "fan-out") {
             fan_out(backend, &mut report).await;
         }
-        if selected(&format!("{backend}/paced-30")) {
+        if picks(&kinds, "paced-30") {
             let n = if quick() { 120 } else { 900 };
             paced(backend, 30, Limits::telegram(), n, &mut report).await;
         }
-        if selected(&format!("{backend}/paced-1000")) {
+        if picks(&kinds, "paced-1000") {
             let n = if quick() { 2_000 } else { 10_000 };
             paced(backend, 1000, Limits::paid_broadcast(), n, &mut report).await;
         }
-        if selected(&format!("{backend}/memory")) {
+        if picks(&kinds, "memory") {
             memory(backend, &mut report).await;
         }
         eprintln!("{backend} done");
