@@ -8,6 +8,7 @@ mod audience;
 mod audit;
 mod bot_figures;
 mod bot_state;
+mod callers;
 mod charts;
 mod deliveries;
 mod keys;
@@ -28,6 +29,7 @@ pub use api_keys::StoredApiKey;
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use bot_figures::{ActivityStats, SignUp, UserCounts};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
+pub use callers::{Account, CallerRecord};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
     Recipient,

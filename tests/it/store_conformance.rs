@@ -74,6 +74,53 @@ async fn users_and_preferences(backend: Backend) {
 }
 both_backends!(users_and_preferences_story, users_and_preferences);
 
+/// What a handler knows about who is talking comes from one read: account and pending question.
+async fn caller_record_reads_everything_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+
+    let stranger = store.caller_record(4242).await.unwrap();
+    assert!(stranger.account.is_none() && stranger.pending.is_none());
+    // A question can be open for a chat that has no user yet (an admin's code).
+    store
+        .set_chat_state(4242, "totp", "payload", now)
+        .await
+        .unwrap();
+    let asked = store.caller_record(4242).await.unwrap();
+    assert!(asked.account.is_none());
+    let pending = asked.pending.unwrap();
+    assert_eq!(
+        (pending.awaiting.as_str(), pending.payload.as_str()),
+        ("totp", "payload")
+    );
+    assert_eq!(pending.created_at, now);
+
+    let (user, _) = store.upsert_user(&alice(), Lang::Es, now).await.unwrap();
+    let prefs = Preferences {
+        confidence_threshold: 85,
+        ..store.preferences(user.id).await.unwrap()
+    };
+    store.save_preferences(user.id, &prefs, now).await.unwrap();
+    store.set_subscribed(user.id, true, now).await.unwrap();
+    let record = store.caller_record(1001).await.unwrap();
+    let account = record.account.unwrap();
+    assert_eq!(account.user.id, user.id);
+    assert_eq!(
+        account.user.first_name.as_deref(),
+        Some("Alice"),
+        "names are opened"
+    );
+    assert_eq!(account.prefs, prefs);
+    assert!(account.subscription.subscribed);
+    assert_eq!(account.subscription.expires_at, None);
+    assert!(
+        record.pending.is_none(),
+        "another chat's question is not hers"
+    );
+}
+both_backends!(caller_record_story, caller_record_reads_everything_at_once);
+
 async fn inbox_drops_redeliveries(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;

@@ -63,7 +63,7 @@ pub fn parse_grant(args: &str) -> Result<(String, u32), GrantError> {
 
 pub fn is_admin(ctx: &BotContext, who: &Caller<'_>) -> bool {
     ctx.settings.admin_ids.contains(&who.telegram_id())
-        || who.user.as_ref().is_some_and(|user| user.is_admin)
+        || who.user().is_some_and(|user| user.is_admin)
 }
 
 pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Result<(), BotError> {

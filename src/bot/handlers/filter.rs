@@ -11,15 +11,15 @@ use crate::domain::filter::{FilterCommand, describe_error, describe_filters, par
 use crate::domain::i18n::{Arg, t, t_args};
 use crate::domain::preferences::{Delivery, Preferences};
 use crate::domain::signal::SignalKind;
-use crate::store::User;
+use crate::store::Account;
 
 pub async fn run(
     ctx: &BotContext,
     who: &Caller<'_>,
-    user: &User,
+    account: &Account,
     args: &str,
 ) -> Result<(), BotError> {
-    let prefs = ctx.store.preferences(user.id).await?;
+    let (user, prefs) = (&account.user, &account.prefs);
     let command = match parse_filter(args) {
         Ok(command) => command,
         Err(err) => {
@@ -33,12 +33,7 @@ pub async fn run(
     };
     let (next, key) = match command {
         FilterCommand::Show => {
-            return send(
-                ctx,
-                who.chat_id,
-                escape(&describe_filters(&prefs, who.lang)),
-            )
-            .await;
+            return send(ctx, who.chat_id, escape(&describe_filters(prefs, who.lang))).await;
         }
         // The language is a choice about the conversation, not a filter: reset keeps it.
         FilterCommand::Reset => (
@@ -48,9 +43,9 @@ pub async fn run(
             },
             "filter-reset-done",
         ),
-        FilterCommand::Set(changes) => (changes.apply(&prefs), "filter-updated"),
+        FilterCommand::Set(changes) => (changes.apply(prefs), "filter-updated"),
     };
-    if next != prefs {
+    if next != *prefs {
         ctx.store
             .save_preferences(user.id, &next, Utc::now())
             .await?;
@@ -62,7 +57,7 @@ pub async fn run(
         escape(&describe_filters(&next, lang))
     );
     // Types the plan does not include are kept as chosen but said plainly not to arrive.
-    let rule = effective_rule(ctx, user).await?;
+    let rule = effective_rule(ctx, &account.subscription);
     let locked: Vec<&str> = SignalKind::ALL
         .into_iter()
         .filter(|kind| next.signal_types.get(*kind) != Delivery::Off && !rule.allows(*kind))

@@ -11,7 +11,7 @@ use crate::domain::preferences::Tier;
 use crate::domain::render::render_signal_list;
 use crate::domain::signal::Signal;
 use crate::domain::tier::TierRule;
-use crate::store::{SignalListQuery, Subscription, User};
+use crate::store::{Account, SignalListQuery, Subscription};
 
 /// Telegram's limit on a message's text.
 const MAX_TEXT_CHARS: usize = 4096;
@@ -24,10 +24,9 @@ pub fn effective_tier(subscription: &Subscription, now: DateTime<Utc>) -> Tier {
     }
 }
 
-pub async fn effective_rule(ctx: &BotContext, user: &User) -> Result<TierRule, BotError> {
-    let subscription = ctx.store.subscription(user.id).await?;
-    let tier = effective_tier(&subscription, Utc::now());
-    Ok(ctx.settings.tiers.rule(tier).clone())
+pub fn effective_rule(ctx: &BotContext, subscription: &Subscription) -> TierRule {
+    let tier = effective_tier(subscription, Utc::now());
+    ctx.settings.tiers.rule(tier).clone()
 }
 
 /// `/signals [count]`: the count is a whole number from 1; above the tier's limit it is lowered
@@ -48,10 +47,10 @@ pub fn parse_count(args: &str) -> Result<Option<u32>, ()> {
 pub async fn signals(
     ctx: &BotContext,
     who: &Caller<'_>,
-    user: &User,
+    account: &Account,
     args: &str,
 ) -> Result<(), BotError> {
-    let rule = effective_rule(ctx, user).await?;
+    let rule = effective_rule(ctx, &account.subscription);
     let Ok(requested) = parse_count(args) else {
         let reply = t_args(
             who.lang,
@@ -67,7 +66,7 @@ pub async fn signals(
         return send(ctx, who.chat_id, reply).await;
     };
     let count = rule.signals_count(requested) as usize;
-    let prefs = ctx.store.preferences(user.id).await?;
+    let prefs = &account.prefs;
     let now = Utc::now();
     // Types outside the tier are filtered out, so fetch a margin beyond the count.
     let stored = ctx
@@ -110,13 +109,13 @@ fn ok_mark(ok: bool) -> &'static str {
     if ok { "✅" } else { "⚠️" }
 }
 
-pub async fn status(ctx: &BotContext, who: &Caller<'_>, user: &User) -> Result<(), BotError> {
+pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Result<(), BotError> {
     let lang = who.lang;
     let now = Utc::now();
-    let database = ctx.store.ping().await.is_ok();
+    // Reading the caller's account just succeeded: the database answers.
+    let database = true;
     let telegram = ctx.telegram.reachable().await;
-    let prefs = ctx.store.preferences(user.id).await?;
-    let subscription = ctx.store.subscription(user.id).await?;
+    let (prefs, subscription) = (&account.prefs, &account.subscription);
     let last_signal = ctx.store.last_signal_at().await?;
     let queue = ctx.store.queue_depth().await?;
     let mut lines = vec![
@@ -147,11 +146,11 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, user: &User) -> Result<(
                 "status-not-subscribed"
             },
         ),
-        plan_line(lang, &subscription, now, prefs.timezone),
+        plan_line(lang, subscription, now, prefs.timezone),
         String::new(),
-        escape(&describe_filters(&prefs, lang)),
+        escape(&describe_filters(prefs, lang)),
     ];
-    if user.disclaimer_accepted_at.is_none() {
+    if account.user.disclaimer_accepted_at.is_none() {
         lines.insert(5, t(lang, "status-disclaimer-pending"));
     }
     send(ctx, who.chat_id, lines.join("\n")).await

@@ -18,7 +18,7 @@ use super::commands::{self, Command, Group, Parsed};
 use super::ratelimit::Verdict;
 use super::{BotContext, BotError};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
-use crate::store::User;
+use crate::store::{Account, ChatState, User};
 
 /// How long a question (a typed time zone, a TOTP code) stays open.
 const INPUT_TTL: chrono::Duration = chrono::Duration::minutes(10);
@@ -30,12 +30,26 @@ pub struct Caller<'a> {
     pub lang: Lang,
     /// The language Telegram reports for the user, the default for a new user.
     pub telegram_lang: Lang,
-    pub user: Option<User>,
+    /// The user with preferences and subscription as they were when the update arrived.
+    pub account: Option<Account>,
+    /// The question the bot asked this chat, if any (may be stale: see `INPUT_TTL`).
+    pending: Option<ChatState>,
 }
 
 impl Caller<'_> {
     pub fn telegram_id(&self) -> i64 {
         self.from.id.0 as i64
+    }
+
+    pub fn user(&self) -> Option<&User> {
+        self.account.as_ref().map(|account| &account.user)
+    }
+
+    /// For handlers reached only by registered users.
+    pub fn account(&self) -> Result<&Account, BotError> {
+        self.account
+            .as_ref()
+            .ok_or(BotError::Store(crate::store::StoreError::NotFound))
     }
 }
 
@@ -49,17 +63,18 @@ async fn caller<'a>(
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or_default();
-    let user = ctx.store.user_by_telegram_id(from.id.0 as i64).await?;
-    let lang = match &user {
-        Some(user) => ctx.store.preferences(user.id).await?.language,
-        None => telegram_lang,
-    };
+    let record = ctx.store.caller_record(from.id.0 as i64).await?;
+    let lang = record
+        .account
+        .as_ref()
+        .map_or(telegram_lang, |account| account.prefs.language);
     Ok(Caller {
         from,
         chat_id,
         lang,
         telegram_lang,
-        user,
+        account: record.account,
+        pending: record.pending,
     })
 }
 
@@ -87,8 +102,7 @@ pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError
     if parsed == Some(Parsed::NotForUs) {
         return Ok(());
     }
-    let pending = ctx.store.chat_state(who.telegram_id()).await?;
-    let pending = match pending {
+    let pending = match who.pending.clone() {
         Some(state) if Utc::now() - state.created_at > INPUT_TTL => {
             ctx.store.clear_chat_state(who.telegram_id()).await?;
             None
@@ -148,21 +162,22 @@ async fn dispatch(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resul
             subscription::subscribe(ctx, &user, who.chat_id).await
         }
         command => {
-            let Some(user) = &who.user else {
+            let Some(account) = &who.account else {
                 return send(ctx, who.chat_id, t(who.lang, "need-start")).await;
             };
+            let user = &account.user;
             match command {
                 Command::Help => help(ctx, who).await,
-                Command::Settings => settings::open(ctx, who, user).await,
+                Command::Settings => settings::open(ctx, who, account).await,
                 Command::Unsubscribe => {
                     subscription::unsubscribe(ctx, user, who.chat_id, who.lang).await
                 }
-                Command::Signals { args } => info::signals(ctx, who, user, &args).await,
+                Command::Signals { args } => info::signals(ctx, who, account, &args).await,
                 Command::Performance { args } => {
                     performance::command(ctx, user, who.chat_id, who.lang, &args).await
                 }
-                Command::Status => info::status(ctx, who, user).await,
-                Command::Filter { args } => filter::run(ctx, who, user, &args).await,
+                Command::Status => info::status(ctx, who, account).await,
+                Command::Filter { args } => filter::run(ctx, who, account, &args).await,
                 Command::Language { args } => account::language(ctx, who, user, &args).await,
                 Command::Privacy => send(ctx, who.chat_id, t(who.lang, "privacy-text")).await,
                 Command::Delete => account::ask_delete(ctx, who).await,
@@ -202,13 +217,13 @@ pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), Bot
     }
     let message_id = query.message.as_ref().map(|m| i64::from(m.id().0));
     // The performance report's Refresh button carries its own (period, asset) format.
-    if let (Some(user), Some(data)) = (&who.user, query.data.as_deref())
+    if let (Some(user), Some(data)) = (who.user(), query.data.as_deref())
         && data.starts_with(performance::CALLBACK_PREFIX)
     {
         return performance::refresh(ctx, user, query, who.lang).await;
     }
     let parsed = query.data.as_deref().and_then(Callback::parse);
-    let (Some(user), Some(callback), Some(message_id)) = (&who.user, parsed, message_id) else {
+    let (Some(user), Some(callback), Some(message_id)) = (who.user(), parsed, message_id) else {
         // Stale buttons (an old menu, a deleted account) and forged data: a harmless answer.
         return expired(ctx, &who, query).await;
     };

@@ -286,7 +286,7 @@ pub async fn typed_timezone(
     origin: &str,
     text: &str,
 ) -> Result<(), BotError> {
-    let Some(user) = &who.user else {
+    let Some(user) = who.user() else {
         ctx.store.clear_chat_state(who.telegram_id()).await?;
         return send(ctx, who.chat_id, t(who.lang, "need-start")).await;
     };

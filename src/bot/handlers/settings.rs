@@ -17,7 +17,7 @@ use crate::domain::preferences::{
 };
 use crate::domain::signal::{Asset, SignalKind};
 use crate::domain::tier::TierRule;
-use crate::store::User;
+use crate::store::Account;
 
 const CONFIDENCE_CHOICES: [u8; 8] = [0, 50, 60, 70, 75, 80, 85, 90];
 const HOUR_CHOICES: [(u8, u8); 6] = [(0, 0), (8, 22), (9, 17), (7, 23), (6, 20), (22, 6)];
@@ -25,10 +25,9 @@ const POPULAR_ASSETS: [&str; 8] = [
     "BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD", "EUR/USD", "GBP/USD", "XAU/USD", "SPX",
 ];
 
-pub async fn open(ctx: &BotContext, who: &Caller<'_>, user: &User) -> Result<(), BotError> {
-    let prefs = ctx.store.preferences(user.id).await?;
-    let rule = effective_rule(ctx, user).await?;
-    let (text, keyboard) = page(Page::Main, &prefs, &rule);
+pub async fn open(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Result<(), BotError> {
+    let rule = effective_rule(ctx, &account.subscription);
+    let (text, keyboard) = page(Page::Main, &account.prefs, &rule);
     send_with(ctx, who.chat_id, text, keyboard).await
 }
 
@@ -38,8 +37,9 @@ pub async fn on_press(
     press: &Press<'_>,
     action: SettingsAction,
 ) -> Result<(), BotError> {
-    let prefs = ctx.store.preferences(press.user.id).await?;
-    let rule = effective_rule(ctx, press.user).await?;
+    let account = who.account()?;
+    let prefs = &account.prefs;
+    let rule = effective_rule(ctx, &account.subscription);
     let lang = prefs.language;
     let (next, shown) = match action {
         SettingsAction::Show(page) => (None, page),
@@ -48,7 +48,7 @@ pub async fn on_press(
             let text = format!(
                 "{}\n\n{}",
                 t(lang, "settings-closed"),
-                escape(&describe_filters(&prefs, lang))
+                escape(&describe_filters(prefs, lang))
             );
             return ctx
                 .replies
@@ -155,7 +155,7 @@ pub async fn on_press(
         }
     };
     let prefs = match next {
-        Some(next) if next != prefs => {
+        Some(next) if next != *prefs => {
             ctx.store
                 .save_preferences(press.user.id, &next, Utc::now())
                 .await?;
@@ -166,7 +166,7 @@ pub async fn on_press(
         }
         _ => {
             ctx.replies.answer(&press.query.id, None).await?;
-            prefs
+            prefs.clone()
         }
     };
     let (text, keyboard) = page(shown, &prefs, &rule);
