@@ -84,6 +84,10 @@ pub enum EmulatorEvent {
     },
     /// A getUpdates call found nothing and is now long-polling.
     PollWaiting,
+    /// A getUpdates call answered with these updates (a redelivery lists an id again).
+    UpdatesFetched {
+        update_ids: Vec<i64>,
+    },
     /// A webhook POST for this update was answered 2xx.
     WebhookDelivered {
         update_id: i64,

@@ -70,12 +70,8 @@ impl QueueState {
         }
     }
 
-    pub(crate) fn take(&self, limit: usize) -> Vec<Arc<str>> {
-        self.pending
-            .iter()
-            .take(limit)
-            .map(|u| u.json.clone())
-            .collect()
+    pub(crate) fn take(&self, limit: usize) -> Vec<Queued> {
+        self.pending.iter().take(limit).cloned().collect()
     }
 
     /// Terminates the waiting long poll, if any, with a 409 carrying `reason`.

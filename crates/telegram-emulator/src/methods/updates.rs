@@ -8,6 +8,7 @@ use crate::core::Core;
 use crate::error::ApiError;
 use crate::model::EmulatorEvent;
 use crate::params::Params;
+use crate::updates::Queued;
 
 /// getUpdates `limit`: "Values between 1-100 are accepted. Defaults to 100." (T25)
 pub(crate) const MAX_UPDATES_LIMIT: i64 = 100;
@@ -16,17 +17,23 @@ pub(crate) const MAX_POLL_TIMEOUT_SECS: i64 = 50;
 
 pub(crate) const WEBHOOK_ACTIVE: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
 
-/// `[u1,u2,…]` from already-serialized updates.
-fn batch(updates: &[Arc<str>]) -> Reply {
-    let mut json = String::with_capacity(2 + updates.iter().map(|u| u.len() + 1).sum::<usize>());
+/// `[u1,u2,…]` from already-serialized updates; tells subscribers which ids went out.
+fn batch(core: &Core, updates: &[Queued]) -> Reply {
+    let mut json =
+        String::with_capacity(2 + updates.iter().map(|u| u.json.len() + 1).sum::<usize>());
     json.push('[');
     for (i, u) in updates.iter().enumerate() {
         if i > 0 {
             json.push(',');
         }
-        json.push_str(u);
+        json.push_str(&u.json);
     }
     json.push(']');
+    if !updates.is_empty() {
+        core.emit(|| EmulatorEvent::UpdatesFetched {
+            update_ids: updates.iter().map(|u| u.id).collect(),
+        });
+    }
     Reply::raw(&json)
 }
 
@@ -60,7 +67,7 @@ pub(crate) async fn get_updates(core: &Arc<Core>, params: &Params) -> Result<Rep
         q.confirm(offset);
         let updates = q.take(limit);
         if !updates.is_empty() || timeout == 0 {
-            return Ok(batch(&updates));
+            return Ok(batch(core, &updates));
         }
         q.begin_long_poll()
     };
@@ -83,11 +90,11 @@ pub(crate) async fn get_updates(core: &Arc<Core>, params: &Params) -> Result<Rep
                 let updates = q.take(limit);
                 if !updates.is_empty() {
                     q.end_long_poll(generation);
-                    return Ok(batch(&updates));
+                    return Ok(batch(core, &updates));
                 }
             }
         }
     }
     core.updates.lock().end_long_poll(generation);
-    Ok(batch(&[]))
+    Ok(batch(core, &[]))
 }

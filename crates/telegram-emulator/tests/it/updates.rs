@@ -113,6 +113,40 @@ async fn long_poll_wakes_on_new_update() {
 }
 
 #[tokio::test]
+async fn subscribers_see_which_updates_each_poll_answered() {
+    let tg = Tg::start().await;
+    let alice = tg.user("Alice");
+    let mut events = tg.emu.subscribe();
+    for text in ["one", "two"] {
+        tg.emu.send_text(alice, alice, text);
+    }
+    let updates = tg.ok("getUpdates", json!({"limit": 1})).await;
+    let first = updates[0]["update_id"].as_i64().unwrap();
+    let fetched = next_event(&mut events, |e| {
+        matches!(e, EmulatorEvent::UpdatesFetched { .. })
+    })
+    .await;
+    assert_eq!(
+        fetched,
+        EmulatorEvent::UpdatesFetched {
+            update_ids: vec![first]
+        }
+    );
+    // Not confirmed yet: the next poll lists it again, with the second.
+    tg.ok("getUpdates", json!({})).await;
+    let again = next_event(&mut events, |e| {
+        matches!(e, EmulatorEvent::UpdatesFetched { .. })
+    })
+    .await;
+    assert_eq!(
+        again,
+        EmulatorEvent::UpdatesFetched {
+            update_ids: vec![first, first + 1]
+        }
+    );
+}
+
+#[tokio::test]
 async fn long_poll_times_out_empty() {
     let tg = Tg::start().await;
     let started = Instant::now();
