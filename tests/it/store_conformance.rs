@@ -298,3 +298,26 @@ both_backends!(
     unreachable_recipients_story,
     unreachable_recipients_are_skipped
 );
+
+/// The dispatcher's queue read walks the partial queue index, not every row ever delivered:
+/// SQLite uses a partial index only when the query repeats its predicate.
+#[tokio::test]
+async fn queue_read_walks_the_queue_index_on_sqlite() {
+    use sqlx::{Connection, Row};
+    let db = TestDb::new(Backend::Sqlite).await;
+    drop(db.store().await);
+    let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+    let sql = format!("EXPLAIN QUERY PLAN {}", herald::store::due_deliveries_sql());
+    let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>("detail"))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|step| step.starts_with("SEARCH d USING INDEX deliveries_queue")),
+        "{plan:#?}"
+    );
+}
