@@ -218,23 +218,24 @@ pub struct DeliveryRow {
 
 pub type DeliveryCounts = HashMap<DeliveryStatus, i64>;
 
-/// A close accepted while the signal it closes was still queued for a chat could not know the
-/// message to reply to; by the time the close is due (a chat's rows go out in order) the
-/// original has been sent, so the reply target is looked up at claim time.
 /// The dispatcher's queue read (`Store::due_deliveries`); public so a test can check its plan.
+/// A scalar subquery rather than NOT EXISTS: PostgreSQL turns the latter into a join whose inner
+/// side it may scan whole for every row when its statistics predate the queue.
 #[doc(hidden)]
 pub fn due_deliveries_sql() -> String {
     format!(
         "SELECT {QUEUE_COLUMNS} FROM signal_deliveries d LEFT JOIN users u ON u.id = d.user_id \
-             WHERE d.status IN ('pending', 'uncertain') AND d.status IN ('pending', 'uncertain', 'sending') \
-             AND d.id > $1 AND d.next_attempt_at <= $2 \
-             AND NOT EXISTS (SELECT 1 FROM signal_deliveries e \
-                 WHERE e.chat_id = d.chat_id AND e.id < d.id \
-                 AND e.status IN ('pending', 'uncertain', 'sending')) \
-             ORDER BY d.id LIMIT $3"
+         WHERE d.status IN ('pending', 'uncertain') AND d.id > $1 AND d.next_attempt_at <= $2 \
+         AND d.id = (SELECT e.id FROM signal_deliveries e \
+             WHERE e.chat_id = d.chat_id AND e.status IN ('pending', 'uncertain', 'sending') \
+             ORDER BY e.id LIMIT 1) \
+         ORDER BY d.id LIMIT $3"
     )
 }
 
+/// A close accepted while the signal it closes was still queued for a chat could not know the
+/// message to reply to; by the time the close is due (a chat's rows go out in order) the
+/// original has been sent, so the reply target is looked up at claim time.
 const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.silent, \
      d.protect_content, COALESCE(d.reply_to_message_id, \
          (SELECT o.telegram_message_id FROM signals s \
@@ -400,8 +401,7 @@ impl Store {
     /// When the next row becomes due, so an idle dispatcher knows how long it may sleep.
     pub async fn next_due_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
         let row = sqlx::query(
-            "SELECT MIN(next_attempt_at) AS at FROM signal_deliveries \
-             WHERE status IN ('pending', 'uncertain') AND status IN ('pending', 'uncertain', 'sending')",
+            "SELECT MIN(next_attempt_at) AS at FROM signal_deliveries WHERE status IN ('pending', 'uncertain')",
         )
         .fetch_one(&self.pool)
         .await?;

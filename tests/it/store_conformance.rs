@@ -299,8 +299,9 @@ both_backends!(
     unreachable_recipients_are_skipped
 );
 
-/// The dispatcher's queue read walks the partial queue index, not every row ever delivered:
-/// SQLite uses a partial index only when the query repeats its predicate.
+/// The dispatcher's queue read walks the partial queue index, not every row ever delivered
+/// (SQLite uses a partial index only when the query repeats its predicate), and asks each chat's
+/// queue through the per-chat index.
 #[tokio::test]
 async fn queue_read_walks_the_queue_index_on_sqlite() {
     use sqlx::{Connection, Row};
@@ -319,5 +320,61 @@ async fn queue_read_walks_the_queue_index_on_sqlite() {
         plan.iter()
             .any(|step| step.starts_with("SEARCH d USING INDEX deliveries_queue")),
         "{plan:#?}"
+    );
+    // The per-chat probe goes straight to the chat's queue.
+    assert!(
+        plan.iter().any(|step| step.starts_with("SEARCH e USING")
+            && step.contains("INDEX deliveries_chat_queue (chat_id=?)")),
+        "{plan:#?}"
+    );
+}
+
+/// The same read on PostgreSQL, with statistics taken while the queue was empty (as they usually
+/// are when a broadcast starts): each chat's earlier rows are looked up through the chat's index,
+/// never by walking the whole queue for every candidate row.
+#[tokio::test]
+async fn queue_read_probes_each_chat_through_its_index_on_postgres() {
+    use sqlx::{Connection, Row};
+    let db = TestDb::new(Backend::Postgres).await;
+    drop(db.store().await);
+    let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    for sql in [
+        "INSERT INTO users (id, telegram_id, created_at) \
+         SELECT gen_random_uuid()::text, 1000 + i, 0 FROM generate_series(1, 5000) i",
+        "INSERT INTO signals (id, kind, asset, confidence, source_model, generated_at, accepted_at, \
+         body, request, recipients) SELECT 's' || k, 'buy', 'BTC/USD', 80, 'm', 0, 0, '{}', '{}', 0 \
+         FROM generate_series(0, 10) k",
+        "INSERT INTO signal_deliveries (signal_id, user_id, chat_id, status, lang, format, \
+         next_attempt_at, accepted_at) SELECT 's' || k, u.id, u.telegram_id, 'sent', 'en', \
+         'detailed', 0, 0 FROM generate_series(0, 9) k, users u",
+        "ANALYZE",
+        "INSERT INTO signal_deliveries (signal_id, user_id, chat_id, status, lang, format, \
+         next_attempt_at, accepted_at) SELECT 's10', u.id, u.telegram_id, 'pending', 'en', \
+         'detailed', 0, 0 FROM users u",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let sql = herald::store::due_deliveries_sql()
+        .replace("$1", "0")
+        .replace("$2", "9000000000000")
+        .replace("$3", "64");
+    let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<String, _>(0))
+        .collect();
+    // The scan of `e` and the line right under it: its index condition.
+    let probe = plan
+        .iter()
+        .position(|line| line.contains("on signal_deliveries e"))
+        .map(|at| plan[at..plan.len().min(at + 2)].join("\n"))
+        .unwrap_or_default();
+    assert!(
+        probe.contains("using deliveries_chat_queue on signal_deliveries e")
+            && probe.contains("Index Cond: (chat_id = d.chat_id)"),
+        "{}",
+        plan.join("\n")
     );
 }
