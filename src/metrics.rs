@@ -210,7 +210,15 @@ pub fn command(command: &'static str, started: Instant, ok: bool) {
 
 /// An update arrived: `source` webhook or polling; `result` stored, duplicate or rejected.
 pub fn update_received(source: &'static str, result: &'static str) {
-    counter!("herald_updates_received_total", "source" => source, "result" => result).increment(1);
+    updates_received(source, result, 1);
+}
+
+/// `count` updates arrived alike (a polled batch).
+pub fn updates_received(source: &'static str, result: &'static str, count: u64) {
+    if count > 0 {
+        counter!("herald_updates_received_total", "source" => source, "result" => result)
+            .increment(count);
+    }
 }
 
 /// A failed authentication (`api_key`, `login`, `totp`, `webhook_secret`, …).

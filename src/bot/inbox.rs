@@ -3,10 +3,28 @@
 //!
 //! Every replica runs this loop. It leases the chats that have waiting updates (`inbox_leases`: a
 //! chat leased by a live other replica is left alone), hands each chat's updates to a worker task
-//! of that chat — so a slow chat (paced replies, a long handler) delays only itself — renews its
-//! leases while it works and gives a chat's lease back once its worker is idle. An update is marked
-//! handled only after its handler finished, so a crash replays it rather than dropping it; a lease
-//! left behind by a crashed replica expires and another replica takes the chat over.
+//! of that chat — so a slow chat (paced replies, a long handler) delays only itself — and renews
+//! its leases while it works. An update is marked handled only after its handler finished, so a
+//! crash replays it rather than dropping it; a lease left behind by a crashed replica expires and
+//! another replica takes the chat over.
+//!
+//! Per command the database work is kept small, because it is most of a command's cost:
+//! - Handled marks are written by one finisher task, for everything finished since its last
+//!   write, in one statement; workers do not wait for it. Until an update's mark is written, and a
+//!   read has started after that, the inbox may still list it as unhandled, so it stays in
+//!   `InFlight::finished` and is not handed out again. A chat's lease is given back only once its
+//!   marks are written, so another replica never finds its handled updates unhandled; on shutdown
+//!   the marks are flushed before the leases go. A crash before a mark is written handles that
+//!   update again, as a crash between handler and mark always could.
+//! - Last-seen times (for the active-user gauges) are written at most once a minute per user and
+//!   process, in the finisher's batch.
+//! - A chat's lease is kept while it has been idle for less than `KEEP_IDLE`, so a conversation
+//!   does not delete and re-insert it on every command; chats idle longer go back in one statement.
+//!   Meanwhile its new updates are handled here even when another replica received them (at this
+//!   replica's next pass, within `IDLE_POLL`), and another replica's takeover of the chat comes at
+//!   most `KEEP_IDLE` later than it otherwise would.
+//! - A pass reads again at once only when it was full or a handler failed; otherwise it waits for
+//!   the poller's (or webhook's) wake, or `IDLE_POLL`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -23,7 +41,7 @@ use super::commands::{self, Parsed};
 use super::{BotContext, handle_update};
 use crate::domain::i18n::{Lang, t};
 use crate::metrics::ErrorKind;
-use crate::store::InboxUpdate;
+use crate::store::{InboxUpdate, Store};
 use crate::telemetry::PERFORMANCE;
 
 /// A handler that failed this often is given up on, with an apology to the user.
@@ -37,25 +55,141 @@ const LEASE: Duration = Duration::from_secs(30);
 const AFFINITY: Duration = Duration::from_secs(2);
 /// Updates stored by another replica are found by looking this often when nothing wakes us.
 const IDLE_POLL: Duration = Duration::from_millis(500);
+/// A chat's lease is given back once its worker has been idle this long.
+const KEEP_IDLE: Duration = Duration::from_secs(2);
+/// A failed write of handled marks is tried again after this long if nothing else comes first.
+const MARK_RETRY: Duration = Duration::from_secs(1);
+/// A user's last-seen time is written at most this often (the store's rule too), so within it the
+/// statement is skipped.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+/// Notes the finisher takes per write, bounding one statement's id list.
+const NOTES_PER_WRITE: usize = 2048;
 
-/// What is queued or running here, so the same update is never handed out twice and idle chats
-/// can be given back.
+/// What is queued, running or awaiting its handled mark here, so the same update is never handed
+/// out twice and idle chats can be given back.
 #[derive(Default)]
 struct InFlight {
+    /// Queued or running.
     ids: HashSet<i64>,
-    /// Finished since the inbox was last read: a read that raced with the finish may still list
-    /// them as unhandled, and they must not be handed out again.
+    /// Done here (handled, or failed): until a handled mark is written and a read has started after
+    /// that, the inbox may still list the update as unhandled, and it must not be handed out again.
     finished: HashSet<i64>,
-    per_chat: HashMap<Option<i64>, usize>,
-    /// Chats whose worker went idle since the last pass: their leases go back.
-    idle: Vec<Option<i64>>,
+    /// Members of `finished` that the next read may no longer list by mistake: their mark is
+    /// written, or their handler failed and they are to be tried again.
+    forgettable: Vec<i64>,
+    /// Updates queued, running or awaiting their mark, per chat key; no entry when idle.
+    per_chat: HashMap<i64, usize>,
+    /// Idle chats still leased here, and since when.
+    idle: HashMap<i64, Instant>,
+}
+
+impl InFlight {
+    /// Takes an update a read listed, unless it is already in hand or finished here.
+    fn admit(&mut self, update_id: i64, chat: Option<i64>) -> bool {
+        if self.finished.contains(&update_id) || !self.ids.insert(update_id) {
+            return false;
+        }
+        let key = chat_key(chat);
+        *self.per_chat.entry(key).or_default() += 1;
+        self.idle.remove(&key);
+        true
+    }
+
+    /// The handler is done and the mark is queued; the chat stays busy until it is written.
+    fn handled(&mut self, update_id: i64) {
+        self.ids.remove(&update_id);
+        self.finished.insert(update_id);
+    }
+
+    /// The handler failed and the update stays unhandled, to be read and tried again.
+    fn failed(&mut self, update_id: i64, chat: Option<i64>) {
+        self.ids.remove(&update_id);
+        self.finished.insert(update_id);
+        self.forgettable.push(update_id);
+        self.settle(chat);
+    }
+
+    /// Not handled here after all (shutdown); it stays unhandled for next time.
+    fn withdraw(&mut self, update_id: i64, chat: Option<i64>) {
+        self.ids.remove(&update_id);
+        self.settle(chat);
+    }
+
+    /// These handled marks are committed.
+    fn marks_written(&mut self, marks: &[(i64, Option<i64>)]) {
+        for &(update_id, chat) in marks {
+            self.forgettable.push(update_id);
+            self.settle(chat);
+        }
+    }
+
+    /// Called just before a read: the marks written so far are visible to it.
+    fn start_read(&mut self) {
+        for update_id in self.forgettable.drain(..) {
+            self.finished.remove(&update_id);
+        }
+    }
+
+    /// Chats won by a pass that got no update handed out (all in hand or done here) are still
+    /// held, so they must be given back once idle like any other.
+    fn track_leased(&mut self, chat_keys: &[i64], now: Instant) {
+        for key in chat_keys {
+            if !self.per_chat.contains_key(key) {
+                self.idle.entry(*key).or_insert(now);
+            }
+        }
+    }
+
+    /// Chats idle for at least `keep` by `now`.
+    fn idle_for(&self, keep: Duration, now: Instant) -> Vec<i64> {
+        self.idle
+            .iter()
+            .filter(|(_, since)| now.saturating_duration_since(**since) >= keep)
+            .map(|(key, _)| *key)
+            .collect()
+    }
+
+    fn settle(&mut self, chat: Option<i64>) {
+        let key = chat_key(chat);
+        if let Some(count) = self.per_chat.get_mut(&key) {
+            *count -= 1;
+            if *count == 0 {
+                self.per_chat.remove(&key);
+                self.idle.insert(key, Instant::now());
+            }
+        }
+    }
+}
+
+/// The lease key of a chat, as the store's `COALESCE(chat_id, 0)`.
+fn chat_key(chat: Option<i64>) -> i64 {
+    chat.unwrap_or(0)
+}
+
+/// What the finisher is told by the workers.
+enum Note {
+    /// A user talked to the bot (for the active-user gauges).
+    Seen(i64),
+    /// An update was handled (or given up on): its mark is to be written.
+    Handled { update_id: i64, chat: Option<i64> },
 }
 
 /// Runs until `stop` fires; each chat finishes the update in hand first.
 pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: CancellationToken) {
     let state = Arc::new(Mutex::new(InFlight::default()));
-    let done = Arc::new(Notify::new());
-    let mut workers: HashMap<Option<i64>, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
+    // A handler failed: its update is to be read again.
+    let retry = Arc::new(Notify::new());
+    // Marks were written: a full inbox has room for more rows.
+    let written = Arc::new(Notify::new());
+    let (notes, notes_in) = mpsc::unbounded_channel();
+    let finisher = tokio::spawn(finisher(
+        ctx.store.clone(),
+        owner.clone(),
+        notes_in,
+        state.clone(),
+        written.clone(),
+    ));
+    let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
     let mut tasks = JoinSet::new();
     let mut last_renewal = Instant::now();
     loop {
@@ -71,94 +205,103 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: 
             }
             last_renewal = Instant::now();
         }
-        lock(&state).finished.clear();
-        let batch = match leased_batch(&ctx, &owner).await {
-            Ok(batch) => batch,
+        lock(&state).start_read();
+        let (won, batch) = match leased_batch(&ctx, &owner).await {
+            Ok(pass) => pass,
             Err(err) => {
                 crate::metrics::error(ErrorKind::Database);
                 tracing::error!(error = %err, "cannot read the update inbox");
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
+        // More may be waiting than one pass takes.
+        let full = batch.len() as i64 >= BATCH || won.len() as i64 >= CHATS_PER_PASS;
         let mut handed_out = 0;
         for update in batch {
-            {
-                let mut state = lock(&state);
-                if state.finished.contains(&update.update_id) || !state.ids.insert(update.update_id)
-                {
-                    continue;
-                }
-                *state.per_chat.entry(update.chat_id).or_default() += 1;
+            if !lock(&state).admit(update.update_id, update.chat_id) {
+                continue;
             }
             handed_out += 1;
-            let chat = update.chat_id;
-            let sender = workers.entry(chat).or_insert_with(|| {
+            let sender = workers.entry(chat_key(update.chat_id)).or_insert_with(|| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 tasks.spawn(worker(
                     ctx.clone(),
-                    owner.clone(),
                     rx,
                     state.clone(),
-                    done.clone(),
+                    notes.clone(),
+                    retry.clone(),
                     stop.clone(),
                 ));
                 tx
             });
             if let Err(mpsc::error::SendError(update)) = sender.send(update) {
                 // The worker stopped (shutdown); the update stays unhandled for next time.
-                let mut state = lock(&state);
-                state.ids.remove(&update.update_id);
-                decrement(&mut state, chat);
+                lock(&state).withdraw(update.update_id, update.chat_id);
             }
         }
-        // Idle workers are let go; a chat's next update starts a new one.
         {
-            let state = lock(&state);
+            let mut state = lock(&state);
+            state.track_leased(&won, Instant::now());
+            // Idle workers are let go; a chat's next update starts a new one.
             workers.retain(|chat, _| state.per_chat.contains_key(chat));
         }
-        if handed_out == 0 {
-            tokio::select! {
-                _ = stop.cancelled() => break,
-                _ = wake.notified() => {}
-                _ = done.notified() => {}
-                _ = tokio::time::sleep(IDLE_POLL) => {}
-            }
+        if full && handed_out > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = wake.notified() => {}
+            _ = retry.notified() => {}
+            // A full read that handed nothing out waits for rows to leave the inbox.
+            _ = written.notified(), if full => {}
+            _ = tokio::time::sleep(IDLE_POLL) => {}
         }
     }
     drop(workers);
     while tasks.join_next().await.is_some() {}
+    // Marks before leases: a replica taking a chat over must not find its handled updates waiting.
+    drop(notes);
+    if finisher.await.is_err() {
+        tracing::error!("the handled-mark writer failed; unmarked updates will be handled again");
+    }
     if let Err(err) = ctx.store.release_inbox_leases(&owner).await {
         tracing::warn!(error = %err, "cannot release inbox leases; they expire by themselves");
     }
 }
 
-/// Leases chats with waiting updates and returns the unhandled updates of every chat held.
+/// Leases chats with waiting updates; returns the chats newly won and the unhandled updates of
+/// every chat held.
 async fn leased_batch(
     ctx: &BotContext,
     owner: &str,
-) -> crate::store::StoreResult<Vec<InboxUpdate>> {
+) -> crate::store::StoreResult<(Vec<i64>, Vec<InboxUpdate>)> {
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let others_after = now - chrono::Duration::from_std(AFFINITY).unwrap_or_default();
-    ctx.store
+    let won = ctx
+        .store
         .lease_inbox_chats(owner, now, until, others_after, CHATS_PER_PASS)
         .await?;
-    ctx.store.leased_updates(owner, now, BATCH).await
+    let updates = ctx.store.leased_updates(owner, now, BATCH).await?;
+    Ok((won, updates))
 }
 
-/// Gives back the leases of chats whose worker has nothing left to do.
+/// Gives back, in one statement, the leases of chats idle for `KEEP_IDLE`.
 async fn release_idle(ctx: &BotContext, owner: &str, state: &Mutex<InFlight>) {
-    let idle = std::mem::take(&mut lock(state).idle);
-    for chat in idle {
-        if lock(state).per_chat.contains_key(&chat) {
-            continue; // Busy again.
+    // Only this loop makes a chat busy again, so none of these can while the statement runs.
+    let due = lock(state).idle_for(KEEP_IDLE, Instant::now());
+    if due.is_empty() {
+        return;
+    }
+    match ctx.store.release_inbox_chats(owner, &due).await {
+        Ok(()) => {
+            let mut state = lock(state);
+            for key in &due {
+                state.idle.remove(key);
+            }
         }
-        if let Err(err) = ctx
-            .store
-            .release_inbox_lease(owner, chat.unwrap_or(0))
-            .await
-        {
-            tracing::warn!(error = %err, "cannot release an inbox lease; it expires by itself");
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot release inbox leases; trying again, or they expire");
         }
     }
 }
@@ -169,108 +312,201 @@ fn lock(state: &Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn decrement(state: &mut InFlight, chat: Option<i64>) {
-    if let Some(count) = state.per_chat.get_mut(&chat) {
-        *count -= 1;
-        if *count == 0 {
-            state.per_chat.remove(&chat);
-            state.idle.push(chat);
+/// Writes the handled marks of everything workers finished since its last write with one
+/// statement (and the due last-seen times with another), until the workers are gone and the last
+/// marks are written.
+async fn finisher(
+    store: Store,
+    owner: Arc<str>,
+    mut notes: mpsc::UnboundedReceiver<Note>,
+    state: Arc<Mutex<InFlight>>,
+    written: Arc<Notify>,
+) {
+    let mut marks: Vec<(i64, Option<i64>)> = Vec::new();
+    let mut seen = Seen::new(Instant::now());
+    let mut touch: Vec<i64> = Vec::new();
+    let mut received = Vec::new();
+    loop {
+        let open = if marks.is_empty() {
+            notes.recv_many(&mut received, NOTES_PER_WRITE).await > 0
+        } else {
+            // The last write failed: again with whatever comes meanwhile, or after a pause.
+            tokio::select! {
+                count = notes.recv_many(&mut received, NOTES_PER_WRITE) => count > 0,
+                _ = tokio::time::sleep(MARK_RETRY) => true,
+            }
+        };
+        let now = Instant::now();
+        for note in received.drain(..) {
+            match note {
+                Note::Seen(user) => {
+                    if seen.due(user, now) {
+                        touch.push(user);
+                    }
+                }
+                Note::Handled { update_id, chat } => marks.push((update_id, chat)),
+            }
+        }
+        if !marks.is_empty() {
+            let ids: Vec<i64> = marks.iter().map(|(update_id, _)| *update_id).collect();
+            match store.finish_updates(&ids, &owner, Utc::now()).await {
+                Ok(_) => {
+                    lock(&state).marks_written(&marks);
+                    marks.clear();
+                    written.notify_one();
+                }
+                Err(err) => {
+                    crate::metrics::error(ErrorKind::Database);
+                    tracing::error!(error = %err, count = marks.len(), "cannot mark updates handled; trying again");
+                }
+            }
+        }
+        if !touch.is_empty() {
+            // Only for the active-user gauges; not worth a retry.
+            if let Err(err) = store.touch_users(&touch, Utc::now()).await {
+                tracing::debug!(error = %err, "cannot record last-seen times");
+            }
+            touch.clear();
+        }
+        if !open {
+            break;
+        }
+    }
+    if !marks.is_empty() {
+        tracing::error!(
+            count = marks.len(),
+            "handled marks not written at shutdown; those updates will be handled again"
+        );
+    }
+}
+
+/// When each user was last touched here, so the statement is skipped within the minute; entries
+/// older than that are pruned once a minute, so memory holds only recently active users.
+struct Seen {
+    at: HashMap<i64, Instant>,
+    pruned: Instant,
+}
+
+impl Seen {
+    fn new(now: Instant) -> Self {
+        Self {
+            at: HashMap::new(),
+            pruned: now,
+        }
+    }
+
+    /// Whether `user`'s last-seen time is to be written now (and if so, notes that it is).
+    fn due(&mut self, user: i64, now: Instant) -> bool {
+        if now.saturating_duration_since(self.pruned) >= TOUCH_EVERY {
+            self.at
+                .retain(|_, at| now.saturating_duration_since(*at) < TOUCH_EVERY);
+            self.pruned = now;
+        }
+        match self.at.get(&user) {
+            Some(at) if now.saturating_duration_since(*at) < TOUCH_EVERY => false,
+            _ => {
+                self.at.insert(user, now);
+                true
+            }
         }
     }
 }
 
 async fn worker(
     ctx: BotContext,
-    owner: Arc<str>,
     mut updates: mpsc::UnboundedReceiver<InboxUpdate>,
     state: Arc<Mutex<InFlight>>,
-    done: Arc<Notify>,
+    notes: mpsc::UnboundedSender<Note>,
+    retry: Arc<Notify>,
     stop: CancellationToken,
 ) {
     while let Some(update) = updates.recv().await {
-        let (id, chat) = (update.update_id, update.chat_id);
-        if !stop.is_cancelled() {
-            handle_stored(&ctx, &owner, update).await;
+        let (update_id, chat) = (update.update_id, update.chat_id);
+        if stop.is_cancelled() {
+            lock(&state).withdraw(update_id, chat);
+            continue;
         }
-        {
-            let mut state = lock(&state);
-            state.ids.remove(&id);
-            state.finished.insert(id);
-            decrement(&mut state, chat);
+        let (outcome, user) = handle_stored(&ctx, update).await;
+        if let Some(user) = user {
+            let _ = notes.send(Note::Seen(user));
         }
-        done.notify_one();
+        match outcome {
+            Outcome::Done => {
+                // In `finished` before the finisher can report the mark written.
+                lock(&state).handled(update_id);
+                if notes.send(Note::Handled { update_id, chat }).is_err() {
+                    tracing::error!(
+                        update_id,
+                        "handled mark not queued; it will be handled again"
+                    );
+                }
+            }
+            Outcome::Retry => {
+                lock(&state).failed(update_id, chat);
+                retry.notify_one();
+            }
+        }
     }
 }
 
-async fn handle_stored(ctx: &BotContext, owner: &str, stored: InboxUpdate) {
+/// What becomes of an update after its handler ran.
+enum Outcome {
+    /// Handled, or given up on: to be marked handled.
+    Done,
+    /// The handler failed; to be tried again.
+    Retry,
+}
+
+/// Runs an update's handler; returns what becomes of the update, and who sent it.
+async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) -> (Outcome, Option<i64>) {
     let update: Update = match serde_json::from_str(&stored.payload) {
         Ok(update) => update,
         Err(err) => {
             tracing::warn!(update_id = stored.update_id, error = %err, "unreadable update; skipped");
-            let _ = ctx
-                .store
-                .finish_update(stored.update_id, owner, Utc::now())
-                .await;
-            return;
+            return (Outcome::Done, None);
         }
     };
     let command = command_label(&update, &ctx.bot_username);
     let span = tracing::info_span!("update", update_id = stored.update_id, command);
-    handle_parsed(ctx, owner, stored, update, command)
+    let user = update.from().map(|user| user.id.0 as i64);
+    let outcome = handle_parsed(ctx, stored, update, command)
         .instrument(span)
         .await;
+    (outcome, user)
 }
 
 async fn handle_parsed(
     ctx: &BotContext,
-    owner: &str,
     stored: InboxUpdate,
     update: Update,
     command: &'static str,
-) {
+) -> Outcome {
     let started = Instant::now();
     let result = handle_update(ctx, &update).await;
     crate::metrics::command(command, started, result.is_ok());
     tracing::info!(target: PERFORMANCE, command, latency_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "update handled");
-    if let Some(user) = update.from() {
-        // Only for the active-user gauges; a failure here must not fail the update.
-        let _ = ctx.store.touch_user(user.id.0 as i64, Utc::now()).await;
+    let Err(err) = result else {
+        return Outcome::Done;
+    };
+    crate::metrics::error(ErrorKind::Handler);
+    tracing::error!(error = %err, "handler failed");
+    let _ = ctx.store.note_update_attempt(stored.update_id).await;
+    if stored.attempts + 1 < MAX_ATTEMPTS {
+        return Outcome::Retry;
     }
-    match result {
-        Ok(()) => {
-            if let Err(err) = ctx
-                .store
-                .finish_update(stored.update_id, owner, Utc::now())
-                .await
-            {
-                crate::metrics::error(ErrorKind::Database);
-                tracing::error!(error = %err, "cannot mark an update handled");
-            }
-        }
-        Err(err) => {
-            crate::metrics::error(ErrorKind::Handler);
-            tracing::error!(error = %err, "handler failed");
-            let _ = ctx.store.note_update_attempt(stored.update_id).await;
-            if stored.attempts + 1 >= MAX_ATTEMPTS {
-                if let Some(chat_id) = stored.chat_id {
-                    // The stored language may be what failed to load; Telegram's is at hand.
-                    let lang = update
-                        .from()
-                        .and_then(|user| user.language_code.as_deref())
-                        .and_then(Lang::from_code)
-                        .unwrap_or_default();
-                    let _ = ctx
-                        .replies
-                        .send(chat_id, t(lang, "error-apology"), None)
-                        .await;
-                }
-                let _ = ctx
-                    .store
-                    .finish_update(stored.update_id, owner, Utc::now())
-                    .await;
-            }
-        }
+    if let Some(chat_id) = stored.chat_id {
+        // The stored language may be what failed to load; Telegram's is at hand.
+        let lang = update
+            .from()
+            .and_then(|user| user.language_code.as_deref())
+            .and_then(Lang::from_code)
+            .unwrap_or_default();
+        let _ = ctx
+            .replies
+            .send(chat_id, t(lang, "error-apology"), None)
+            .await;
     }
+    Outcome::Done
 }
 
 /// The metric label of an update: the command's own name, or what kind of input it was. A closed
@@ -318,12 +554,64 @@ mod tests {
     }
 
     #[test]
-    fn an_idle_chat_is_queued_for_release_once_its_last_update_is_done() {
+    fn an_update_is_not_handed_out_again_until_its_mark_is_written_and_read_past() {
         let mut state = InFlight::default();
-        *state.per_chat.entry(Some(7)).or_default() += 2;
-        decrement(&mut state, Some(7));
+        assert!(state.admit(1, Some(7)));
+        assert!(!state.admit(1, Some(7)), "queued");
+        state.handled(1);
+        state.start_read();
+        assert!(!state.admit(1, Some(7)), "its mark is not written yet");
+        state.marks_written(&[(1, Some(7))]);
+        assert!(
+            !state.admit(1, Some(7)),
+            "a read that started before the write may still list it"
+        );
+        state.start_read();
+        assert!(state.finished.is_empty() && state.ids.is_empty());
+    }
+
+    #[test]
+    fn a_failed_update_is_handed_out_again_after_the_next_read_starts() {
+        let mut state = InFlight::default();
+        assert!(state.admit(2, None));
+        state.failed(2, None);
+        assert!(!state.admit(2, None), "a read already under way");
+        state.start_read();
+        assert!(state.admit(2, None));
+    }
+
+    #[test]
+    fn a_chat_is_idle_once_its_last_mark_is_written() {
+        let mut state = InFlight::default();
+        assert!(state.admit(1, Some(7)));
+        assert!(state.admit(2, Some(7)));
+        state.handled(1);
+        state.handled(2);
+        state.marks_written(&[(1, Some(7))]);
         assert!(state.idle.is_empty());
-        decrement(&mut state, Some(7));
-        assert_eq!(state.idle, vec![Some(7)]);
+        state.marks_written(&[(2, Some(7))]);
+        assert!(state.idle.contains_key(&7));
+        let later = Instant::now() + KEEP_IDLE;
+        assert_eq!(state.idle_for(KEEP_IDLE, later), vec![7]);
+        assert!(state.idle_for(KEEP_IDLE, Instant::now()).is_empty());
+        assert!(state.admit(3, Some(7)));
+        assert!(state.idle.is_empty(), "busy again");
+        state.withdraw(3, Some(7));
+        state.track_leased(&[7, 8], Instant::now());
+        assert_eq!(state.idle.len(), 2, "a chat won with nothing handed out");
+    }
+
+    #[test]
+    fn a_user_is_touched_at_most_once_a_minute() {
+        let start = Instant::now();
+        let mut seen = Seen::new(start);
+        assert!(seen.due(5, start));
+        assert!(!seen.due(5, start + Duration::from_secs(59)));
+        assert!(seen.due(6, start + Duration::from_secs(30)));
+        assert!(seen.due(5, start + TOUCH_EVERY));
+        // The prune keeps only the last minute's users.
+        assert!(!seen.due(6, start + Duration::from_secs(61)));
+        assert!(seen.due(7, start + Duration::from_secs(200)));
+        assert_eq!(seen.at.len(), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! Long polling: fetch updates, store them in the inbox, then confirm them to Telegram with the
 //! next offset. Storing first means a crash between the two repeats an update (dropped by the
-//! inbox's key) instead of losing it. Only the leader polls: Telegram allows one poller per bot.
+//! inbox's key) instead of losing it. A batch is stored with one statement, in one transaction
+//! with the offset saved for a restart. Only the leader polls: Telegram allows one poller per bot.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::chat_of;
-use crate::store::Store;
+use crate::store::{NewUpdate, Store};
 use crate::telegram::LONG_POLL_SECONDS;
 
 const OFFSET_KEY: &str = "telegram_poll_offset";
@@ -72,58 +73,58 @@ pub async fn poll(
             }
         };
         failures = 0;
-        if updates.is_empty() {
-            continue;
-        }
-        let now = Utc::now();
-        let mut stored_all = true;
-        for update in &updates {
-            let payload = match serde_json::to_string(update) {
-                Ok(payload) => payload,
+        let batch: Vec<NewUpdate> = updates
+            .iter()
+            .filter_map(|update| match serde_json::to_string(update) {
+                Ok(payload) => Some(NewUpdate {
+                    update_id: i64::from(update.id.0),
+                    chat_id: chat_of(update),
+                    payload,
+                }),
                 Err(err) => {
                     tracing::warn!(update_id = update.id.0, error = %err, "cannot serialize an update; skipped");
-                    continue;
+                    None
                 }
-            };
-            match store
-                .store_update(
-                    i64::from(update.id.0),
-                    chat_of(update),
-                    &payload,
-                    &instance,
-                    now,
-                )
-                .await
-            {
-                Ok(stored) => crate::metrics::update_received(
+            })
+            .collect();
+        let Some(last) = updates.last() else {
+            continue;
+        };
+        let next = i32::try_from(last.id.0)
+            .unwrap_or(i32::MAX)
+            .saturating_add(1);
+        // The batch and the offset that confirms it commit together.
+        let next_text = next.to_string();
+        match store
+            .store_updates(
+                &batch,
+                &instance,
+                Utc::now(),
+                Some((OFFSET_KEY, &next_text)),
+            )
+            .await
+        {
+            Ok(stored) => {
+                let total = batch.len() as u64;
+                crate::metrics::updates_received("polling", "stored", stored);
+                crate::metrics::updates_received(
                     "polling",
-                    if stored { "stored" } else { "duplicate" },
-                ),
-                Err(err) => {
-                    crate::metrics::error(crate::metrics::ErrorKind::Database);
-                    tracing::error!(error = %err, "cannot store an update; it will be fetched again");
-                    stored_all = false;
-                    break;
-                }
+                    "duplicate",
+                    total.saturating_sub(stored),
+                );
             }
-        }
-        if !stored_all {
-            // Not confirming: the same batch comes back on the next poll.
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+            Err(err) => {
+                crate::metrics::error(crate::metrics::ErrorKind::Database);
+                tracing::error!(error = %err, "cannot store polled updates; they will be fetched again");
+                // Not confirming: the same batch comes back on the next poll.
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
             }
         }
         inbox_wake.notify_one();
-        if let Some(last) = updates.last() {
-            let next = i32::try_from(last.id.0)
-                .unwrap_or(i32::MAX)
-                .saturating_add(1);
-            offset = Some(next);
-            if let Err(err) = store.set_state(OFFSET_KEY, &next.to_string()).await {
-                tracing::warn!(error = %err, "cannot save the poll offset");
-            }
-        }
+        offset = Some(next);
     }
 }
 

@@ -338,7 +338,7 @@ async fn insert_delivery_chunk(
 
 /// `ids` as one JSON array to bind as `$1`, and the subquery that unpacks it: the statement text
 /// stays the same whatever the ids, so it is prepared once per connection, not once per batch.
-fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
+pub(super) fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
     let json = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let unpack = match backend {
         Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",

@@ -3,12 +3,15 @@
 //! Inbox leases: a replica first leases the chats that have unhandled updates (one row per chat in
 //! `inbox_leases`; `INSERT … ON CONFLICT DO UPDATE … WHERE expired` lets exactly one replica win a
 //! chat), then handles only its leased chats' updates, oldest first. So two replicas never work on
-//! one chat at the same time and each chat's updates keep their order. The same statements run on
-//! SQLite, where there is one process anyway.
+//! one chat at the same time and each chat's updates keep their order. Leasing skips chats with a
+//! live lease, its own included, so a pass that finds only chats it already holds writes nothing;
+//! `renew_inbox_leases` extends them. The same statements run on SQLite, where there is one
+//! process anyway.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::deliveries::id_set;
 use super::{Backend, InboxUpdate, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, Store, StoreResult};
 use super::{flag, to_millis};
 
@@ -22,9 +25,10 @@ pub struct ActiveUsers {
 
 impl Store {
     /// Leases up to `limit` chats with unhandled updates for `owner` until `expires_at`, oldest
-    /// work first. Chats leased by a live other replica are left alone, and so, for a moment
-    /// (`others_after`), are updates another replica received: each replica handles what the load
-    /// balancer gave it, and takes over another's only when those wait. Returns the chat keys won.
+    /// work first. Chats with a live lease are left alone: another replica's, and `owner`'s own
+    /// (extending those is `renew_inbox_leases`' job). So, for a moment (`others_after`), are
+    /// updates another replica received: each replica handles what the load balancer gave it,
+    /// and takes over another's only when those wait. Returns the chat keys won.
     pub async fn lease_inbox_chats(
         &self,
         owner: &str,
@@ -34,17 +38,24 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<i64>> {
         // Keys are inserted in key order so two replicas leasing overlapping sets cannot deadlock.
-        // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+        // The conflict clause still checks expiry: another replica may have leased the chat since
+        // the `NOT EXISTS` looked. `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join
+        // constraint.
         let rows = sqlx::query(
             "INSERT INTO inbox_leases (chat_key, owner, expires_at) \
              SELECT chat_key, $1, $2 FROM ( \
-                 SELECT COALESCE(chat_id, 0) AS chat_key, MIN(update_id) AS first \
-                 FROM telegram_updates WHERE handled_at IS NULL \
-                 AND (received_by IS NULL OR received_by = $1 OR received_at < $5) \
-                 GROUP BY COALESCE(chat_id, 0) ORDER BY first LIMIT $4 \
-             ) AS waiting WHERE true ORDER BY chat_key \
+                 SELECT chat_key, first FROM ( \
+                     SELECT COALESCE(chat_id, 0) AS chat_key, MIN(update_id) AS first \
+                     FROM telegram_updates WHERE handled_at IS NULL \
+                     AND (received_by IS NULL OR received_by = $1 OR received_at < $5) \
+                     GROUP BY COALESCE(chat_id, 0) \
+                 ) AS waiting \
+                 WHERE NOT EXISTS (SELECT 1 FROM inbox_leases l \
+                     WHERE l.chat_key = waiting.chat_key AND l.expires_at >= $3) \
+                 ORDER BY first LIMIT $4 \
+             ) AS chosen WHERE true ORDER BY chat_key \
              ON CONFLICT (chat_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
-             WHERE inbox_leases.expires_at < $3 OR inbox_leases.owner = excluded.owner \
+             WHERE inbox_leases.expires_at < $3 \
              RETURNING chat_key",
         )
         .bind(owner)
@@ -112,33 +123,44 @@ impl Store {
         Ok(())
     }
 
-    /// Gives up `owner`'s lease on one chat (its worker has nothing left to do).
-    pub async fn release_inbox_lease(&self, owner: &str, chat_key: i64) -> StoreResult<()> {
-        sqlx::query("DELETE FROM inbox_leases WHERE owner = $1 AND chat_key = $2")
-            .bind(owner)
-            .bind(chat_key)
-            .execute(&self.pool)
-            .await?;
+    /// Gives up `owner`'s leases on these chats (their workers have been idle a while).
+    pub async fn release_inbox_chats(&self, owner: &str, chat_keys: &[i64]) -> StoreResult<()> {
+        if chat_keys.is_empty() {
+            return Ok(());
+        }
+        let (keys, key_set) = id_set(self.backend, chat_keys)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM inbox_leases WHERE owner = $2 AND chat_key IN ({key_set})"
+        )))
+        .bind(keys)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// Marks an update handled by `owner`; false if it already was (nothing changed).
-    pub async fn finish_update(
+    /// Marks updates handled by `owner`, with one statement; returns how many were still
+    /// unhandled (an update marked already keeps its first mark).
+    pub async fn finish_updates(
         &self,
-        update_id: i64,
+        update_ids: &[i64],
         owner: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let result = sqlx::query(
+    ) -> StoreResult<u64> {
+        if update_ids.is_empty() {
+            return Ok(0);
+        }
+        let (ids, id_set) = id_set(self.backend, update_ids)?;
+        let result = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE telegram_updates SET handled_at = $2, handled_by = $3 \
-             WHERE update_id = $1 AND handled_at IS NULL",
-        )
-        .bind(update_id)
+             WHERE update_id IN ({id_set}) AND handled_at IS NULL"
+        )))
+        .bind(ids)
         .bind(to_millis(now))
         .bind(owner)
         .execute(&self.pool)
         .await?;
-        Ok(result.rows_affected() == 1)
+        Ok(result.rows_affected())
     }
 
     /// Who handled an update (`None` while unhandled or unknown).
@@ -162,14 +184,19 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// Records that a user talked to the bot; written at most once a minute per user.
-    pub async fn touch_user(&self, telegram_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    /// Records that these users talked to the bot, with one statement; each user's time is
+    /// written at most once a minute.
+    pub async fn touch_users(&self, telegram_ids: &[i64], now: DateTime<Utc>) -> StoreResult<()> {
+        if telegram_ids.is_empty() {
+            return Ok(());
+        }
         let now = to_millis(now);
-        sqlx::query(
-            "UPDATE users SET last_seen_at = $2 WHERE telegram_id = $1 \
-             AND (last_seen_at IS NULL OR last_seen_at < $3)",
-        )
-        .bind(telegram_id)
+        let (ids, id_set) = id_set(self.backend, telegram_ids)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE users SET last_seen_at = $2 WHERE telegram_id IN ({id_set}) \
+             AND (last_seen_at IS NULL OR last_seen_at < $3)"
+        )))
+        .bind(ids)
         .bind(now)
         .bind(now - 60_000)
         .execute(&self.pool)

@@ -159,6 +159,182 @@ async fn inbox_drops_redeliveries(backend: Backend) {
 }
 both_backends!(inbox_story, inbox_drops_redeliveries);
 
+/// A polled batch is stored with one statement, together with the poll offset; handled marks,
+/// last-seen times and lease releases go in sets. Payloads round-trip whatever they contain.
+async fn inbox_batches(backend: Backend) {
+    use herald::crypto::Cipher;
+    use herald::store::NewUpdate;
+    use sqlx::Connection;
+
+    let db = TestDb::new(backend).await;
+    let store = db.store().await.with_cipher(Cipher::new(&[7; 32]));
+    let now = Utc::now();
+    let update = |update_id: i64, chat_id: Option<i64>, payload: &str| NewUpdate {
+        update_id,
+        chat_id,
+        payload: payload.to_owned(),
+    };
+    let tricky = r#"{"text": "quote \" backslash \\ ünïcödé 🚀 \n"}"#;
+    let batch = [
+        update(10, Some(1), tricky),
+        update(11, None, "{}"),
+        update(12, Some(2), "{}"),
+    ];
+    let stored = store
+        .store_updates(&batch, "a", now, Some(("offset", "13")))
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("13"));
+    // A redelivered batch stores only what is new, and still moves the offset.
+    let again = [update(12, Some(2), "{}"), update(13, Some(2), "{}")];
+    let stored = store
+        .store_updates(&again, "a", now, Some(("offset", "14")))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("14"));
+    // The webhook's single update, and an empty batch that only moves the offset.
+    assert!(
+        store
+            .store_update(14, Some(3), "{}", "b", now)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .store_update(14, Some(3), "{}", "b", now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .store_updates(&[], "a", now, Some(("offset", "15")))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("15"));
+    let pending = store.unhandled_updates(10).await.unwrap();
+    let ids: Vec<i64> = pending.iter().map(|u| u.update_id).collect();
+    assert_eq!(ids, vec![10, 11, 12, 13, 14]);
+    assert_eq!(pending[0].payload, tricky);
+    assert_eq!(pending[0].chat_id, Some(1));
+    assert_eq!(pending[1].chat_id, None);
+
+    // Leasing: chats won once; a chat already held is not written again.
+    let until = now + chrono::Duration::seconds(30);
+    let mut won = store
+        .lease_inbox_chats("a", now, until, until, 10)
+        .await
+        .unwrap();
+    won.sort();
+    assert_eq!(won, vec![0, 1, 2, 3]);
+    assert!(
+        store
+            .lease_inbox_chats("a", now, until, until, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held chats are not leased again"
+    );
+    assert!(
+        store
+            .lease_inbox_chats("b", now, until, until, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nor taken by another replica while live"
+    );
+    assert_eq!(store.leased_updates("a", now, 10).await.unwrap().len(), 5);
+
+    // Handled marks for a set, each once.
+    assert_eq!(
+        store.finish_updates(&[10, 11, 99], "a", now).await.unwrap(),
+        2
+    );
+    assert_eq!(store.finish_updates(&[10, 12], "b", now).await.unwrap(), 1);
+    assert_eq!(
+        store.update_handled_by(10).await.unwrap().as_deref(),
+        Some("a")
+    );
+    assert_eq!(
+        store.update_handled_by(12).await.unwrap().as_deref(),
+        Some("b")
+    );
+    assert_eq!(store.finish_updates(&[], "a", now).await.unwrap(), 0);
+    let left: Vec<i64> = store
+        .leased_updates("a", now, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.update_id)
+        .collect();
+    assert_eq!(left, vec![13, 14]);
+
+    // Releasing a set of chats: only this owner's, only those named.
+    store.release_inbox_chats("b", &[2, 3]).await.unwrap();
+    store.release_inbox_chats("a", &[0, 1, 2]).await.unwrap();
+    store.release_inbox_chats("a", &[]).await.unwrap();
+    let left: Vec<i64> = store
+        .leased_updates("a", now, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.update_id)
+        .collect();
+    assert_eq!(left, vec![14], "chat 3 is still held");
+    assert_eq!(
+        store
+            .lease_inbox_chats("b", now, until, until, 10)
+            .await
+            .unwrap(),
+        vec![2]
+    );
+    // An expired lease is taken over, its own holder's included.
+    let later = until + chrono::Duration::seconds(1);
+    let far = later + chrono::Duration::seconds(30);
+    assert_eq!(
+        store
+            .lease_inbox_chats("a", later, far, later, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Last-seen times for a set of users, each at most once a minute.
+    for telegram_id in [501, 502] {
+        let new = NewUser {
+            telegram_id,
+            ..alice()
+        };
+        store.upsert_user(&new, Lang::En, now).await.unwrap();
+    }
+    let seen = |telegram_id: i64| {
+        let url = db.url.clone();
+        async move {
+            let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar::<_, i64>("SELECT last_seen_at FROM users WHERE telegram_id = $1")
+                .bind(telegram_id)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+        }
+    };
+    store.touch_users(&[501, 502], now).await.unwrap();
+    assert_eq!(seen(502).await, now.timestamp_millis());
+    let soon = now + chrono::Duration::seconds(30);
+    store.touch_users(&[501, 502, 503], soon).await.unwrap();
+    assert_eq!(seen(501).await, now.timestamp_millis(), "within the minute");
+    let next = now + chrono::Duration::seconds(61);
+    store.touch_users(&[501, 503], next).await.unwrap();
+    assert_eq!(seen(501).await, next.timestamp_millis());
+    assert_eq!(seen(502).await, now.timestamp_millis());
+    store.touch_users(&[], next).await.unwrap();
+}
+both_backends!(inbox_batch_story, inbox_batches);
+
 /// The audience is cached between signals; a change another replica commits must show at once.
 async fn audience_follows_other_replicas(backend: Backend) {
     let db = TestDb::new(backend).await;
