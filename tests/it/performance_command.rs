@@ -124,7 +124,19 @@ async fn charts_are_uploaded_once_and_refreshed(backend: Backend) {
     assert!(caption.contains("Closed: 1"), "{caption}");
     assert_eq!(callback_data(&first), ["perf:30d:"]);
 
-    // The same chart for another user: sent by the file_id of the first upload.
+    // The same chart for another user: sent by the file_id of the first upload, which is saved
+    // just after the upload's answer (and so the message the emulator shows) came back.
+    app.eventually("the upload's file_id to be saved", || async {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(app.store.url())
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM chart_files")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            > 0
+    })
+    .await;
     app.emulator.send_text(hal, hal, "/performance 30d");
     let second = app.wait_for(hal, 6).await.remove(5);
     assert_eq!(second.photo.expect("a chart").file_id, photo.file_id);
