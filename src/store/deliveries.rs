@@ -235,12 +235,14 @@ pub fn due_deliveries_sql() -> String {
 
 /// A close accepted while the signal it closes was still queued for a chat could not know the
 /// message to reply to; by the time the close is due (a chat's rows go out in order) the
-/// original has been sent, so the reply target is looked up at claim time.
+/// original has been sent, so the reply target is looked up at claim time: one probe of the
+/// per-user index for the (user, original signal) row, nothing for a signal that closes nothing.
 const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.silent, \
      d.protect_content, COALESCE(d.reply_to_message_id, \
-         (SELECT o.telegram_message_id FROM signals s \
-          JOIN signal_deliveries o ON o.signal_id = s.closes \
-          WHERE s.id = d.signal_id AND o.chat_id = d.chat_id AND o.status = 'sent' LIMIT 1)) \
+         (SELECT o.telegram_message_id FROM signal_deliveries o \
+          WHERE o.user_id = d.user_id \
+          AND o.signal_id = (SELECT s.closes FROM signals s WHERE s.id = d.signal_id) \
+          AND o.status = 'sent' LIMIT 1)) \
      AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id, \
      CASE WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active";
 
