@@ -8,7 +8,8 @@
 //! `cargo bench --bench commands` (SQLite in a temp dir), or with
 //! `HERALD_BENCH_DATABASE_URL=postgres://…` for PostgreSQL (an empty database). Optional:
 //! `BENCH_USERS` (default 500), `BENCH_COMMANDS` (per user, default 10, at most 20: the per-user
-//! rate limit). Prints a Markdown table row for `docs/benchmarks.md`.
+//! rate limit), `HERALD_BENCH_RUST_LOG` (a tracing filter; logs go to stderr). Prints a Markdown
+//! table row for `docs/benchmarks.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, VecDeque};
@@ -60,6 +61,13 @@ fn env_number(name: &str, default: usize) -> usize {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `HERALD_BENCH_RUST_LOG=sqlx::query=debug` shows every statement with its time (stderr).
+    if let Ok(filter) = std::env::var("HERALD_BENCH_RUST_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let users = env_number("BENCH_USERS", 500);
     let per_user = env_number("BENCH_COMMANDS", 10).min(20);
     let emulator = Emulator::start(EmulatorConfig {
@@ -127,6 +135,11 @@ async fn main() -> anyhow::Result<()> {
             warm += 1;
         }
     }
+
+    // Steady state only: the leader's takeover pause (1 s) and the first loads of the caches
+    // happen once after start, not per command.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut events = events.resubscribe();
 
     let total = users * per_user;
     // Each chat's command in flight: when it was queued and when Herald fetched it.

@@ -48,9 +48,16 @@ impl Database {
             conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .await
                 .unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
+            // Options such as `?sslmode=disable` carry over to the bench database.
+            let (address, options) = admin.split_once('?').unwrap_or((&admin, ""));
+            let (base, _) = address.rsplit_once('/').unwrap();
+            let options = if options.is_empty() {
+                String::new()
+            } else {
+                format!("?{options}")
+            };
             Database {
-                url: format!("{base}/{name}"),
+                url: format!("{base}/{name}{options}"),
                 pg_name: Some(name),
                 _dir: None,
             }
