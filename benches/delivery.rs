@@ -28,7 +28,8 @@ struct Database {
 
 fn postgres_admin_url() -> String {
     std::env::var("HERALD_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+        // Over loopback TLS would only measure encryption, so the default turns it off.
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test?sslmode=disable".into())
 }
 
 impl Database {
