@@ -14,7 +14,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tokio::sync::Mutex;
 
-use super::users::{PREFS_COLUMNS, prefs_from_row, subscription_from_row};
+use super::users::{PREFS_COLUMNS, SUBSCRIPTION_COLUMNS, prefs_from_row, subscription_from_row};
 use super::{Candidate, Store, StoreResult, flag, parse_uuid};
 
 /// A read of the audience and the `audience_version` it was read under.
@@ -51,7 +51,7 @@ impl Store {
     async fn read_audience(&self) -> StoreResult<Vec<Candidate>> {
         let sql = format!(
             "SELECT u.id, u.telegram_id, u.is_active, u.disclaimer_accepted_at, \
-             s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at, {PREFS_COLUMNS} \
+             {SUBSCRIPTION_COLUMNS}, {PREFS_COLUMNS} \
              FROM users u \
              JOIN user_subscriptions s ON s.user_id = u.id \
              JOIN user_preferences p ON p.user_id = u.id \

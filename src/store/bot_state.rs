@@ -38,23 +38,6 @@ pub struct ReminderDue {
 }
 
 impl Store {
-    pub async fn chat_state(&self, telegram_id: i64) -> StoreResult<Option<ChatState>> {
-        let row = sqlx::query(
-            "SELECT awaiting, payload, created_at FROM bot_chat_state WHERE telegram_id = $1",
-        )
-        .bind(telegram_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|row| {
-            Ok(ChatState {
-                awaiting: row.try_get("awaiting")?,
-                payload: row.try_get("payload")?,
-                created_at: from_millis(row.try_get("created_at")?),
-            })
-        })
-        .transpose()
-    }
-
     pub async fn set_chat_state(
         &self,
         telegram_id: i64,

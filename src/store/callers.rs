@@ -4,7 +4,10 @@
 
 use sqlx::Row;
 
-use super::users::{PREFS_COLUMNS, prefs_from_row, subscription_from_row, user_from_row};
+use super::users::{
+    PREFS_COLUMNS, SUBSCRIPTION_COLUMNS, USER_COLUMNS, prefs_from_row, subscription_from_row,
+    user_from_row,
+};
 use super::{ChatState, Store, StoreError, StoreResult, Subscription, User, from_millis};
 use crate::domain::preferences::Preferences;
 
@@ -24,17 +27,11 @@ pub struct CallerRecord {
     pub pending: Option<ChatState>,
 }
 
-/// The user columns qualified, since the joined tables share some names.
-const USER_COLUMNS_QUALIFIED: &str = "u.id, u.telegram_id, u.username, u.first_name, u.last_name, \
-     u.language_code, u.created_at, u.is_active, u.is_admin, u.disclaimer_accepted_at, \
-     u.onboarding_step, u.referral";
-
 impl Store {
     pub async fn caller_record(&self, telegram_id: i64) -> StoreResult<CallerRecord> {
         // Driven by the id itself, so a pending input is found for a chat with no user too.
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS_QUALIFIED}, {PREFS_COLUMNS}, \
-             s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at, \
+            "SELECT {USER_COLUMNS}, {PREFS_COLUMNS}, {SUBSCRIPTION_COLUMNS}, \
              c.awaiting, c.payload AS awaiting_payload, c.created_at AS awaiting_since \
              FROM (SELECT $1 AS telegram_id) q \
              LEFT JOIN users u ON u.telegram_id = q.telegram_id \

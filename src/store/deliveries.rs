@@ -282,8 +282,8 @@ fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     })
 }
 
-/// Writes all rows with one statement: the rows travel as one JSON array that the database
-/// unpacks, which keeps a 10,000-recipient signal to a single round trip.
+/// Writes the rows `INSERT_CHUNK` per statement: they travel as one JSON array that the database
+/// unpacks, which keeps a 10,000-recipient signal to two round trips.
 pub(super) async fn insert_deliveries(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
@@ -291,25 +291,6 @@ pub(super) async fn insert_deliveries(
     deliveries: &[NewDelivery],
     accepted_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    // Rows go in chunks so that a broadcast to 100,000 never holds one 25 MB JSON text.
-    for chunk in deliveries.chunks(INSERT_CHUNK) {
-        insert_delivery_chunk(tx, backend, signal_id, chunk, accepted_at).await?;
-    }
-    Ok(())
-}
-
-/// Delivery rows per INSERT statement.
-const INSERT_CHUNK: usize = 5_000;
-
-async fn insert_delivery_chunk(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    signal_id: Uuid,
-    deliveries: &[NewDelivery],
-    accepted_at: DateTime<Utc>,
-) -> StoreResult<()> {
-    let rows =
-        serde_json::to_string(deliveries).map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let sql = match backend {
         Backend::Postgres => {
             "INSERT INTO signal_deliveries (signal_id, user_id, chat_id, status, skip_reason, lang, \
@@ -329,14 +310,27 @@ async fn insert_delivery_chunk(
              value ->> 'next_attempt_at', $2 FROM json_each($3) ORDER BY key"
         }
     };
-    sqlx::query(sql)
-        .bind(signal_id.to_string())
-        .bind(to_millis(accepted_at))
-        .bind(rows)
-        .execute(&mut **tx)
-        .await?;
+    // Rows go in chunks so that a broadcast to 100,000 never holds one 25 MB JSON text.
+    for chunk in deliveries.chunks(INSERT_CHUNK) {
+        let rows =
+            serde_json::to_string(chunk).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        sqlx::query(sql)
+            .bind(signal_id.to_string())
+            .bind(to_millis(accepted_at))
+            .bind(rows)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
+
+/// Delivery rows per INSERT statement.
+const INSERT_CHUNK: usize = 5_000;
+
+/// The rest of a blocked chat's queue (`$1` the chat, `$2` the error) will never go out.
+const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
+     WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
+     AND status IN ('pending', 'uncertain', 'sending')";
 
 /// `ids` as one JSON array to bind as `$1`, and the subquery that unpacks it: the statement text
 /// stays the same whatever the ids, so it is prepared once per connection, not once per batch.
@@ -509,15 +503,11 @@ impl Store {
                 .bind(delivery.chat_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
-                     WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
-                     AND status IN ('pending', 'uncertain', 'sending')",
-                )
-                .bind(delivery.chat_id)
-                .bind(error.as_str())
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(BLOCK_CHAT_QUEUE)
+                    .bind(delivery.chat_id)
+                    .bind(error.as_str())
+                    .execute(&mut *tx)
+                    .await?;
             }
         }
         tx.commit().await?;
@@ -539,15 +529,11 @@ impl Store {
 
     /// The rest of a blocked chat's queue will never go out either.
     pub async fn block_pending_for_chat(&self, chat_id: i64, error: &str) -> StoreResult<u64> {
-        let result = sqlx::query(
-            "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
-             WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
-             AND status IN ('pending', 'uncertain', 'sending')",
-        )
-        .bind(chat_id)
-        .bind(error)
-        .execute(&self.pool)
-        .await?;
+        let result = sqlx::query(BLOCK_CHAT_QUEUE)
+            .bind(chat_id)
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
         Ok(result.rows_affected())
     }
 

@@ -12,7 +12,7 @@ use super::{Backend, Store, StoreError, StoreResult, to_millis};
 const SET_STATE: &str = "INSERT INTO kv_state (name, value) VALUES ($1, $2) \
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
-/// A batch of updates, `$1` a JSON array of `SealedUpdate`; redeliveries are dropped.
+/// A batch of updates, `$1` a JSON array of sealed `NewUpdate`s; redeliveries are dropped.
 macro_rules! pg_store {
     () => {
         "INSERT INTO telegram_updates (update_id, chat_id, payload, received_at, received_by) \
@@ -36,20 +36,12 @@ const SQLITE_STORE: &str = "INSERT INTO telegram_updates \
      ON CONFLICT (update_id) DO NOTHING";
 
 /// An update as received, before it is stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct NewUpdate {
     pub update_id: i64,
     pub chat_id: Option<i64>,
     /// The update's JSON; sealed on the way in.
     pub payload: String,
-}
-
-/// One row of `store_updates`' JSON array.
-#[derive(Serialize)]
-struct SealedUpdate {
-    update_id: i64,
-    chat_id: Option<i64>,
-    payload: String,
 }
 
 #[derive(Debug, Clone)]
@@ -98,9 +90,9 @@ impl Store {
             }
             return Ok(0);
         }
-        let rows: Vec<SealedUpdate> = updates
+        let rows: Vec<NewUpdate> = updates
             .iter()
-            .map(|update| SealedUpdate {
+            .map(|update| NewUpdate {
                 update_id: update.update_id,
                 chat_id: update.chat_id,
                 payload: self.cipher.seal(&update.payload),

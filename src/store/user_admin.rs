@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::users::{USER_COLUMNS, subscription_from_row, user_from_row};
+use super::users::{SUBSCRIPTION_COLUMNS, USER_COLUMNS, subscription_from_row, user_from_row};
 use super::{Store, StoreError, StoreResult, Subscription, User, to_millis};
 use crate::domain::preferences::Tier;
 
@@ -63,18 +63,13 @@ impl Store {
                 .into(),
             );
         }
-        let columns: String = USER_COLUMNS
-            .split(", ")
-            .map(|column| format!("u.{column}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let batch = if needle.is_some() {
             SCAN_BATCH
         } else {
             query.limit
         };
         let sql = format!(
-            "SELECT {columns}, s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at \
+            "SELECT {USER_COLUMNS}, {SUBSCRIPTION_COLUMNS} \
              FROM users u JOIN user_subscriptions s ON s.user_id = u.id \
              WHERE {} ORDER BY u.id LIMIT {batch}",
             conditions.join(" AND ")

@@ -59,8 +59,14 @@ pub struct Candidate {
     pub prefs: Preferences,
 }
 
-pub(super) const USER_COLUMNS: &str = "id, telegram_id, username, first_name, last_name, language_code, \
-     created_at, is_active, is_admin, disclaimer_accepted_at, onboarding_step, referral";
+/// Columns of `users u` in the order `user_from_row` reads them; qualified, so queries can join.
+pub(super) const USER_COLUMNS: &str = "u.id, u.telegram_id, u.username, u.first_name, u.last_name, \
+     u.language_code, u.created_at, u.is_active, u.is_admin, u.disclaimer_accepted_at, \
+     u.onboarding_step, u.referral";
+
+/// Columns of `user_subscriptions s` that `subscription_from_row` reads.
+pub(super) const SUBSCRIPTION_COLUMNS: &str =
+    "s.subscription_type, s.is_active AS sub_active, s.started_at, s.expires_at";
 
 pub(super) fn user_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<User> {
     let open = |column: &str| -> StoreResult<Option<String>> {
@@ -215,7 +221,7 @@ impl Store {
             .await?;
         }
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE telegram_id = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.telegram_id = $1"
         )))
         .bind(new.telegram_id)
         .fetch_one(&mut *tx)
@@ -226,7 +232,7 @@ impl Store {
 
     pub async fn user_by_telegram_id(&self, telegram_id: i64) -> StoreResult<Option<User>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE telegram_id = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.telegram_id = $1"
         )))
         .bind(telegram_id)
         .fetch_optional(&self.pool)
@@ -238,7 +244,7 @@ impl Store {
 
     pub async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<User>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
         )))
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -335,10 +341,9 @@ impl Store {
     }
 
     pub async fn subscription(&self, user_id: Uuid) -> StoreResult<Subscription> {
-        let row = sqlx::query(
-            "SELECT subscription_type, is_active AS sub_active, started_at, expires_at \
-             FROM user_subscriptions WHERE user_id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SUBSCRIPTION_COLUMNS} FROM user_subscriptions s WHERE s.user_id = $1"
+        )))
         .bind(user_id.to_string())
         .fetch_optional(&self.pool)
         .await?
