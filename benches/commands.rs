@@ -148,9 +148,6 @@ async fn main() -> anyhow::Result<()> {
     // Only this task sends, so `UpdateQueued` events come in the order of the sends.
     let mut queued_chats: VecDeque<i64> = VecDeque::new();
     let mut chat_of_update: HashMap<i64, i64> = HashMap::new();
-    // The emulator wakes a waiting poll before it announces the queued update, so a fetch can be
-    // seen first; its time waits here for the update's chat.
-    let mut fetched_early: HashMap<i64, Instant> = HashMap::new();
     let mut remaining: HashMap<i64, usize> = chats.iter().map(|id| (*id, per_user)).collect();
     let mut latencies: Vec<Duration> = Vec::with_capacity(total);
     let mut herald_side: Vec<Duration> = Vec::with_capacity(total);
@@ -170,28 +167,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(EmulatorEvent::MessageSent { chat_id, .. }) => chat_id,
             Ok(EmulatorEvent::UpdateQueued { update_id }) => {
                 if let Some(chat) = queued_chats.pop_front() {
-                    match fetched_early.remove(&update_id) {
-                        Some(at) => {
-                            fetched_at.insert(chat, at);
-                        }
-                        None => {
-                            chat_of_update.insert(update_id, chat);
-                        }
-                    }
+                    chat_of_update.insert(update_id, chat);
                 }
                 continue;
             }
             Ok(EmulatorEvent::UpdatesFetched { update_ids }) => {
                 let now = Instant::now();
+                // The emulator announces an update before any poll can answer with it; a
+                // redelivered update keeps its first fetch time.
                 for id in update_ids {
-                    // A redelivered update keeps its first fetch time.
-                    match chat_of_update.remove(&id) {
-                        Some(chat) => {
-                            fetched_at.insert(chat, now);
-                        }
-                        None => {
-                            fetched_early.entry(id).or_insert(now);
-                        }
+                    if let Some(chat) = chat_of_update.remove(&id) {
+                        fetched_at.insert(chat, now);
                     }
                 }
                 continue;

@@ -134,8 +134,10 @@ impl UpdateQueue {
         self.version.subscribe()
     }
 
-    /// Queues an update unless `allowed_updates` excludes its kind; returns its id.
-    pub(crate) fn push(&self, kind: TgUpdateKind) -> Option<i64> {
+    /// Queues an update unless `allowed_updates` excludes its kind; returns its id. `announce`
+    /// runs before a waiting poll is woken, so whoever it tells hears of the update before any
+    /// answer that carries it.
+    pub(crate) fn push(&self, kind: TgUpdateKind, announce: impl FnOnce(i64)) -> Option<i64> {
         let mut q = self.lock();
         if !q.is_allowed(kind.name()) {
             return None;
@@ -149,6 +151,7 @@ impl UpdateQueue {
         let json: Arc<str> = serde_json::to_string(&update).ok()?.into();
         q.pending.push_back(Queued { id, json });
         drop(q);
+        announce(id);
         self.version.send_modify(|v| *v += 1);
         Some(id)
     }
@@ -185,7 +188,7 @@ mod tests {
     #[test]
     fn offsets_confirm_and_negative_offset_keeps_tail() {
         let q = UpdateQueue::new();
-        let ids: Vec<i64> = (0..5).map(|n| q.push(msg(n)).unwrap()).collect();
+        let ids: Vec<i64> = (0..5).map(|n| q.push(msg(n), |_| {}).unwrap()).collect();
         let mut s = q.lock();
         s.confirm(ids[2]);
         assert_eq!(s.pending.front().unwrap().id, ids[2]);
@@ -202,7 +205,7 @@ mod tests {
         assert!(q.lock().is_allowed("my_chat_member"));
         assert!(!q.lock().is_allowed("chat_member"));
         q.lock().allowed = Some(vec!["callback_query".to_owned()]);
-        assert_eq!(q.push(msg(1)), None);
+        assert_eq!(q.push(msg(1), |_| {}), None);
         assert_eq!(q.pending_count(), 0);
     }
 

@@ -201,9 +201,9 @@ impl Core {
     }
 
     pub(crate) fn queue(&self, kind: TgUpdateKind) {
-        if let Some(update_id) = self.updates.push(kind) {
+        self.updates.push(kind, |update_id| {
             self.emit(|| EmulatorEvent::UpdateQueued { update_id });
-        }
+        });
     }
 }
 

@@ -112,6 +112,18 @@ async fn long_poll_wakes_on_new_update() {
     );
 }
 
+/// The ids of the next getUpdates answer that carried updates.
+async fn next_fetch(events: &mut tokio::sync::broadcast::Receiver<EmulatorEvent>) -> Vec<i64> {
+    let event = next_event(events, |e| {
+        matches!(e, EmulatorEvent::UpdatesFetched { .. })
+    })
+    .await;
+    match event {
+        EmulatorEvent::UpdatesFetched { update_ids } => update_ids,
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn subscribers_see_which_updates_each_poll_answered() {
     let tg = Tg::start().await;
@@ -122,28 +134,33 @@ async fn subscribers_see_which_updates_each_poll_answered() {
     }
     let updates = tg.ok("getUpdates", json!({"limit": 1})).await;
     let first = updates[0]["update_id"].as_i64().unwrap();
-    let fetched = next_event(&mut events, |e| {
-        matches!(e, EmulatorEvent::UpdatesFetched { .. })
-    })
-    .await;
-    assert_eq!(
-        fetched,
-        EmulatorEvent::UpdatesFetched {
-            update_ids: vec![first]
-        }
-    );
+    assert_eq!(next_fetch(&mut events).await, vec![first]);
     // Not confirmed yet: the next poll lists it again, with the second.
     tg.ok("getUpdates", json!({})).await;
-    let again = next_event(&mut events, |e| {
-        matches!(e, EmulatorEvent::UpdatesFetched { .. })
+    assert_eq!(next_fetch(&mut events).await, vec![first, first + 1]);
+}
+
+// Several threads, so the poll could answer while the update is still being queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_is_announced_before_the_poll_it_wakes_answers() {
+    let tg = Tg::start().await;
+    let alice = tg.user("Alice");
+    let mut events = tg.emu.subscribe();
+    let poll = tg.spawn_call("getUpdates", json!({"timeout": 30}));
+    next_event(&mut events, |e| *e == EmulatorEvent::PollWaiting).await;
+    tg.emu.send_text(alice, alice, "wake up");
+    let first = next_event(&mut events, |e| {
+        matches!(
+            e,
+            EmulatorEvent::UpdateQueued { .. } | EmulatorEvent::UpdatesFetched { .. }
+        )
     })
     .await;
-    assert_eq!(
-        again,
-        EmulatorEvent::UpdatesFetched {
-            update_ids: vec![first, first + 1]
-        }
-    );
+    let EmulatorEvent::UpdateQueued { update_id } = first else {
+        panic!("the answer came first: {first:?}");
+    };
+    assert_eq!(next_fetch(&mut events).await, vec![update_id]);
+    poll.await.unwrap();
 }
 
 #[tokio::test]
