@@ -257,7 +257,7 @@ fn bot_settings(config: &Config) -> BotSettings {
     BotSettings {
         tiers: Arc::new(config.tiers.clone()),
         admin_ids: config.admin_ids.clone().into(),
-        ..BotSettings::default()
+        commands_per_minute: config.command_rate,
     }
 }
 

@@ -41,6 +41,8 @@ impl ConfigError {
 pub const TELEGRAM_PAID_RATE: u32 = 1000;
 /// Higher rates only make sense against a local Bot API server or the emulator (benchmarks).
 pub const MAX_GLOBAL_RATE: u32 = 100_000;
+/// Higher only for benchmarks, where simulated users send commands back to back.
+const MAX_COMMAND_RATE: u32 = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -63,6 +65,8 @@ pub struct Config {
     pub webhook_secret: Option<SecretString>,
     pub allowed_ips: Vec<IpNet>,
     pub global_rate: u32,
+    /// Commands one user may send per minute before being asked to slow down.
+    pub command_rate: u32,
     pub log_format: LogFormat,
     pub delivery: DeliverySettings,
     /// Feature flags, alert thresholds, shutdown delay (`config::ops`).
@@ -176,6 +180,7 @@ struct FileConfig {
     webhook_secret: Option<String>,
     allowed_ips: Option<Vec<String>>,
     global_rate: Option<u32>,
+    command_rate: Option<u32>,
     log_format: Option<String>,
     features: Option<String>,
     alert_interval: Option<String>,
@@ -414,6 +419,22 @@ impl Config {
             );
         }
 
+        let command_rate =
+            match (sources.env)("HERALD_COMMAND_RATE").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u32>().ok(),
+                None => Some(
+                    file.command_rate
+                        .unwrap_or(crate::bot::ratelimit::CommandRate::DEFAULT_PER_MINUTE),
+                ),
+            }
+            .filter(|rate| (1..=MAX_COMMAND_RATE).contains(rate))
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "HERALD_COMMAND_RATE",
+                    format!("expected commands per user per minute from 1 to {MAX_COMMAND_RATE}"),
+                )
+            })?;
+
         let log_format = match value("HERALD_LOG_FORMAT", file.log_format).as_deref() {
             None => {
                 if sources.stdout_is_terminal {
@@ -478,6 +499,7 @@ impl Config {
             webhook_secret,
             allowed_ips,
             global_rate,
+            command_rate,
             log_format,
             delivery: DeliverySettings::default(),
             ops,
@@ -621,9 +643,11 @@ mod tests {
 
     #[test]
     fn env_wins_over_the_file() {
-        let file = "global_rate = 10\nlisten = \"0.0.0.0:9000\"\n";
+        let file = "global_rate = 10\ncommand_rate = 5\nlisten = \"0.0.0.0:9000\"\n";
         let config = load(&[("HERALD_GLOBAL_RATE", "25")], Some(file)).unwrap();
         assert_eq!(config.global_rate, 25);
+        assert_eq!(config.command_rate, 5, "from the file");
+        assert_eq!(load(&[], None).unwrap().command_rate, 20);
         assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
     }
 
@@ -633,6 +657,8 @@ mod tests {
             ("HERALD_GLOBAL_RATE", "fast"),
             ("HERALD_GLOBAL_RATE", "0"),
             ("HERALD_GLOBAL_RATE", "500000"),
+            ("HERALD_COMMAND_RATE", "0"),
+            ("HERALD_COMMAND_RATE", "many"),
             ("HERALD_LISTEN", "localhost"),
             ("HERALD_TELEGRAM_TOKEN", "not a token"),
             ("HERALD_TELEGRAM_API_URL", "ftp://x"),

@@ -332,15 +332,19 @@ const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked',
      WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
      AND status IN ('pending', 'uncertain', 'sending')";
 
-/// `ids` as one JSON array to bind as `$1`, and the subquery that unpacks it: the statement text
-/// stays the same whatever the ids, so it is prepared once per connection, not once per batch.
+/// `ids` as one JSON array to bind as `$1`, and the membership test that unpacks it, to follow a
+/// column (`WHERE id {in_ids}`): the statement text stays the same whatever the ids, so it is
+/// prepared once per connection, not once per batch. On PostgreSQL the ids are an array the key
+/// index is probed with one by one; as a subquery they would be joined, and with statistics that
+/// describe an empty inbox or queue the planner hashes every unfinished row (dead ones included,
+/// until a vacuum) to find a handful.
 pub(super) fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
     let json = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let unpack = match backend {
-        Backend::Postgres => "SELECT json_array_elements_text($1::json)::bigint",
-        Backend::Sqlite => "SELECT value FROM json_each($1)",
+    let in_ids = match backend {
+        Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)::bigint))",
+        Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
     };
-    Ok((json, unpack))
+    Ok((json, in_ids))
 }
 
 impl Store {
@@ -390,7 +394,7 @@ impl Store {
             if ids.is_empty() {
                 continue;
             }
-            let (ids, id_set) = id_set(self.backend, &ids)?;
+            let (ids, in_ids) = id_set(self.backend, &ids)?;
             let forget = if forget {
                 ", user_id = NULL, chat_id = NULL"
             } else {
@@ -398,7 +402,7 @@ impl Store {
             };
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE signal_deliveries SET status = 'skipped', skip_reason = $2{forget} \
-                 WHERE id IN ({id_set}) AND status IN ('pending', 'uncertain')"
+                 WHERE id {in_ids} AND status IN ('pending', 'uncertain')"
             )))
             .bind(ids)
             .bind(reason)
@@ -430,10 +434,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashSet::new());
         }
-        let (ids, id_set) = id_set(self.backend, ids)?;
+        let (ids, in_ids) = id_set(self.backend, ids)?;
         let sql = format!(
             "UPDATE signal_deliveries SET status = 'sending', attempts = attempts + 1 \
-             WHERE id IN ({id_set}) AND status IN ('pending', 'uncertain') RETURNING id"
+             WHERE id {in_ids} AND status IN ('pending', 'uncertain') RETURNING id"
         );
         let query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids);
         let rows = match leadership.connection() {

@@ -128,9 +128,9 @@ impl Store {
         if chat_keys.is_empty() {
             return Ok(());
         }
-        let (keys, key_set) = id_set(self.backend, chat_keys)?;
+        let (keys, in_keys) = id_set(self.backend, chat_keys)?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM inbox_leases WHERE owner = $2 AND chat_key IN ({key_set})"
+            "DELETE FROM inbox_leases WHERE owner = $2 AND chat_key {in_keys}"
         )))
         .bind(keys)
         .bind(owner)
@@ -150,10 +150,10 @@ impl Store {
         if update_ids.is_empty() {
             return Ok(0);
         }
-        let (ids, id_set) = id_set(self.backend, update_ids)?;
+        let (ids, in_ids) = id_set(self.backend, update_ids)?;
         let result = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE telegram_updates SET handled_at = $2, handled_by = $3 \
-             WHERE update_id IN ({id_set}) AND handled_at IS NULL"
+             WHERE update_id {in_ids} AND handled_at IS NULL"
         )))
         .bind(ids)
         .bind(to_millis(now))
@@ -191,9 +191,9 @@ impl Store {
             return Ok(());
         }
         let now = to_millis(now);
-        let (ids, id_set) = id_set(self.backend, telegram_ids)?;
+        let (ids, in_ids) = id_set(self.backend, telegram_ids)?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE users SET last_seen_at = $2 WHERE telegram_id IN ({id_set}) \
+            "UPDATE users SET last_seen_at = $2 WHERE telegram_id {in_ids} \
              AND (last_seen_at IS NULL OR last_seen_at < $3)"
         )))
         .bind(ids)

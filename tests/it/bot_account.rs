@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::bot_chat::{Chat, text};
 use crate::both_backends;
-use crate::harness::app::{TestApp, buy_signal};
+use crate::harness::app::{Options, TestApp, buy_signal};
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()
@@ -188,6 +188,32 @@ async fn rate_limited_politely(backend: Backend) {
     app.stop().await;
 }
 both_backends!(command_rate_limit, rate_limited_politely);
+
+async fn rate_limit_from_config(backend: Backend) {
+    let options = Options {
+        env: vec![("HERALD_COMMAND_RATE", "3".to_owned())],
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(backend, options).await;
+    let chat = Chat::new(&app, "Ola", "en");
+    for _ in 0..6 {
+        app.emulator.send_text(chat.id, chat.id, "/help");
+    }
+    let messages = app
+        .emulator
+        .wait_for_messages(chat.id, 4, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(raw(&messages[2]), t(Lang::En, "need-start"));
+    assert_eq!(raw(&messages[3]), t(Lang::En, "rate-limited"));
+    app.eventually("every update handled", || async {
+        app.store.unhandled_updates(10).await.unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(app.emulator.messages(chat.id).len(), 4);
+    app.stop().await;
+}
+both_backends!(command_rate_from_config, rate_limit_from_config);
 
 async fn failing_handler_apologises(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -135,8 +135,9 @@ impl UpdateQueue {
     }
 
     /// Queues an update unless `allowed_updates` excludes its kind; returns its id. `announce`
-    /// runs before a waiting poll is woken, so whoever it tells hears of the update before any
-    /// answer that carries it.
+    /// runs under the queue's lock, which every getUpdates answer is taken under too, so whoever
+    /// it tells hears of the update before any answer that carries it — a poll that is waiting, or
+    /// one that arrives at that moment.
     pub(crate) fn push(&self, kind: TgUpdateKind, announce: impl FnOnce(i64)) -> Option<i64> {
         let mut q = self.lock();
         if !q.is_allowed(kind.name()) {
@@ -150,8 +151,8 @@ impl UpdateQueue {
         };
         let json: Arc<str> = serde_json::to_string(&update).ok()?.into();
         q.pending.push_back(Queued { id, json });
-        drop(q);
         announce(id);
+        drop(q);
         self.version.send_modify(|v| *v += 1);
         Some(id)
     }
