@@ -14,7 +14,7 @@ use std::time::Duration;
 use teloxide_core::Bot;
 use teloxide_core::prelude::Requester;
 use tokio::net::TcpListener;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -115,19 +115,13 @@ impl App {
             security: Arc::new(http::security::Security::new(&self.config)),
         };
         let security = state.security.clone();
-        let inbox_wake = Arc::new(Notify::new());
+        let (intake, inlet) = inbox::intake(self.store.clone(), self.instance.clone());
         // Routes outside the route table: only the webhook, which checks its own secret.
         let mut routes = axum::Router::new();
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");
-            routes = routes.merge(http::webhook::routes(
-                &path,
-                self.store.clone(),
-                secret.clone(),
-                inbox_wake.clone(),
-                self.instance.clone(),
-            ));
+            routes = routes.merge(http::webhook::routes(&path, secret.clone(), intake.clone()));
         }
 
         let background = CancellationToken::new();
@@ -167,7 +161,7 @@ impl App {
             self.limiter.clone(),
             self.config.clone(),
             self.instance.clone(),
-            inbox_wake.clone(),
+            inlet,
             stop.clone(),
         ));
         let leader = Leader {
@@ -176,10 +170,9 @@ impl App {
             limiter: self.limiter.clone(),
             config: self.config.clone(),
             live: self.live.clone(),
-            inbox_wake,
+            intake,
             alert_owner,
             outcomes,
-            instance: self.instance.clone(),
         };
         work.spawn(leader.lead_when_elected(stop.clone()));
         work.close();
@@ -223,7 +216,7 @@ async fn converse(
     limiter: SharedLimiter,
     config: Arc<Config>,
     instance: Arc<str>,
-    wake: Arc<Notify>,
+    inlet: inbox::Inlet,
     stop: CancellationToken,
 ) {
     let username = loop {
@@ -249,7 +242,7 @@ async fn converse(
         ctx.reminders_wake.clone(),
         stop.clone(),
     ));
-    inbox::process(ctx, instance, wake, stop).await;
+    inbox::process(ctx, instance, inlet, stop).await;
     let _ = reminders.await;
 }
 
@@ -267,10 +260,9 @@ struct Leader {
     limiter: SharedLimiter,
     config: Arc<Config>,
     live: Live,
-    inbox_wake: Arc<Notify>,
+    intake: inbox::Intake,
     alert_owner: Arc<AtomicBool>,
     outcomes: Outcomes,
-    instance: Arc<str>,
 }
 
 impl Leader {
@@ -340,8 +332,7 @@ impl Leader {
             work.spawn(poller::poll(
                 self.store.clone(),
                 self.bot.clone(),
-                self.inbox_wake.clone(),
-                self.instance.clone(),
+                self.intake.clone(),
                 term.clone(),
             ));
         }

@@ -8,6 +8,13 @@
 //! crash replays it rather than dropping it; a lease left behind by a crashed replica expires and
 //! another replica takes the chat over.
 //!
+//! Updates come in through an `Intake` (the poller, the webhook), which stores a batch and leases
+//! its chats in one statement, and hands the updates of chats it holds straight to their workers
+//! (a `Claim`) instead of having this loop lease and read them back: two statements and a pass
+//! fewer between Telegram's answer and the reply. A claim is only taken when it cannot break the
+//! order within a chat or hand an update out twice (`InFlight::sort_claim`); otherwise, and for
+//! what it could not claim, a pass of this loop reads it as before.
+//!
 //! Per command the database work is kept small, because it is most of a command's cost:
 //! - Handled marks are written by one finisher task, for everything finished since its last
 //!   write, in one statement; workers do not wait for it. Until an update's mark is written, and a
@@ -27,6 +34,7 @@
 //!   the poller's (or webhook's) wake, or `IDLE_POLL`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -41,7 +49,7 @@ use super::commands::{self, Parsed};
 use super::{BotContext, handle_update};
 use crate::domain::i18n::{Lang, t};
 use crate::metrics::ErrorKind;
-use crate::store::{InboxUpdate, Store};
+use crate::store::{InboxUpdate, NewUpdate, Store, StoreResult};
 use crate::telemetry::PERFORMANCE;
 
 /// A handler that failed this often is given up on, with an apology to the user.
@@ -149,6 +157,30 @@ impl InFlight {
             .collect()
     }
 
+    /// The updates of `claim` that may be handed out now, and whether the rest must wait for a
+    /// pass. None may when two reads started since the claim's statement: the second may have
+    /// forgotten updates the first handed out and saw finished, so they could be handed out
+    /// twice. Nor may a chat's, when an earlier unhandled update of that chat is neither in hand
+    /// nor done here (another replica received it, or a read has yet to find it): it goes first.
+    fn sort_claim(&self, claim: Claim, reads_now: u64) -> (Vec<InboxUpdate>, bool) {
+        if reads_now.saturating_sub(claim.reads_before) > 1 {
+            return (Vec::new(), true);
+        }
+        let known =
+            |update_id: &i64| self.ids.contains(update_id) || self.finished.contains(update_id);
+        let waiting: HashSet<i64> = claim
+            .earlier
+            .iter()
+            .filter(|(_, update_id)| !known(update_id))
+            .map(|(chat, _)| *chat)
+            .collect();
+        let (ready, held_back): (Vec<InboxUpdate>, Vec<InboxUpdate>) = claim
+            .updates
+            .into_iter()
+            .partition(|update| !waiting.contains(&chat_key(update.chat_id)));
+        (ready, !held_back.is_empty())
+    }
+
     fn settle(&mut self, chat: Option<i64>) {
         let key = chat_key(chat);
         if let Some(count) = self.per_chat.get_mut(&key) {
@@ -166,6 +198,103 @@ fn chat_key(chat: Option<i64>) -> i64 {
     chat.unwrap_or(0)
 }
 
+/// Stored updates whose chats the receiver leased in the same statement, for the loop to hand
+/// straight to the workers.
+pub struct Claim {
+    /// In update order.
+    updates: Vec<InboxUpdate>,
+    /// Chats the statement leased (to be given back once idle, like a pass's).
+    won: Vec<i64>,
+    /// `(chat, update_id)`: updates of the claimed chats that were stored earlier and unhandled.
+    earlier: Vec<(i64, i64)>,
+    /// Reads the loop had started before the statement.
+    reads_before: u64,
+}
+
+/// Where updates come in (the poller, the webhook): stores them, and passes on those it could
+/// claim; for the rest it wakes the loop.
+#[derive(Clone)]
+pub struct Intake {
+    store: Store,
+    owner: Arc<str>,
+    wake: Arc<Notify>,
+    claims: mpsc::UnboundedSender<Claim>,
+    reads: Arc<AtomicU64>,
+}
+
+/// The loop's end of an `Intake`.
+pub struct Inlet {
+    wake: Arc<Notify>,
+    claims: mpsc::UnboundedReceiver<Claim>,
+    reads: Arc<AtomicU64>,
+}
+
+/// An intake for updates received by `owner` (this replica), and the end `process` takes.
+pub fn intake(store: Store, owner: Arc<str>) -> (Intake, Inlet) {
+    let wake = Arc::new(Notify::new());
+    let reads = Arc::new(AtomicU64::new(0));
+    let (claims, claimed) = mpsc::unbounded_channel();
+    let intake = Intake {
+        store,
+        owner,
+        wake: wake.clone(),
+        claims,
+        reads: reads.clone(),
+    };
+    let inlet = Inlet {
+        wake,
+        claims: claimed,
+        reads,
+    };
+    (intake, inlet)
+}
+
+impl Intake {
+    /// Stores a batch, with `state` (the poll offset) in the same transaction, and passes it on
+    /// for handling; returns how many of its updates were new.
+    pub async fn receive(
+        &self,
+        batch: Vec<NewUpdate>,
+        state: Option<(&str, &str)>,
+    ) -> StoreResult<u64> {
+        // Before the statement, so its snapshot is younger than every read counted here.
+        let reads_before = self.reads.load(Ordering::SeqCst);
+        let now = Utc::now();
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let receipt = self
+            .store
+            .store_updates(&batch, &self.owner, now, lease_until, state)
+            .await?;
+        let stored = receipt.stored.len() as u64;
+        if stored == 0 {
+            return Ok(0);
+        }
+        let claimed: HashSet<i64> = receipt.claimed.iter().copied().collect();
+        let mut updates: Vec<InboxUpdate> = batch
+            .into_iter()
+            .filter(|update| claimed.contains(&update.update_id))
+            .map(|update| InboxUpdate {
+                update_id: update.update_id,
+                chat_id: update.chat_id,
+                payload: update.payload,
+                attempts: 0,
+            })
+            .collect();
+        updates.sort_by_key(|update| update.update_id);
+        let everything_claimed = updates.len() == receipt.stored.len();
+        let claim = Claim {
+            updates,
+            won: receipt.won,
+            earlier: receipt.earlier,
+            reads_before,
+        };
+        if self.claims.send(claim).is_err() || !everything_claimed {
+            self.wake.notify_one();
+        }
+        Ok(stored)
+    }
+}
+
 /// What the finisher is told by the workers.
 enum Note {
     /// A user talked to the bot (for the active-user gauges).
@@ -175,7 +304,12 @@ enum Note {
 }
 
 /// Runs until `stop` fires; each chat finishes the update in hand first.
-pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: CancellationToken) {
+pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: CancellationToken) {
+    let Inlet {
+        wake,
+        mut claims,
+        reads,
+    } = inlet;
     let state = Arc::new(Mutex::new(InFlight::default()));
     // A handler failed: its update is to be read again.
     let retry = Arc::new(Notify::new());
@@ -189,14 +323,25 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: 
         state.clone(),
         written.clone(),
     ));
-    let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxUpdate>> = HashMap::new();
-    let mut tasks = JoinSet::new();
+    let mut workers = Workers {
+        ctx: ctx.clone(),
+        state: state.clone(),
+        notes,
+        retry: retry.clone(),
+        stop: stop.clone(),
+        senders: HashMap::new(),
+        tasks: JoinSet::new(),
+    };
     let mut last_renewal = Instant::now();
+    // The first pass finds what an earlier run left unhandled.
+    let mut pass_due = true;
+    let mut full = false;
+    let mut next_pass = tokio::time::Instant::now();
     loop {
         if stop.is_cancelled() {
             break;
         }
-        while tasks.try_join_next().is_some() {}
+        while workers.tasks.try_join_next().is_some() {}
         release_idle(&ctx, &owner, &state).await;
         if last_renewal.elapsed() >= LEASE / 3 {
             let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
@@ -205,67 +350,115 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, wake: Arc<Notify>, stop: 
             }
             last_renewal = Instant::now();
         }
-        lock(&state).start_read();
-        let (won, batch) = match leased_batch(&ctx, &owner).await {
-            Ok(pass) => pass,
-            Err(err) => {
-                crate::metrics::error(ErrorKind::Database);
-                tracing::error!(error = %err, "cannot read the update inbox");
-                (Vec::new(), Vec::new())
+        if pass_due {
+            // Counted before the read's snapshot is taken (see `InFlight::sort_claim`).
+            reads.fetch_add(1, Ordering::SeqCst);
+            lock(&state).start_read();
+            let (won, batch) = match leased_batch(&ctx, &owner).await {
+                Ok(pass) => pass,
+                Err(err) => {
+                    crate::metrics::error(ErrorKind::Database);
+                    tracing::error!(error = %err, "cannot read the update inbox");
+                    (Vec::new(), Vec::new())
+                }
+            };
+            // More may be waiting than one pass takes.
+            full = batch.len() as i64 >= BATCH || won.len() as i64 >= CHATS_PER_PASS;
+            let mut handed_out = 0;
+            for update in batch {
+                if workers.hand(update) {
+                    handed_out += 1;
+                }
             }
-        };
-        // More may be waiting than one pass takes.
-        let full = batch.len() as i64 >= BATCH || won.len() as i64 >= CHATS_PER_PASS;
-        let mut handed_out = 0;
-        for update in batch {
-            if !lock(&state).admit(update.update_id, update.chat_id) {
-                continue;
-            }
-            handed_out += 1;
-            let sender = workers.entry(chat_key(update.chat_id)).or_insert_with(|| {
-                let (tx, rx) = mpsc::unbounded_channel();
-                tasks.spawn(worker(
-                    ctx.clone(),
-                    rx,
-                    state.clone(),
-                    notes.clone(),
-                    retry.clone(),
-                    stop.clone(),
-                ));
-                tx
-            });
-            if let Err(mpsc::error::SendError(update)) = sender.send(update) {
-                // The worker stopped (shutdown); the update stays unhandled for next time.
-                lock(&state).withdraw(update.update_id, update.chat_id);
-            }
+            lock(&state).track_leased(&won, Instant::now());
+            next_pass = tokio::time::Instant::now() + IDLE_POLL;
+            pass_due = full && handed_out > 0;
         }
-        {
-            let mut state = lock(&state);
-            state.track_leased(&won, Instant::now());
-            // Idle workers are let go; a chat's next update starts a new one.
-            workers.retain(|chat, _| state.per_chat.contains_key(chat));
-        }
-        if full && handed_out > 0 {
+        workers.let_idle_go();
+        if pass_due {
             continue;
         }
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = wake.notified() => {}
-            _ = retry.notified() => {}
+            Some(claim) = claims.recv() => {
+                let won = claim.won.clone();
+                let (ready, held_back) = lock(&state).sort_claim(claim, reads.load(Ordering::SeqCst));
+                for update in ready {
+                    workers.hand(update);
+                }
+                lock(&state).track_leased(&won, Instant::now());
+                pass_due = held_back;
+            }
+            _ = wake.notified() => pass_due = true,
+            _ = retry.notified() => pass_due = true,
             // A full read that handed nothing out waits for rows to leave the inbox.
-            _ = written.notified(), if full => {}
-            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = written.notified(), if full => pass_due = true,
+            // Updates another replica stored, or left behind, are found by looking now and then.
+            _ = tokio::time::sleep_until(next_pass) => pass_due = true,
         }
     }
-    drop(workers);
-    while tasks.join_next().await.is_some() {}
+    // The workers hold the finisher's channel: it ends once they are done.
+    workers.finish().await;
     // Marks before leases: a replica taking a chat over must not find its handled updates waiting.
-    drop(notes);
     if finisher.await.is_err() {
         tracing::error!("the handled-mark writer failed; unmarked updates will be handled again");
     }
     if let Err(err) = ctx.store.release_inbox_leases(&owner).await {
         tracing::warn!(error = %err, "cannot release inbox leases; they expire by themselves");
+    }
+}
+
+/// This replica's chat workers: one task per chat with updates in hand, fed in order.
+struct Workers {
+    ctx: BotContext,
+    state: Arc<Mutex<InFlight>>,
+    notes: mpsc::UnboundedSender<Note>,
+    retry: Arc<Notify>,
+    stop: CancellationToken,
+    senders: HashMap<i64, mpsc::UnboundedSender<InboxUpdate>>,
+    tasks: JoinSet<()>,
+}
+
+impl Workers {
+    /// Queues an update for its chat's worker, starting one if needed; false when the update is
+    /// already in hand or done here.
+    fn hand(&mut self, update: InboxUpdate) -> bool {
+        if !lock(&self.state).admit(update.update_id, update.chat_id) {
+            return false;
+        }
+        let sender = self
+            .senders
+            .entry(chat_key(update.chat_id))
+            .or_insert_with(|| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.tasks.spawn(worker(
+                    self.ctx.clone(),
+                    rx,
+                    self.state.clone(),
+                    self.notes.clone(),
+                    self.retry.clone(),
+                    self.stop.clone(),
+                ));
+                tx
+            });
+        if let Err(mpsc::error::SendError(update)) = sender.send(update) {
+            // The worker stopped (shutdown); the update stays unhandled for next time.
+            lock(&self.state).withdraw(update.update_id, update.chat_id);
+        }
+        true
+    }
+
+    /// Lets each worker finish the update in hand, and waits for them all.
+    async fn finish(mut self) {
+        self.senders.clear();
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Idle workers are let go; a chat's next update starts a new one.
+    fn let_idle_go(&mut self) {
+        let state = lock(&self.state);
+        self.senders
+            .retain(|chat, _| state.per_chat.contains_key(chat));
     }
 }
 
@@ -599,6 +792,55 @@ mod tests {
         state.withdraw(3, Some(7));
         state.track_leased(&[7, 8], Instant::now());
         assert_eq!(state.idle.len(), 2, "a chat won with nothing handed out");
+    }
+
+    fn claim(updates: &[(i64, i64)], earlier: &[(i64, i64)], reads_before: u64) -> Claim {
+        Claim {
+            updates: updates
+                .iter()
+                .map(|&(update_id, chat)| InboxUpdate {
+                    update_id,
+                    chat_id: Some(chat),
+                    payload: "{}".to_owned(),
+                    attempts: 0,
+                })
+                .collect(),
+            won: Vec::new(),
+            earlier: earlier.to_vec(),
+            reads_before,
+        }
+    }
+
+    fn ids(updates: &[InboxUpdate]) -> Vec<i64> {
+        updates.iter().map(|update| update.update_id).collect()
+    }
+
+    #[test]
+    fn a_claimed_update_waits_behind_an_earlier_one_not_in_hand() {
+        let mut state = InFlight::default();
+        assert!(state.admit(1, Some(7)));
+        assert!(state.admit(2, Some(9)));
+        state.handled(2);
+        // Chat 7's earlier update is in hand, chat 9's is done here, chat 8's is unknown here.
+        let (ready, held_back) = state.sort_claim(
+            claim(
+                &[(3, 7), (4, 8), (5, 9), (6, 8)],
+                &[(7, 1), (8, 0), (9, 2)],
+                4,
+            ),
+            4,
+        );
+        assert_eq!(ids(&ready), vec![3, 5]);
+        assert!(held_back, "chat 8 is left to a pass");
+        let (ready, held_back) = state.sort_claim(claim(&[(10, 7)], &[], 4), 5);
+        assert_eq!((ids(&ready), held_back), (vec![10], false));
+    }
+
+    #[test]
+    fn a_claim_is_left_to_a_pass_once_two_reads_started_since_its_statement() {
+        let state = InFlight::default();
+        let (ready, held_back) = state.sort_claim(claim(&[(3, 7)], &[], 4), 6);
+        assert!(ready.is_empty() && held_back);
     }
 
     #[test]

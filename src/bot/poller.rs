@@ -1,33 +1,25 @@
-//! Long polling: fetch updates, store them in the inbox, then confirm them to Telegram with the
-//! next offset. Storing first means a crash between the two repeats an update (dropped by the
+//! Long polling: fetch updates, store them in the inbox (through the `Intake`, which hands them on
+//! for handling), then confirm them to Telegram with the next offset. Storing first means a crash between the two repeats an update (dropped by the
 //! inbox's key) instead of losing it. A batch is stored with one statement, in one transaction
 //! with the offset saved for a restart. Only the leader polls: Telegram allows one poller per bot.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use teloxide_core::Bot;
 use teloxide_core::RequestError;
 use teloxide_core::payloads::GetUpdatesSetters;
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::AllowedUpdate;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::chat_of;
+use super::inbox::Intake;
 use crate::store::{NewUpdate, Store};
 use crate::telegram::LONG_POLL_SECONDS;
 
 const OFFSET_KEY: &str = "telegram_poll_offset";
 
-pub async fn poll(
-    store: Store,
-    bot: Bot,
-    inbox_wake: Arc<Notify>,
-    instance: Arc<str>,
-    stop: CancellationToken,
-) {
+pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToken) {
     let mut offset: Option<i32> = store
         .state(OFFSET_KEY)
         .await
@@ -73,6 +65,7 @@ pub async fn poll(
             }
         };
         failures = 0;
+        let total = updates.len() as u64;
         let batch: Vec<NewUpdate> = updates
             .iter()
             .filter_map(|update| match serde_json::to_string(update) {
@@ -95,17 +88,8 @@ pub async fn poll(
             .saturating_add(1);
         // The batch and the offset that confirms it commit together.
         let next_text = next.to_string();
-        match store
-            .store_updates(
-                &batch,
-                &instance,
-                Utc::now(),
-                Some((OFFSET_KEY, &next_text)),
-            )
-            .await
-        {
+        match intake.receive(batch, Some((OFFSET_KEY, &next_text))).await {
             Ok(stored) => {
-                let total = batch.len() as u64;
                 crate::metrics::updates_received("polling", "stored", stored);
                 crate::metrics::updates_received(
                     "polling",
@@ -123,7 +107,6 @@ pub async fn poll(
                 }
             }
         }
-        inbox_wake.notify_one();
         offset = Some(next);
     }
 }

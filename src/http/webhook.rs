@@ -6,20 +6,17 @@
 //! stored the answer is 503 and Telegram delivers it again later. Handling happens afterwards, from
 //! the inbox, on whichever replica leases the chat (`bot::inbox`).
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use chrono::Utc;
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
-use tokio::sync::Notify;
 
+use crate::bot::inbox::Intake;
 use crate::config::reveal;
-use crate::store::Store;
+use crate::store::NewUpdate;
 use crate::telemetry::SECURITY;
 
 /// The header Telegram puts setWebhook's `secret_token` in (T21).
@@ -29,31 +26,21 @@ const MAX_UPDATE_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 struct Webhook {
-    store: Store,
     secret: SecretString,
-    wake: Arc<Notify>,
-    /// This replica's name, recorded with each update it receives.
-    instance: Arc<str>,
+    intake: Intake,
 }
 
 /// The webhook route at `path` (the path of `HERALD_WEBHOOK_URL`), with its own state so the
 /// router's state need not know about it.
 pub fn routes<S: Clone + Send + Sync + 'static>(
     path: &str,
-    store: Store,
     secret: SecretString,
-    wake: Arc<Notify>,
-    instance: Arc<str>,
+    intake: Intake,
 ) -> Router<S> {
     Router::new()
         .route(path, post(receive))
         .layer(DefaultBodyLimit::max(MAX_UPDATE_BYTES))
-        .with_state(Webhook {
-            store,
-            secret,
-            wake,
-            instance,
-        })
+        .with_state(Webhook { secret, intake })
 }
 
 async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -75,16 +62,16 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
     let Ok(payload) = std::str::from_utf8(&body) else {
         return StatusCode::BAD_REQUEST;
     };
-    match hook
-        .store
-        .store_update(update_id, chat_id, payload, &hook.instance, Utc::now())
-        .await
-    {
+    let update = NewUpdate {
+        update_id,
+        chat_id,
+        payload: payload.to_owned(),
+    };
+    match hook.intake.receive(vec![update], None).await {
         Ok(stored) => {
+            let stored = stored == 1;
             crate::metrics::update_received("webhook", if stored { "stored" } else { "duplicate" });
-            if stored {
-                hook.wake.notify_one();
-            } else {
+            if !stored {
                 tracing::debug!(update_id, "webhook redelivery dropped");
             }
             StatusCode::OK

@@ -42,7 +42,7 @@ pub use reports::{NewReport, QueuedReport};
 pub use retention::Purged;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use stats::{DeliveryStats, LatencyStats, UserStats};
-pub use updates::{InboxUpdate, NewUpdate};
+pub use updates::{InboxUpdate, NewUpdate, Receipt};
 pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
 

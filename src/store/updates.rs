@@ -3,6 +3,8 @@
 //! `update_id` key drops Telegram's redeliveries. Payloads carry names and messages, so they are
 //! sealed like the users' names; retention deletes handled ones after a day.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -12,28 +14,97 @@ use super::{Backend, Store, StoreError, StoreResult, to_millis};
 const SET_STATE: &str = "INSERT INTO kv_state (name, value) VALUES ($1, $2) \
      ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
-/// A batch of updates, `$1` a JSON array of sealed `NewUpdate`s; redeliveries are dropped.
-macro_rules! pg_store {
+/// Stores a batch (`$1` a JSON array of sealed `NewUpdate`s, redeliveries dropped) received by
+/// `$3` at `$2`, and leases the new updates' chats to `$3` until `$4` where no live lease is in the
+/// way. Rows: `new` updates, chats `won` now, chats `held` live by `$3` before, and `earlier`
+/// unhandled updates of the batch's chats (the statement's snapshot predates the insert).
+macro_rules! pg_store_and_claim {
     () => {
-        "INSERT INTO telegram_updates (update_id, chat_id, payload, received_at, received_by) \
-         SELECT x.update_id, x.chat_id, x.payload, $2, $3 \
-         FROM json_to_recordset($1::json) AS x(update_id bigint, chat_id bigint, payload text) \
-         ON CONFLICT (update_id) DO NOTHING"
+        "stored AS (INSERT INTO telegram_updates \
+             (update_id, chat_id, payload, received_at, received_by) \
+             SELECT x.update_id, x.chat_id, x.payload, $2, $3 \
+             FROM json_to_recordset($1::json) AS x(update_id bigint, chat_id bigint, payload text) \
+             ON CONFLICT (update_id) DO NOTHING RETURNING update_id, chat_id), \
+         won AS (INSERT INTO inbox_leases (chat_key, owner, expires_at) \
+             SELECT DISTINCT chat_id, $3, $4 FROM stored WHERE chat_id IS NOT NULL ORDER BY chat_id \
+             ON CONFLICT (chat_key) DO UPDATE \
+             SET owner = excluded.owner, expires_at = excluded.expires_at \
+             WHERE inbox_leases.expires_at < $2 RETURNING chat_key) \
+         SELECT 'new' AS kind, update_id, chat_id FROM stored \
+         UNION ALL SELECT 'won', NULL::bigint, chat_key FROM won \
+         UNION ALL SELECT 'held', NULL::bigint, l.chat_key FROM inbox_leases l \
+             WHERE l.owner = $3 AND l.expires_at >= $2 \
+             AND l.chat_key IN (SELECT chat_id FROM stored) \
+         UNION ALL SELECT 'earlier', t.update_id, t.chat_id FROM telegram_updates t \
+             WHERE t.handled_at IS NULL AND t.chat_id IN (SELECT chat_id FROM stored)"
     };
 }
-const PG_STORE: &str = pg_store!();
-/// The same, saving `$5` under `$4` in `kv_state` within the statement.
+const PG_STORE: &str = concat!("WITH ", pg_store_and_claim!());
+/// The same, saving `$6` under `$5` in `kv_state` within the statement.
 const PG_STORE_WITH_STATE: &str = concat!(
-    "WITH saved AS (INSERT INTO kv_state (name, value) VALUES ($4, $5) \
-     ON CONFLICT (name) DO UPDATE SET value = excluded.value) ",
-    pg_store!()
+    "WITH saved AS (INSERT INTO kv_state (name, value) VALUES ($5, $6) \
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value), ",
+    pg_store_and_claim!()
 );
-/// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+/// SQLite runs the same steps as separate statements in one write transaction (no round trips
+/// there). `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
+const SQLITE_EARLIER: &str = "SELECT update_id, chat_id FROM telegram_updates \
+     WHERE handled_at IS NULL AND chat_id IN (SELECT value FROM json_each($1))";
 const SQLITE_STORE: &str = "INSERT INTO telegram_updates \
      (update_id, chat_id, payload, received_at, received_by) \
      SELECT value ->> 'update_id', value ->> 'chat_id', value ->> 'payload', $2, $3 \
      FROM json_each($1) WHERE true ORDER BY key \
-     ON CONFLICT (update_id) DO NOTHING";
+     ON CONFLICT (update_id) DO NOTHING RETURNING update_id, chat_id";
+const SQLITE_HELD: &str = "SELECT chat_key FROM inbox_leases \
+     WHERE owner = $1 AND expires_at >= $2 AND chat_key IN (SELECT value FROM json_each($3))";
+const SQLITE_LEASE: &str = "INSERT INTO inbox_leases (chat_key, owner, expires_at) \
+     SELECT value, $2, $3 FROM json_each($1) WHERE true ORDER BY value \
+     ON CONFLICT (chat_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+     WHERE inbox_leases.expires_at < $4 RETURNING chat_key";
+
+/// What storing a batch did: which updates were new, and which of those the receiver holds the
+/// chat of, so it can hand them to the chat's worker at once instead of reading them back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// Updates that were new (the others were redeliveries), in update order.
+    pub stored: Vec<i64>,
+    /// New updates whose chat the receiver holds now (won by this statement or held before), in
+    /// update order. Updates without a chat are never claimed: the inbox loop leases those.
+    pub claimed: Vec<i64>,
+    /// Chats this statement leased to the receiver.
+    pub won: Vec<i64>,
+    /// Claimed chats' updates that were stored earlier and were still unhandled, as
+    /// `(chat, update_id)`: a claimed update may go before none of them.
+    pub earlier: Vec<(i64, i64)>,
+}
+
+impl Receipt {
+    fn assemble(
+        mut stored: Vec<(i64, Option<i64>)>,
+        won: Vec<i64>,
+        held_before: Vec<i64>,
+        earlier: Vec<(i64, i64)>,
+    ) -> Self {
+        stored.sort_unstable();
+        let held: HashSet<i64> = won.iter().chain(&held_before).copied().collect();
+        let claimed = stored
+            .iter()
+            .filter(|(_, chat)| chat.is_some_and(|chat| held.contains(&chat)))
+            .map(|(update_id, _)| *update_id)
+            .collect();
+        let mut earlier: Vec<(i64, i64)> = earlier
+            .into_iter()
+            .filter(|(chat, _)| held.contains(chat))
+            .collect();
+        earlier.sort_unstable();
+        Self {
+            stored: stored.into_iter().map(|(update_id, _)| update_id).collect(),
+            claimed,
+            won,
+            earlier,
+        }
+    }
+}
 
 /// An update as received, before it is stored.
 #[derive(Debug, Clone, Serialize)]
@@ -53,42 +124,24 @@ pub struct InboxUpdate {
 }
 
 impl Store {
-    /// Stores one update (the webhook's case); false when it was already there (a redelivery).
-    pub async fn store_update(
-        &self,
-        update_id: i64,
-        chat_id: Option<i64>,
-        payload: &str,
-        received_by: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let update = NewUpdate {
-            update_id,
-            chat_id,
-            payload: payload.to_owned(),
-        };
-        Ok(self
-            .store_updates(std::slice::from_ref(&update), received_by, now, None)
-            .await?
-            == 1)
-    }
-
-    /// Stores a batch of updates with one statement and returns how many were new (the others
-    /// were redeliveries). `state`, a `kv_state` entry such as the poll offset that confirms the
-    /// batch to Telegram, is written in the same transaction: a polled batch costs one commit, and
-    /// the offset never moves past updates that were not stored.
+    /// Stores a batch of updates with one statement, and leases their chats to `received_by`
+    /// until `lease_until` where no other replica holds them; returns what it stored and claimed.
+    /// `state`, a `kv_state` entry such as the poll offset that confirms the batch to Telegram, is
+    /// written in the same transaction: a polled batch costs one commit, and the offset never
+    /// moves past updates that were not stored.
     pub async fn store_updates(
         &self,
         updates: &[NewUpdate],
         received_by: &str,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         state: Option<(&str, &str)>,
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<Receipt> {
         if updates.is_empty() {
             if let Some((name, value)) = state {
                 self.set_state(name, value).await?;
             }
-            return Ok(0);
+            return Ok(Receipt::default());
         }
         let rows: Vec<NewUpdate> = updates
             .iter()
@@ -100,34 +153,117 @@ impl Store {
             .collect();
         let rows =
             serde_json::to_string(&rows).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let sql = match (self.backend, state) {
-            (Backend::Postgres, None) => PG_STORE,
-            // One statement: one transaction, and one round trip instead of four.
-            (Backend::Postgres, Some(_)) => PG_STORE_WITH_STATE,
-            (Backend::Sqlite, _) => SQLITE_STORE,
-        };
-        let mut insert = sqlx::query(sql)
-            .bind(rows)
-            .bind(to_millis(now))
-            .bind(received_by);
-        match (self.backend, state) {
-            (Backend::Postgres, Some((name, value))) => {
-                insert = insert.bind(name).bind(value);
+        match self.backend {
+            Backend::Postgres => {
+                self.store_updates_pg(rows, received_by, now, lease_until, state)
+                    .await
             }
-            (Backend::Sqlite, Some((name, value))) => {
-                let mut tx = self.begin_write().await?;
-                let stored = insert.execute(&mut *tx).await?.rows_affected();
-                sqlx::query(SET_STATE)
-                    .bind(name)
-                    .bind(value)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                return Ok(stored);
+            Backend::Sqlite => {
+                let chats: HashSet<i64> = updates.iter().filter_map(|u| u.chat_id).collect();
+                let chats: Vec<i64> = chats.into_iter().collect();
+                let chats = serde_json::to_string(&chats)
+                    .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                self.store_updates_sqlite(rows, chats, received_by, now, lease_until, state)
+                    .await
             }
-            (_, None) => {}
         }
-        Ok(insert.execute(&self.pool).await?.rows_affected())
+    }
+
+    async fn store_updates_pg(
+        &self,
+        rows: String,
+        received_by: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        state: Option<(&str, &str)>,
+    ) -> StoreResult<Receipt> {
+        // One statement: one transaction, and one round trip.
+        let mut query = sqlx::query(if state.is_some() {
+            PG_STORE_WITH_STATE
+        } else {
+            PG_STORE
+        })
+        .bind(rows)
+        .bind(to_millis(now))
+        .bind(received_by)
+        .bind(to_millis(lease_until));
+        if let Some((name, value)) = state {
+            query = query.bind(name).bind(value);
+        }
+        let (mut stored, mut won, mut held, mut earlier) = (vec![], vec![], vec![], vec![]);
+        for row in query.fetch_all(&self.pool).await? {
+            let kind: String = row.try_get("kind")?;
+            let update_id: Option<i64> = row.try_get("update_id")?;
+            let chat_id: Option<i64> = row.try_get("chat_id")?;
+            match (kind.as_str(), update_id, chat_id) {
+                ("new", Some(update_id), chat) => stored.push((update_id, chat)),
+                ("won", _, Some(chat)) => won.push(chat),
+                ("held", _, Some(chat)) => held.push(chat),
+                ("earlier", Some(update_id), Some(chat)) => earlier.push((chat, update_id)),
+                _ => return Err(StoreError::Corrupt(format!("unexpected {kind} row"))),
+            }
+        }
+        Ok(Receipt::assemble(stored, won, held, earlier))
+    }
+
+    async fn store_updates_sqlite(
+        &self,
+        rows: String,
+        chats: String,
+        received_by: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        state: Option<(&str, &str)>,
+    ) -> StoreResult<Receipt> {
+        let now = to_millis(now);
+        let mut tx = self.begin_write().await?;
+        let earlier = sqlx::query(SQLITE_EARLIER)
+            .bind(&chats)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("chat_id")?, row.try_get("update_id")?)))
+            .collect::<StoreResult<Vec<(i64, i64)>>>()?;
+        let stored = sqlx::query(SQLITE_STORE)
+            .bind(rows)
+            .bind(now)
+            .bind(received_by)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("update_id")?, row.try_get("chat_id")?)))
+            .collect::<StoreResult<Vec<(i64, Option<i64>)>>>()?;
+        if let Some((name, value)) = state {
+            sqlx::query(SET_STATE)
+                .bind(name)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let new_chats: HashSet<i64> = stored.iter().filter_map(|(_, chat)| *chat).collect();
+        let new_chats = serde_json::to_string(&new_chats.into_iter().collect::<Vec<i64>>())
+            .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let held = sqlx::query(SQLITE_HELD)
+            .bind(received_by)
+            .bind(now)
+            .bind(&new_chats)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get("chat_key")?))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        let won = sqlx::query(SQLITE_LEASE)
+            .bind(&new_chats)
+            .bind(received_by)
+            .bind(to_millis(lease_until))
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| Ok(row.try_get("chat_key")?))
+            .collect::<StoreResult<Vec<i64>>>()?;
+        tx.commit().await?;
+        Ok(Receipt::assemble(stored, won, held, earlier))
     }
 
     /// Unhandled updates in arrival order.

@@ -121,28 +121,33 @@ async fn caller_record_reads_everything_at_once(backend: Backend) {
 }
 both_backends!(caller_record_story, caller_record_reads_everything_at_once);
 
+/// Stores one update as the webhook does; true when it was new.
+async fn store_one(
+    store: &herald::store::Store,
+    update_id: i64,
+    chat_id: Option<i64>,
+    by: &str,
+) -> bool {
+    let now = Utc::now();
+    let update = herald::store::NewUpdate {
+        update_id,
+        chat_id,
+        payload: "{}".to_owned(),
+    };
+    let receipt = store
+        .store_updates(&[update], by, now, now, None)
+        .await
+        .unwrap();
+    receipt.stored == vec![update_id]
+}
+
 async fn inbox_drops_redeliveries(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;
     let now = Utc::now();
-    assert!(
-        store
-            .store_update(7, Some(1), "{}", "test", now)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .store_update(7, Some(1), "{}", "test", now)
-            .await
-            .unwrap()
-    );
-    assert!(
-        store
-            .store_update(5, Some(2), "{}", "test", now)
-            .await
-            .unwrap()
-    );
+    assert!(store_one(&store, 7, Some(1), "test").await);
+    assert!(!store_one(&store, 7, Some(1), "test").await);
+    assert!(store_one(&store, 5, Some(2), "test").await);
     let pending: Vec<i64> = store
         .unhandled_updates(10)
         .await
@@ -159,20 +164,26 @@ async fn inbox_drops_redeliveries(backend: Backend) {
 }
 both_backends!(inbox_story, inbox_drops_redeliveries);
 
-/// A polled batch is stored with one statement, together with the poll offset; handled marks,
-/// last-seen times and lease releases go in sets. Payloads round-trip whatever they contain.
+/// A received batch is stored with one statement, together with the poll offset, and its chats
+/// are leased to the receiver where nobody else holds them; handled marks, last-seen times and
+/// lease releases go in sets. Payloads round-trip whatever they contain.
 async fn inbox_batches(backend: Backend) {
     use herald::crypto::Cipher;
-    use herald::store::NewUpdate;
+    use herald::store::{NewUpdate, Receipt};
     use sqlx::Connection;
 
     let db = TestDb::new(backend).await;
     let store = db.store().await.with_cipher(Cipher::new(&[7; 32]));
     let now = Utc::now();
+    let until = now + chrono::Duration::seconds(30);
     let update = |update_id: i64, chat_id: Option<i64>, payload: &str| NewUpdate {
         update_id,
         chat_id,
         payload: payload.to_owned(),
+    };
+    let sorted = |mut receipt: Receipt| {
+        receipt.won.sort_unstable();
+        receipt
     };
     let tricky = r#"{"text": "quote \" backslash \\ ünïcödé 🚀 \n"}"#;
     let batch = [
@@ -180,56 +191,77 @@ async fn inbox_batches(backend: Backend) {
         update(11, None, "{}"),
         update(12, Some(2), "{}"),
     ];
-    let stored = store
-        .store_updates(&batch, "a", now, Some(("offset", "13")))
+    let receipt = store
+        .store_updates(&batch, "a", now, until, Some(("offset", "13")))
         .await
         .unwrap();
-    assert_eq!(stored, 3);
-    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("13"));
-    // A redelivered batch stores only what is new, and still moves the offset.
-    let again = [update(12, Some(2), "{}"), update(13, Some(2), "{}")];
-    let stored = store
-        .store_updates(&again, "a", now, Some(("offset", "14")))
-        .await
-        .unwrap();
-    assert_eq!(stored, 1);
-    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("14"));
-    // The webhook's single update, and an empty batch that only moves the offset.
-    assert!(
-        store
-            .store_update(14, Some(3), "{}", "b", now)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !store
-            .store_update(14, Some(3), "{}", "b", now)
-            .await
-            .unwrap()
-    );
     assert_eq!(
-        store
-            .store_updates(&[], "a", now, Some(("offset", "15")))
-            .await
-            .unwrap(),
-        0
+        sorted(receipt),
+        Receipt {
+            stored: vec![10, 11, 12],
+            // An update without a chat is left to the inbox loop's lease.
+            claimed: vec![10, 12],
+            won: vec![1, 2],
+            earlier: vec![],
+        }
     );
-    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("15"));
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("13"));
+    // A redelivered batch stores only what is new, still moves the offset, and claims a chat the
+    // receiver holds already, naming the update of it that is still waiting.
+    let again = [update(12, Some(2), "{}"), update(13, Some(2), "{}")];
+    let receipt = store
+        .store_updates(&again, "a", now, until, Some(("offset", "14")))
+        .await
+        .unwrap();
+    assert_eq!(
+        receipt,
+        Receipt {
+            stored: vec![13],
+            claimed: vec![13],
+            won: vec![],
+            earlier: vec![(2, 12)],
+        }
+    );
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("14"));
+    // Another replica's webhook: it wins a free chat, and stores but cannot claim a held one.
+    let receipt = store
+        .store_updates(&[update(14, Some(3), "{}")], "b", now, until, None)
+        .await
+        .unwrap();
+    assert_eq!((receipt.claimed, receipt.won), (vec![14], vec![3]));
+    let receipt = store
+        .store_updates(&[update(15, Some(1), "{}")], "b", now, until, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        receipt,
+        Receipt {
+            stored: vec![15],
+            ..Receipt::default()
+        }
+    );
+    assert!(!store_one(&store, 14, Some(3), "b").await);
+    let receipt = store
+        .store_updates(&[], "a", now, until, Some(("offset", "16")))
+        .await
+        .unwrap();
+    assert_eq!(receipt, Receipt::default());
+    assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("16"));
     let pending = store.unhandled_updates(10).await.unwrap();
     let ids: Vec<i64> = pending.iter().map(|u| u.update_id).collect();
-    assert_eq!(ids, vec![10, 11, 12, 13, 14]);
+    assert_eq!(ids, vec![10, 11, 12, 13, 14, 15]);
     assert_eq!(pending[0].payload, tricky);
     assert_eq!(pending[0].chat_id, Some(1));
     assert_eq!(pending[1].chat_id, None);
 
-    // Leasing: chats won once; a chat already held is not written again.
-    let until = now + chrono::Duration::seconds(30);
-    let mut won = store
-        .lease_inbox_chats("a", now, until, until, 10)
-        .await
-        .unwrap();
-    won.sort();
-    assert_eq!(won, vec![0, 1, 2, 3]);
+    // Leasing: the chat nobody holds yet is won once; held chats are not written again.
+    assert_eq!(
+        store
+            .lease_inbox_chats("a", now, until, until, 10)
+            .await
+            .unwrap(),
+        vec![0]
+    );
     assert!(
         store
             .lease_inbox_chats("a", now, until, until, 10)
@@ -263,33 +295,32 @@ async fn inbox_batches(backend: Backend) {
         Some("b")
     );
     assert_eq!(store.finish_updates(&[], "a", now).await.unwrap(), 0);
-    let left: Vec<i64> = store
-        .leased_updates("a", now, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|u| u.update_id)
-        .collect();
-    assert_eq!(left, vec![13, 14]);
+    let leased_to = |owner: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .leased_updates(owner, now, 10)
+                .await
+                .unwrap()
+                .iter()
+                .map(|u| u.update_id)
+                .collect::<Vec<i64>>()
+        }
+    };
+    assert_eq!(leased_to("a").await, vec![13, 15]);
 
     // Releasing a set of chats: only this owner's, only those named.
-    store.release_inbox_chats("b", &[2, 3]).await.unwrap();
-    store.release_inbox_chats("a", &[0, 1, 2]).await.unwrap();
+    store.release_inbox_chats("b", &[1, 2]).await.unwrap();
+    assert_eq!(leased_to("a").await, vec![13, 15], "not b's to give back");
+    store.release_inbox_chats("a", &[0, 1]).await.unwrap();
     store.release_inbox_chats("a", &[]).await.unwrap();
-    let left: Vec<i64> = store
-        .leased_updates("a", now, 10)
-        .await
-        .unwrap()
-        .iter()
-        .map(|u| u.update_id)
-        .collect();
-    assert_eq!(left, vec![14], "chat 3 is still held");
+    assert_eq!(leased_to("a").await, vec![13], "chat 2 is still held");
     assert_eq!(
         store
             .lease_inbox_chats("b", now, until, until, 10)
             .await
             .unwrap(),
-        vec![2]
+        vec![1]
     );
     // An expired lease is taken over, its own holder's included.
     let later = until + chrono::Duration::seconds(1);
@@ -300,8 +331,14 @@ async fn inbox_batches(backend: Backend) {
             .await
             .unwrap()
             .len(),
-        2
+        3
     );
+    let receipt = store
+        .store_updates(&[update(16, Some(3), "{}")], "a", later, far, None)
+        .await
+        .unwrap();
+    assert_eq!(receipt.claimed, vec![16], "chat 3 was taken over");
+    assert_eq!(receipt.earlier, vec![(3, 14)]);
 
     // Last-seen times for a set of users, each at most once a minute.
     for telegram_id in [501, 502] {
