@@ -33,10 +33,12 @@ impl Store {
         let mut cached = self.audience.0.lock().await;
         // The version is read before the rows: a change committed in between makes the next
         // call reload, never the reverse.
-        let version: i64 = sqlx::query("SELECT version FROM audience_version WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("version")?;
+        // A sum: PostgreSQL spreads the counter over several rows (migration 0011).
+        let version: i64 =
+            sqlx::query("SELECT CAST(SUM(version) AS BIGINT) AS version FROM audience_version")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("version")?;
         if let Some((at, audience)) = cached.as_ref()
             && *at == version
         {

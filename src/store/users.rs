@@ -197,7 +197,7 @@ impl Store {
                 language: default_language,
                 ..Preferences::default()
             };
-            insert_or_replace_prefs(&mut tx, &id, &prefs, now).await?;
+            insert_or_replace_prefs(&mut *tx, &id, &prefs, now).await?;
             sqlx::query(
                 "INSERT INTO user_subscriptions (user_id, subscription_type, started_at, is_active) \
                  VALUES ($1, 'free', $2, FALSE)",
@@ -334,10 +334,9 @@ impl Store {
         prefs: &Preferences,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.begin_write().await?;
-        insert_or_replace_prefs(&mut tx, &user_id.to_string(), prefs, now).await?;
-        tx.commit().await?;
-        Ok(())
+        // One statement, so no transaction: the audience counter's row lock (taken by the
+        // statement's trigger) is held only until this statement commits.
+        insert_or_replace_prefs(&self.pool, &user_id.to_string(), prefs, now).await
     }
 
     pub async fn subscription(&self, user_id: Uuid) -> StoreResult<Subscription> {
@@ -359,8 +358,8 @@ impl Store {
     }
 }
 
-async fn insert_or_replace_prefs(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+async fn insert_or_replace_prefs<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user_id: &str,
     prefs: &Preferences,
     now: DateTime<Utc>,
@@ -394,7 +393,7 @@ async fn insert_or_replace_prefs(
     .bind(prefs.language.code())
     .bind(assets)
     .bind(to_millis(now))
-    .execute(&mut **tx)
+    .execute(executor)
     .await?;
     Ok(())
 }

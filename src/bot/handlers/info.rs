@@ -116,8 +116,9 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Re
     let database = true;
     let telegram = ctx.telegram.reachable().await;
     let (prefs, subscription) = (&account.prefs, &account.subscription);
-    let last_signal = ctx.store.last_signal_at().await?;
-    let queue = ctx.store.queue_depth().await?;
+    // Independent reads, side by side: one round trip of waiting instead of two.
+    let (last_signal, queue) =
+        tokio::try_join!(ctx.store.last_signal_at(), ctx.store.queue_depth())?;
     let mut lines = vec![
         format!("📊 <b>{}</b>", t(lang, "status-title")),
         t_args(
