@@ -7,8 +7,11 @@
 //!
 //! `cargo bench --bench commands` (SQLite in a temp dir), or with
 //! `HERALD_BENCH_DATABASE_URL=postgres://…` for PostgreSQL (an empty database). Optional:
-//! `BENCH_USERS` (default 500), `BENCH_COMMANDS` (per user, default 20), `HERALD_BENCH_RUST_LOG`
-//! (a tracing filter; logs go to stderr). Prints a Markdown table row for `docs/benchmarks.md`.
+//! `BENCH_USERS` (default 500), `BENCH_COMMANDS` (per user, default 20), `BENCH_RATE` (commands
+//! per second in an open loop, round-robin over the users, whatever the replies do: latency at a
+//! given load; unset, each user sends its next command when its reply arrives: the most Herald
+//! can do), `HERALD_BENCH_RUST_LOG` (a tracing filter; logs go to stderr). Prints a Markdown
+//! table row for `docs/benchmarks.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, VecDeque};
@@ -51,6 +54,70 @@ impl Percentiles {
     }
 }
 
+/// A command sent and not yet answered.
+struct Command {
+    sent: Instant,
+    update_id: Option<i64>,
+    /// When a getUpdates answer first carried it.
+    fetched: Option<Instant>,
+}
+
+/// Commands in flight, per chat in the order sent (a chat's replies come in that order).
+#[derive(Default)]
+struct InFlight {
+    chats: HashMap<i64, VecDeque<Command>>,
+    /// Chats in the order of the sends; only one task sends, so `UpdateQueued` events come in
+    /// the same order.
+    queued_chats: VecDeque<i64>,
+    chat_of_update: HashMap<i64, i64>,
+}
+
+impl InFlight {
+    fn send(&mut self, emulator: &telegram_emulator::EmulatorHandle, chat: i64, text: &str) {
+        self.chats.entry(chat).or_default().push_back(Command {
+            sent: Instant::now(),
+            update_id: None,
+            fetched: None,
+        });
+        self.queued_chats.push_back(chat);
+        emulator.send_text(chat, chat, text);
+    }
+
+    fn queued(&mut self, update_id: i64) {
+        let Some(chat) = self.queued_chats.pop_front() else {
+            return;
+        };
+        self.chat_of_update.insert(update_id, chat);
+        if let Some(command) = self
+            .chats
+            .get_mut(&chat)
+            .and_then(|queue| queue.iter_mut().find(|c| c.update_id.is_none()))
+        {
+            command.update_id = Some(update_id);
+        }
+    }
+
+    /// A redelivered update keeps its first fetch time.
+    fn fetched(&mut self, update_ids: &[i64], now: Instant) {
+        for id in update_ids {
+            let Some(chat) = self.chat_of_update.remove(id) else {
+                continue;
+            };
+            if let Some(command) = self
+                .chats
+                .get_mut(&chat)
+                .and_then(|queue| queue.iter_mut().find(|c| c.update_id == Some(*id)))
+            {
+                command.fetched.get_or_insert(now);
+            }
+        }
+    }
+
+    fn replied(&mut self, chat: i64) -> Option<Command> {
+        self.chats.get_mut(&chat)?.pop_front()
+    }
+}
+
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -69,6 +136,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let users = env_number("BENCH_USERS", 500);
     let per_user = env_number("BENCH_COMMANDS", 20).max(1);
+    // Commands per second in an open loop; unset: each user's next command follows its reply.
+    let rate: Option<f64> = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|rate: &f64| *rate > 0.0);
     let emulator = Emulator::start(EmulatorConfig {
         limits: Limits::unlimited(),
         ..EmulatorConfig::default()
@@ -151,44 +223,52 @@ async fn main() -> anyhow::Result<()> {
     let mut events = events.resubscribe();
 
     let total = users * per_user;
-    // Each chat's command in flight: when it was queued and when Herald fetched it.
-    let mut sent_at: HashMap<i64, Instant> = HashMap::new();
-    let mut fetched_at: HashMap<i64, Instant> = HashMap::new();
-    // Only this task sends, so `UpdateQueued` events come in the order of the sends.
-    let mut queued_chats: VecDeque<i64> = VecDeque::new();
-    let mut chat_of_update: HashMap<i64, i64> = HashMap::new();
-    let mut remaining: HashMap<i64, usize> = chats.iter().map(|id| (*id, per_user)).collect();
+    let mut flight = InFlight::default();
     let mut latencies: Vec<Duration> = Vec::with_capacity(total);
     let mut herald_side: Vec<Duration> = Vec::with_capacity(total);
+    let mut sent = 0;
     let started = Instant::now();
-    for (i, id) in chats.iter().enumerate() {
-        sent_at.insert(*id, Instant::now());
-        queued_chats.push_back(*id);
-        emulator.send_text(*id, *id, COMMANDS[i % COMMANDS.len()]);
+    // The k-th command overall: round-robin over the users, each cycling through `COMMANDS`.
+    let command = |k: usize| {
+        let (round, user) = (k / users, k % users);
+        (chats[user], COMMANDS[(round + user) % COMMANDS.len()])
+    };
+    let user_of: HashMap<i64, usize> = chats.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut sent_to: Vec<usize> = vec![0; users];
+    if rate.is_none() {
+        // Closed loop: every user's first command now, each next one when its reply arrives.
+        while sent < users {
+            let (chat, text) = command(sent);
+            flight.send(&emulator, chat, text);
+            sent_to[sent] = 1;
+            sent += 1;
+        }
     }
+    let mut next_send = tokio::time::Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     while latencies.len() < total {
+        let open_loop_due = rate.is_some() && sent < total;
         let event = tokio::select! {
             event = events.recv() => event,
+            _ = tokio::time::sleep_until(next_send), if open_loop_due => {
+                // Open loop: commands at a fixed rate, whatever the replies do; round-robin over
+                // the users, so each has one in flight at a time unless Herald falls behind.
+                let (chat, text) = command(sent);
+                flight.send(&emulator, chat, text);
+                sent += 1;
+                next_send += Duration::from_secs_f64(1.0 / rate.unwrap_or(1.0));
+                continue;
+            }
             _ = tokio::time::sleep_until(deadline) => break,
         };
         let chat_id = match event {
             Ok(EmulatorEvent::MessageSent { chat_id, .. }) => chat_id,
             Ok(EmulatorEvent::UpdateQueued { update_id }) => {
-                if let Some(chat) = queued_chats.pop_front() {
-                    chat_of_update.insert(update_id, chat);
-                }
+                flight.queued(update_id);
                 continue;
             }
             Ok(EmulatorEvent::UpdatesFetched { update_ids }) => {
-                let now = Instant::now();
-                // The emulator announces an update before any poll can answer with it; a
-                // redelivered update keeps its first fetch time.
-                for id in update_ids {
-                    if let Some(chat) = chat_of_update.remove(&id) {
-                        fetched_at.insert(chat, now);
-                    }
-                }
+                flight.fetched(&update_ids, Instant::now());
                 continue;
             }
             Ok(_) => continue,
@@ -197,20 +277,21 @@ async fn main() -> anyhow::Result<()> {
             }
             Err(_) => break,
         };
-        let Some(at) = sent_at.remove(&chat_id) else {
+        let Some(done) = flight.replied(chat_id) else {
             continue;
         };
-        latencies.push(at.elapsed());
-        if let Some(fetched) = fetched_at.remove(&chat_id) {
+        latencies.push(done.sent.elapsed());
+        if let Some(fetched) = done.fetched {
             herald_side.push(fetched.elapsed());
         }
-        let left = remaining.entry(chat_id).or_default();
-        *left -= 1;
-        if *left > 0 {
-            let next = COMMANDS[(per_user - *left + chat_id as usize) % COMMANDS.len()];
-            sent_at.insert(chat_id, Instant::now());
-            queued_chats.push_back(chat_id);
-            emulator.send_text(chat_id, chat_id, next);
+        if rate.is_none()
+            && let Some(&user) = user_of.get(&chat_id)
+            && sent_to[user] < per_user
+        {
+            let (_, text) = command(sent_to[user] * users + user);
+            flight.send(&emulator, chat_id, text);
+            sent_to[user] += 1;
+            sent += 1;
         }
     }
     let elapsed = started.elapsed();
@@ -232,14 +313,18 @@ async fn main() -> anyhow::Result<()> {
     } else {
         "PostgreSQL"
     };
-    let rate = total as f64 / elapsed.as_secs_f64();
+    let throughput = total as f64 / elapsed.as_secs_f64();
+    let load = match rate {
+        Some(rate) => format!("{rate:.0}/s"),
+        None => "closed".to_owned(),
+    };
     let (end_to_end, herald) = (Percentiles::of(latencies), Percentiles::of(herald_side));
     println!(
-        "| backend | users | commands | updates/s | p50 ms | p99 ms | max ms | herald p50 ms | herald p99 ms | herald max ms |"
+        "| backend | load | users | commands | updates/s | p50 ms | p99 ms | max ms | herald p50 ms | herald p99 ms | herald max ms |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {backend} | {users} | {total} | {rate:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        "| {backend} | {load} | {users} | {total} | {throughput:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
         end_to_end.p50, end_to_end.p99, end_to_end.max, herald.p50, herald.p99, herald.max,
     );
     Ok(())
