@@ -118,6 +118,50 @@ impl InFlight {
     }
 }
 
+/// The name of Herald's runtime threads.
+const HERALD_THREADS: &str = "herald";
+
+/// User + system CPU time in `/proc/.../stat` (fields 14 and 15, in clock ticks of 10 ms).
+fn stat_cpu(stat: &str) -> Duration {
+    // The command name may contain spaces; the fields after it may not.
+    let Some((_, fields)) = stat.rsplit_once(") ") else {
+        return Duration::ZERO;
+    };
+    let ticks: u64 = fields
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+/// CPU time of this process's Herald threads: its runtime, and SQLite's worker threads (SQLite
+/// runs inside Herald).
+fn herald_cpu() -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm")).is_ok_and(|name| {
+                name.starts_with(HERALD_THREADS) || name.starts_with("sqlx-sqlite")
+            })
+        })
+        .filter_map(|task| std::fs::read_to_string(task.path().join("stat")).ok())
+        .map(|stat| stat_cpu(&stat))
+        .sum()
+}
+
+/// CPU time of these processes (PostgreSQL backends).
+fn process_cpu(pids: &[i32]) -> Duration {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .map(|stat| stat_cpu(&stat))
+        .sum()
+}
+
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -125,7 +169,7 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     // `HERALD_BENCH_RUST_LOG=sqlx::query=debug` shows every statement with its time (stderr).
     if let Ok(filter) = std::env::var("HERALD_BENCH_RUST_LOG") {
@@ -192,10 +236,22 @@ async fn main() -> anyhow::Result<()> {
         chats.push(id);
     }
 
-    let app = App::build(config).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    // Herald gets its own runtime (threads named `herald`), as it would have its own process, so
+    // its CPU time can be told apart from the emulator's and this driver's.
+    let herald_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(HERALD_THREADS)
+        .enable_all()
+        .build()?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(app.run(listener, shutdown.clone()));
+    let server = {
+        let shutdown = shutdown.clone();
+        herald_runtime.spawn(async move {
+            let app = App::build(config).await?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            app.run(listener, shutdown).await
+        })
+    };
 
     // Warm up: every user once, so connections and caches are in place.
     let mut events = emulator.subscribe();
@@ -227,6 +283,25 @@ async fn main() -> anyhow::Result<()> {
     let mut latencies: Vec<Duration> = Vec::with_capacity(total);
     let mut herald_side: Vec<Duration> = Vec::with_capacity(total);
     let mut sent = 0;
+    // PostgreSQL runs in processes of its own: its CPU is counted from its backends' (all open by
+    // now, after the warm-up).
+    let postgres_backends = if database_url.starts_with("sqlite") {
+        None
+    } else {
+        let pool = sqlx::PgPool::connect(&database_url).await?;
+        let pids: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&pool)
+        .await?;
+        pool.close().await;
+        Some(pids)
+    };
+    let database_cpu_before = postgres_backends
+        .as_deref()
+        .map(process_cpu)
+        .unwrap_or_default();
+    let herald_cpu_before = herald_cpu();
     let started = Instant::now();
     // The k-th command overall: round-robin over the users, each cycling through `COMMANDS`.
     let command = |k: usize| {
@@ -295,8 +370,14 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let elapsed = started.elapsed();
+    let herald_cpu = herald_cpu().saturating_sub(herald_cpu_before);
+    let database_cpu = match &postgres_backends {
+        Some(pids) => process_cpu(pids).saturating_sub(database_cpu_before),
+        None => Duration::ZERO,
+    };
     shutdown.cancel();
     let _ = server.await;
+    herald_runtime.shutdown_background();
     emulator.stop().await;
 
     if latencies.len() < total {
@@ -319,13 +400,24 @@ async fn main() -> anyhow::Result<()> {
         None => "closed".to_owned(),
     };
     let (end_to_end, herald) = (Percentiles::of(latencies), Percentiles::of(herald_side));
+    let per_1000 = |cpu: Duration| cpu.as_secs_f64() * 1000.0 * 1000.0 / total as f64;
+    let database_cpu = match backend {
+        "SQLite" => "in herald".to_owned(),
+        _ => format!("{:.0}", per_1000(database_cpu)),
+    };
     println!(
-        "| backend | load | users | commands | updates/s | p50 ms | p99 ms | max ms | herald p50 ms | herald p99 ms | herald max ms |"
+        "| backend | load | users | commands | updates/s | p50 ms | p99 ms | max ms | herald p50 ms | herald p99 ms | herald max ms | herald CPU ms / 1000 | database CPU ms / 1000 |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| {backend} | {load} | {users} | {total} | {throughput:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
-        end_to_end.p50, end_to_end.p99, end_to_end.max, herald.p50, herald.p99, herald.max,
+        "| {backend} | {load} | {users} | {total} | {throughput:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {database_cpu} |",
+        end_to_end.p50,
+        end_to_end.p99,
+        end_to_end.max,
+        herald.p50,
+        herald.p99,
+        herald.max,
+        per_1000(herald_cpu),
     );
     Ok(())
 }

@@ -131,6 +131,9 @@ impl Store {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(4)
+                    // A connection to a file in this process cannot break; checking it before every
+                    // use would cost a hand-off to its worker thread per statement.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
