@@ -169,7 +169,7 @@ fn env_number(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // `HERALD_BENCH_RUST_LOG=sqlx::query=debug` shows every statement with its time (stderr).
     if let Ok(filter) = std::env::var("HERALD_BENCH_RUST_LOG") {

@@ -16,8 +16,8 @@
 //! what it could not claim, a pass of this loop reads it as before.
 //!
 //! Per command the database work is kept small, because it is most of a command's cost:
-//! - Handled marks are written by one finisher task, for everything finished within a few
-//!   milliseconds of each other, in one statement; workers do not wait for it. Until an update's mark is written, and a
+//! - Handled marks are written by one finisher task, for everything finished since its last
+//!   write, in one statement; workers do not wait for it. Until an update's mark is written, and a
 //!   read has started after that, the inbox may still list it as unhandled, so it stays in
 //!   `InFlight::finished` and is not handed out again. A chat's lease is given back only once its
 //!   marks are written, so another replica never finds its handled updates unhandled; on shutdown
@@ -70,8 +70,6 @@ const MARK_RETRY: Duration = Duration::from_secs(1);
 /// A user's last-seen time is written at most this often (the store's rule too), so within it the
 /// statement is skipped.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
-/// Handled marks are gathered this long before they are written.
-const MARK_GATHER: Duration = Duration::from_millis(10);
 /// Notes the finisher takes per write, bounding one statement's id list.
 const NOTES_PER_WRITE: usize = 2048;
 
@@ -522,43 +520,24 @@ async fn finisher(
     let mut touch: Vec<i64> = Vec::new();
     let mut received = Vec::new();
     loop {
-        let failed_before = !marks.is_empty();
-        let mut open = if failed_before {
+        let open = if marks.is_empty() {
+            notes.recv_many(&mut received, NOTES_PER_WRITE).await > 0
+        } else {
             // The last write failed: again with whatever comes meanwhile, or after a pause.
             tokio::select! {
                 count = notes.recv_many(&mut received, NOTES_PER_WRITE) => count > 0,
                 _ = tokio::time::sleep(MARK_RETRY) => true,
             }
-        } else {
-            notes.recv_many(&mut received, NOTES_PER_WRITE).await > 0
         };
-        let mut absorb = |received: &mut Vec<Note>, marks: &mut Vec<_>, touch: &mut Vec<i64>| {
-            let now = Instant::now();
-            for note in received.drain(..) {
-                match note {
-                    Note::Seen(user) => {
-                        if seen.due(user, now) {
-                            touch.push(user);
-                        }
+        let now = Instant::now();
+        for note in received.drain(..) {
+            match note {
+                Note::Seen(user) => {
+                    if seen.due(user, now) {
+                        touch.push(user);
                     }
-                    Note::Handled { update_id, chat } => marks.push((update_id, chat)),
                 }
-            }
-        };
-        absorb(&mut received, &mut marks, &mut touch);
-        // Nobody waits for a mark, so a few milliseconds' worth go in one statement rather than
-        // one statement per update or two.
-        let gather_until = tokio::time::Instant::now() + MARK_GATHER;
-        while open && !failed_before && marks.len() < NOTES_PER_WRITE {
-            match tokio::time::timeout_at(
-                gather_until,
-                notes.recv_many(&mut received, NOTES_PER_WRITE),
-            )
-            .await
-            {
-                Ok(0) => open = false,
-                Ok(_) => absorb(&mut received, &mut marks, &mut touch),
-                Err(_) => break,
+                Note::Handled { update_id, chat } => marks.push((update_id, chat)),
             }
         }
         if !marks.is_empty() {
