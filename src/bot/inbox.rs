@@ -30,8 +30,8 @@
 //!   Meanwhile its new updates are handled here even when another replica received them (at this
 //!   replica's next pass, within `IDLE_POLL`), and another replica's takeover of the chat comes at
 //!   most `KEEP_IDLE` later than it otherwise would.
-//! - A pass reads again at once only when it was full or a handler failed; otherwise it waits for
-//!   the poller's (or webhook's) wake, or `IDLE_POLL`.
+//! - A pass reads again at once only when it was full; otherwise it waits for a failed handler, an
+//!   intake that could not claim everything it stored, or `IDLE_POLL`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -260,10 +260,9 @@ impl Intake {
         // Before the statement, so its snapshot is younger than every read counted here.
         let reads_before = self.reads.load(Ordering::SeqCst);
         let now = Utc::now();
-        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let receipt = self
             .store
-            .store_updates(&batch, &self.owner, now, lease_until, state)
+            .store_updates(&batch, &self.owner, now, lease_until(now), state)
             .await?;
         let stored = receipt.stored.len() as u64;
         if stored == 0 {
@@ -344,8 +343,11 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: Cance
         while workers.tasks.try_join_next().is_some() {}
         release_idle(&ctx, &owner, &state).await;
         if last_renewal.elapsed() >= LEASE / 3 {
-            let until = Utc::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
-            if let Err(err) = ctx.store.renew_inbox_leases(&owner, until).await {
+            if let Err(err) = ctx
+                .store
+                .renew_inbox_leases(&owner, lease_until(Utc::now()))
+                .await
+            {
                 tracing::warn!(error = %err, "cannot renew inbox leases");
             }
             last_renewal = Instant::now();
@@ -381,12 +383,15 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: Cance
         tokio::select! {
             _ = stop.cancelled() => break,
             Some(claim) = claims.recv() => {
-                let won = claim.won.clone();
-                let (ready, held_back) = lock(&state).sort_claim(claim, reads.load(Ordering::SeqCst));
+                let (ready, held_back) = {
+                    let mut state = lock(&state);
+                    // Won chats are given back once idle; handing out makes them busy first.
+                    state.track_leased(&claim.won, Instant::now());
+                    state.sort_claim(claim, reads.load(Ordering::SeqCst))
+                };
                 for update in ready {
                     workers.hand(update);
                 }
-                lock(&state).track_leased(&won, Instant::now());
                 pass_due = held_back;
             }
             _ = wake.notified() => pass_due = true,
@@ -469,11 +474,10 @@ async fn leased_batch(
     owner: &str,
 ) -> crate::store::StoreResult<(Vec<i64>, Vec<InboxUpdate>)> {
     let now = Utc::now();
-    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let others_after = now - chrono::Duration::from_std(AFFINITY).unwrap_or_default();
     let won = ctx
         .store
-        .lease_inbox_chats(owner, now, until, others_after, CHATS_PER_PASS)
+        .lease_inbox_chats(owner, now, lease_until(now), others_after, CHATS_PER_PASS)
         .await?;
     let updates = ctx.store.leased_updates(owner, now, BATCH).await?;
     Ok((won, updates))
@@ -497,6 +501,11 @@ async fn release_idle(ctx: &BotContext, owner: &str, state: &Mutex<InFlight>) {
             tracing::warn!(error = %err, "cannot release inbox leases; trying again, or they expire");
         }
     }
+}
+
+/// When a lease taken or renewed at `now` runs out.
+fn lease_until(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now + chrono::Duration::from_std(LEASE).unwrap_or_default()
 }
 
 fn lock(state: &Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {

@@ -123,6 +123,12 @@ pub struct InboxUpdate {
     pub attempts: i32,
 }
 
+/// The distinct chats among these, as a JSON array for `json_each`.
+fn chat_set(chats: impl Iterator<Item = Option<i64>>) -> StoreResult<String> {
+    let chats: HashSet<i64> = chats.flatten().collect();
+    serde_json::to_string(&chats).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
 impl Store {
     /// Stores a batch of updates with one statement, and leases their chats to `received_by`
     /// until `lease_until` where no other replica holds them; returns what it stored and claimed.
@@ -159,10 +165,7 @@ impl Store {
                     .await
             }
             Backend::Sqlite => {
-                let chats: HashSet<i64> = updates.iter().filter_map(|u| u.chat_id).collect();
-                let chats: Vec<i64> = chats.into_iter().collect();
-                let chats = serde_json::to_string(&chats)
-                    .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                let chats = chat_set(updates.iter().map(|update| update.chat_id))?;
                 self.store_updates_sqlite(rows, chats, received_by, now, lease_until, state)
                     .await
             }
@@ -240,9 +243,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let new_chats: HashSet<i64> = stored.iter().filter_map(|(_, chat)| *chat).collect();
-        let new_chats = serde_json::to_string(&new_chats.into_iter().collect::<Vec<i64>>())
-            .map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let new_chats = chat_set(stored.iter().map(|(_, chat)| *chat))?;
         let held = sqlx::query(SQLITE_HELD)
             .bind(received_by)
             .bind(now)
