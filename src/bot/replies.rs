@@ -16,7 +16,7 @@ use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
 
 use super::BotError;
-use crate::delivery::limits::Limiter;
+use crate::delivery::limits::{Limiter, wait_until};
 
 /// A reply that keeps getting 429s is given up on (the handler reports the error).
 const MAX_RATE_LIMITED_RETRIES: u32 = 3;
@@ -44,9 +44,9 @@ impl Replies {
 
     async fn pace(&self, chat_id: i64) {
         let at = self.limiter().reserve(chat_id, Instant::now());
-        tokio::time::sleep_until(at).await;
+        wait_until(at).await;
         let departure = self.limiter().depart(Instant::now());
-        tokio::time::sleep_until(departure).await;
+        wait_until(departure).await;
     }
 
     /// A 429 on a reply: note it for the chat so the next `pace` waits it out. False when the

@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::limits::Limiter;
+use super::limits::{Limiter, wait_until};
 use super::message::{MessageCache, OutgoingMessage};
 use super::outcome::{SendFailure, backoff, classify};
 use crate::config::DeliverySettings;
@@ -233,9 +233,9 @@ impl Dispatcher {
                 let this = self.clone();
                 let results = results_tx.clone();
                 sends.spawn(async move {
-                    tokio::time::sleep_until(at).await;
+                    wait_until(at).await;
                     let departure = this.lock_limiter().depart(Instant::now());
-                    tokio::time::sleep_until(departure).await;
+                    wait_until(departure).await;
                     let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
                     let (row, outcome) = tracing::Instrument::instrument(this.send(row, &message), span).await;
                     let _ = results.send(Attempt {

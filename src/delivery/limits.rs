@@ -176,6 +176,15 @@ impl Limiter {
     }
 }
 
+/// Waits for a booked slot or departure. One that has already come returns at once: tokio rounds
+/// every deadline up to its next millisecond tick, so sleeping until "now" would hold each send
+/// for up to a millisecond or two even when nothing is queued.
+pub async fn wait_until(at: Instant) {
+    if at > Instant::now() {
+        tokio::time::sleep_until(at).await;
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -183,6 +192,16 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[tokio::test]
+    async fn a_slot_that_has_come_is_not_waited_for() {
+        use futures_util::FutureExt;
+        // A timer, even one already due, would leave the first poll pending until its tick.
+        let now = Instant::now();
+        assert!(wait_until(now).now_or_never().is_some());
+        assert!(wait_until(now - ms(5)).now_or_never().is_some());
+        assert!(wait_until(Instant::now() + ms(50)).now_or_never().is_none());
     }
 
     #[test]

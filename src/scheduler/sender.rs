@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::limits::Limiter;
+use crate::delivery::limits::{Limiter, wait_until};
 use crate::delivery::outcome::{SendFailure, backoff, classify};
 use crate::store::{DeliveryOutcome, QueuedReport, Store};
 
@@ -78,7 +78,7 @@ impl ReportSender {
                 let at = self.limiter().reserve(report.chat_id, Instant::now());
                 let this = self.clone();
                 sends.spawn(async move {
-                    tokio::time::sleep_until(at).await;
+                    wait_until(at).await;
                     this.send(report).await
                 });
             }

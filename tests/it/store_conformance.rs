@@ -591,3 +591,28 @@ async fn queue_read_probes_each_chat_through_its_index_on_postgres() {
         plan.join("\n")
     );
 }
+
+/// A connection PostgreSQL dropped while it sat in the pool (a restart, an idle cut) is replaced
+/// at its next use, not handed to a caller broken.
+#[tokio::test]
+async fn postgres_connections_cut_while_idle_are_replaced() {
+    use sqlx::{Connection, Executor};
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = db.store().await;
+    let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    let (user, _) = store.upsert_user(&alice(), Lang::Es, now).await.unwrap();
+
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+
+    let prefs = store.preferences(user.id).await.unwrap();
+    assert_eq!(prefs.language, Lang::Es);
+}
