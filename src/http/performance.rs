@@ -124,19 +124,20 @@ pub(super) async fn stats(
         .into_iter()
         .map(|(status, n)| (status, json!(n)))
         .collect();
+    let flow = store.signal_flow().await?;
     Ok(Json(json!({
         "generated_at": now,
         "deliveries": {
             "all": store.delivery_stats(None).await?,
             "last_24h": store.delivery_stats(Some(day_ago)).await?,
-            "queue_depth": store.queue_depth().await?,
+            "queue_depth": flow.queue_depth,
         },
         "users": store.user_stats().await?,
         "signals": {
             "all": store.signal_counts(None).await?,
             "last_24h": store.signal_counts(Some(day_ago)).await?,
             "open": store.count_open_signals().await?,
-            "last_accepted_at": store.last_signal_at().await?,
+            "last_accepted_at": flow.last_signal_at,
         },
         "reports": reports,
         "performance": performance,

@@ -85,6 +85,17 @@ impl NewDelivery {
 }
 
 /// A row the dispatcher is about to send.
+/// Sends still to make (pending, uncertain or in flight), as a scalar subquery.
+const QUEUE_DEPTH: &str = "(SELECT COUNT(*) FROM signal_deliveries \
+     WHERE status IN ('pending', 'uncertain', 'sending'))";
+
+/// The service's pulse as users see it in `/status`.
+#[derive(Debug, Clone, Copy)]
+pub struct SignalFlow {
+    pub last_signal_at: Option<DateTime<Utc>>,
+    pub queue_depth: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct QueuedDelivery {
     pub id: i64,
@@ -593,12 +604,24 @@ impl Store {
 
     /// Rows still to send (pending, uncertain or in flight).
     pub async fn queue_depth(&self) -> StoreResult<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM signal_deliveries WHERE status IN ('pending', 'uncertain', 'sending')",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {QUEUE_DEPTH} AS n")))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// When the last signal came and how many sends wait, in one statement (`/status` asks on
+    /// every call).
+    pub async fn signal_flow(&self) -> StoreResult<SignalFlow> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT (SELECT MAX(accepted_at) FROM signals) AS at, {QUEUE_DEPTH} AS n"
+        )))
         .fetch_one(&self.pool)
         .await?;
-        Ok(row.try_get("n")?)
+        Ok(SignalFlow {
+            last_signal_at: row.try_get::<Option<i64>, _>("at")?.map(from_millis),
+            queue_depth: row.try_get("n")?,
+        })
     }
 
     /// The message each chat got for a signal, so a close can reply to it.

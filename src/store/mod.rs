@@ -32,7 +32,7 @@ pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use callers::{Account, CallerRecord};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
-    Recipient, due_deliveries_sql,
+    Recipient, SignalFlow, due_deliveries_sql,
 };
 pub use keys::{KeyCheck, KeyProblem, RotationReport};
 pub use leader::Leadership;

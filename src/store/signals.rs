@@ -181,14 +181,6 @@ impl Store {
         rows.iter().map(signal_from_row).collect()
     }
 
-    /// The most recent signal, for `/status`.
-    pub async fn last_signal_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        let row = sqlx::query("SELECT MAX(accepted_at) AS at FROM signals")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get::<Option<i64>, _>("at")?.map(from_millis))
-    }
-
     pub(crate) fn signal_id(row: &AnyRow) -> StoreResult<Uuid> {
         parse_uuid(&row.try_get::<String, _>("signal_id")?)
     }

@@ -458,6 +458,8 @@ async fn unreachable_recipients_are_skipped(backend: Backend) {
             next_attempt_at: now.timestamp_millis(),
         })
         .collect();
+    let flow = store.signal_flow().await.unwrap();
+    assert_eq!((flow.last_signal_at, flow.queue_depth), (None, 0));
     store
         .insert_signal(
             &signal,
@@ -468,6 +470,12 @@ async fn unreachable_recipients_are_skipped(backend: Backend) {
         )
         .await
         .unwrap();
+    let flow = store.signal_flow().await.unwrap();
+    assert_eq!(
+        flow.last_signal_at.map(|at| at.timestamp_millis()),
+        Some(now.timestamp_millis())
+    );
+    assert_eq!(flow.queue_depth, 3);
     // Behind the store's back, as a racing transaction would leave it.
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
     conn.execute(sqlx::AssertSqlSafe(format!(
@@ -506,6 +514,7 @@ async fn unreachable_recipients_are_skipped(backend: Backend) {
         .map(|row| row.chat_id)
         .collect();
     assert_eq!(left, [2001]);
+    assert_eq!(store.signal_flow().await.unwrap().queue_depth, 1);
 }
 both_backends!(
     unreachable_recipients_story,

@@ -114,11 +114,11 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Re
     let now = Utc::now();
     // Reading the caller's account just succeeded: the database answers.
     let database = true;
-    let telegram = ctx.telegram.reachable().await;
+    // Independent questions, side by side: when the probe is due, its round trip to Telegram
+    // overlaps the database's.
+    let (telegram, flow) = tokio::join!(ctx.telegram.reachable(), ctx.store.signal_flow());
+    let flow = flow?;
     let (prefs, subscription) = (&account.prefs, &account.subscription);
-    // Independent reads, side by side: one round trip of waiting instead of two.
-    let (last_signal, queue) =
-        tokio::try_join!(ctx.store.last_signal_at(), ctx.store.queue_depth())?;
     let mut lines = vec![
         format!("📊 <b>{}</b>", t(lang, "status-title")),
         t_args(
@@ -129,7 +129,7 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Re
                 ("telegram", Arg::from(ok_mark(telegram))),
             ],
         ),
-        match last_signal {
+        match flow.last_signal_at {
             Some(at) => t_args(
                 lang,
                 "status-last-signal",
@@ -137,7 +137,11 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Re
             ),
             None => t(lang, "status-no-signals"),
         },
-        t_args(lang, "status-queue", [("count", Arg::from(queue))]),
+        t_args(
+            lang,
+            "status-queue",
+            [("count", Arg::from(flow.queue_depth))],
+        ),
         String::new(),
         t(
             lang,
