@@ -84,7 +84,6 @@ impl NewDelivery {
     }
 }
 
-/// A row the dispatcher is about to send.
 /// Sends still to make (pending, uncertain or in flight), as a scalar subquery.
 const QUEUE_DEPTH: &str = "(SELECT COUNT(*) FROM signal_deliveries \
      WHERE status IN ('pending', 'uncertain', 'sending'))";
@@ -96,6 +95,7 @@ pub struct SignalFlow {
     pub queue_depth: i64,
 }
 
+/// A row the dispatcher is about to send.
 #[derive(Debug, Clone)]
 pub struct QueuedDelivery {
     pub id: i64,
