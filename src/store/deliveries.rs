@@ -19,6 +19,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::leader::Leadership;
+use super::users::DEACTIVATE_CHAT;
 use super::{Backend, Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
@@ -511,13 +512,11 @@ impl Store {
         sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
         for (delivery, outcome) in outcomes {
             if let DeliveryOutcome::Blocked { error } = outcome {
-                sqlx::query(
-                    "UPDATE users SET is_active = FALSE, deactivated_reason = 'blocked' \
-                     WHERE telegram_id = $1 AND is_active",
-                )
-                .bind(delivery.chat_id)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(DEACTIVATE_CHAT)
+                    .bind(delivery.chat_id)
+                    .bind("blocked")
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(BLOCK_CHAT_QUEUE)
                     .bind(delivery.chat_id)
                     .bind(error.as_str())

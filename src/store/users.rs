@@ -160,6 +160,10 @@ pub(super) fn subscription_from_row(row: &AnyRow) -> StoreResult<Subscription> {
     })
 }
 
+/// A chat's user stops getting signals (`$1` the chat, `$2` why); a no-op when already inactive.
+pub(super) const DEACTIVATE_CHAT: &str = "UPDATE users SET is_active = FALSE, deactivated_reason = $2 \
+     WHERE telegram_id = $1 AND is_active";
+
 impl Store {
     /// Registers a user on first contact (with default preferences and an inactive free
     /// subscription) or refreshes their names; returns the user and whether they are new.
@@ -296,13 +300,11 @@ impl Store {
 
     /// A user who blocked the bot (403, or `my_chat_member` = kicked) gets nothing more.
     pub async fn deactivate_chat(&self, chat_id: i64, reason: &str) -> StoreResult<bool> {
-        let result = sqlx::query(
-            "UPDATE users SET is_active = FALSE, deactivated_reason = $2 WHERE telegram_id = $1 AND is_active",
-        )
-        .bind(chat_id)
-        .bind(reason)
-        .execute(&self.pool)
-        .await?;
+        let result = sqlx::query(DEACTIVATE_CHAT)
+            .bind(chat_id)
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
         Ok(result.rows_affected() == 1)
     }
 
