@@ -1,7 +1,8 @@
 //! Long polling: fetch updates, store them in the inbox (through the `Intake`, which hands them on
 //! for handling), then confirm them to Telegram with the next offset. Storing first means a crash
-//! between the two repeats an update (dropped by the inbox's key) instead of losing it. A batch is stored with one statement, in one transaction
-//! with the offset saved for a restart. Only the leader polls: Telegram allows one poller per bot.
+//! between the two repeats an update (dropped by the inbox's key) instead of losing it. A batch is
+//! stored with one statement, in one transaction with the offset saved for a restart. Only the
+//! leader polls: Telegram allows one poller per bot.
 
 use std::time::Duration;
 

@@ -16,7 +16,7 @@ use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
 
 use super::BotError;
-use crate::delivery::limits::{Limiter, wait_until};
+use crate::delivery::limits::{self, Limiter};
 
 /// A reply that keeps getting 429s is given up on (the handler reports the error).
 const MAX_RATE_LIMITED_RETRIES: u32 = 3;
@@ -37,16 +37,12 @@ impl Replies {
     }
 
     fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
-        self.limiter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        limits::lock(&self.limiter)
     }
 
     async fn pace(&self, chat_id: i64) {
         let at = self.limiter().reserve(chat_id, Instant::now());
-        wait_until(at).await;
-        let departure = self.limiter().depart(Instant::now());
-        wait_until(departure).await;
+        limits::wait_to_depart(&self.limiter, at).await;
     }
 
     /// A 429 on a reply: note it for the chat so the next `pace` waits it out. False when the

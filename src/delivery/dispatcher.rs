@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::limits::{Limiter, wait_until};
+use super::limits::{self, Limiter};
 use super::message::{MessageCache, OutgoingMessage};
 use super::outcome::{SendFailure, backoff, classify};
 use crate::config::DeliverySettings;
@@ -233,9 +233,7 @@ impl Dispatcher {
                 let this = self.clone();
                 let results = results_tx.clone();
                 sends.spawn(async move {
-                    wait_until(at).await;
-                    let departure = this.lock_limiter().depart(Instant::now());
-                    wait_until(departure).await;
+                    limits::wait_to_depart(&this.limiter, at).await;
                     let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
                     let (row, outcome) = tracing::Instrument::instrument(this.send(row, &message), span).await;
                     let _ = results.send(Attempt {
@@ -261,10 +259,7 @@ impl Dispatcher {
     }
 
     fn lock_limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
-        // A poisoned limiter only means a panic elsewhere; its pacing data is still usable.
-        self.limiter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        limits::lock(&self.limiter)
     }
 
     /// Takes from `queue` the rows that can start within the claim horizon and books their

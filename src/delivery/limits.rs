@@ -8,6 +8,7 @@
 //! Limits: <https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -183,6 +184,19 @@ pub async fn wait_until(at: Instant) {
     if at > Instant::now() {
         tokio::time::sleep_until(at).await;
     }
+}
+
+/// The limiter replies, deliveries and reports share. A poisoned one only means a panic elsewhere;
+/// its pacing data is still usable.
+pub fn lock(limiter: &Mutex<Limiter>) -> MutexGuard<'_, Limiter> {
+    limiter.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits for a booked slot, then for the moment the request may really leave (`depart`).
+pub async fn wait_to_depart(limiter: &Mutex<Limiter>, at: Instant) {
+    wait_until(at).await;
+    let departure = lock(limiter).depart(Instant::now());
+    wait_until(departure).await;
 }
 
 #[cfg(test)]

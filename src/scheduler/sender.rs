@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::limits::{Limiter, wait_until};
+use crate::delivery::limits::{self, Limiter};
 use crate::delivery::outcome::{SendFailure, backoff, classify};
 use crate::store::{DeliveryOutcome, QueuedReport, Store};
 
@@ -51,10 +51,7 @@ impl ReportSender {
     }
 
     fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
-        // A poisoned limiter only means a panic elsewhere; its pacing data is still usable.
-        self.limiter
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        limits::lock(&self.limiter)
     }
 
     /// Sends every report due at `now`; returns how many were attempted.
@@ -78,7 +75,7 @@ impl ReportSender {
                 let at = self.limiter().reserve(report.chat_id, Instant::now());
                 let this = self.clone();
                 sends.spawn(async move {
-                    wait_until(at).await;
+                    limits::wait_until(at).await;
                     this.send(report).await
                 });
             }

@@ -56,10 +56,10 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Connection, Executor};
 use tokio::sync::Notify;
 
-/// The NOTIFY channel that wakes the leader's dispatcher.
 /// A PostgreSQL connection used this recently is taken to be alive without asking (HikariCP's
 /// "alive bypass window" is the same idea, with the same 500 ms).
 const ALIVE_WITHOUT_PING: Duration = Duration::from_millis(500);
+/// The NOTIFY channel that wakes the leader's dispatcher.
 const DELIVERIES_CHANNEL: &str = "herald_deliveries";
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
