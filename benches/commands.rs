@@ -56,6 +56,7 @@ impl Percentiles {
 
 /// A command sent and not yet answered.
 struct Command {
+    text: &'static str,
     sent: Instant,
     update_id: Option<i64>,
     /// When a getUpdates answer first carried it.
@@ -73,8 +74,14 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn send(&mut self, emulator: &telegram_emulator::EmulatorHandle, chat: i64, text: &str) {
+    fn send(
+        &mut self,
+        emulator: &telegram_emulator::EmulatorHandle,
+        chat: i64,
+        text: &'static str,
+    ) {
         self.chats.entry(chat).or_default().push_back(Command {
+            text,
             sent: Instant::now(),
             update_id: None,
             fetched: None,
@@ -253,20 +260,21 @@ async fn main() -> anyhow::Result<()> {
         })
     };
 
-    // Warm up: every user once, so connections and caches are in place.
-    let mut events = emulator.subscribe();
-    for id in &chats {
-        emulator.send_text(*id, *id, "/help");
-    }
-    let mut warm = 0;
-    while warm < users {
-        if let Ok(EmulatorEvent::MessageSent { .. }) = events.recv().await {
-            warm += 1;
-        }
-    }
-
     // Steady state only: the leader's takeover pause (1 s) and the first loads of the caches
     // happen once after start, not per command.
+    let mut events = emulator.subscribe();
+    let mut warm_up = async |text: &str| {
+        for id in &chats {
+            emulator.send_text(*id, *id, text);
+        }
+        let mut replies = 0;
+        while replies < users {
+            if let Ok(EmulatorEvent::MessageSent { .. }) = events.recv().await {
+                replies += 1;
+            }
+        }
+    };
+    warm_up("/help").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // A running deployment's tables have statistics (autovacuum analyzes a table after its first
     // few dozen changes, within a minute); a benchmark of a few seconds would otherwise measure
@@ -276,12 +284,19 @@ async fn main() -> anyhow::Result<()> {
         sqlx::query("ANALYZE").execute(&pool).await?;
         pool.close().await;
     }
+    // Then every command from every user at once: the connection pool grows to what a burst
+    // needs and each connection prepares the statements it runs, as in a deployment that has
+    // been up a while; measured, those one-time costs made most of a short run's tail.
+    for text in COMMANDS {
+        warm_up(text).await;
+    }
     let mut events = events.resubscribe();
 
     let total = users * per_user;
     let mut flight = InFlight::default();
     let mut latencies: Vec<Duration> = Vec::with_capacity(total);
     let mut herald_side: Vec<Duration> = Vec::with_capacity(total);
+    let mut herald_side_by_command: HashMap<&'static str, Vec<Duration>> = HashMap::new();
     let mut sent = 0;
     // PostgreSQL runs in processes of its own: its CPU is counted from its backends' (all open by
     // now, after the warm-up).
@@ -358,6 +373,10 @@ async fn main() -> anyhow::Result<()> {
         latencies.push(done.sent.elapsed());
         if let Some(fetched) = done.fetched {
             herald_side.push(fetched.elapsed());
+            herald_side_by_command
+                .entry(done.text)
+                .or_default()
+                .push(fetched.elapsed());
         }
         if rate.is_none()
             && let Some(&user) = user_of.get(&chat_id)
@@ -419,5 +438,15 @@ async fn main() -> anyhow::Result<()> {
         herald.max,
         per_1000(herald_cpu),
     );
+    // Which commands make the tail: to stderr, so the table row stays easy to copy.
+    for text in COMMANDS {
+        if let Some(samples) = herald_side_by_command.remove(text) {
+            let (count, of) = (samples.len(), Percentiles::of(samples));
+            eprintln!(
+                "herald-side `{text}`: {count} commands, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                of.p50, of.p99, of.max
+            );
+        }
+    }
     Ok(())
 }

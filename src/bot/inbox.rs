@@ -162,6 +162,7 @@ impl InFlight {
     /// forgotten updates the first handed out and saw finished, so they could be handed out
     /// twice. Nor may a chat's, when an earlier unhandled update of that chat is neither in hand
     /// nor done here (another replica received it, or a read has yet to find it): it goes first.
+    /// A caller record read with the claim is kept only where nothing of its chat ran since.
     fn sort_claim(&self, claim: Claim, reads_now: u64) -> (Vec<InboxUpdate>, bool) {
         if reads_now.saturating_sub(claim.reads_before) > 1 {
             return (Vec::new(), true);
@@ -174,11 +175,26 @@ impl InFlight {
             .filter(|(_, update_id)| !known(update_id))
             .map(|(chat, _)| *chat)
             .collect();
-        let (ready, held_back): (Vec<InboxUpdate>, Vec<InboxUpdate>) = claim
+        let (mut ready, held_back): (Vec<InboxUpdate>, Vec<InboxUpdate>) = claim
             .updates
             .into_iter()
             .partition(|update| !waiting.contains(&chat_key(update.chat_id)));
+        for update in &mut ready {
+            if !self.quiet_since(chat_key(update.chat_id), claim.started) {
+                update.caller = None;
+            }
+        }
         (ready, !held_back.is_empty())
+    }
+
+    /// Whether no handler of the chat has run here since `since`, nor is in hand. A chat stays
+    /// tracked from its first update in hand (`per_chat`) until its marks are written, then in
+    /// `idle` from then until its lease is given back, at least `KEEP_IDLE` later; so within
+    /// `KEEP_IDLE` of `since`, a chat in neither had its last handler finish before `since`.
+    fn quiet_since(&self, chat: i64, since: Instant) -> bool {
+        since.elapsed() < KEEP_IDLE
+            && !self.per_chat.contains_key(&chat)
+            && self.idle.get(&chat).is_none_or(|idle| *idle < since)
     }
 
     fn settle(&mut self, chat: Option<i64>) {
@@ -209,6 +225,9 @@ pub struct Claim {
     earlier: Vec<(i64, i64)>,
     /// Reads the loop had started before the statement.
     reads_before: u64,
+    /// Taken just before the statement: a handler of a claimed chat that finished after this
+    /// may have changed what the statement read of its caller.
+    started: Instant,
 }
 
 /// Where updates come in (the poller, the webhook): stores them, and passes on those it could
@@ -257,8 +276,10 @@ impl Intake {
         batch: Vec<NewUpdate>,
         state: Option<(&str, &str)>,
     ) -> StoreResult<u64> {
-        // Before the statement, so its snapshot is younger than every read counted here.
+        // Before the statement, so its snapshot is younger than every read counted here and every
+        // handler that finished before `started`.
         let reads_before = self.reads.load(Ordering::SeqCst);
+        let started = Instant::now();
         let now = Utc::now();
         let receipt = self
             .store
@@ -269,23 +290,30 @@ impl Intake {
             return Ok(0);
         }
         let claimed: HashSet<i64> = receipt.claimed.iter().copied().collect();
-        let mut updates: Vec<InboxUpdate> = batch
+        let mut batch: Vec<NewUpdate> = batch
             .into_iter()
             .filter(|update| claimed.contains(&update.update_id))
+            .collect();
+        batch.sort_by_key(|update| update.update_id);
+        let mut callers = receipt.callers;
+        let updates: Vec<InboxUpdate> = batch
+            .into_iter()
             .map(|update| InboxUpdate {
                 update_id: update.update_id,
+                // Only a chat's first update: the ones after it run after its handler.
+                caller: update.chat_id.and_then(|chat| callers.remove(&chat)),
                 chat_id: update.chat_id,
                 payload: update.payload,
                 attempts: 0,
             })
             .collect();
-        updates.sort_by_key(|update| update.update_id);
         let everything_claimed = updates.len() == receipt.stored.len();
         let claim = Claim {
             updates,
             won: receipt.won,
             earlier: receipt.earlier,
             reads_before,
+            started,
         };
         if self.claims.send(claim).is_err() || !everything_claimed {
             self.wake.notify_one();
@@ -385,9 +413,11 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: Cance
             Some(claim) = claims.recv() => {
                 let (ready, held_back) = {
                     let mut state = lock(&state);
+                    let won = claim.won.clone();
+                    let sorted = state.sort_claim(claim, reads.load(Ordering::SeqCst));
                     // Won chats are given back once idle; handing out makes them busy first.
-                    state.track_leased(&claim.won, Instant::now());
-                    state.sort_claim(claim, reads.load(Ordering::SeqCst))
+                    state.track_leased(&won, Instant::now());
+                    sorted
                 };
                 for update in ready {
                     workers.hand(update);
@@ -679,12 +709,12 @@ async fn handle_stored(ctx: &BotContext, stored: InboxUpdate) -> (Outcome, Optio
 
 async fn handle_parsed(
     ctx: &BotContext,
-    stored: InboxUpdate,
+    mut stored: InboxUpdate,
     update: Update,
     command: &'static str,
 ) -> Outcome {
     let started = Instant::now();
-    let result = handle_update(ctx, &update).await;
+    let result = handle_update(ctx, &update, stored.caller.take()).await;
     crate::metrics::command(command, started, result.is_ok());
     tracing::info!(target: PERFORMANCE, command, latency_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "update handled");
     let Err(err) = result else {
@@ -734,6 +764,7 @@ pub fn command_label(update: &Update, bot_username: &str) -> &'static str {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::store::CallerRecord;
 
     fn text_update(text: &str) -> Update {
         let json = serde_json::json!({"update_id": 1, "message": {
@@ -812,11 +843,13 @@ mod tests {
                     chat_id: Some(chat),
                     payload: "{}".to_owned(),
                     attempts: 0,
+                    caller: Some(CallerRecord::default()),
                 })
                 .collect(),
             won: Vec::new(),
             earlier: earlier.to_vec(),
             reads_before,
+            started: Instant::now(),
         }
     }
 
@@ -843,6 +876,32 @@ mod tests {
         assert!(held_back, "chat 8 is left to a pass");
         let (ready, held_back) = state.sort_claim(claim(&[(10, 7)], &[], 4), 5);
         assert_eq!((ids(&ready), held_back), (vec![10], false));
+    }
+
+    #[test]
+    fn a_caller_record_read_with_a_claim_is_kept_only_where_nothing_of_its_chat_ran_since() {
+        let mut state = InFlight::default();
+        let claimed = claim(&[(20, 7), (21, 8), (22, 9), (23, 10)], &[], 4);
+        // Chat 9 went idle before the statement, chat 8 after it; chat 7 has an update in hand.
+        state
+            .idle
+            .insert(9, claimed.started - Duration::from_millis(1));
+        state
+            .idle
+            .insert(8, claimed.started + Duration::from_millis(1));
+        assert!(state.admit(1, Some(7)));
+        let (ready, _) = state.sort_claim(claimed, 4);
+        let kept: Vec<i64> = ready
+            .iter()
+            .filter(|update| update.caller.is_some())
+            .map(|update| update.update_id)
+            .collect();
+        assert_eq!(kept, vec![22, 23]);
+        // A claim as old as `KEEP_IDLE` may predate a chat given back since: nothing is kept.
+        let mut old = claim(&[(24, 10)], &[], 4);
+        old.started = Instant::now() - KEEP_IDLE;
+        let (ready, _) = state.sort_claim(old, 4);
+        assert!(ready[0].caller.is_none());
     }
 
     #[test]

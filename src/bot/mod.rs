@@ -20,7 +20,7 @@ use teloxide_core::types::{Update, UpdateKind};
 use crate::delivery::limits::Limiter;
 use crate::domain::tier::TierRules;
 use crate::health::TelegramProbe;
-use crate::store::{Store, StoreError};
+use crate::store::{CallerRecord, Store, StoreError};
 
 pub use replies::Replies;
 
@@ -91,10 +91,15 @@ pub enum BotError {
 }
 
 /// Routes one update to its handler. Kinds the bot does not use are confirmed and ignored.
-pub async fn handle_update(ctx: &BotContext, update: &Update) -> Result<(), BotError> {
+/// `known` is the chat's caller record if it was read with the update.
+pub async fn handle_update(
+    ctx: &BotContext,
+    update: &Update,
+    known: Option<CallerRecord>,
+) -> Result<(), BotError> {
     match &update.kind {
-        UpdateKind::Message(message) => handlers::message(ctx, message).await,
-        UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query).await,
+        UpdateKind::Message(message) => handlers::message(ctx, message, known).await,
+        UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query, known).await,
         UpdateKind::MyChatMember(change) => handlers::membership(ctx, change).await,
         _ => Ok(()),
     }

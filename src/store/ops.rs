@@ -95,6 +95,7 @@ impl Store {
                     chat_id: row.try_get("chat_id")?,
                     payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
                     attempts: row.try_get("attempts")?,
+                    caller: None,
                 })
             })
             .collect()

@@ -3,12 +3,14 @@
 //! `update_id` key drops Telegram's redeliveries. Payloads carry names and messages, so they are
 //! sealed like the users' names; retention deletes handled ones after a day.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
+use super::callers::{CALLER_COLUMNS, CALLER_JOINS, CallerRecord, caller_from_row};
 use super::{Backend, Store, StoreError, StoreResult, to_millis};
 
 const SET_STATE: &str = "INSERT INTO kv_state (name, value) VALUES ($1, $2) \
@@ -16,8 +18,11 @@ const SET_STATE: &str = "INSERT INTO kv_state (name, value) VALUES ($1, $2) \
 
 /// Stores a batch (`$1` a JSON array of sealed `NewUpdate`s, redeliveries dropped) received by
 /// `$3` at `$2`, and leases the new updates' chats to `$3` until `$4` where no live lease is in the
-/// way. Rows: `new` updates, chats `won` now, chats `held` live by `$3` before, and `earlier`
-/// unhandled updates of the batch's chats (the statement's snapshot predates the insert).
+/// way. Rows: `new` updates with their chat's caller record, chats `won` now, chats `held` live by
+/// `$3` before, and `earlier` unhandled updates of the batch's chats (the statement's snapshot
+/// predates the insert). The caller read is a lateral subquery kept apart (`OFFSET 0`), so it is
+/// a few index probes per row: joined to the batch, the planner, not knowing the batch is small,
+/// hashed the whole users table.
 macro_rules! pg_store_and_claim {
     () => {
         "stored AS (INSERT INTO telegram_updates \
@@ -30,22 +35,37 @@ macro_rules! pg_store_and_claim {
              ON CONFLICT (chat_key) DO UPDATE \
              SET owner = excluded.owner, expires_at = excluded.expires_at \
              WHERE inbox_leases.expires_at < $2 RETURNING chat_key) \
-         SELECT 'new' AS kind, update_id, chat_id FROM stored \
-         UNION ALL SELECT 'won', NULL::bigint, chat_key FROM won \
-         UNION ALL SELECT 'held', NULL::bigint, l.chat_key FROM inbox_leases l \
-             WHERE l.owner = $3 AND l.expires_at >= $2 \
-             AND l.chat_key IN (SELECT chat_id FROM stored) \
-         UNION ALL SELECT 'earlier', t.update_id, t.chat_id FROM telegram_updates t \
-             WHERE t.handled_at IS NULL AND t.chat_id IN (SELECT chat_id FROM stored)"
+         SELECT b.kind, b.update_id, b.chat_id, caller.* FROM ( \
+             SELECT 'new' AS kind, update_id, chat_id, chat_id AS telegram_id FROM stored \
+             UNION ALL SELECT 'won', NULL::bigint, chat_key, NULL::bigint FROM won \
+             UNION ALL SELECT 'held', NULL::bigint, l.chat_key, NULL::bigint FROM inbox_leases l \
+                 WHERE l.owner = $3 AND l.expires_at >= $2 \
+                 AND l.chat_key IN (SELECT chat_id FROM stored) \
+             UNION ALL SELECT 'earlier', t.update_id, t.chat_id, NULL::bigint FROM telegram_updates t \
+                 WHERE t.handled_at IS NULL AND t.chat_id IN (SELECT chat_id FROM stored)) b \
+         LEFT JOIN LATERAL (SELECT {caller_columns} FROM (SELECT b.telegram_id) q {caller_joins} \
+             OFFSET 0) caller ON true"
     };
 }
-const PG_STORE: &str = concat!("WITH ", pg_store_and_claim!());
+static PG_STORE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        concat!("WITH ", pg_store_and_claim!()),
+        caller_columns = *CALLER_COLUMNS,
+        caller_joins = CALLER_JOINS
+    )
+});
 /// The same, saving `$6` under `$5` in `kv_state` within the statement.
-const PG_STORE_WITH_STATE: &str = concat!(
-    "WITH saved AS (INSERT INTO kv_state (name, value) VALUES ($5, $6) \
-     ON CONFLICT (name) DO UPDATE SET value = excluded.value), ",
-    pg_store_and_claim!()
-);
+static PG_STORE_WITH_STATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        concat!(
+            "WITH saved AS (INSERT INTO kv_state (name, value) VALUES ($5, $6) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value), ",
+            pg_store_and_claim!()
+        ),
+        caller_columns = *CALLER_COLUMNS,
+        caller_joins = CALLER_JOINS
+    )
+});
 /// SQLite runs the same steps as separate statements in one write transaction (no round trips
 /// there). `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint.
 const SQLITE_EARLIER: &str = "SELECT update_id, chat_id FROM telegram_updates \
@@ -61,10 +81,18 @@ const SQLITE_LEASE: &str = "INSERT INTO inbox_leases (chat_key, owner, expires_a
      SELECT value, $2, $3 FROM json_each($1) WHERE true ORDER BY value \
      ON CONFLICT (chat_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
      WHERE inbox_leases.expires_at < $4 RETURNING chat_key";
+/// The caller records of the chats in `$1` (a JSON array).
+static SQLITE_CALLERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT q.telegram_id AS caller_id, {} \
+         FROM (SELECT value AS telegram_id FROM json_each($1)) q {CALLER_JOINS}",
+        *CALLER_COLUMNS
+    )
+});
 
 /// What storing a batch did: which updates were new, and which of those the receiver holds the
 /// chat of, so it can hand them to the chat's worker at once instead of reading them back.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Receipt {
     /// Updates that were new (the others were redeliveries), in update order.
     pub stored: Vec<i64>,
@@ -76,6 +104,10 @@ pub struct Receipt {
     /// Claimed chats' updates that were stored earlier and were still unhandled, as
     /// `(chat, update_id)`: a claimed update may go before none of them.
     pub earlier: Vec<(i64, i64)>,
+    /// The caller record of each claimed chat (its user's, as chat and user are one in a private
+    /// chat), as of the statement: the first handler of the chat can use it instead of reading
+    /// it again, when nothing of the chat ran meanwhile.
+    pub callers: HashMap<i64, CallerRecord>,
 }
 
 impl Receipt {
@@ -84,6 +116,7 @@ impl Receipt {
         won: Vec<i64>,
         held_before: Vec<i64>,
         earlier: Vec<(i64, i64)>,
+        callers: Vec<(i64, CallerRecord)>,
     ) -> Self {
         stored.sort_unstable();
         let held: HashSet<i64> = won.iter().chain(&held_before).copied().collect();
@@ -97,11 +130,16 @@ impl Receipt {
             .filter(|(chat, _)| held.contains(chat))
             .collect();
         earlier.sort_unstable();
+        let callers = callers
+            .into_iter()
+            .filter(|(chat, _)| held.contains(chat))
+            .collect();
         Self {
             stored: stored.into_iter().map(|(update_id, _)| update_id).collect(),
             claimed,
             won,
             earlier,
+            callers,
         }
     }
 }
@@ -121,6 +159,9 @@ pub struct InboxUpdate {
     pub chat_id: Option<i64>,
     pub payload: String,
     pub attempts: i32,
+    /// The chat's caller record, read with the update when nothing could have changed it since
+    /// (see `Receipt::callers`); `None` has the handler read it.
+    pub caller: Option<CallerRecord>,
 }
 
 /// The distinct chats among these, as a JSON array for `json_each`.
@@ -182,9 +223,9 @@ impl Store {
     ) -> StoreResult<Receipt> {
         // One statement: one transaction, and one round trip.
         let mut query = sqlx::query(if state.is_some() {
-            PG_STORE_WITH_STATE
+            PG_STORE_WITH_STATE.as_str()
         } else {
-            PG_STORE
+            PG_STORE.as_str()
         })
         .bind(rows)
         .bind(to_millis(now))
@@ -194,19 +235,27 @@ impl Store {
             query = query.bind(name).bind(value);
         }
         let (mut stored, mut won, mut held, mut earlier) = (vec![], vec![], vec![], vec![]);
+        let mut callers = vec![];
         for row in query.fetch_all(&self.pool).await? {
             let kind: String = row.try_get("kind")?;
             let update_id: Option<i64> = row.try_get("update_id")?;
             let chat_id: Option<i64> = row.try_get("chat_id")?;
             match (kind.as_str(), update_id, chat_id) {
-                ("new", Some(update_id), chat) => stored.push((update_id, chat)),
+                ("new", Some(update_id), chat) => {
+                    stored.push((update_id, chat));
+                    // A record that cannot be read is left to the handler, which fails on it
+                    // alone: the batch is stored whatever one user's rows hold.
+                    if let (Some(chat), Ok(record)) = (chat, caller_from_row(&self.cipher, &row)) {
+                        callers.push((chat, record));
+                    }
+                }
                 ("won", _, Some(chat)) => won.push(chat),
                 ("held", _, Some(chat)) => held.push(chat),
                 ("earlier", Some(update_id), Some(chat)) => earlier.push((chat, update_id)),
                 _ => return Err(StoreError::Corrupt(format!("unexpected {kind} row"))),
             }
         }
-        Ok(Receipt::assemble(stored, won, held, earlier))
+        Ok(Receipt::assemble(stored, won, held, earlier, callers))
     }
 
     async fn store_updates_sqlite(
@@ -263,8 +312,21 @@ impl Store {
             .iter()
             .map(|row| Ok(row.try_get("chat_key")?))
             .collect::<StoreResult<Vec<i64>>>()?;
+        let callers = sqlx::query(SQLITE_CALLERS.as_str())
+            .bind(&new_chats)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            // An unreadable record is left to the handler (see `store_updates_pg`).
+            .filter_map(|row| {
+                Some((
+                    row.try_get("caller_id").ok()?,
+                    caller_from_row(&self.cipher, row).ok()?,
+                ))
+            })
+            .collect();
         tx.commit().await?;
-        Ok(Receipt::assemble(stored, won, held, earlier))
+        Ok(Receipt::assemble(stored, won, held, earlier, callers))
     }
 
     /// Unhandled updates in arrival order.
@@ -283,6 +345,7 @@ impl Store {
                     chat_id: row.try_get("chat_id")?,
                     payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
                     attempts: row.try_get("attempts")?,
+                    caller: None,
                 })
             })
             .collect()

@@ -24,7 +24,7 @@ pub struct NewUser {
     pub language_code: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: Uuid,
     pub telegram_id: i64,
@@ -40,7 +40,7 @@ pub struct User {
     pub referral: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
     pub tier: Tier,
     pub subscribed: bool,

@@ -118,6 +118,58 @@ async fn caller_record_reads_everything_at_once(backend: Backend) {
         record.pending.is_none(),
         "another chat's question is not hers"
     );
+
+    // Storing a batch reads the same record for each chat it claims, once per chat.
+    let update = |update_id: i64, chat_id: i64| herald::store::NewUpdate {
+        update_id,
+        chat_id: Some(chat_id),
+        payload: "{}".to_owned(),
+    };
+    let batch = [
+        update(1, 1001),
+        update(2, 4242),
+        update(3, 77),
+        update(4, 1001),
+    ];
+    let until = now + chrono::Duration::seconds(30);
+    let receipt = store
+        .store_updates(&batch, "a", now, until, None)
+        .await
+        .unwrap();
+    assert_eq!(receipt.callers.len(), 3);
+    for chat in [1001, 4242, 77] {
+        assert_eq!(
+            receipt.callers[&chat],
+            store.caller_record(chat).await.unwrap(),
+            "chat {chat}"
+        );
+    }
+    assert!(receipt.callers[&1001].account.is_some());
+    assert!(receipt.callers[&4242].pending.is_some());
+    // A chat another replica holds is not claimed, and its record not read for nothing.
+    let receipt = store
+        .store_updates(&[update(5, 1001)], "b", now, until, None)
+        .await
+        .unwrap();
+    assert!(receipt.claimed.is_empty() && receipt.callers.is_empty());
+
+    // One user's damaged rows do not keep a batch from being stored: their record is left out,
+    // for the handler to read and fail on alone.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(store.url()).await.unwrap();
+    sqlx::query("UPDATE user_preferences SET timezone = 'Mars/Olympus'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let receipt = store
+        .store_updates(&[update(6, 1001), update(7, 77)], "a", now, until, None)
+        .await
+        .unwrap();
+    assert_eq!(receipt.stored, vec![6, 7]);
+    assert_eq!(receipt.claimed, vec![6, 7]);
+    assert_eq!(receipt.callers.keys().collect::<Vec<_>>(), vec![&77]);
+    assert!(store.caller_record(1001).await.is_err());
 }
 both_backends!(caller_record_story, caller_record_reads_everything_at_once);
 
@@ -169,7 +221,7 @@ both_backends!(inbox_story, inbox_drops_redeliveries);
 /// lease releases go in sets. Payloads round-trip whatever they contain.
 async fn inbox_batches(backend: Backend) {
     use herald::crypto::Cipher;
-    use herald::store::{NewUpdate, Receipt};
+    use herald::store::{CallerRecord, NewUpdate, Receipt};
     use sqlx::Connection;
 
     let db = TestDb::new(backend).await;
@@ -203,6 +255,8 @@ async fn inbox_batches(backend: Backend) {
             claimed: vec![10, 12],
             won: vec![1, 2],
             earlier: vec![],
+            // Nobody has talked to the bot from these chats yet.
+            callers: [(1, CallerRecord::default()), (2, CallerRecord::default())].into(),
         }
     );
     assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("13"));
@@ -220,6 +274,7 @@ async fn inbox_batches(backend: Backend) {
             claimed: vec![13],
             won: vec![],
             earlier: vec![(2, 12)],
+            callers: [(2, CallerRecord::default())].into(),
         }
     );
     assert_eq!(store.state("offset").await.unwrap().as_deref(), Some("14"));

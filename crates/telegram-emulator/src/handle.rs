@@ -116,6 +116,15 @@ impl EmulatorHandle {
         self.core.user_text(user_id, chat_id, text)
     }
 
+    /// Messages `(user, chat, text)` sent at the same moment: one getUpdates answer carries them
+    /// all, as when they pile up while the bot is not polling. Returns their message ids.
+    pub fn send_texts_together(&self, texts: &[(i64, i64, &str)]) -> Vec<i64> {
+        match self.core.user_texts(texts) {
+            Ok(ids) => ids,
+            Err(e) => panic!("send_texts_together: {e}"),
+        }
+    }
+
     /// The user presses the button with `callback_data` on bot message `message_id`; queues a
     /// callback_query Update and returns its id. Errors if there is no such message or button.
     pub fn press_button(

@@ -139,22 +139,49 @@ impl UpdateQueue {
     /// it tells hears of the update before any answer that carries it — a poll that is waiting, or
     /// one that arrives at that moment.
     pub(crate) fn push(&self, kind: TgUpdateKind, announce: impl FnOnce(i64)) -> Option<i64> {
+        let mut announce = Some(announce);
+        self.push_all(vec![kind], |id| {
+            if let Some(announce) = announce.take() {
+                announce(id);
+            }
+        })
+        .pop()
+    }
+
+    /// Queues updates together, under one hold of the lock: a getUpdates answer carries all of
+    /// them or none. Returns the ids of those queued.
+    pub(crate) fn push_all(
+        &self,
+        kinds: Vec<TgUpdateKind>,
+        mut announce: impl FnMut(i64),
+    ) -> Vec<i64> {
         let mut q = self.lock();
-        if !q.is_allowed(kind.name()) {
-            return None;
+        let mut ids = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            if !q.is_allowed(kind.name()) {
+                continue;
+            }
+            let id = q.next_id;
+            let update = TgUpdate {
+                update_id: id,
+                kind,
+            };
+            let Ok(json) = serde_json::to_string(&update) else {
+                continue;
+            };
+            q.next_id += 1;
+            q.pending.push_back(Queued {
+                id,
+                json: json.into(),
+            });
+            announce(id);
+            ids.push(id);
         }
-        let id = q.next_id;
-        q.next_id += 1;
-        let update = TgUpdate {
-            update_id: id,
-            kind,
-        };
-        let json: Arc<str> = serde_json::to_string(&update).ok()?.into();
-        q.pending.push_back(Queued { id, json });
-        announce(id);
         drop(q);
-        self.version.send_modify(|v| *v += 1);
-        Some(id)
+        if !ids.is_empty() {
+            self.version.send_modify(|v| *v += 1);
+        }
+        ids
     }
 
     pub(crate) fn pending_count(&self) -> usize {

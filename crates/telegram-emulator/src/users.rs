@@ -41,6 +41,35 @@ impl Core {
         chat_id: i64,
         text: &str,
     ) -> Result<i64, EmulatorError> {
+        let (message_id, update) = self.store_user_text(user_id, chat_id, text)?;
+        self.queue(update);
+        Ok(message_id)
+    }
+
+    /// Several users' messages at the same moment: every getUpdates answer carries all of them or
+    /// none, as when updates pile up while the bot is not polling. Nothing is queued if one of
+    /// them cannot be sent; the others are then still stored in their chats.
+    pub(crate) fn user_texts(&self, texts: &[(i64, i64, &str)]) -> Result<Vec<i64>, EmulatorError> {
+        let mut message_ids = Vec::with_capacity(texts.len());
+        let mut updates = Vec::with_capacity(texts.len());
+        for &(user_id, chat_id, text) in texts {
+            let (message_id, update) = self.store_user_text(user_id, chat_id, text)?;
+            message_ids.push(message_id);
+            updates.push(update);
+        }
+        self.updates.push_all(updates, |update_id| {
+            self.emit(|| EmulatorEvent::UpdateQueued { update_id });
+        });
+        Ok(message_ids)
+    }
+
+    /// Stores a user's message in its chat; returns its id and the update that announces it.
+    fn store_user_text(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        text: &str,
+    ) -> Result<(i64, TgUpdateKind), EmulatorError> {
         if chat_id == user_id && self.lock().users.get(&user_id).is_some_and(|u| u.blocked) {
             self.set_blocked(user_id, false)?;
         }
@@ -63,9 +92,7 @@ impl Core {
             .get(&chat_id)
             .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &self.bot)))
             .ok_or(EmulatorError::UnknownChat(chat_id))?;
-        drop(guard);
-        self.queue(TgUpdateKind::Message(rendered));
-        Ok(message_id)
+        Ok((message_id, TgUpdateKind::Message(rendered)))
     }
 
     /// A user presses an inline button. With `check_keyboard`, `data` must be on the message's

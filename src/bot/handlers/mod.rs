@@ -18,7 +18,7 @@ use super::commands::{self, Command, Group, Parsed};
 use super::ratelimit::Verdict;
 use super::{BotContext, BotError};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
-use crate::store::{Account, ChatState, User};
+use crate::store::{Account, CallerRecord, ChatState, User};
 
 /// How long a question (a typed time zone, a TOTP code) stays open.
 const INPUT_TTL: chrono::Duration = chrono::Duration::minutes(10);
@@ -53,17 +53,24 @@ impl Caller<'_> {
     }
 }
 
+/// `known` is the chat's record if it was read with the update (see `InboxUpdate::caller`); it
+/// is the sender's only in a private chat, where chat and user are one.
 async fn caller<'a>(
     ctx: &BotContext,
     from: &'a teloxide_core::types::User,
     chat_id: i64,
+    known: Option<CallerRecord>,
 ) -> Result<Caller<'a>, BotError> {
     let telegram_lang = from
         .language_code
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or_default();
-    let record = ctx.store.caller_record(from.id.0 as i64).await?;
+    let telegram_id = from.id.0 as i64;
+    let record = match known {
+        Some(record) if chat_id == telegram_id => record,
+        _ => ctx.store.caller_record(telegram_id).await?,
+    };
     let lang = record
         .account
         .as_ref()
@@ -78,7 +85,11 @@ async fn caller<'a>(
     })
 }
 
-pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError> {
+pub async fn message(
+    ctx: &BotContext,
+    message: &Message,
+    known: Option<CallerRecord>,
+) -> Result<(), BotError> {
     // Groups and channels are not conversations with a user; signals go to private chats.
     if !message.chat.is_private() {
         return Ok(());
@@ -91,7 +102,7 @@ pub async fn message(ctx: &BotContext, message: &Message) -> Result<(), BotError
     if verdict == Verdict::Ignore {
         return Ok(());
     }
-    let who = caller(ctx, from, message.chat.id.0).await?;
+    let who = caller(ctx, from, message.chat.id.0, known).await?;
     if verdict == Verdict::SlowDown {
         return send(ctx, who.chat_id, t(who.lang, "rate-limited")).await;
     }
@@ -202,14 +213,18 @@ async fn unknown(ctx: &BotContext, who: &Caller<'_>, name: &str) -> Result<(), B
     send(ctx, who.chat_id, hint).await
 }
 
-pub async fn callback(ctx: &BotContext, query: &CallbackQuery) -> Result<(), BotError> {
+pub async fn callback(
+    ctx: &BotContext,
+    query: &CallbackQuery,
+    known: Option<CallerRecord>,
+) -> Result<(), BotError> {
     let now = Utc::now().timestamp_millis() as f64 / 1000.0;
     let verdict = ctx.press_rate.check(query.from.id.0 as i64, now);
     let chat_id = query
         .message
         .as_ref()
         .map_or(query.from.id.0 as i64, |m| m.chat().id.0);
-    let who = caller(ctx, &query.from, chat_id).await?;
+    let who = caller(ctx, &query.from, chat_id, known).await?;
     if verdict != Verdict::Allow {
         // Every query is answered, or the client keeps spinning.
         let text = (verdict == Verdict::SlowDown).then(|| t(who.lang, "rate-limited"));

@@ -112,6 +112,30 @@ async fn long_poll_wakes_on_new_update() {
     );
 }
 
+/// Messages sent together wake a waiting long poll once, and its answer carries them all.
+#[tokio::test]
+async fn messages_sent_together_come_in_one_answer() {
+    let tg = Tg::start().await;
+    let (alice, bob) = (tg.user("Alice"), tg.user("Bob"));
+    let mut events = tg.emu.subscribe();
+    let poll = tg.spawn_call("getUpdates", json!({"timeout": 30}));
+    next_event(&mut events, |e| *e == EmulatorEvent::PollWaiting).await;
+    let ids = tg.emu.send_texts_together(&[
+        (alice, alice, "one"),
+        (bob, bob, "two"),
+        (alice, alice, "three"),
+    ]);
+    let (_, body) = poll.await.unwrap();
+    let texts: Vec<&str> = body["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    assert_eq!(body["result"][2]["message"]["message_id"], ids[2]);
+}
+
 /// The ids of the next getUpdates answer that carried updates.
 async fn next_fetch(events: &mut tokio::sync::broadcast::Receiver<EmulatorEvent>) -> Vec<i64> {
     let event = next_event(events, |e| {
