@@ -312,21 +312,30 @@ impl Store {
             .iter()
             .map(|row| Ok(row.try_get("chat_key")?))
             .collect::<StoreResult<Vec<i64>>>()?;
-        let callers = sqlx::query(SQLITE_CALLERS.as_str())
-            .bind(&new_chats)
-            .fetch_all(&mut *tx)
+        tx.commit().await?;
+        // Read after the commit: the poller stores a batch every millisecond or so when busy,
+        // and every other writer waits for the write lock in SQLite's sleeping busy handler, so
+        // the transaction holds it no longer than the batch needs. Later is no less current.
+        let claimed = chat_set(won.iter().chain(&held).map(|chat| Some(*chat)))?;
+        let callers = self.sqlite_callers(&claimed).await.unwrap_or_default();
+        Ok(Receipt::assemble(stored, won, held, earlier, callers))
+    }
+
+    /// The caller records of the chats in `chats` (a JSON array). An unreadable record is left
+    /// out, for the handler to read and fail on alone (see `store_updates_pg`).
+    async fn sqlite_callers(&self, chats: &str) -> StoreResult<Vec<(i64, CallerRecord)>> {
+        Ok(sqlx::query(SQLITE_CALLERS.as_str())
+            .bind(chats)
+            .fetch_all(&self.pool)
             .await?
             .iter()
-            // An unreadable record is left to the handler (see `store_updates_pg`).
             .filter_map(|row| {
                 Some((
                     row.try_get("caller_id").ok()?,
                     caller_from_row(&self.cipher, row).ok()?,
                 ))
             })
-            .collect();
-        tx.commit().await?;
-        Ok(Receipt::assemble(stored, won, held, earlier, callers))
+            .collect())
     }
 
     /// Unhandled updates in arrival order.
