@@ -75,7 +75,9 @@ impl ReportSender {
                 let at = self.limiter().reserve(report.chat_id, Instant::now());
                 let this = self.clone();
                 sends.spawn(async move {
-                    limits::wait_until(at).await;
+                    // Like replies and deliveries: tasks that wake late together still leave one
+                    // global interval apart.
+                    limits::wait_to_depart(&this.limiter, at).await;
                     this.send(report).await
                 });
             }
