@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use crate::harness::app::{API_KEY, buy_signal};
-use crate::ops_support::{Process, subscribe_user, wait_messages};
+use crate::harness::process::HeraldProcess;
+use crate::ops_support::{subscribe_user, wait_messages};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_toggles_deliveries() {
@@ -25,7 +26,7 @@ async fn sighup_toggles_deliveries() {
         ("HERALD_API_KEYS", API_KEY.to_owned()),
         ("HERALD_CONFIG", config.display().to_string()),
     ];
-    let herald = Process::start("reload", &env).await;
+    let herald = HeraldProcess::start_named("reload", &env).await;
     let chat = subscribe_user(&emulator, "Ana").await;
 
     let response = reqwest::Client::new()
@@ -48,10 +49,10 @@ async fn sighup_toggles_deliveries() {
     // A broken file is refused and changes nothing.
     std::fs::write(&config, "features = \"-no-such-flag\"\n").unwrap();
     herald.hangup();
-    herald.wait_log("configuration not reloaded").await;
+    herald.wait_for_log("configuration not reloaded").await;
     std::fs::write(&config, "features = \"deliveries\"\n").unwrap();
     herald.hangup();
-    herald.wait_log("configuration reloaded").await;
+    herald.wait_for_log("configuration reloaded").await;
     let messages = wait_messages(&emulator, chat, 4).await;
     assert!(
         messages[3]
@@ -62,5 +63,5 @@ async fn sighup_toggles_deliveries() {
         "{:?}",
         messages[3]
     );
-    assert_eq!(herald.terminate().await, 0);
+    assert_eq!(herald.terminate().await.code(), Some(0));
 }

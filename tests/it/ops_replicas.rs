@@ -10,9 +10,8 @@ use sqlx::{Connection, PgConnection};
 
 use crate::harness::app::{API_KEY, buy_signal};
 use crate::harness::db::TestDb;
-use crate::ops_support::{
-    LoadBalancer, Process, WEBHOOK_PATH, subscribe_user, wait_messages, webhook_env,
-};
+use crate::harness::process::HeraldProcess;
+use crate::ops_support::{LoadBalancer, WEBHOOK_PATH, subscribe_user, wait_messages, webhook_env};
 
 const SIGNALS: usize = 6;
 const TEXTS: usize = 5;
@@ -63,8 +62,8 @@ async fn rolling_restart(webhook_mode: bool) {
         assert_eq!(emulator.webhook_info().unwrap().url, lb.url);
     }
 
-    let a = Process::start("replica-a", &env).await;
-    let b = Process::start("replica-b", &env).await;
+    let a = HeraldProcess::start_named("replica-a", &env).await;
+    let b = HeraldProcess::start_named("replica-b", &env).await;
     lb.set_backends(vec![a.api.clone(), b.api.clone()]);
     let mut users = Vec::new();
     for name in ["Ana", "Ben", "Cleo", "Dan"] {
@@ -97,17 +96,25 @@ async fn rolling_restart(webhook_mode: bool) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     *apis.lock().unwrap() = vec![b.api.clone()];
     lb.set_backends(vec![b.api.clone()]);
-    assert_eq!(a.terminate().await, 0, "replica a exits 0 on SIGTERM");
-    let a2 = Process::start("replica-a2", &env).await;
+    assert_eq!(
+        a.terminate().await.code(),
+        Some(0),
+        "replica a exits 0 on SIGTERM"
+    );
+    let a2 = HeraldProcess::start_named("replica-a2", &env).await;
     *apis.lock().unwrap() = vec![a2.api.clone(), b.api.clone()];
     lb.set_backends(vec![a2.api.clone(), b.api.clone()]);
     // B goes while the traffic still flows; the load balancer still lists it, as a Service
     // would until readiness fails: its shutdown delay covers that.
     let b_api = b.api.clone();
-    assert_eq!(b.terminate().await, 0, "replica b exits 0 on SIGTERM");
+    assert_eq!(
+        b.terminate().await.code(),
+        Some(0),
+        "replica b exits 0 on SIGTERM"
+    );
     *apis.lock().unwrap() = vec![a2.api.clone()];
     lb.set_backends(vec![a2.api.clone()]);
-    let b2 = Process::start("replica-b2", &env).await;
+    let b2 = HeraldProcess::start_named("replica-b2", &env).await;
     *apis.lock().unwrap() = vec![a2.api.clone(), b2.api.clone()];
     lb.set_backends(vec![a2.api.clone(), b2.api.clone(), b_api]);
     traffic.await.unwrap();
@@ -135,8 +142,8 @@ async fn rolling_restart(webhook_mode: bool) {
         statuses,
         vec![("sent".to_owned(), (SIGNALS * users.len()) as i64)]
     );
-    assert_eq!(a2.terminate().await, 0);
-    assert_eq!(b2.terminate().await, 0);
+    assert_eq!(a2.terminate().await.code(), Some(0));
+    assert_eq!(b2.terminate().await.code(), Some(0));
     assert_eq!(
         emulator.webhook_info().is_some(),
         webhook_mode,

@@ -1,20 +1,17 @@
 //! Test tools for the operations tests: a TCP proxy that can cut the database off, a round-robin
-//! HTTP load balancer in front of replicas, Prometheus text parsing, and `herald` processes.
+//! HTTP load balancer in front of replicas, Prometheus text parsing and users driven through the
+//! emulator; `herald` processes are `harness::process::HeraldProcess`.
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use telegram_emulator::{ChatMessage, EmulatorHandle};
-use tokio::io::AsyncBufReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
 use crate::harness::app::{WAIT, callback_data};
@@ -152,122 +149,6 @@ pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
                 .flatten()
         })
         .sum()
-}
-
-/// A `herald serve` process; its stderr (JSON logs) is echoed with a prefix.
-pub struct Process {
-    pub api: String,
-    child: Child,
-    logs: Arc<Mutex<Vec<String>>>,
-}
-
-impl Process {
-    pub async fn start(name: &str, env: &[(&str, String)]) -> Process {
-        // Reserve a port, then hand it over; nothing else on this machine races for it in a test.
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().port()
-        };
-        let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
-        command
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HERALD_LOG_FORMAT", "json")
-            .env("HOSTNAME", name)
-            .env("HERALD_CONFIG", "/nonexistent/herald.toml")
-            .env("HERALD_ENCRYPTION_KEY", crate::harness::app::ENCRYPTION_KEY)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("herald starts");
-        let stderr = child.stderr.take().unwrap();
-        let prefix = name.to_owned();
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let kept = logs.clone();
-        tokio::spawn(async move {
-            let mut lines = tokio::io::BufReader::new(stderr).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                kept.lock().unwrap().push(line.clone());
-                if line.contains("\"level\":\"ERROR\"") || line.contains("\"level\":\"WARN\"") {
-                    eprintln!("[{prefix}] {line}");
-                }
-            }
-        });
-        let process = Process {
-            api: format!("http://127.0.0.1:{port}"),
-            child,
-            logs,
-        };
-        process.wait_ready().await;
-        process
-    }
-
-    async fn wait_ready(&self) {
-        let client = reqwest::Client::new();
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            if let Ok(response) = client.get(format!("{}/api/ready", self.api)).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{} never became ready",
-                self.api
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits until a log line contains `text`.
-    pub async fn wait_log(&self, text: &str) {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while !self
-            .logs
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|line| line.contains(text))
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no log line with {text:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// SIGHUP: reload the configuration.
-    pub fn hangup(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    /// SIGTERM, then the exit code (must come within the grace period Kubernetes would give).
-    pub async fn terminate(mut self) -> i32 {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
-            .await
-            .expect("exits within 30s after SIGTERM")
-            .expect("wait");
-        status.code().unwrap_or(-1)
-    }
 }
 
 /// A user who has done /start, accepted the disclaimer and subscribed (driven through the

@@ -1,4 +1,5 @@
-//! Herald as a real OS process (`herald serve`), for tests that kill it mid-work or run replicas.
+//! Herald as a real OS process (`herald serve`), for tests that kill it mid-work, signal it, or
+//! run replicas.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -22,20 +23,35 @@ pub struct HeraldProcess {
 }
 
 impl HeraldProcess {
+    /// Herald on `emulator` and the database at `database_url`, with the test API key.
     pub async fn start(
         emulator: &EmulatorHandle,
         database_url: &str,
         extra_env: &[(&str, String)],
     ) -> HeraldProcess {
+        let mut env = vec![
+            ("HERALD_TELEGRAM_TOKEN", emulator.token()),
+            ("HERALD_TELEGRAM_API_URL", emulator.base_url()),
+            ("HERALD_DATABASE_URL", database_url.to_owned()),
+            ("HERALD_API_KEYS", API_KEY.to_owned()),
+        ];
+        env.extend(extra_env.iter().cloned());
+        Self::spawn(None, &env).await
+    }
+
+    /// A replica named `name` (its `HOSTNAME`, the prefix of its warnings and errors echoed to
+    /// the test's output), configured by `env` alone.
+    pub async fn start_named(name: &str, env: &[(&str, String)]) -> HeraldProcess {
+        Self::spawn(Some(name), env).await
+    }
+
+    /// Starts `herald serve` and returns once it listens and reports ready.
+    async fn spawn(name: Option<&str>, env: &[(&str, String)]) -> HeraldProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
         command
             .arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HERALD_TELEGRAM_TOKEN", emulator.token())
-            .env("HERALD_TELEGRAM_API_URL", emulator.base_url())
-            .env("HERALD_DATABASE_URL", database_url)
-            .env("HERALD_API_KEYS", API_KEY)
             .env("HERALD_LISTEN", "127.0.0.1:0")
             .env("HERALD_LOG_FORMAT", "json")
             .env("HERALD_CONFIG", "/nonexistent/herald.toml")
@@ -45,18 +61,27 @@ impl HeraldProcess {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        for (name, value) in extra_env {
-            command.env(name, value);
+        if let Some(name) = name {
+            command.env("HOSTNAME", name);
+        }
+        for (key, value) in env {
+            command.env(key, value);
         }
         let mut child = command.spawn().expect("herald binary starts");
         let stderr = child.stderr.take().expect("stderr piped");
         let log: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
         let logged = Arc::new(Notify::new());
         let (log_writer, notify) = (log.clone(), logged.clone());
+        let prefix = name.map(str::to_owned);
         tokio::spawn(async move {
             let mut lines = BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 let value = serde_json::from_str(&line).unwrap_or(serde_json::Value::String(line));
+                if let Some(prefix) = &prefix
+                    && matches!(value["level"].as_str(), Some("WARN" | "ERROR"))
+                {
+                    eprintln!("[{prefix}] {value}");
+                }
                 log_writer.lock().unwrap().push(value);
                 notify.notify_waiters();
             }
@@ -72,7 +97,26 @@ impl HeraldProcess {
             .as_str()
             .expect("listening line has the address");
         process.api = format!("http://{address}");
+        process.wait_ready().await;
         process
+    }
+
+    async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(response) = client.get(format!("{}/api/ready", self.api)).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} never became ready",
+                self.api
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn find(&self, message: &str) -> Option<serde_json::Value> {
@@ -109,24 +153,33 @@ impl HeraldProcess {
         self.find("elected leader").is_some()
     }
 
+    /// SIGHUP: reload the configuration.
+    pub fn hangup(&self) {
+        self.signal("-HUP");
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub async fn kill(mut self) {
         self.child.start_kill().expect("kill");
         let _ = self.child.wait().await;
     }
 
-    /// SIGTERM, then the exit status.
+    /// SIGTERM, then the exit status (it must come within the grace period Kubernetes gives).
     pub async fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().expect("running");
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill -TERM");
-        assert!(status.success());
-        tokio::time::timeout(WAIT, self.child.wait())
+        self.signal("-TERM");
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
-            .expect("exits in time")
+            .expect("exits within 30 s of SIGTERM")
             .expect("wait")
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("running").to_string();
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
     }
 }
 
