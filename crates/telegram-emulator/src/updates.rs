@@ -134,22 +134,11 @@ impl UpdateQueue {
         self.version.subscribe()
     }
 
-    /// Queues an update unless `allowed_updates` excludes its kind; returns its id. `announce`
-    /// runs under the queue's lock, which every getUpdates answer is taken under too, so whoever
-    /// it tells hears of the update before any answer that carries it — a poll that is waiting, or
-    /// one that arrives at that moment.
-    pub(crate) fn push(&self, kind: TgUpdateKind, announce: impl FnOnce(i64)) -> Option<i64> {
-        let mut announce = Some(announce);
-        self.push_all(vec![kind], |id| {
-            if let Some(announce) = announce.take() {
-                announce(id);
-            }
-        })
-        .pop()
-    }
-
     /// Queues updates together, under one hold of the lock: a getUpdates answer carries all of
-    /// them or none. Returns the ids of those queued.
+    /// them or none. Those `allowed_updates` excludes are dropped; returns the ids of the others.
+    /// `announce` runs under the queue's lock, which every getUpdates answer is taken under too,
+    /// so whoever it tells hears of an update before any answer that carries it — a poll that is
+    /// waiting, or one that arrives at that moment.
     pub(crate) fn push_all(
         &self,
         kinds: Vec<TgUpdateKind>,
@@ -216,7 +205,9 @@ mod tests {
     #[test]
     fn offsets_confirm_and_negative_offset_keeps_tail() {
         let q = UpdateQueue::new();
-        let ids: Vec<i64> = (0..5).map(|n| q.push(msg(n), |_| {}).unwrap()).collect();
+        let ids: Vec<i64> = (0..5)
+            .map(|n| q.push_all(vec![msg(n)], |_| {})[0])
+            .collect();
         let mut s = q.lock();
         s.confirm(ids[2]);
         assert_eq!(s.pending.front().unwrap().id, ids[2]);
@@ -233,7 +224,7 @@ mod tests {
         assert!(q.lock().is_allowed("my_chat_member"));
         assert!(!q.lock().is_allowed("chat_member"));
         q.lock().allowed = Some(vec!["callback_query".to_owned()]);
-        assert_eq!(q.push(msg(1), |_| {}), None);
+        assert_eq!(q.push_all(vec![msg(1)], |_| {}), Vec::<i64>::new());
         assert_eq!(q.pending_count(), 0);
     }
 

@@ -57,9 +57,7 @@ impl Core {
             message_ids.push(message_id);
             updates.push(update);
         }
-        self.updates.push_all(updates, |update_id| {
-            self.emit(|| EmulatorEvent::UpdateQueued { update_id });
-        });
+        self.queue_together(updates);
         Ok(message_ids)
     }
 
@@ -228,7 +226,12 @@ impl Core {
     }
 
     pub(crate) fn queue(&self, kind: TgUpdateKind) {
-        self.updates.push(kind, |update_id| {
+        self.queue_together(vec![kind]);
+    }
+
+    /// Queues updates that every getUpdates answer carries all of or none of.
+    pub(crate) fn queue_together(&self, kinds: Vec<TgUpdateKind>) {
+        self.updates.push_all(kinds, |update_id| {
             self.emit(|| EmulatorEvent::UpdateQueued { update_id });
         });
     }
