@@ -410,10 +410,12 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: Cance
         }
         tokio::select! {
             _ = stop.cancelled() => break,
-            Some(claim) = claims.recv() => {
+            Some(mut claim) = claims.recv() => {
                 let (ready, held_back) = {
                     let mut state = lock(&state);
-                    let won = claim.won.clone();
+                    // Tracked after sorting: a chat tracked as idle now would look busy since
+                    // the statement, and lose its caller record.
+                    let won = std::mem::take(&mut claim.won);
                     let sorted = state.sort_claim(claim, reads.load(Ordering::SeqCst));
                     // Won chats are given back once idle; handing out makes them busy first.
                     state.track_leased(&won, Instant::now());

@@ -235,7 +235,7 @@ impl Store {
             query = query.bind(name).bind(value);
         }
         let (mut stored, mut won, mut held, mut earlier) = (vec![], vec![], vec![], vec![]);
-        let mut callers = vec![];
+        let mut callers: Vec<(i64, CallerRecord)> = vec![];
         for row in query.fetch_all(&self.pool).await? {
             let kind: String = row.try_get("kind")?;
             let update_id: Option<i64> = row.try_get("update_id")?;
@@ -243,9 +243,13 @@ impl Store {
             match (kind.as_str(), update_id, chat_id) {
                 ("new", Some(update_id), chat) => {
                     stored.push((update_id, chat));
-                    // A record that cannot be read is left to the handler, which fails on it
-                    // alone: the batch is stored whatever one user's rows hold.
-                    if let (Some(chat), Ok(record)) = (chat, caller_from_row(&self.cipher, &row)) {
+                    // Each of a chat's rows carries the same record: it is opened once. One that
+                    // cannot be read is left to the handler, which fails on it alone: the batch
+                    // is stored whatever one user's rows hold.
+                    if let Some(chat) = chat
+                        && !callers.iter().any(|(seen, _)| *seen == chat)
+                        && let Ok(record) = caller_from_row(&self.cipher, &row)
+                    {
                         callers.push((chat, record));
                     }
                 }
