@@ -18,16 +18,16 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::alerts::Alerter;
+use crate::ops::alerts::Alerter;
 use crate::bot::{BotContext, BotSettings, Replies, inbox, poller, reminders, setup};
 use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
 use crate::delivery::limits::Limiter;
-use crate::health::TelegramProbe;
+use crate::ops::health::TelegramProbe;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
-use crate::ingest::Ingest;
-use crate::outcomes::Outcomes;
+use crate::signals::ingest::Ingest;
+use crate::signals::outcomes::Outcomes;
 use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::store::{Leadership, Store};
 use crate::telegram::build_bot;
@@ -63,7 +63,7 @@ impl App {
             .map(http::tls::load)
             .transpose()?;
         // Opens with the encryption key checked against the database (a wrong key stops here).
-        let store = crate::at_rest::open_store(&config).await?;
+        let store = crate::crypto::at_rest::open_store(&config).await?;
         let limiter = Limiter::new(
             config.global_rate,
             config.delivery.per_chat_interval,
@@ -96,7 +96,7 @@ impl App {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
-        crate::metrics::install();
+        crate::ops::metrics::install();
         let lifecycle = Lifecycle::default();
         let probe = TelegramProbe::new(self.bot.clone());
         let ingest = Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone()));
@@ -126,8 +126,8 @@ impl App {
 
         let background = CancellationToken::new();
         let background_tasks = TaskTracker::new();
-        background_tasks.spawn(crate::metrics::upkeep(background.clone()));
-        background_tasks.spawn(crate::metrics::spawn_gauges(
+        background_tasks.spawn(crate::ops::metrics::upkeep(background.clone()));
+        background_tasks.spawn(crate::ops::metrics::spawn_gauges(
             self.store.clone(),
             GAUGE_INTERVAL,
             background.clone(),
@@ -231,7 +231,7 @@ async fn converse(
             }
         }
     };
-    crate::webhook_cli::check_registration(&bot, &config).await;
+    crate::cli::webhook::check_registration(&bot, &config).await;
     setup::register_commands(&bot).await;
     let settings = bot_settings(&config);
     let ctx = BotContext::new(store.clone(), bot, limiter, &username, settings);
@@ -278,9 +278,9 @@ impl Leader {
                 Ok(Some(leadership)) => {
                     announced_standby = false;
                     self.alert_owner.store(true, Ordering::SeqCst);
-                    crate::metrics::leader(true);
+                    crate::ops::metrics::leader(true);
                     self.term(leadership, &stop).await;
-                    crate::metrics::leader(false);
+                    crate::ops::metrics::leader(false);
                     if stop.is_cancelled() {
                         return;
                     }
@@ -323,7 +323,7 @@ impl Leader {
         );
         let sender = ReportSender::new(self.store.clone(), self.bot.clone(), self.limiter.clone());
         work.spawn(scheduler.run(sender, Arc::new(SystemClock), term.clone()));
-        work.spawn(crate::retention::run(
+        work.spawn(crate::scheduler::retention::run(
             self.store.clone(),
             self.config.security.clone(),
             term.clone(),

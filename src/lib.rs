@@ -13,30 +13,18 @@
 //!
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 
-pub mod admin_cli;
-pub mod alerts;
 pub mod app;
-pub mod at_rest;
 pub mod auth;
 pub mod bot;
-pub mod chart;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod delivery;
-pub mod demo;
 pub mod domain;
-pub mod health;
 pub mod http;
-pub mod ingest;
-pub mod metrics;
-pub mod outcomes;
-pub mod retention;
+pub mod ops;
 pub mod scheduler;
-pub mod security_cli;
-pub mod shutdown;
+pub mod signals;
 pub mod store;
 pub mod telegram;
-pub mod telemetry;
-pub mod totp;
-pub mod webhook_cli;

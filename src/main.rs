@@ -19,12 +19,12 @@ async fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve => serve(config).await,
-        Command::Demo { interval } => herald::demo::run(config, interval).await,
+        Command::Demo { interval } => herald::cli::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
-        Command::Webhook(command) => herald::webhook_cli::run(&config, command).await,
-        Command::Admin { command } => herald::security_cli::run_admin(config, command).await,
-        Command::Apikey { command } => herald::security_cli::run_apikey(config, command).await,
-        Command::RotateKey => herald::security_cli::run_rotate(config).await,
+        Command::Webhook(command) => herald::cli::webhook::run(&config, command).await,
+        Command::Admin { command } => herald::cli::security::run_admin(config, command).await,
+        Command::Apikey { command } => herald::cli::security::run_apikey(config, command).await,
+        Command::RotateKey => herald::cli::security::run_rotate(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -45,14 +45,14 @@ fn config_error(err: &ConfigError) -> ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     config.require_token()?;
-    herald::telemetry::init(config.log_format, "info");
+    herald::ops::telemetry::init(config.log_format, "info");
     let listen = config.listen;
     let app = herald::app::App::build(config).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
     let shutdown = CancellationToken::new();
-    tokio::spawn(herald::shutdown::on_signal(shutdown.clone()));
-    tokio::spawn(herald::shutdown::reload_on_hangup(
+    tokio::spawn(herald::ops::shutdown::on_signal(shutdown.clone()));
+    tokio::spawn(herald::ops::shutdown::reload_on_hangup(
         app.live(),
         app.config.clone(),
     ));

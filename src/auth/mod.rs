@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod jwt;
 pub mod passwords;
+pub mod totp;
 
 use uuid::Uuid;
 

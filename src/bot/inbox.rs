@@ -48,9 +48,9 @@ use tracing::Instrument;
 use super::commands::{self, Parsed};
 use super::{BotContext, handle_update};
 use crate::domain::i18n::{Lang, t};
-use crate::metrics::ErrorKind;
+use crate::ops::metrics::ErrorKind;
 use crate::store::{InboxUpdate, NewUpdate, Store, StoreResult};
-use crate::telemetry::PERFORMANCE;
+use crate::ops::telemetry::PERFORMANCE;
 
 /// A handler that failed this often is given up on, with an apology to the user.
 const MAX_ATTEMPTS: i32 = 3;
@@ -387,7 +387,7 @@ pub async fn process(ctx: BotContext, owner: Arc<str>, inlet: Inlet, stop: Cance
             let (won, batch) = match leased_batch(&ctx, &owner).await {
                 Ok(pass) => pass,
                 Err(err) => {
-                    crate::metrics::error(ErrorKind::Database);
+                    crate::ops::metrics::error(ErrorKind::Database);
                     tracing::error!(error = %err, "cannot read the update inbox");
                     (Vec::new(), Vec::new())
                 }
@@ -590,7 +590,7 @@ async fn finisher(
                     written.notify_one();
                 }
                 Err(err) => {
-                    crate::metrics::error(ErrorKind::Database);
+                    crate::ops::metrics::error(ErrorKind::Database);
                     tracing::error!(error = %err, count = marks.len(), "cannot mark updates handled; trying again");
                 }
             }
@@ -717,12 +717,12 @@ async fn handle_parsed(
 ) -> Outcome {
     let started = Instant::now();
     let result = handle_update(ctx, &update, stored.caller.take()).await;
-    crate::metrics::command(command, started, result.is_ok());
+    crate::ops::metrics::command(command, started, result.is_ok());
     tracing::info!(target: PERFORMANCE, command, latency_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "update handled");
     let Err(err) = result else {
         return Outcome::Done;
     };
-    crate::metrics::error(ErrorKind::Handler);
+    crate::ops::metrics::error(ErrorKind::Handler);
     tracing::error!(error = %err, "handler failed");
     let _ = ctx.store.note_update_attempt(stored.update_id).await;
     if stored.attempts + 1 < MAX_ATTEMPTS {

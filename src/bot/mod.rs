@@ -19,7 +19,7 @@ use teloxide_core::types::{Update, UpdateKind};
 
 use crate::delivery::limits::Limiter;
 use crate::domain::tier::TierRules;
-use crate::health::TelegramProbe;
+use crate::ops::health::TelegramProbe;
 use crate::store::{CallerRecord, Store, StoreError};
 
 pub use replies::Replies;

@@ -48,7 +48,7 @@ pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToke
             Ok(updates) => updates,
             Err(err) => {
                 failures += 1;
-                crate::metrics::error(crate::metrics::ErrorKind::Telegram);
+                crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Telegram);
                 if describe(&err).contains("webhook is active") && failures == 1 {
                     tracing::error!(
                         "a webhook is registered, so polling cannot work: run `herald webhook delete`, or set HERALD_WEBHOOK_URL"
@@ -91,15 +91,15 @@ pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToke
         let next_text = next.to_string();
         match intake.receive(batch, Some((OFFSET_KEY, &next_text))).await {
             Ok(stored) => {
-                crate::metrics::updates_received("polling", "stored", stored);
-                crate::metrics::updates_received(
+                crate::ops::metrics::updates_received("polling", "stored", stored);
+                crate::ops::metrics::updates_received(
                     "polling",
                     "duplicate",
                     total.saturating_sub(stored),
                 );
             }
             Err(err) => {
-                crate::metrics::error(crate::metrics::ErrorKind::Database);
+                crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Database);
                 tracing::error!(error = %err, "cannot store polled updates; they will be fetched again");
                 // Not confirming: the same batch comes back on the next poll.
                 tokio::select! {

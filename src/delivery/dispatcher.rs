@@ -154,7 +154,7 @@ impl Dispatcher {
                         if !unreachable.is_empty() {
                             // On failure the rows stay pending and come back with the next read.
                             match self.store.skip_unreachable(&unreachable).await {
-                                Ok(()) => crate::metrics::deliveries_skipped(unreachable.len()),
+                                Ok(()) => crate::ops::metrics::deliveries_skipped(unreachable.len()),
                                 Err(err) => {
                                     tracing::error!(error = %err, "cannot skip deliveries to erased or deactivated users");
                                 }
@@ -218,7 +218,7 @@ impl Dispatcher {
                 let message = match cache.message_for(&self.store, &row).await {
                     Ok(message) => message,
                     Err(err) => {
-                        crate::metrics::error(crate::metrics::ErrorKind::Render);
+                        crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Render);
                         let outcome = DeliveryOutcome::Failed {
                             error: format!("cannot render: {err}"),
                         };
@@ -324,7 +324,7 @@ impl Dispatcher {
         }
         let started = std::time::Instant::now();
         let result = request.await;
-        crate::metrics::telegram_call("sendMessage", started, &result);
+        crate::ops::metrics::telegram_call("sendMessage", started, &result);
         let now = Utc::now();
         match result {
             Ok(sent) => {
@@ -408,13 +408,13 @@ async fn record_results(
         // Retried until it works: a lost result would resend a message that was already sent.
         let mut delay = Duration::from_millis(100);
         while let Err(err) = store.record_outcomes(&rows).await {
-            crate::metrics::error(crate::metrics::ErrorKind::Database);
+            crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Database);
             tracing::error!(error = %err, rows = rows.len(), "cannot record delivery results; retrying");
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
         rows.iter()
-            .for_each(|(row, outcome)| crate::metrics::delivery(row, outcome));
+            .for_each(|(row, outcome)| crate::ops::metrics::delivery(row, outcome));
         batch.clear();
         recorded.notify_one();
     }

@@ -29,7 +29,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::ingest::Ingest;
+use crate::signals::ingest::Ingest;
 use crate::store::Store;
 
 /// Signals are small; anything bigger than this is a mistake or an attack (PRODUCT §2).
@@ -40,10 +40,10 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub ingest: Ingest,
-    pub telegram: crate::health::TelegramProbe,
+    pub telegram: crate::ops::health::TelegramProbe,
     pub security: Arc<security::Security>,
     pub lifecycle: health::Lifecycle,
-    pub outcomes: crate::outcomes::Outcomes,
+    pub outcomes: crate::signals::outcomes::Outcomes,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -56,7 +56,7 @@ pub fn router_with(extra: Router<AppState>, state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     routes::build(&state)
         .merge(extra)
-        .layer(axum::middleware::from_fn(crate::metrics::track_http))
+        .layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

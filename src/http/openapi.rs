@@ -1,6 +1,6 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of the HTTP API, built from [`OPERATIONS`].
 //!
-//! A test (`tests/it/ops_openapi.rs`) lists the routes the real router serves and fails when an
+//! A test (`tests/it/ops/openapi.rs`) lists the routes the real router serves and fails when an
 //! operation here has no route or a route has no operation: adding a route means adding a line
 //! here.
 

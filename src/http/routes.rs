@@ -61,7 +61,7 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         row!(GET "/api/health", Probe, health::health),
         row!(GET "/api/ready", Probe, health::ready),
         row!(GET "/api/openapi.json", Public, openapi::serve),
-        row!(GET "/metrics", Probe, crate::metrics::render),
+        row!(GET "/metrics", Probe, crate::ops::metrics::render),
         row!(POST "/api/signals", ApiKey(Signals), signals::create),
         row!(GET "/api/signals", KeyOrAdmin(Signals), signals::list),
         row!(GET "/api/signals/{id}", KeyOrAdmin(Signals), signals::show),

@@ -15,7 +15,7 @@ use super::AppState;
 use super::auth::ApiKey;
 use super::error::ApiError;
 use crate::domain::signal::SignalKind;
-use crate::ingest::Accepted;
+use crate::signals::ingest::Accepted;
 use crate::store::{DeliveryStatus, SignalListQuery, StoredSignal};
 
 pub(super) async fn create(
@@ -32,7 +32,7 @@ pub(super) async fn create(
     })?;
     let started = std::time::Instant::now();
     let accepted = state.ingest.accept(&body).await;
-    crate::metrics::ingest(
+    crate::ops::metrics::ingest(
         match &accepted {
             Ok(Accepted::Created(_)) => "created",
             Ok(Accepted::Duplicate(_)) => "duplicate",

@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 use crate::bot::inbox::Intake;
 use crate::config::reveal;
 use crate::store::NewUpdate;
-use crate::telemetry::SECURITY;
+use crate::ops::telemetry::SECURITY;
 
 /// The header Telegram puts setWebhook's `secret_token` in (T21).
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -49,13 +49,13 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
         .map(|value| value.as_bytes())
         .unwrap_or_default();
     if !bool::from(reveal(&hook.secret).as_bytes().ct_eq(presented)) {
-        crate::metrics::auth_failure("webhook_secret");
-        crate::metrics::update_received("webhook", "rejected");
+        crate::ops::metrics::auth_failure("webhook_secret");
+        crate::ops::metrics::update_received("webhook", "rejected");
         tracing::warn!(target: SECURITY, "webhook request with a missing or wrong secret token");
         return StatusCode::UNAUTHORIZED;
     }
     let Some((update_id, chat_id)) = identify(&body) else {
-        crate::metrics::update_received("webhook", "rejected");
+        crate::ops::metrics::update_received("webhook", "rejected");
         tracing::warn!("webhook body is not a Telegram update; ignored");
         return StatusCode::BAD_REQUEST;
     };
@@ -70,7 +70,7 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
     match hook.intake.receive(vec![update], None).await {
         Ok(stored) => {
             let stored = stored == 1;
-            crate::metrics::update_received("webhook", if stored { "stored" } else { "duplicate" });
+            crate::ops::metrics::update_received("webhook", if stored { "stored" } else { "duplicate" });
             if !stored {
                 tracing::debug!(update_id, "webhook redelivery dropped");
             }
@@ -78,7 +78,7 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
         }
         Err(err) => {
             // Not acknowledged: Telegram keeps the update and tries again.
-            crate::metrics::error(crate::metrics::ErrorKind::Database);
+            crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Database);
             tracing::error!(update_id, error = %err, "cannot store a webhook update");
             StatusCode::SERVICE_UNAVAILABLE
         }

@@ -11,7 +11,7 @@ use crate::bot::commands::Command;
 use crate::bot::{BotContext, BotError};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::preferences::Tier;
-use crate::totp::{self, TotpError};
+use crate::auth::totp::{self, TotpError};
 
 pub const AWAITING_CODE: &str = "totp";
 const MAX_FAILURES: i32 = 5;

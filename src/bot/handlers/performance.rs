@@ -11,7 +11,7 @@ use teloxide_core::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMa
 
 use super::super::replies::{Photo, is_unknown_file};
 use super::super::{BotContext, BotError};
-use crate::chart::{ChartSpec, render_png};
+use crate::charts::{ChartSpec, render_png};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::performance::{
     PerformanceView, Period, day_start, equity_curve, figures, performance_text, period_label,

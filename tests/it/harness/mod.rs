@@ -1,6 +1,11 @@
 pub mod app;
 pub mod db;
 pub mod process;
+pub mod chat;
+pub mod ops;
+pub mod performance;
+pub mod security;
+pub mod world;
 
 /// Declares one test per backend: `both_backends!(name, async_fn)` runs `async_fn(Backend)` on
 /// SQLite and on PostgreSQL.

@@ -1,0 +1,160 @@
+//! `/performance` through the emulator: the table, the Refresh button, and charts for premium
+//! users uploaded once and re-sent by file_id.
+
+use herald::store::Backend;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::harness::app::{TestApp, callback_data};
+use crate::harness::performance::{buy, make_premium, post, post_signal, text};
+
+/// A buy of BTC/USD closed with a profit of 850 on 45,250 (+1.88%).
+async fn one_winning_trade(app: &TestApp) -> String {
+    let id = post_signal(app, &buy("BTC/USD", "45250", "46500", "44500")).await;
+    let close = json!({"type": "close", "asset": "BTC/USD", "closes": id, "exit_price": 46100});
+    let (status, body) = app.post_signal(&close).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    id
+}
+
+async fn the_table_refreshes_in_place(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chat = app.subscribed_user("Fay", "en").await;
+    one_winning_trade(&app).await;
+    app.wait_for(chat, 5).await;
+
+    app.emulator.send_text(chat, chat, "/performance");
+    let table = app.wait_for(chat, 6).await.remove(5);
+    assert!(table.photo.is_none(), "the free tier has no charts");
+    let words = text(&table);
+    for expected in [
+        "📊 Performance · last 7 days",
+        "Closed: 1 · ✅ 1 · ❌ 0 · ⚪ 0",
+        "Win rate 100% · average +1.88% · total +1.88%",
+        "Profit factor ∞ · expectancy +1.13R · max drawdown 0.00%",
+        "By asset",
+        "👤 Your record: 1 closed · win rate 100% · total +1.88%",
+    ] {
+        assert!(words.contains(expected), "{expected:?} in:\n{words}");
+    }
+    assert!(
+        table.text.as_deref().unwrap().contains("<pre>"),
+        "tables are monospaced"
+    );
+    assert_eq!(callback_data(&table), ["perf:7d:"]);
+
+    // A losing trade closes; Refresh edits the same message.
+    let id = post_signal(&app, &buy("ETH/USD", "3000", "3300", "2900")).await;
+    let path = format!("/api/signals/{id}/outcome");
+    assert_eq!(
+        post(&app, &path, &json!({"exit_price": 2970})).await.0,
+        StatusCode::CREATED
+    );
+    app.wait_for(chat, 8).await;
+    app.emulator
+        .press_button(chat, chat, table.message_id, "perf:7d:")
+        .expect("press");
+    app.eventually("the table to be edited", || async {
+        app.emulator.messages(chat)[5].edits.len() == 1
+    })
+    .await;
+    let refreshed = text(&app.emulator.messages(chat)[5]);
+    assert!(
+        refreshed.contains("Closed: 2 · ✅ 1 · ❌ 1 · ⚪ 0"),
+        "{refreshed}"
+    );
+    assert!(refreshed.contains("ETH/USD"), "{refreshed}");
+    app.eventually("the button to be answered", || async {
+        app.emulator
+            .callback_answers()
+            .iter()
+            .any(|a| a.text.as_deref() == Some("Updated"))
+    })
+    .await;
+    assert_eq!(
+        app.emulator.messages(chat).len(),
+        8,
+        "edited, not sent again"
+    );
+
+    // Arguments: an asset, a tier limit, and mistakes.
+    let replies = [
+        (
+            "/performance today btc/usd",
+            "📊 Performance · BTC/USD · today",
+        ),
+        ("/performance all", "Your plan covers the last 7 days."),
+        ("/performance 7d 30d", "I don't know the period \"30d\""),
+        (
+            "/performance DOGE/USD",
+            "There are no signals for DOGE/USD yet",
+        ),
+    ];
+    for (i, (command, expected)) in replies.into_iter().enumerate() {
+        app.emulator.send_text(chat, chat, command);
+        let reply = app.wait_for(chat, 9 + i).await.remove(8 + i);
+        assert!(
+            text(&reply).contains(expected),
+            "{command}: {}",
+            text(&reply)
+        );
+    }
+    app.stop().await;
+}
+both_backends!(performance_table, the_table_refreshes_in_place);
+
+async fn charts_are_uploaded_once_and_refreshed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let gia = app.subscribed_user("Gia", "en").await;
+    let hal = app.subscribed_user("Hal", "en").await;
+    make_premium(&app, gia).await;
+    make_premium(&app, hal).await;
+    one_winning_trade(&app).await;
+    app.wait_for(gia, 5).await;
+    app.wait_for(hal, 5).await;
+
+    app.emulator.send_text(gia, gia, "/performance 30d");
+    let first = app.wait_for(gia, 6).await.remove(5);
+    let photo = first.photo.clone().expect("premium answers carry a chart");
+    assert_eq!((photo.width, photo.height), (800, 400));
+    assert!(photo.bytes > 1000, "a real PNG: {} bytes", photo.bytes);
+    let caption = first.caption.clone().unwrap_or_default();
+    assert!(caption.contains("Performance · last 30 days"), "{caption}");
+    assert!(caption.contains("Closed: 1"), "{caption}");
+    assert_eq!(callback_data(&first), ["perf:30d:"]);
+
+    // The same chart for another user: sent by the file_id of the first upload, which is saved
+    // just after the upload's answer (and so the message the emulator shows) came back.
+    app.eventually("the upload's file_id to be saved", || async {
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(app.store.url())
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM chart_files")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            > 0
+    })
+    .await;
+    app.emulator.send_text(hal, hal, "/performance 30d");
+    let second = app.wait_for(hal, 6).await.remove(5);
+    assert_eq!(second.photo.expect("a chart").file_id, photo.file_id);
+
+    // New data makes a new chart; Refresh puts it in the same message.
+    one_winning_trade(&app).await;
+    app.wait_for(gia, 8).await;
+    app.emulator
+        .press_button(gia, gia, first.message_id, "perf:30d:")
+        .expect("press");
+    app.eventually("the chart to be replaced", || async {
+        app.emulator.messages(gia)[5].edits.len() == 1
+    })
+    .await;
+    let edited = app.emulator.messages(gia).remove(5);
+    assert_ne!(edited.photo.expect("still a photo").file_id, photo.file_id);
+    assert!(edited.caption.unwrap_or_default().contains("Closed: 2"));
+    assert_eq!(app.emulator.messages(gia).len(), 8);
+    app.stop().await;
+}
+both_backends!(performance_charts, charts_are_uploaded_once_and_refreshed);

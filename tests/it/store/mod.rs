@@ -1,0 +1,3 @@
+//! The store contract, run as one story on both backends.
+
+mod conformance;
