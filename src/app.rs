@@ -18,17 +18,17 @@ use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::ops::alerts::Alerter;
 use crate::bot::{BotContext, BotSettings, Replies, inbox, poller, reminders, setup};
 use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
 use crate::delivery::limits::Limiter;
-use crate::ops::health::TelegramProbe;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
+use crate::ops::alerts::Alerter;
+use crate::ops::health::TelegramProbe;
+use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::signals::ingest::Ingest;
 use crate::signals::outcomes::Outcomes;
-use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::store::{Leadership, Store};
 use crate::telegram::build_bot;
 

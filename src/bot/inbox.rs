@@ -49,8 +49,8 @@ use super::commands::{self, Parsed};
 use super::{BotContext, handle_update};
 use crate::domain::i18n::{Lang, t};
 use crate::ops::metrics::ErrorKind;
-use crate::store::{InboxUpdate, NewUpdate, Store, StoreResult};
 use crate::ops::telemetry::PERFORMANCE;
+use crate::store::{InboxUpdate, NewUpdate, Store, StoreResult};
 
 /// A handler that failed this often is given up on, with an apology to the user.
 const MAX_ATTEMPTS: i32 = 3;

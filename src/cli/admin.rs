@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 
-use crate::config::Config;
 use crate::auth::totp;
+use crate::config::Config;
 
 pub async fn run_totp(config: Config, telegram_id: i64) -> anyhow::Result<()> {
     let uri = setup_totp(&config, telegram_id).await?;

@@ -154,7 +154,9 @@ impl Dispatcher {
                         if !unreachable.is_empty() {
                             // On failure the rows stay pending and come back with the next read.
                             match self.store.skip_unreachable(&unreachable).await {
-                                Ok(()) => crate::ops::metrics::deliveries_skipped(unreachable.len()),
+                                Ok(()) => {
+                                    crate::ops::metrics::deliveries_skipped(unreachable.len())
+                                }
                                 Err(err) => {
                                     tracing::error!(error = %err, "cannot skip deliveries to erased or deactivated users");
                                 }

@@ -20,8 +20,8 @@ use super::error::ApiError;
 use super::rate_limit::retry_after_secs;
 use crate::auth::jwt::TOKEN_LIFETIME;
 use crate::auth::passwords;
-use crate::store::{AuditEvent, LoginFailure, Outcome};
 use crate::auth::totp::{self, TotpError};
+use crate::store::{AuditEvent, LoginFailure, Outcome};
 
 /// Failures in a row that lock an account, and for how long.
 pub const MAX_FAILURES: u32 = 5;

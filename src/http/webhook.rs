@@ -16,8 +16,8 @@ use subtle::ConstantTimeEq;
 
 use crate::bot::inbox::Intake;
 use crate::config::reveal;
-use crate::store::NewUpdate;
 use crate::ops::telemetry::SECURITY;
+use crate::store::NewUpdate;
 
 /// The header Telegram puts setWebhook's `secret_token` in (T21).
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -70,7 +70,10 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
     match hook.intake.receive(vec![update], None).await {
         Ok(stored) => {
             let stored = stored == 1;
-            crate::ops::metrics::update_received("webhook", if stored { "stored" } else { "duplicate" });
+            crate::ops::metrics::update_received(
+                "webhook",
+                if stored { "stored" } else { "duplicate" },
+            );
             if !stored {
                 tracing::debug!(update_id, "webhook redelivery dropped");
             }

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, escape, send};
+use crate::auth::totp::{self, TotpError};
 use crate::bot::commands::Command;
 use crate::bot::{BotContext, BotError};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::preferences::Tier;
-use crate::auth::totp::{self, TotpError};
 
 pub const AWAITING_CODE: &str = "totp";
 const MAX_FAILURES: i32 = 5;

@@ -7,9 +7,9 @@ use herald::store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::harness::chat::{Chat, text};
 use crate::both_backends;
 use crate::harness::app::{Options, TestApp, buy_signal};
+use crate::harness::chat::{Chat, text};
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()

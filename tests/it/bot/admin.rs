@@ -7,9 +7,9 @@ use herald::domain::i18n::{Arg, Lang, t_args};
 use herald::store::Backend;
 use telegram_emulator::{Emulator, EmulatorConfig};
 
-use crate::harness::chat::{Chat, text};
 use crate::both_backends;
 use crate::harness::app::TestApp;
+use crate::harness::chat::{Chat, text};
 use crate::harness::db::TestDb;
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

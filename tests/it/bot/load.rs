@@ -4,9 +4,9 @@
 use herald::domain::i18n::{Lang, t};
 use herald::store::{Backend, NewUser};
 
-use crate::harness::chat::text;
 use crate::both_backends;
 use crate::harness::app::TestApp;
+use crate::harness::chat::text;
 
 /// A user of the emulator, registered in Herald's database as `/start` would; returns the chat.
 async fn registered(app: &TestApp, name: &str, language: &str) -> i64 {

@@ -4,9 +4,9 @@
 use herald::domain::i18n::{Arg, Lang, t, t_args};
 use herald::store::Backend;
 
-use crate::harness::chat::{Chat, text};
 use crate::both_backends;
 use crate::harness::app::TestApp;
+use crate::harness::chat::{Chat, text};
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()

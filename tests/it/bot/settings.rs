@@ -10,9 +10,9 @@ use herald::domain::render::escape;
 use herald::domain::signal::SignalKind;
 use herald::store::Backend;
 
-use crate::harness::chat::{Chat, text};
 use crate::both_backends;
 use crate::harness::app::TestApp;
+use crate::harness::chat::{Chat, text};
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()

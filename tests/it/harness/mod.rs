@@ -1,9 +1,9 @@
 pub mod app;
-pub mod db;
-pub mod process;
 pub mod chat;
+pub mod db;
 pub mod ops;
 pub mod performance;
+pub mod process;
 pub mod security;
 pub mod world;
 

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::harness::app::{API_KEY, buy_signal};
-use crate::harness::process::HeraldProcess;
 use crate::harness::ops::{subscribe_user, wait_messages};
+use crate::harness::process::HeraldProcess;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_toggles_deliveries() {

@@ -10,8 +10,8 @@ use sqlx::{Connection, PgConnection};
 
 use crate::harness::app::{API_KEY, buy_signal};
 use crate::harness::db::TestDb;
-use crate::harness::process::HeraldProcess;
 use crate::harness::ops::{LoadBalancer, WEBHOOK_PATH, subscribe_user, wait_messages, webhook_env};
+use crate::harness::process::HeraldProcess;
 
 const SIGNALS: usize = 6;
 const TEXTS: usize = 5;

@@ -3,8 +3,8 @@
 //! order within its chat; `herald webhook set|info|delete` manage the registration and a replica
 //! stopping leaves it alone.
 
-use herald::store::Backend;
 use herald::cli::webhook::{WebhookCommand, run as webhook};
+use herald::store::Backend;
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 

@@ -184,7 +184,9 @@ async fn wrong_key_and_rotation(backend: Backend) {
             ("HERALD_ENCRYPTION_KEY_PREVIOUS", ENCRYPTION_KEY),
         ],
     );
-    let store = herald::crypto::at_rest::open_store(&rotating).await.unwrap();
+    let store = herald::crypto::at_rest::open_store(&rotating)
+        .await
+        .unwrap();
     let report = herald::cli::security::rotate_key(&store, &rotating)
         .await
         .unwrap();
@@ -200,7 +202,9 @@ async fn wrong_key_and_rotation(backend: Backend) {
     store.close().await;
 
     let only_new = config(&db, &[("HERALD_ENCRYPTION_KEY", OTHER_KEY)]);
-    let store = herald::crypto::at_rest::open_store(&only_new).await.unwrap();
+    let store = herald::crypto::at_rest::open_store(&only_new)
+        .await
+        .unwrap();
     let user = store.user_by_telegram_id(4242).await.unwrap().unwrap();
     assert_eq!(user.first_name.as_deref(), Some(NAME));
     assert!(store.admin_by_name("root").await.unwrap().is_some());
