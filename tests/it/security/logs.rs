@@ -34,7 +34,7 @@ fn logs_hold_nothing_personal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "security_logs::capture_session", "--nocapture"])
+        .args(["--exact", "security::logs::capture_session", "--nocapture"])
         .env(CHILD, &path)
         .output()
         .unwrap();
