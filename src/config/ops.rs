@@ -7,6 +7,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::ConfigError;
+use super::file::FileConfig;
+use super::reader::Reader;
 
 /// Flags and their defaults. Turning one off never loses data: paused work waits in the database.
 pub const FEATURES: &[(&str, bool, &str)] = &[
@@ -119,20 +121,25 @@ pub struct OpsSettings {
     pub shutdown_delay: Duration,
 }
 
-/// Reads the operations variables; `value(name)` is the environment-then-file lookup.
-pub(super) fn load(value: &dyn Fn(&str) -> Option<String>) -> Result<OpsSettings, ConfigError> {
-    let features = match value("HERALD_FEATURES") {
+/// Reads the operations variables.
+pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<OpsSettings, ConfigError> {
+    let features = match reader.string("HERALD_FEATURES", file.features.clone()) {
         Some(text) => Features::parse(&text)?,
         None => Features::default(),
     };
     let defaults = AlertSettings::default();
     let alerts = AlertSettings {
-        interval: duration(value, "HERALD_ALERT_INTERVAL", defaults.interval)?,
-        errors: number(value, "HERALD_ALERT_ERRORS", defaults.errors)?,
-        queue: number(value, "HERALD_ALERT_QUEUE", defaults.queue)?,
-        login_failures: number(
-            value,
+        interval: duration(
+            reader,
+            "HERALD_ALERT_INTERVAL",
+            file.alert_interval.clone(),
+            defaults.interval,
+        )?,
+        errors: reader.positive("HERALD_ALERT_ERRORS", file.alert_errors, defaults.errors)?,
+        queue: reader.positive("HERALD_ALERT_QUEUE", file.alert_queue, defaults.queue)?,
+        login_failures: reader.positive(
             "HERALD_ALERT_LOGIN_FAILURES",
+            file.alert_login_failures,
             defaults.login_failures,
         )?,
     };
@@ -142,7 +149,12 @@ pub(super) fn load(value: &dyn Fn(&str) -> Option<String>) -> Result<OpsSettings
             "must be at least 100ms",
         ));
     }
-    let shutdown_delay = duration(value, "HERALD_SHUTDOWN_DELAY", Duration::ZERO)?;
+    let shutdown_delay = duration(
+        reader,
+        "HERALD_SHUTDOWN_DELAY",
+        file.shutdown_delay.clone(),
+        Duration::ZERO,
+    )?;
     if shutdown_delay > Duration::from_secs(60) {
         return Err(ConfigError::new(
             "HERALD_SHUTDOWN_DELAY",
@@ -155,38 +167,20 @@ pub(super) fn load(value: &dyn Fn(&str) -> Option<String>) -> Result<OpsSettings
     })
 }
 
+/// Any duration; the limits are checked by the caller, each with its own reason.
 fn duration(
-    value: &dyn Fn(&str) -> Option<String>,
+    reader: &Reader,
     name: &str,
+    from_file: Option<String>,
     default: Duration,
 ) -> Result<Duration, ConfigError> {
-    match value(name) {
-        None => Ok(default),
-        Some(text) => humantime::parse_duration(text.trim()).map_err(|_| {
-            ConfigError::new(
-                name,
-                format!("expected a duration like 30s or 500ms, got {text:?}"),
-            )
-        }),
-    }
-}
-
-fn number<T: std::str::FromStr + PartialOrd + Default>(
-    value: &dyn Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match value(name) {
-        None => Ok(default),
-        Some(text) => text
-            .trim()
-            .parse::<T>()
-            .ok()
-            .filter(|n| *n > T::default())
-            .ok_or_else(|| {
-                ConfigError::new(name, format!("expected a positive number, got {text:?}"))
-            }),
-    }
+    reader.duration(
+        name,
+        from_file,
+        default,
+        Duration::ZERO,
+        "a duration like 30s or 500ms",
+    )
 }
 
 /// Names of the settings that differ between `old` and `new` but only take effect on restart.
@@ -213,44 +207,4 @@ pub fn needs_restart(old: &super::Config, new: &super::Config) -> Vec<&'static s
         old.ops.shutdown_delay != new.ops.shutdown_delay,
     );
     changed
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_default_on_and_toggle_by_name() {
-        let features = Features::parse("").unwrap();
-        assert!(features.enabled("deliveries") && features.enabled("alerts"));
-        let features = Features::parse("-deliveries, alerts").unwrap();
-        assert!(!features.enabled("deliveries"));
-        assert!(features.enabled("alerts"));
-        let err = Features::parse("-delivery").unwrap_err();
-        assert_eq!(err.name, "HERALD_FEATURES");
-        assert!(err.problem.contains("deliveries"), "{err}");
-    }
-
-    #[test]
-    fn bad_values_name_their_variable() {
-        for (name, bad) in [
-            ("HERALD_ALERT_INTERVAL", "soon"),
-            ("HERALD_ALERT_INTERVAL", "10ms"),
-            ("HERALD_ALERT_ERRORS", "0"),
-            ("HERALD_ALERT_QUEUE", "-5"),
-            ("HERALD_ALERT_LOGIN_FAILURES", "many"),
-            ("HERALD_SHUTDOWN_DELAY", "5m"),
-        ] {
-            let lookup = |asked: &str| (asked == name).then(|| bad.to_owned());
-            let err = load(&lookup).unwrap_err();
-            assert_eq!(err.name, name, "{bad}");
-        }
-        let lookup = |asked: &str| (asked == "HERALD_ALERT_INTERVAL").then(|| "500ms".to_owned());
-        let settings = load(&lookup).unwrap();
-        assert_eq!(
-            settings.reloadable.alerts.interval,
-            Duration::from_millis(500)
-        );
-    }
 }

@@ -1,8 +1,7 @@
 //! The audience: everyone who could receive a new signal, with what the recipient decision needs.
 //!
-//! Reading it is the largest part of accepting a signal (10,000 subscribers: ~55 ms on
-//! PostgreSQL, more on SQLite), and it rarely changes between signals, so it is kept in memory
-//! and reused while the `audience_version` counter is unchanged. Triggers bump that counter in the
+//! Reading it is the largest part of accepting a signal, and it rarely changes between signals,
+//! so it is kept in memory and reused while the `audience_version` counter is unchanged. Triggers bump that counter in the
 //! same transaction as any change to a user's activity, consent, subscription or preferences
 //! (migration 0009), so a reused snapshot is never older than what the tables hold — on every
 //! replica, whichever of them made the change.

@@ -1,48 +1,57 @@
 //! The only place SQL lives. One `Store` serves SQLite and PostgreSQL through sqlx's `Any` driver:
 //! both schemas use the same column types (BIGINT epoch milliseconds, TEXT uuids, BOOLEAN), so the
 //! queries are shared and only the few that need a dialect feature branch on `Backend`.
+//!
+//! This file holds the `Store` handle and its plumbing (connecting, migrations, transactions,
+//! NOTIFY, the column helpers); the statements live in one file per table or concern:
+//! `signals`, `deliveries/` (the queue the dispatcher walks, and what is read back), `outcomes`,
+//! `prices`, `reports`, `inbox/` (Telegram updates and the per-chat leases), `kv_state`, `users`,
+//! `callers`, `audience`, `user_activity`, `user_admin`, `bot_state`, `admin_figures`, `stats`,
+//! `admins`, `api_keys`, `audit`, `encryption_keys` (the start-up key check and rotation),
+//! `charts`, `leader`, `retention`.
 
+mod admin_figures;
 mod admins;
 mod api_keys;
 mod audience;
 mod audit;
-mod bot_figures;
 mod bot_state;
 mod callers;
 mod charts;
 mod deliveries;
-mod keys;
+mod encryption_keys;
+mod inbox;
+mod kv_state;
 mod leader;
-mod ops;
 mod outcomes;
 mod prices;
 mod reports;
 mod retention;
 mod signals;
 mod stats;
-mod updates;
+mod user_activity;
 mod user_admin;
 mod users;
 
+pub use admin_figures::{ActivityStats, SignUp, UserCounts};
 pub use admins::{AdminRecord, LoginFailure};
 pub use api_keys::StoredApiKey;
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
-pub use bot_figures::{ActivityStats, SignUp, UserCounts};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use callers::{Account, CallerRecord};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
     Recipient, SignalFlow, due_deliveries_sql,
 };
-pub use keys::{KeyCheck, KeyProblem, RotationReport};
+pub use encryption_keys::{KeyCheck, KeyProblem, RotationReport};
+pub use inbox::{InboxUpdate, NewUpdate, Receipt};
 pub use leader::Leadership;
-pub use ops::ActiveUsers;
 pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};
 pub use reports::{NewReport, QueuedReport};
 pub use retention::Purged;
 pub use signals::{InsertOutcome, SignalListQuery, StoredSignal};
 pub use stats::{DeliveryStats, LatencyStats, UserStats};
-pub use updates::{InboxUpdate, NewUpdate, Receipt};
+pub use user_activity::ActiveUsers;
 pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
 
@@ -53,11 +62,11 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::{AnyPool, Connection, Executor, Row};
 use tokio::sync::Notify;
 
-/// A PostgreSQL connection used this recently is taken to be alive without asking (HikariCP's
-/// "alive bypass window" is the same idea, with the same 500 ms).
+/// A PostgreSQL connection used this recently is taken to be alive without asking: it has just
+/// answered, and a ping before every statement would double a busy bot's round trips.
 const ALIVE_WITHOUT_PING: Duration = Duration::from_millis(500);
 /// The NOTIFY channel that wakes the leader's dispatcher.
 const DELIVERIES_CHANNEL: &str = "herald_deliveries";
@@ -198,6 +207,22 @@ impl Store {
         Ok(())
     }
 
+    /// Whether every migration this binary carries has been applied (readiness).
+    pub async fn migrations_current(&self) -> StoreResult<bool> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let Some(latest) = migrator.iter().map(|m| m.version).max() else {
+            return Ok(true);
+        };
+        let row = sqlx::query("SELECT MAX(version) AS version FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await?;
+        let applied: Option<i64> = row.try_get("version")?;
+        Ok(applied.is_some_and(|applied| applied >= latest))
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -305,4 +330,19 @@ pub(crate) fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, sqlx::
 
 pub(crate) fn parse_uuid(text: &str) -> StoreResult<uuid::Uuid> {
     uuid::Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(format!("bad uuid {text:?}")))
+}
+
+/// `ids` as one JSON array to bind as `$1`, and the membership test that unpacks it, to follow a
+/// column (`WHERE id {in_ids}`): the statement text stays the same whatever the ids, so it is
+/// prepared once per connection, not once per batch. On PostgreSQL the ids are an array the key
+/// index is probed with one by one; as a subquery they would be joined, and with statistics that
+/// describe an empty inbox or queue the planner hashes every unfinished row (dead ones included,
+/// until a vacuum) to find a handful.
+pub(crate) fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
+    let json = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let in_ids = match backend {
+        Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)::bigint))",
+        Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
+    };
+    Ok((json, in_ids))
 }

@@ -1,4 +1,4 @@
-//! Nothing personal in the logs (STACK P11): a whole session — registration, a delivered signal,
+//! Nothing personal in the logs: a whole session — registration, a delivered signal,
 //! a blocked bot, dropped connections to Telegram, a bad login — is logged, and neither the log nor
 //! the stored errors hold a name, a username, a Telegram id or the bot token.
 
@@ -27,14 +27,23 @@ impl Write for Captured {
     }
 }
 
-/// Runs the session in a child process (this test binary, running `capture_session`), so that
-/// one process-wide subscriber sees every thread and no other test's events mix in.
+/// Runs the session in a child process (this test binary, running this test again with `CHILD`
+/// set, which makes it `capture_session`), so that one process-wide subscriber sees every thread
+/// and no other test's events mix in.
 #[test]
 fn logs_hold_nothing_personal() {
+    if let Some(path) = std::env::var_os(CHILD) {
+        capture_session(std::path::PathBuf::from(path));
+        return;
+    }
+    // This test's name as the harness knows it: its module path without the crate's name.
+    let module = module_path!();
+    let module = module.split_once("::").map_or(module, |(_, rest)| rest);
+    let this_test = format!("{module}::logs_hold_nothing_personal");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("log.jsonl");
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "security::logs::capture_session", "--nocapture"])
+        .args(["--exact", &this_test, "--nocapture"])
         .env(CHILD, &path)
         .output()
         .unwrap();
@@ -42,6 +51,11 @@ fn logs_hold_nothing_personal() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    let child_stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        child_stdout.contains("1 passed"),
+        "the child ran no session: {child_stdout}"
     );
     let meta = std::fs::read_to_string(path.with_extension("meta")).unwrap();
     let (token, chat) = meta.split_once(' ').unwrap();
@@ -67,13 +81,9 @@ fn logs_hold_nothing_personal() {
     }
 }
 
-#[test]
-fn capture_session() {
-    // Only as the child of `logs_hold_nothing_personal`.
-    let Some(path) = std::env::var_os(CHILD) else {
-        return;
-    };
-    let path = std::path::PathBuf::from(path);
+/// The child's side: runs the session with a JSON subscriber writing to `path`, and leaves the
+/// token and chat it used beside it (`path` with the `meta` extension).
+fn capture_session(path: std::path::PathBuf) {
     let file = Captured(Arc::new(Mutex::new(std::fs::File::create(&path).unwrap())));
     let subscriber = tracing_subscriber::fmt()
         .json()

@@ -1,20 +1,34 @@
-//! The inbox of Telegram updates. An update is written here before Telegram is told it arrived
-//! (the next getUpdates offset, or the webhook's 200), so a crash never loses a command; the
-//! `update_id` key drops Telegram's redeliveries. Payloads carry names and messages, so they are
-//! sealed like the users' names; retention deletes handled ones after a day.
+//! The inbox of Telegram updates, and the per-chat leases replicas share it by: every statement
+//! on `telegram_updates` and `inbox_leases` is here.
+//!
+//! An update is written here before Telegram is told it arrived (the next getUpdates offset, or
+//! the webhook's 200), so a crash never loses a command; the `update_id` key drops Telegram's
+//! redeliveries. Payloads carry names and messages, so they are sealed like the users' names;
+//! retention deletes handled ones after a day.
+//!
+//! Leases: a replica leases the chats that have unhandled updates (one row per chat in
+//! `inbox_leases`; `INSERT … ON CONFLICT DO UPDATE … WHERE expired` lets exactly one replica win a
+//! chat), then handles only its leased chats' updates, oldest first. So two replicas never work on
+//! one chat at the same time and each chat's updates keep their order. Leasing skips chats with a
+//! live lease, its own included, so a pass that finds only chats it already holds writes nothing;
+//! `renew_inbox_leases` extends them. The same statements run on SQLite, where there is one
+//! process anyway.
 
-use std::collections::{HashMap, HashSet};
+mod receipt;
+
+pub use receipt::Receipt;
+
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::callers::{CALLER_COLUMNS, CALLER_JOINS, CallerRecord, caller_from_row};
-use super::{Backend, Store, StoreError, StoreResult, to_millis};
-
-const SET_STATE: &str = "INSERT INTO kv_state (name, value) VALUES ($1, $2) \
-     ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+use super::kv_state::SET_STATE;
+use super::{Backend, Store, StoreError, StoreResult, id_set, to_millis};
 
 /// Stores a batch (`$1` a JSON array of sealed `NewUpdate`s, redeliveries dropped) received by
 /// `$3` at `$2`, and leases the new updates' chats to `$3` until `$4` where no live lease is in the
@@ -90,60 +104,6 @@ static SQLITE_CALLERS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// What storing a batch did: which updates were new, and which of those the receiver holds the
-/// chat of, so it can hand them to the chat's worker at once instead of reading them back.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Receipt {
-    /// Updates that were new (the others were redeliveries), in update order.
-    pub stored: Vec<i64>,
-    /// New updates whose chat the receiver holds now (won by this statement or held before), in
-    /// update order. Updates without a chat are never claimed: the inbox loop leases those.
-    pub claimed: Vec<i64>,
-    /// Chats this statement leased to the receiver.
-    pub won: Vec<i64>,
-    /// Claimed chats' updates that were stored earlier and were still unhandled, as
-    /// `(chat, update_id)`: a claimed update may go before none of them.
-    pub earlier: Vec<(i64, i64)>,
-    /// The caller record of each claimed chat (its user's, as chat and user are one in a private
-    /// chat), as of the statement: the first handler of the chat can use it instead of reading
-    /// it again, when nothing of the chat ran meanwhile.
-    pub callers: HashMap<i64, CallerRecord>,
-}
-
-impl Receipt {
-    fn assemble(
-        mut stored: Vec<(i64, Option<i64>)>,
-        won: Vec<i64>,
-        held_before: Vec<i64>,
-        earlier: Vec<(i64, i64)>,
-        callers: Vec<(i64, CallerRecord)>,
-    ) -> Self {
-        stored.sort_unstable();
-        let held: HashSet<i64> = won.iter().chain(&held_before).copied().collect();
-        let claimed = stored
-            .iter()
-            .filter(|(_, chat)| chat.is_some_and(|chat| held.contains(&chat)))
-            .map(|(update_id, _)| *update_id)
-            .collect();
-        let mut earlier: Vec<(i64, i64)> = earlier
-            .into_iter()
-            .filter(|(chat, _)| held.contains(chat))
-            .collect();
-        earlier.sort_unstable();
-        let callers = callers
-            .into_iter()
-            .filter(|(chat, _)| held.contains(chat))
-            .collect();
-        Self {
-            stored: stored.into_iter().map(|(update_id, _)| update_id).collect(),
-            claimed,
-            won,
-            earlier,
-            callers,
-        }
-    }
-}
-
 /// An update as received, before it is stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewUpdate {
@@ -171,6 +131,17 @@ fn chat_set(chats: impl Iterator<Item = Option<i64>>) -> StoreResult<String> {
 }
 
 impl Store {
+    /// An update row (`update_id, chat_id, payload, attempts`) with its payload opened.
+    fn inbox_update(&self, row: &AnyRow) -> StoreResult<InboxUpdate> {
+        Ok(InboxUpdate {
+            update_id: row.try_get("update_id")?,
+            chat_id: row.try_get("chat_id")?,
+            payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
+            attempts: row.try_get("attempts")?,
+            caller: None,
+        })
+    }
+
     /// Stores a batch of updates with one statement, and leases their chats to `received_by`
     /// until `lease_until` where no other replica holds them; returns what it stored and claimed.
     /// `state`, a `kv_state` entry such as the poll offset that confirms the batch to Telegram, is
@@ -351,17 +322,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(InboxUpdate {
-                    update_id: row.try_get("update_id")?,
-                    chat_id: row.try_get("chat_id")?,
-                    payload: self.cipher.open(&row.try_get::<String, _>("payload")?)?,
-                    attempts: row.try_get("attempts")?,
-                    caller: None,
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.inbox_update(row)).collect()
     }
 
     pub async fn mark_update_handled(&self, update_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
@@ -382,20 +343,154 @@ impl Store {
         Ok(())
     }
 
-    pub async fn state(&self, name: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT value FROM kv_state WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|row| row.try_get("value")).transpose()?)
+    /// Leases up to `limit` chats with unhandled updates for `owner` until `expires_at`, oldest
+    /// work first. Chats with a live lease are left alone: another replica's, and `owner`'s own
+    /// (extending those is `renew_inbox_leases`' job). So, for a moment (`others_after`), are
+    /// updates another replica received: each replica handles what the load balancer gave it,
+    /// and takes over another's only when those wait. Returns the chat keys won.
+    pub async fn lease_inbox_chats(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        others_after: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>> {
+        // Keys are inserted in key order so two replicas leasing overlapping sets cannot deadlock.
+        // The conflict clause still checks expiry: another replica may have leased the chat since
+        // the `NOT EXISTS` looked. `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join
+        // constraint.
+        let rows = sqlx::query(
+            "INSERT INTO inbox_leases (chat_key, owner, expires_at) \
+             SELECT chat_key, $1, $2 FROM ( \
+                 SELECT chat_key, first FROM ( \
+                     SELECT COALESCE(chat_id, 0) AS chat_key, MIN(update_id) AS first \
+                     FROM telegram_updates WHERE handled_at IS NULL \
+                     AND (received_by IS NULL OR received_by = $1 OR received_at < $5) \
+                     GROUP BY COALESCE(chat_id, 0) \
+                 ) AS waiting \
+                 WHERE NOT EXISTS (SELECT 1 FROM inbox_leases l \
+                     WHERE l.chat_key = waiting.chat_key AND l.expires_at >= $3) \
+                 ORDER BY first LIMIT $4 \
+             ) AS chosen WHERE true ORDER BY chat_key \
+             ON CONFLICT (chat_key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at \
+             WHERE inbox_leases.expires_at < $3 \
+             RETURNING chat_key",
+        )
+        .bind(owner)
+        .bind(to_millis(expires_at))
+        .bind(to_millis(now))
+        .bind(limit)
+        .bind(to_millis(others_after))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<i64, _>("chat_key")?))
+            .collect()
     }
 
-    pub async fn set_state(&self, name: &str, value: &str) -> StoreResult<()> {
-        sqlx::query(SET_STATE)
-            .bind(name)
-            .bind(value)
+    /// Unhandled updates of the chats `owner` holds a live lease on, in arrival order.
+    pub async fn leased_updates(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<InboxUpdate>> {
+        let rows = sqlx::query(
+            "SELECT u.update_id, u.chat_id, u.payload, u.attempts FROM telegram_updates u \
+             JOIN inbox_leases l ON l.chat_key = COALESCE(u.chat_id, 0) \
+             WHERE u.handled_at IS NULL AND l.owner = $1 AND l.expires_at >= $2 \
+             ORDER BY u.update_id LIMIT $3",
+        )
+        .bind(owner)
+        .bind(to_millis(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| self.inbox_update(row)).collect()
+    }
+
+    /// Extends every lease `owner` holds; false when it holds none any more (taken over).
+    pub async fn renew_inbox_leases(
+        &self,
+        owner: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query("UPDATE inbox_leases SET expires_at = $2 WHERE owner = $1")
+            .bind(owner)
+            .bind(to_millis(expires_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Gives up every lease `owner` holds (end of a round, or shutdown).
+    pub async fn release_inbox_leases(&self, owner: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM inbox_leases WHERE owner = $1")
+            .bind(owner)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Gives up `owner`'s leases on these chats (their workers have been idle a while).
+    pub async fn release_inbox_chats(&self, owner: &str, chat_keys: &[i64]) -> StoreResult<()> {
+        if chat_keys.is_empty() {
+            return Ok(());
+        }
+        let (keys, in_keys) = id_set(self.backend, chat_keys)?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM inbox_leases WHERE owner = $2 AND chat_key {in_keys}"
+        )))
+        .bind(keys)
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks updates handled by `owner`, with one statement; returns how many were still
+    /// unhandled (an update marked already keeps its first mark).
+    pub async fn finish_updates(
+        &self,
+        update_ids: &[i64],
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        if update_ids.is_empty() {
+            return Ok(0);
+        }
+        let (ids, in_ids) = id_set(self.backend, update_ids)?;
+        let result = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE telegram_updates SET handled_at = $2, handled_by = $3 \
+             WHERE update_id {in_ids} AND handled_at IS NULL"
+        )))
+        .bind(ids)
+        .bind(to_millis(now))
+        .bind(owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Who handled an update (`None` while unhandled or unknown).
+    pub async fn update_handled_by(&self, update_id: i64) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT handled_by FROM telegram_updates WHERE update_id = $1")
+            .bind(update_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("handled_by")?,
+            None => None,
+        })
+    }
+
+    /// Updates stored but not yet handled.
+    pub async fn inbox_backlog(&self) -> StoreResult<i64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM telegram_updates WHERE handled_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get("n")?)
     }
 }

@@ -1,16 +1,11 @@
-//! The delivery queue: one row per (signal, recipient), walked by the dispatcher.
-//!
-//! Life of a row: `pending` → `sending` (committed before the request) → `sent` | `failed` |
-//! `blocked`, or back to `pending` with a later `next_attempt_at`. A row found in `sending` when a
-//! dispatcher takes over was interrupted mid-request; nobody can know whether Telegram got it, so
-//! it becomes `uncertain` and is sent again, flagged as a possible repeat.
+//! The dispatcher's side of the queue: writing a signal's rows, reading the due ones, marking
+//! them `sending` and recording how each attempt ended.
 //!
 //! Queries over unfinished rows repeat the predicate of the partial queue indexes word for word
 //! (`status IN ('pending', 'uncertain', 'sending')`) even where they narrow it: SQLite uses a
-//! partial index only then, and otherwise walks every row ever delivered (measured: 14 ms for the
-//! first 64 due rows behind 200,000 finished ones, 0.3 ms through the index).
+//! partial index only then, and otherwise walks every row ever delivered.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,137 +13,14 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::leader::Leadership;
-use super::users::DEACTIVATE_CHAT;
-use super::{Backend, Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
+use super::{DeliveryOutcome, DeliveryStatus, NewDelivery, QueuedDelivery, Recipient};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-    Blocked,
-    Skipped,
-    Uncertain,
-}
-
-impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 7] = [
-        Self::Pending,
-        Self::Sending,
-        Self::Sent,
-        Self::Failed,
-        Self::Blocked,
-        Self::Skipped,
-        Self::Uncertain,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Sending => "sending",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Blocked => "blocked",
-            Self::Skipped => "skipped",
-            Self::Uncertain => "uncertain",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-}
-
-/// A row to write when a signal is accepted.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewDelivery {
-    pub user_id: Uuid,
-    pub chat_id: i64,
-    pub status: DeliveryStatus,
-    pub skip_reason: Option<String>,
-    pub lang: Lang,
-    pub format: MessageFormat,
-    pub silent: bool,
-    pub protect_content: bool,
-    pub reply_to_message_id: Option<i64>,
-    pub next_attempt_at: i64,
-}
-
-impl NewDelivery {
-    pub fn is_queued(&self) -> bool {
-        self.status == DeliveryStatus::Pending
-    }
-}
-
-/// Sends still to make (pending, uncertain or in flight), as a scalar subquery.
-const QUEUE_DEPTH: &str = "(SELECT COUNT(*) FROM signal_deliveries \
-     WHERE status IN ('pending', 'uncertain', 'sending'))";
-
-/// The service's pulse as users see it in `/status`.
-#[derive(Debug, Clone, Copy)]
-pub struct SignalFlow {
-    pub last_signal_at: Option<DateTime<Utc>>,
-    pub queue_depth: i64,
-}
-
-/// A row the dispatcher is about to send.
-#[derive(Debug, Clone)]
-pub struct QueuedDelivery {
-    pub id: i64,
-    /// The nil uuid for a broadcast row (see `broadcast_id`).
-    pub signal_id: Uuid,
-    /// Set on an admin's `/broadcast` row: the message is the broadcast's text, not a signal.
-    pub broadcast_id: Option<Uuid>,
-    pub chat_id: i64,
-    pub lang: Lang,
-    pub format: MessageFormat,
-    pub silent: bool,
-    pub protect_content: bool,
-    pub reply_to_message_id: Option<i64>,
-    pub attempts: i32,
-    pub accepted_at: DateTime<Utc>,
-    /// It was interrupted mid-request before: the message must say it may be a repeat.
-    pub maybe_repeat: bool,
-    /// Whether the user can still be sent to, as of reading the row.
-    pub recipient: Recipient,
-}
-
-/// The user of a queued row, checked when the row is read for sending: a user erased or
-/// deactivated after the row was written (even by a transaction that raced the signal's) is
-/// never sent to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recipient {
-    Active,
-    Deactivated,
-    Erased,
-}
-
-/// How one attempt ended, as the dispatcher records it.
-#[derive(Debug, Clone)]
-pub enum DeliveryOutcome {
-    Sent {
-        message_id: i64,
-        at: DateTime<Utc>,
-    },
-    /// Try again at `at`; `uncertain` when the failed request may have reached Telegram, so the
-    /// next copy must say it may be a repeat.
-    Retry {
-        at: DateTime<Utc>,
-        error: String,
-        uncertain: bool,
-    },
-    Failed {
-        error: String,
-    },
-    Blocked {
-        error: String,
-    },
-}
+use crate::store::leader::Leadership;
+use crate::store::users::DEACTIVATE_CHAT;
+use crate::store::{
+    Backend, Store, StoreError, StoreResult, flag, from_millis, id_set, parse_uuid, to_millis,
+};
 
 /// One attempt's result as the batch UPDATE reads it.
 #[derive(Serialize)]
@@ -211,24 +83,6 @@ impl<'a> From<&'a (QueuedDelivery, DeliveryOutcome)> for OutcomeRow<'a> {
         }
     }
 }
-
-/// One delivery as the API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct DeliveryRow {
-    pub id: i64,
-    pub signal_id: Uuid,
-    pub chat_id: Option<i64>,
-    pub status: DeliveryStatus,
-    pub skip_reason: Option<String>,
-    pub attempts: i32,
-    pub telegram_message_id: Option<i64>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub latency_ms: Option<i64>,
-    pub last_error: Option<String>,
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-pub type DeliveryCounts = HashMap<DeliveryStatus, i64>;
 
 /// The dispatcher's queue read (`Store::due_deliveries`); public so a test can check its plan.
 /// A scalar subquery rather than NOT EXISTS: PostgreSQL turns the latter into a join whose inner
@@ -296,7 +150,7 @@ fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
 
 /// Writes the rows `INSERT_CHUNK` per statement: they travel as one JSON array that the database
 /// unpacks, which keeps a 10,000-recipient signal to two round trips.
-pub(super) async fn insert_deliveries(
+pub(in crate::store) async fn insert_deliveries(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     backend: Backend,
     signal_id: Uuid,
@@ -344,21 +198,6 @@ const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked',
      WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
      AND status IN ('pending', 'uncertain', 'sending')";
 
-/// `ids` as one JSON array to bind as `$1`, and the membership test that unpacks it, to follow a
-/// column (`WHERE id {in_ids}`): the statement text stays the same whatever the ids, so it is
-/// prepared once per connection, not once per batch. On PostgreSQL the ids are an array the key
-/// index is probed with one by one; as a subquery they would be joined, and with statistics that
-/// describe an empty inbox or queue the planner hashes every unfinished row (dead ones included,
-/// until a vacuum) to find a handful.
-pub(super) fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'static str)> {
-    let json = serde_json::to_string(ids).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let in_ids = match backend {
-        Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)::bigint))",
-        Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
-    };
-    Ok((json, in_ids))
-}
-
 impl Store {
     /// Up to `limit` rows due now, oldest first, skipping any chat that still has an earlier
     /// unfinished row, so each chat receives its signals in the order they were accepted.
@@ -377,8 +216,8 @@ impl Store {
             Backend::Postgres => {
                 // The queue is empty most of the time, so that is what PostgreSQL's statistics
                 // usually say when a broadcast starts; believing it, the planner would filter
-                // and sort the whole queue (24 ms for 64 of 10,000 rows) rather than walk the
-                // queue index in order and stop at `limit`. Sorting is ruled out for this read.
+                // and sort the whole queue rather than walk the queue index in order and stop at
+                // `limit`. Sorting is ruled out for this read.
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("SELECT set_config('enable_sort', 'off', true)")
                     .execute(&mut *tx)
@@ -475,7 +314,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         if self.backend == Backend::Postgres {
             // One primary-key probe per result: with statistics from an empty queue the planner
-            // would rather hash the whole table (18 ms for 63 rows behind 50,000).
+            // would rather hash the whole table.
             sqlx::query(
                 "SELECT set_config('enable_hashjoin', 'off', true), \
                  set_config('enable_mergejoin', 'off', true)",
@@ -549,110 +388,5 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(result.rows_affected())
-    }
-
-    pub async fn delivery_counts(&self, signal_id: Uuid) -> StoreResult<DeliveryCounts> {
-        let rows = sqlx::query(
-            "SELECT status, COUNT(*) AS n FROM signal_deliveries WHERE signal_id = $1 GROUP BY status",
-        )
-        .bind(signal_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut counts = DeliveryCounts::new();
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let status = DeliveryStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("delivery status {status:?}")))?;
-            counts.insert(status, row.try_get("n")?);
-        }
-        Ok(counts)
-    }
-
-    pub async fn deliveries_of_signal(&self, signal_id: Uuid) -> StoreResult<Vec<DeliveryRow>> {
-        let rows = sqlx::query(
-            "SELECT id, signal_id, chat_id, status, skip_reason, attempts, telegram_message_id, \
-             delivered_at, latency_ms, last_error, read_at FROM signal_deliveries \
-             WHERE signal_id = $1 ORDER BY id",
-        )
-        .bind(signal_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let status: String = row.try_get("status")?;
-                Ok(DeliveryRow {
-                    id: row.try_get("id")?,
-                    signal_id: parse_uuid(&row.try_get::<String, _>("signal_id")?)?,
-                    chat_id: row.try_get("chat_id")?,
-                    status: DeliveryStatus::parse(&status).ok_or_else(|| {
-                        StoreError::Corrupt(format!("delivery status {status:?}"))
-                    })?,
-                    skip_reason: row.try_get("skip_reason")?,
-                    attempts: row.try_get("attempts")?,
-                    telegram_message_id: row.try_get("telegram_message_id")?,
-                    delivered_at: row
-                        .try_get::<Option<i64>, _>("delivered_at")?
-                        .map(from_millis),
-                    latency_ms: row.try_get("latency_ms")?,
-                    last_error: row.try_get("last_error")?,
-                    read_at: row.try_get::<Option<i64>, _>("read_at")?.map(from_millis),
-                })
-            })
-            .collect()
-    }
-
-    /// Rows still to send (pending, uncertain or in flight).
-    pub async fn queue_depth(&self) -> StoreResult<i64> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {QUEUE_DEPTH} AS n")))
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.try_get("n")?)
-    }
-
-    /// When the last signal came and how many sends wait, in one statement (`/status` asks on
-    /// every call).
-    pub async fn signal_flow(&self) -> StoreResult<SignalFlow> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT (SELECT MAX(accepted_at) FROM signals) AS at, {QUEUE_DEPTH} AS n"
-        )))
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(SignalFlow {
-            last_signal_at: row.try_get::<Option<i64>, _>("at")?.map(from_millis),
-            queue_depth: row.try_get("n")?,
-        })
-    }
-
-    /// The message each chat got for a signal, so a close can reply to it.
-    pub async fn sent_messages_of_signal(&self, signal_id: Uuid) -> StoreResult<HashMap<i64, i64>> {
-        let rows = sqlx::query(
-            "SELECT chat_id, telegram_message_id FROM signal_deliveries \
-             WHERE signal_id = $1 AND status = 'sent' AND telegram_message_id IS NOT NULL",
-        )
-        .bind(signal_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("chat_id")?, row.try_get("telegram_message_id")?)))
-            .collect()
-    }
-
-    /// First tap on one of a signal message's buttons.
-    pub async fn mark_read(
-        &self,
-        chat_id: i64,
-        message_id: i64,
-        at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let result = sqlx::query(
-            "UPDATE signal_deliveries SET read_at = $3 \
-             WHERE chat_id = $1 AND telegram_message_id = $2 AND read_at IS NULL",
-        )
-        .bind(chat_id)
-        .bind(message_id)
-        .bind(to_millis(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() > 0)
     }
 }

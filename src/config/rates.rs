@@ -1,0 +1,75 @@
+//! How fast Herald sends and may be talked to: the global send rate, each user's command rate,
+//! and the dispatcher's knobs.
+
+use std::time::Duration;
+
+use super::ConfigError;
+use super::file::FileConfig;
+use super::reader::Reader;
+
+/// Telegram allows up to 1000 messages/s with paid broadcasts (`allow_paid_broadcast`).
+pub const TELEGRAM_PAID_RATE: u32 = 1000;
+/// Higher rates only make sense against a local Bot API server or the emulator (benchmarks).
+pub const MAX_GLOBAL_RATE: u32 = 100_000;
+/// Higher only for benchmarks, where simulated users send commands back to back.
+const MAX_COMMAND_RATE: u32 = 100_000;
+/// Telegram's broadcast limit without paid broadcasts: about 30 messages per second
+/// (<https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>).
+const DEFAULT_GLOBAL_RATE: u32 = 30;
+
+/// Knobs of the dispatcher; defaults follow Telegram's documented limits.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// Telegram: "avoid sending more than one message per second" to one chat.
+    pub per_chat_interval: Duration,
+    /// Telegram: at most 20 messages per minute to the same group.
+    pub group_per_minute: u32,
+    /// Attempts for 5xx/network failures before a delivery is `failed`.
+    pub max_attempts: u32,
+    /// Requests to Telegram in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            per_chat_interval: Duration::from_secs(1),
+            group_per_minute: 20,
+            max_attempts: 8,
+            max_in_flight: 64,
+        }
+    }
+}
+
+/// What this section reads; `Config` keeps the fields flat.
+pub(super) struct Rates {
+    pub global_rate: u32,
+    pub command_rate: u32,
+}
+
+pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<Rates, ConfigError> {
+    let global_rate = reader.number(
+        "HERALD_GLOBAL_RATE",
+        file.global_rate,
+        DEFAULT_GLOBAL_RATE,
+        1..=MAX_GLOBAL_RATE,
+        "messages per second",
+    )?;
+    if global_rate > TELEGRAM_PAID_RATE {
+        tracing::warn!(
+            global_rate,
+            "HERALD_GLOBAL_RATE is above Telegram's paid-broadcast limit of 1000/s; only a local Bot API server or the emulator accepts that"
+        );
+    }
+    let command_rate = reader.number(
+        "HERALD_COMMAND_RATE",
+        file.command_rate,
+        crate::bot::ratelimit::CommandRate::DEFAULT_PER_MINUTE,
+        1..=MAX_COMMAND_RATE,
+        "commands per user per minute",
+    )?;
+    Ok(Rates {
+        global_rate,
+        command_rate,
+    })
+}
