@@ -141,8 +141,8 @@ pub async fn rotate_key(store: &Store, config: &Config) -> anyhow::Result<Rotati
     let report = store.rotate_encryption().await?;
     store
         .audit(AuditEvent::audit("encryption.rotate").detail(format!(
-            "users {}, admins {}, updates {}",
-            report.users, report.admins, report.updates
+            "users {}, admins {}, bot admins {}, updates {}",
+            report.users, report.admins, report.bot_admins, report.updates
         )))
         .await;
     Ok(report)
@@ -234,11 +234,12 @@ pub async fn run_rotate(config: Config) -> anyhow::Result<()> {
     store.close().await;
     let report = result?;
     println!(
-        "re-encrypted with key {}: {} users, {} admins, {} stored updates; \
+        "re-encrypted with key {}: {} users, {} admins, {} bot admins, {} stored updates; \
          HERALD_ENCRYPTION_KEY_PREVIOUS can now be removed",
         config.cipher().key_id().unwrap_or_default(),
         report.users,
         report.admins,
+        report.bot_admins,
         report.updates
     );
     Ok(())

@@ -49,7 +49,10 @@ pub enum KeyProblem {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RotationReport {
     pub users: u64,
+    /// Admins of the HTTP API (their TOTP secrets).
     pub admins: u64,
+    /// Bot admins' TOTP secrets (`admin_totp`).
+    pub bot_admins: u64,
     pub updates: u64,
 }
 
@@ -111,6 +114,9 @@ impl Store {
                 .await?,
             admins: self
                 .reseal_table("admins", "id", &["totp_secret"], false)
+                .await?,
+            bot_admins: self
+                .reseal_table("admin_totp", "telegram_id", &["secret"], true)
                 .await?,
             updates: self
                 .reseal_table("telegram_updates", "update_id", &["payload"], true)

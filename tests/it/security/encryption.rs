@@ -146,7 +146,12 @@ async fn build_error(config: Config) -> ConfigError {
     }
 }
 
-async fn seed_user(config: &Config) {
+/// The bot admin `seed_user` sets up two-factor for.
+const BOT_ADMIN: i64 = 777;
+
+/// Seeds a user, an API admin and a bot admin's authenticator; returns the bot admin's TOTP
+/// secret (the base32 of its otpauth URI).
+async fn seed_user(config: &Config) -> String {
     let store = herald::crypto::at_rest::open_store(config).await.unwrap();
     let user = NewUser {
         telegram_id: 4242,
@@ -163,11 +168,17 @@ async fn seed_user(config: &Config) {
         .await
         .unwrap();
     store.close().await;
+    let uri = herald::cli::admin::setup_totp(config, BOT_ADMIN)
+        .await
+        .unwrap();
+    let secret = uri.split("secret=").nth(1).unwrap();
+    secret.split('&').next().unwrap().to_owned()
 }
 
 async fn wrong_key_and_rotation(backend: Backend) {
     let db = TestDb::new(backend).await;
-    seed_user(&config(&db, &[("HERALD_ENCRYPTION_KEY", ENCRYPTION_KEY)])).await;
+    let bot_admin_secret =
+        seed_user(&config(&db, &[("HERALD_ENCRYPTION_KEY", ENCRYPTION_KEY)])).await;
 
     let wrong = build_error(config(&db, &[("HERALD_ENCRYPTION_KEY", OTHER_KEY)])).await;
     assert_eq!(wrong.name, "HERALD_ENCRYPTION_KEY");
@@ -190,13 +201,17 @@ async fn wrong_key_and_rotation(backend: Backend) {
     let report = herald::cli::security::rotate_key(&store, &rotating)
         .await
         .unwrap();
-    assert_eq!((report.users, report.admins), (1, 1), "{report:?}");
+    assert_eq!(
+        (report.users, report.admins, report.bot_admins),
+        (1, 1, 1),
+        "{report:?}"
+    );
     let again = herald::cli::security::rotate_key(&store, &rotating)
         .await
         .unwrap();
     assert_eq!(
-        (again.users, again.admins),
-        (0, 0),
+        (again.users, again.admins, again.bot_admins),
+        (0, 0, 0),
         "nothing left to re-seal"
     );
     store.close().await;
@@ -208,6 +223,10 @@ async fn wrong_key_and_rotation(backend: Backend) {
     let user = store.user_by_telegram_id(4242).await.unwrap().unwrap();
     assert_eq!(user.first_name.as_deref(), Some(NAME));
     assert!(store.admin_by_name("root").await.unwrap().is_some());
+    // The bot admin's two-factor still works with the new key alone.
+    let totp = store.admin_totp(BOT_ADMIN).await.unwrap().unwrap();
+    let opened = store.cipher().open(&totp.sealed_secret);
+    assert_eq!(opened.as_deref(), Ok(bot_admin_secret.as_str()));
     store.close().await;
     let old = build_error(config(&db, &[("HERALD_ENCRYPTION_KEY", ENCRYPTION_KEY)])).await;
     assert_eq!(old.name, "HERALD_ENCRYPTION_KEY");
