@@ -189,6 +189,26 @@ mod tests {
     }
 
     #[test]
+    fn paid_sends_use_their_own_bucket() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(Limits::telegram(), t0);
+        for n in 0..30 {
+            assert!(l.try_acquire(n + 1, false, t0).is_ok());
+        }
+        assert_eq!(l.try_acquire(100, false, t0), Err(1));
+        for n in 0..1000 {
+            assert!(l.try_acquire(n + 1000, true, t0).is_ok(), "paid send {n}");
+        }
+        assert_eq!(l.try_acquire(5000, true, t0), Err(1));
+        // The chat limit holds for paid sends too: a burst of 3, then 1/s.
+        let t1 = at(t0, 1000);
+        for _ in 0..3 {
+            assert!(l.try_acquire(9999, true, t1).is_ok());
+        }
+        assert_eq!(l.try_acquire(9999, true, t1), Err(1));
+    }
+
+    #[test]
     fn disabled_and_reconfigured() {
         let t0 = Instant::now();
         let mut l = Limiter::new(Limits::unlimited(), t0);

@@ -15,7 +15,8 @@ pub(crate) fn get_me(core: &Arc<Core>) -> Result<Reply, ApiError> {
         user: core.bot.clone(),
         can_join_groups: true,
         can_read_all_group_messages: false,
-        supports_inline_queries: false,
+        // Inline mode is modelled (answerInlineQuery), as if enabled with @BotFather.
+        supports_inline_queries: true,
         can_connect_to_business: false,
         has_main_web_app: false,
     })
