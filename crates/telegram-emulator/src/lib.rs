@@ -26,6 +26,7 @@
 
 mod config;
 mod control;
+mod control_features;
 mod core;
 mod counters;
 mod error;

@@ -8,6 +8,7 @@ mod buttons;
 mod channels;
 mod commands;
 mod control;
+mod control_features;
 mod edit;
 mod faults;
 mod formatting;
