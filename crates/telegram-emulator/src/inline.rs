@@ -30,12 +30,7 @@ impl Core {
             });
         }
         let mut state = self.lock();
-        let from = state
-            .users
-            .get(&user_id)
-            .filter(|u| !u.deactivated)
-            .map(|u| u.user.clone())
-            .ok_or(EmulatorError::UnknownUser(user_id))?;
+        let from = state.active_user(user_id)?;
         let id = state.new_callback_id();
         state.inline_queries.insert(
             id.clone(),

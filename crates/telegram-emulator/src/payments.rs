@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::core::{Core, unix_now};
 use crate::error::EmulatorError;
 use crate::model::{EmulatorEvent, Payment, PreCheckoutAnswer};
-use crate::state::{PaymentNote, StoredMessage};
+use crate::state::PaymentNote;
 use crate::types::{TgPreCheckoutQuery, TgRefundedPayment, TgSuccessfulPayment, TgUpdateKind};
 
 /// "The Bot API must receive an answer within 10 seconds after the pre-checkout query was sent"
@@ -67,6 +67,15 @@ impl Default for PaymentBook {
     }
 }
 
+impl PaymentBook {
+    fn invoice(&self, link: &str) -> Result<Invoice, EmulatorError> {
+        self.invoices
+            .get(link)
+            .cloned()
+            .ok_or_else(|| EmulatorError::UnknownInvoice(link.to_owned()))
+    }
+}
+
 /// Why answerPreCheckoutQuery cannot be applied.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum AnswerRefused {
@@ -83,18 +92,8 @@ impl Core {
         link: &str,
     ) -> Result<String, EmulatorError> {
         let mut state = self.lock();
-        let from = state
-            .users
-            .get(&user_id)
-            .filter(|u| !u.deactivated)
-            .map(|u| u.user.clone())
-            .ok_or(EmulatorError::UnknownUser(user_id))?;
-        let invoice = state
-            .payments
-            .invoices
-            .get(link)
-            .cloned()
-            .ok_or_else(|| EmulatorError::UnknownInvoice(link.to_owned()))?;
+        let from = state.active_user(user_id)?;
+        let invoice = state.payments.invoice(link)?;
         let id = state.new_callback_id();
         state.payments.checkouts.insert(
             id.clone(),
@@ -227,12 +226,7 @@ impl Core {
         renewing_until: Option<i64>,
     ) -> Result<Payment, EmulatorError> {
         let mut state = self.lock();
-        let invoice = state
-            .payments
-            .invoices
-            .get(link)
-            .cloned()
-            .ok_or_else(|| EmulatorError::UnknownInvoice(link.to_owned()))?;
+        let invoice = state.payments.invoice(link)?;
         let now = unix_now();
         let charge_id = state.new_token("stx", 64);
         let earlier = state
@@ -310,21 +304,12 @@ impl Core {
 
     /// A payment service message from the user in their private chat, and its update.
     fn post_payment_note(&self, user_id: i64, note: PaymentNote) -> Result<(), EmulatorError> {
-        let mut guard = self.lock();
-        let chat = guard
-            .chats
-            .get_mut(&user_id)
+        let rendered = self
+            .lock()
+            .post(user_id, Some(user_id), &self.bot, |msg| {
+                msg.payment = Some(note)
+            })
             .ok_or(EmulatorError::UnknownChat(user_id))?;
-        let mut msg = StoredMessage::new(chat.next_message_id(), Some(user_id), unix_now());
-        msg.payment = Some(note);
-        chat.push(msg);
-        let state = &*guard;
-        let rendered = state
-            .chats
-            .get(&user_id)
-            .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &self.bot)))
-            .ok_or(EmulatorError::UnknownChat(user_id))?;
-        drop(guard);
         self.queue(TgUpdateKind::Message(rendered));
         Ok(())
     }

@@ -336,8 +336,34 @@ impl State {
         )
     }
 
+    /// A user who has not deleted their account.
+    pub(crate) fn active_user(&self, id: i64) -> Result<TgUser, crate::error::EmulatorError> {
+        self.users
+            .get(&id)
+            .filter(|u| !u.deactivated)
+            .map(|u| u.user.clone())
+            .ok_or(crate::error::EmulatorError::UnknownUser(id))
+    }
+
     pub(crate) fn user(&self, id: i64) -> Option<&TgUser> {
         self.users.get(&id).map(|u| &u.user)
+    }
+
+    /// Appends a new message from `sender` (`None`: the bot) to the chat, filled in by `fill`,
+    /// and renders it; `None` if there is no such chat.
+    pub(crate) fn post(
+        &mut self,
+        chat_id: i64,
+        sender: Option<i64>,
+        bot: &TgUser,
+        fill: impl FnOnce(&mut StoredMessage),
+    ) -> Option<TgMessage> {
+        let chat = self.chats.get_mut(&chat_id)?;
+        let mut msg = StoredMessage::new(chat.next_message_id(), sender, crate::core::unix_now());
+        fill(&mut msg);
+        chat.push(msg);
+        let chat = self.chats.get(&chat_id)?;
+        Some(self.render(chat, chat.messages.last()?, bot))
     }
 
     /// Renders a stored message as Telegram's Message object; replies embed their target once.

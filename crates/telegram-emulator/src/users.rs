@@ -5,7 +5,7 @@ use crate::core::{Core, unix_now};
 use crate::error::EmulatorError;
 use crate::html::utf16_len;
 use crate::model::{ChatMessage, EmulatorEvent};
-use crate::state::{Body, State, StoredMessage};
+use crate::state::{Body, State};
 use crate::types::{
     TgCallbackQuery, TgChatMember, TgChatMemberUpdated, TgMenuButton, TgMessageEntity,
     TgUpdateKind, TgUser,
@@ -85,26 +85,18 @@ impl Core {
         if chat_id == user_id && self.lock().users.get(&user_id).is_some_and(|u| u.blocked) {
             self.set_blocked(user_id, false)?;
         }
-        let mut guard = self.lock();
-        Self::check_poster(&guard, user_id, chat_id)?;
-        let Some(chat) = guard.chats.get_mut(&chat_id) else {
-            return Err(EmulatorError::UnknownChat(chat_id));
-        };
-        let message_id = chat.next_message_id();
-        let mut msg = StoredMessage::new(message_id, Some(user_id), unix_now());
-        msg.text = Some(Body {
-            raw: text.to_owned(),
-            plain: text.to_owned(),
-            entities: command_entities(text),
-        });
-        chat.push(msg);
-        let state = &*guard;
+        let mut state = self.lock();
+        Self::check_poster(&state, user_id, chat_id)?;
         let rendered = state
-            .chats
-            .get(&chat_id)
-            .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &self.bot)))
+            .post(chat_id, Some(user_id), &self.bot, |msg| {
+                msg.text = Some(Body {
+                    raw: text.to_owned(),
+                    plain: text.to_owned(),
+                    entities: command_entities(text),
+                });
+            })
             .ok_or(EmulatorError::UnknownChat(chat_id))?;
-        Ok((message_id, TgUpdateKind::Message(rendered)))
+        Ok((rendered.message_id, TgUpdateKind::Message(rendered)))
     }
 
     /// A user presses an inline button. With `check_keyboard`, `data` must be on the message's

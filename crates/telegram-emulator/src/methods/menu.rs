@@ -17,12 +17,7 @@ fn menu_chat(core: &Core, params: &Params) -> Result<Option<i64>, ApiError> {
     if params.non_empty("chat_id").is_none() {
         return Ok(None);
     }
-    let id = params
-        .int("chat_id")
-        .ok()
-        .flatten()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad("Invalid chat_id specified"))?;
+    let id = super::user_id(params, "chat_id")?;
     if !core.lock().users.contains_key(&id) {
         return Err(ApiError::chat_not_found());
     }

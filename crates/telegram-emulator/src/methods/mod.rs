@@ -211,6 +211,16 @@ pub(crate) fn chat_id(core: &Core, params: &Params) -> Result<i64, ApiError> {
         .ok_or_else(ApiError::chat_not_found)
 }
 
+/// A user id parameter (`user_id`, or a private chat's `chat_id`): a positive integer.
+pub(crate) fn user_id(params: &Params, name: &str) -> Result<i64, ApiError> {
+    params
+        .int(name)
+        .ok()
+        .flatten()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad(format!("Invalid {name} specified")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

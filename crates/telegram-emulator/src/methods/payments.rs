@@ -175,12 +175,7 @@ pub(crate) fn answer_pre_checkout_query(
 }
 
 pub(crate) fn refund_star_payment(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let user_id = params
-        .int("user_id")
-        .ok()
-        .flatten()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad("Invalid user_id specified"))?;
+    let user_id = super::user_id(params, "user_id")?;
     let charge_id = required(params, "telegram_payment_charge_id")?;
     if !core.lock().users.contains_key(&user_id) {
         return Err(ApiError::bad("user not found"));

@@ -11,7 +11,7 @@ use crate::html::{self, PARSE_ERROR_PREFIX, utf16_len};
 use crate::markdown;
 use crate::model::EmulatorEvent;
 use crate::params::Params;
-use crate::state::{Body, State, StoredMessage};
+use crate::state::{Body, State};
 use crate::types::{TgInlineKeyboardMarkup, TgMessageEntity};
 
 /// sendMessage `text`: "1-4096 characters after entities parsing" (T12), counted here in UTF-16
@@ -271,31 +271,24 @@ pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError
         ) => Some(super::photo::register(state, width, height, bytes)),
         _ => None,
     };
-    let chat = state
-        .chats
-        .get_mut(&chat_id)
+    let paid_broadcast = out.paid_broadcast;
+    let message = state
+        .post(chat_id, None, &core.bot, |msg| {
+            msg.text = out.text;
+            msg.caption = out.caption;
+            msg.photo = photo;
+            msg.parse_mode = out.parse_mode;
+            msg.reply_markup = out.reply_markup;
+            msg.reply_to = reply_to;
+            msg.disable_notification = out.disable_notification;
+            msg.protect_content = out.protect_content;
+            msg.paid_broadcast = paid_broadcast;
+        })
         .ok_or_else(ApiError::chat_not_found)?;
-    let message_id = chat.next_message_id();
-    let mut msg = StoredMessage::new(message_id, None, unix_now());
-    msg.text = out.text;
-    msg.caption = out.caption;
-    msg.photo = photo;
-    msg.parse_mode = out.parse_mode;
-    msg.reply_markup = out.reply_markup;
-    msg.reply_to = reply_to;
-    msg.disable_notification = out.disable_notification;
-    msg.protect_content = out.protect_content;
-    msg.paid_broadcast = out.paid_broadcast;
-    chat.push(msg);
-    let state = &*guard;
-    let reply = state
-        .chats
-        .get(&chat_id)
-        .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &core.bot)))
-        .ok_or_else(ApiError::chat_not_found)
-        .and_then(|m| Reply::json(&m));
+    let message_id = message.message_id;
+    let reply = Reply::json(&message);
     drop(guard);
-    if out.paid_broadcast {
+    if paid_broadcast {
         core.counters.paid_broadcast();
     }
     sent(core, chat_id, message_id, false);

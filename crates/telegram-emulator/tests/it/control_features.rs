@@ -1,19 +1,9 @@
 //! The control API's routes for channels, Mini Apps, inline mode and payments.
 
 use reqwest::Method as M;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::harness::Tg;
-
-async fn control(tg: &Tg, method: M, path: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("{}/control/{path}", tg.emu.base_url());
-    let mut req = tg.http.request(method, url);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
+use crate::harness::{Tg, control};
 
 #[tokio::test]
 async fn payments_channels_and_mini_apps_over_the_control_api() {
