@@ -35,7 +35,8 @@ pub const TELEGRAM_GLOBAL_PER_SEC: f64 = 30.0;
 /// One second's worth of tokens: a client pacing itself at exactly 30/s never sees a 429, even
 /// with scheduling jitter, while anything faster is refused within about a second.
 pub const TELEGRAM_GLOBAL_BURST: u32 = 30;
-/// "Your bot will not be able to send more than 20 messages per minute to the same group" (same FAQ).
+/// "Your bot will not be able to send more than 20 messages per minute to the same group" (same
+/// FAQ); channels are held to it too.
 pub const TELEGRAM_GROUP_PER_MIN: u32 = 20;
 /// Paid broadcasts allow "up to 1000 messages per second" (`allow_paid_broadcast`, sendMessage docs).
 pub const TELEGRAM_PAID_BROADCAST_PER_SEC: f64 = 1000.0;
@@ -43,16 +44,31 @@ pub const TELEGRAM_PAID_BROADCAST_PER_SEC: f64 = 1000.0;
 /// Flood limits, applied to every sending method (sendMessage, sendPhoto, editMessageText).
 ///
 /// Each limit is a token bucket: a request needs one token from every bucket it touches (the
-/// global one, its chat's, and for groups the per-minute one); a refused request takes none.
+/// global one — or the paid one for sends with `allow_paid_broadcast` —, its chat's, and for groups
+/// and channels the per-minute one); a refused request takes none.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Limits {
     pub enabled: bool,
     pub per_chat_per_sec: f64,
     pub per_chat_burst: u32,
+    /// The free bulk limit, for sends without `allow_paid_broadcast`.
     pub global_per_sec: f64,
     pub global_burst: u32,
-    /// Applied to groups (negative chat ids) on top of the per-chat limit.
+    /// Applied to groups and channels (negative chat ids) on top of the per-chat limit.
     pub group_per_min: u32,
+    /// Sends with `allow_paid_broadcast` draw from this bucket instead of the global one.
+    #[serde(default = "paid_per_sec")]
+    pub paid_per_sec: f64,
+    #[serde(default = "paid_burst")]
+    pub paid_burst: u32,
+}
+
+fn paid_per_sec() -> f64 {
+    TELEGRAM_PAID_BROADCAST_PER_SEC
+}
+
+fn paid_burst() -> u32 {
+    TELEGRAM_PAID_BROADCAST_PER_SEC as u32
 }
 
 impl Limits {
@@ -65,6 +81,8 @@ impl Limits {
             global_per_sec: TELEGRAM_GLOBAL_PER_SEC,
             global_burst: TELEGRAM_GLOBAL_BURST,
             group_per_min: TELEGRAM_GROUP_PER_MIN,
+            paid_per_sec: paid_per_sec(),
+            paid_burst: paid_burst(),
         }
     }
 
@@ -76,7 +94,8 @@ impl Limits {
         }
     }
 
-    /// Telegram's limits with the global rate raised to what paid broadcast allows.
+    /// Telegram's limits with the global rate raised to what paid broadcast allows, for every send
+    /// with or without `allow_paid_broadcast` (for clients that do not pass the flag).
     pub fn paid_broadcast() -> Self {
         Limits {
             global_per_sec: TELEGRAM_PAID_BROADCAST_PER_SEC,

@@ -16,7 +16,7 @@ use crate::core::Core;
 use crate::error::EmulatorError;
 use crate::methods::default_scope_commands;
 
-type Shared = State<Arc<Core>>;
+pub(crate) type Shared = State<Arc<Core>>;
 
 pub(crate) fn router() -> Router<Arc<Core>> {
     Router::new()
@@ -37,6 +37,7 @@ pub(crate) fn router() -> Router<Arc<Core>> {
         .route("/fail_next_sends", post(fail_next_sends))
         .route("/updates/pending", get(pending_updates))
         .route("/webhook", get(webhook))
+        .merge(crate::control_features::router())
 }
 
 impl IntoResponse for EmulatorError {
@@ -44,7 +45,9 @@ impl IntoResponse for EmulatorError {
         let status = match self {
             EmulatorError::UnknownUser(_)
             | EmulatorError::UnknownChat(_)
-            | EmulatorError::MessageNotFound { .. } => StatusCode::NOT_FOUND,
+            | EmulatorError::MessageNotFound { .. }
+            | EmulatorError::UnknownInvoice(_)
+            | EmulatorError::UnknownCharge(_) => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
         (status, Json(json!({ "error": self.to_string() }))).into_response()

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use crate::methods::Method;
 use crate::model::Counters;
 
+/// "A fee of 0.1 Telegram Stars per message" (sendMessage, `allow_paid_broadcast`).
+const STARS_PER_PAID_MESSAGE: f64 = 0.1;
+
 #[derive(Debug, Default)]
 struct Window {
     per_second: BTreeMap<i64, u64>,
@@ -27,6 +30,7 @@ pub(crate) struct CounterSet {
     dropped: AtomicU64,
     slowed: AtomicU64,
     sends_ok: AtomicU64,
+    paid_broadcasts: AtomicU64,
     window: Mutex<Window>,
 }
 
@@ -52,6 +56,7 @@ impl CounterSet {
             dropped: AtomicU64::new(0),
             slowed: AtomicU64::new(0),
             sends_ok: AtomicU64::new(0),
+            paid_broadcasts: AtomicU64::new(0),
             window: Mutex::new(Window::default()),
         }
     }
@@ -98,6 +103,11 @@ impl CounterSet {
         w.max = w.max.max(w.recent.len() as u64);
     }
 
+    /// A successful send that used `allow_paid_broadcast` (counted by `send_ok` too).
+    pub(crate) fn paid_broadcast(&self) {
+        self.paid_broadcasts.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> Counters {
         let calls = Method::ALL
             .iter()
@@ -107,9 +117,12 @@ impl CounterSet {
             })
             .collect();
         let w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let paid_broadcast_messages = self.paid_broadcasts.load(Ordering::Relaxed);
         Counters {
             calls,
             sends_ok: self.sends_ok.load(Ordering::Relaxed),
+            paid_broadcast_messages,
+            stars_spent: paid_broadcast_messages as f64 * STARS_PER_PAID_MESSAGE,
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             forbidden: self.forbidden.load(Ordering::Relaxed),
             bad_requests: self.bad_requests.load(Ordering::Relaxed),

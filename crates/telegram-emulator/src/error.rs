@@ -25,6 +25,24 @@ pub enum EmulatorError {
         message_id: i64,
         data: String,
     },
+    #[error("message {message_id} in chat {chat_id} has no web_app button {text:?}")]
+    WebAppButtonNotFound {
+        chat_id: i64,
+        message_id: i64,
+        text: String,
+    },
+    #[error("the menu button of chat {0} does not open a Mini App")]
+    NoMenuWebApp(i64),
+    #[error("user {user_id} may not post in channel {chat_id}")]
+    NotAllowedToPost { user_id: i64, chat_id: i64 },
+    #[error("no invoice with link {0:?}")]
+    UnknownInvoice(String),
+    #[error("no payment with charge id {0:?} by this user")]
+    UnknownCharge(String),
+    #[error("payment {0:?} is not a subscription that can renew (refunded, or not recurring)")]
+    NotRenewable(String),
+    #[error("an inline query is at most {max} characters, got {len}")]
+    InlineQueryTooLong { len: usize, max: usize },
     #[error("chat {chat_id} holds {have} bot messages, {want} expected before the timeout")]
     Timeout {
         chat_id: i64,

@@ -1,4 +1,5 @@
 //! The in-process API: start an emulator, drive simulated users, inspect what the bot did.
+//! Wave-2 features (channels, Mini Apps, inline mode, payments) are in `handle_features`.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -47,7 +48,7 @@ impl Emulator {
 /// call [`EmulatorHandle::stop`] to free the port.
 #[derive(Clone)]
 pub struct EmulatorHandle {
-    core: Arc<Core>,
+    pub(crate) core: Arc<Core>,
     addr: SocketAddr,
 }
 

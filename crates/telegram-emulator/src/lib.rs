@@ -21,26 +21,32 @@
 //!
 //! Layout: `server` (HTTP, dispatch, faults) → `methods/*` (one file per method group) →
 //! `state` (users, chats, messages) and `updates` (queue, long polls, webhook settings).
-//! `users` is the simulated users' side; `control` exposes it over HTTP.
+//! `users`, `inline` and `payments` are the simulated users' side; `control` exposes it over
+//! HTTP; `webapp` signs Mini App launch data.
 
 mod config;
 mod control;
+mod control_features;
 mod core;
 mod counters;
 mod error;
 mod faults;
 mod handle;
+mod handle_features;
 pub mod html;
+mod inline;
 mod limits;
 pub mod markdown;
 mod methods;
 mod model;
 mod params;
+mod payments;
 mod server;
 mod state;
 pub mod types;
 mod updates;
 mod users;
+pub mod webapp;
 mod webhook;
 
 pub use config::{
@@ -50,6 +56,12 @@ pub use config::{
 };
 pub use error::EmulatorError;
 pub use handle::{Emulator, EmulatorHandle};
-pub use model::{CallbackAnswer, ChatMessage, Counters, EmulatorEvent, PhotoInfo, WebhookState};
-pub use types::{TgBotCommand, TgUser};
+pub use inline::{INLINE_QUERY_TIMEOUT, MAX_INLINE_QUERY_LEN};
+pub use model::{
+    Button, ButtonKind, CallbackAnswer, ChatMessage, Counters, EmulatorEvent, InlineAnswer,
+    Payment, PhotoInfo, PreCheckoutAnswer, WebhookState,
+};
+pub use payments::PRE_CHECKOUT_TIMEOUT;
+pub use types::{TgBotCommand, TgMenuButton, TgUser};
+pub use webapp::sign_init_data;
 pub use webhook::SECRET_HEADER;

@@ -48,6 +48,7 @@ impl Bucket {
 pub(crate) struct Limiter {
     limits: Limits,
     global: Bucket,
+    paid: Bucket,
     chats: HashMap<i64, Bucket>,
     groups: HashMap<i64, Bucket>,
 }
@@ -59,6 +60,7 @@ impl Limiter {
     pub(crate) fn new(limits: Limits, now: Instant) -> Self {
         Limiter {
             global: Bucket::full(f64::from(limits.global_burst.max(1)), now),
+            paid: Bucket::full(f64::from(limits.paid_burst.max(1)), now),
             limits,
             chats: HashMap::new(),
             groups: HashMap::new(),
@@ -75,27 +77,33 @@ impl Limiter {
     }
 
     /// Takes one token from every bucket `chat_id` uses, or none and returns the whole seconds
-    /// (at least 1) until all of them would allow the send.
-    pub(crate) fn try_acquire(&mut self, chat_id: i64, now: Instant) -> Result<(), u32> {
+    /// (at least 1) until all of them would allow the send. A `paid` send (`allow_paid_broadcast`)
+    /// uses the paid bucket in place of the global one.
+    pub(crate) fn try_acquire(
+        &mut self,
+        chat_id: i64,
+        paid: bool,
+        now: Instant,
+    ) -> Result<(), u32> {
         if !self.limits.enabled {
             return Ok(());
         }
         let l = &self.limits;
         let chat_cap = f64::from(l.per_chat_burst.max(1));
-        let global_cap = f64::from(l.global_burst.max(1));
         let group_cap = f64::from(l.group_per_min.max(1));
         let group_rate = f64::from(l.group_per_min) / 60.0;
-
-        self.global.refill(now, l.global_per_sec, global_cap);
+        let (bulk, bulk_rate, bulk_cap) = if paid {
+            (&mut self.paid, l.paid_per_sec, l.paid_burst)
+        } else {
+            (&mut self.global, l.global_per_sec, l.global_burst)
+        };
+        bulk.refill(now, bulk_rate, f64::from(bulk_cap.max(1)));
         let chat = self
             .chats
             .entry(chat_id)
             .or_insert_with(|| Bucket::full(chat_cap, now));
         chat.refill(now, l.per_chat_per_sec, chat_cap);
-        let mut wait = self
-            .global
-            .wait(l.global_per_sec)
-            .max(chat.wait(l.per_chat_per_sec));
+        let mut wait = bulk.wait(bulk_rate).max(chat.wait(l.per_chat_per_sec));
         let group = if chat_id < 0 {
             let g = self
                 .groups
@@ -115,7 +123,7 @@ impl Limiter {
         if let Some(g) = group {
             g.tokens -= 1.0;
         }
-        self.global.tokens -= 1.0;
+        bulk.tokens -= 1.0;
         Ok(())
     }
 }
@@ -135,14 +143,14 @@ mod tests {
         let t0 = Instant::now();
         let mut l = Limiter::new(Limits::telegram(), t0);
         for _ in 0..3 {
-            assert!(l.try_acquire(1, t0).is_ok());
+            assert!(l.try_acquire(1, false, t0).is_ok());
         }
-        assert_eq!(l.try_acquire(1, t0), Err(1));
+        assert_eq!(l.try_acquire(1, false, t0), Err(1));
         // Refused requests take nothing: the next token is still due after exactly 1 s.
-        assert_eq!(l.try_acquire(1, at(t0, 999)), Err(1));
-        assert!(l.try_acquire(1, at(t0, 1000)).is_ok());
+        assert_eq!(l.try_acquire(1, false, at(t0, 999)), Err(1));
+        assert!(l.try_acquire(1, false, at(t0, 1000)).is_ok());
         assert!(
-            l.try_acquire(2, at(t0, 1000)).is_ok(),
+            l.try_acquire(2, false, at(t0, 1000)).is_ok(),
             "other chats are independent"
         );
     }
@@ -154,14 +162,14 @@ mod tests {
         // 30/s spread evenly over ten seconds, each to a different chat: never refused.
         for n in 0..300u64 {
             let now = t0 + Duration::from_secs_f64(n as f64 / 30.0);
-            assert!(l.try_acquire(n as i64 + 1, now).is_ok(), "send {n}");
+            assert!(l.try_acquire(n as i64 + 1, false, now).is_ok(), "send {n}");
         }
         // A burst beyond the bucket is refused.
         let t1 = at(t0, 20_000);
         for n in 0..30 {
-            assert!(l.try_acquire(1000 + n, t1).is_ok());
+            assert!(l.try_acquire(1000 + n, false, t1).is_ok());
         }
-        assert_eq!(l.try_acquire(2000, t1), Err(1));
+        assert_eq!(l.try_acquire(2000, false, t1), Err(1));
     }
 
     #[test]
@@ -174,10 +182,30 @@ mod tests {
         };
         let mut l = Limiter::new(limits, t0);
         for _ in 0..20 {
-            assert!(l.try_acquire(-5, t0).is_ok());
+            assert!(l.try_acquire(-5, false, t0).is_ok());
         }
-        assert_eq!(l.try_acquire(-5, t0), Err(3), "one token every 3 s");
-        assert!(l.try_acquire(-5, at(t0, 3000)).is_ok());
+        assert_eq!(l.try_acquire(-5, false, t0), Err(3), "one token every 3 s");
+        assert!(l.try_acquire(-5, false, at(t0, 3000)).is_ok());
+    }
+
+    #[test]
+    fn paid_sends_use_their_own_bucket() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(Limits::telegram(), t0);
+        for n in 0..30 {
+            assert!(l.try_acquire(n + 1, false, t0).is_ok());
+        }
+        assert_eq!(l.try_acquire(100, false, t0), Err(1));
+        for n in 0..1000 {
+            assert!(l.try_acquire(n + 1000, true, t0).is_ok(), "paid send {n}");
+        }
+        assert_eq!(l.try_acquire(5000, true, t0), Err(1));
+        // The chat limit holds for paid sends too: a burst of 3, then 1/s.
+        let t1 = at(t0, 1000);
+        for _ in 0..3 {
+            assert!(l.try_acquire(9999, true, t1).is_ok());
+        }
+        assert_eq!(l.try_acquire(9999, true, t1), Err(1));
     }
 
     #[test]
@@ -185,12 +213,12 @@ mod tests {
         let t0 = Instant::now();
         let mut l = Limiter::new(Limits::unlimited(), t0);
         for _ in 0..10_000 {
-            assert!(l.try_acquire(1, t0).is_ok());
+            assert!(l.try_acquire(1, false, t0).is_ok());
         }
         l.set(Limits::paid_broadcast(), t0);
         for n in 0..1000 {
-            assert!(l.try_acquire(n + 1, t0).is_ok());
+            assert!(l.try_acquire(n + 1, false, t0).is_ok());
         }
-        assert!(l.try_acquire(5000, t0).is_err());
+        assert!(l.try_acquire(5000, false, t0).is_err());
     }
 }

@@ -43,9 +43,15 @@ struct Args {
     per_chat_rate: Option<f64>,
     #[arg(long)]
     per_chat_burst: Option<u32>,
-    /// Messages per minute per group (Telegram: 20).
+    /// Messages per minute per group or channel (Telegram: 20).
     #[arg(long)]
     group_per_min: Option<u32>,
+    /// Messages per second sent with allow_paid_broadcast (Telegram: 1000).
+    #[arg(long)]
+    paid_rate: Option<f64>,
+    /// Burst of the paid-broadcast bucket (default: one second's worth at the paid rate).
+    #[arg(long)]
+    paid_burst: Option<u32>,
     /// Seed for fault injection and generated ids.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -76,6 +82,13 @@ impl Args {
         }
         if let Some(n) = self.group_per_min {
             limits.group_per_min = n;
+        }
+        if let Some(rate) = self.paid_rate {
+            limits.paid_per_sec = rate;
+            limits.paid_burst = rate.ceil().max(1.0) as u32;
+        }
+        if let Some(burst) = self.paid_burst {
+            limits.paid_burst = burst;
         }
         limits
     }

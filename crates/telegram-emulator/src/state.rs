@@ -1,5 +1,5 @@
-//! The emulated world: users, chats with their messages, uploaded photos, callback queries,
-//! commands, and the flood-limit buckets. Lives behind one `Mutex` in [`crate::core::Core`];
+//! The emulated world: users, chats with their messages, uploaded photos, callback and inline
+//! queries, commands, menu buttons, payments, and the flood-limit buckets. Lives behind one `Mutex` in [`crate::core::Core`];
 //! every operation on it is short and never awaits.
 
 use std::collections::HashMap;
@@ -11,15 +11,19 @@ use rand::{Rng, SeedableRng};
 
 use crate::config::Limits;
 use crate::limits::Limiter;
-use crate::model::{CallbackAnswer, ChatMessage, PhotoInfo};
+use crate::model::{Button, CallbackAnswer, ChatMessage, InlineAnswer, PhotoInfo};
+use crate::payments::PaymentBook;
 use crate::types::{
-    TgBotCommand, TgChat, TgInlineKeyboardMarkup, TgMessage, TgMessageEntity, TgPhotoSize, TgUser,
+    TgBotCommand, TgChat, TgInlineKeyboardMarkup, TgMenuButton, TgMessage, TgMessageEntity,
+    TgPhotoSize, TgRefundedPayment, TgSuccessfulPayment, TgUser,
 };
 
 /// First id handed to simulated users; real ids are large positive numbers.
 const FIRST_USER_ID: i64 = 700_000_001;
 /// First basic-group id (basic groups have small negative ids, supergroups start at -100…).
 const FIRST_GROUP_ID: i64 = -4_000_000_001;
+/// First channel id: channels and supergroups have ids of the form -100XXXXXXXXXX.
+const FIRST_CHANNEL_ID: i64 = -1_002_000_000_001;
 
 #[derive(Debug)]
 pub(crate) struct UserRec {
@@ -73,6 +77,13 @@ pub(crate) struct PhotoFile {
     pub bytes: usize,
 }
 
+/// A payment service message the user's side produced.
+#[derive(Clone, Debug)]
+pub(crate) enum PaymentNote {
+    Successful(TgSuccessfulPayment),
+    Refunded(TgRefundedPayment),
+}
+
 /// Text or caption after parsing.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Body {
@@ -98,6 +109,9 @@ pub(crate) struct StoredMessage {
     pub reply_to: Option<i64>,
     pub disable_notification: bool,
     pub protect_content: bool,
+    /// Sent with `allow_paid_broadcast`.
+    pub paid_broadcast: bool,
+    pub payment: Option<PaymentNote>,
     pub edits: Vec<String>,
     pub deleted: bool,
 }
@@ -117,6 +131,8 @@ impl StoredMessage {
             reply_to: None,
             disable_notification: false,
             protect_content: false,
+            paid_broadcast: false,
+            payment: None,
             edits: Vec::new(),
             deleted: false,
         }
@@ -133,6 +149,12 @@ impl StoredMessage {
                 .reply_markup
                 .as_ref()
                 .and_then(|m| serde_json::to_value(m).ok()),
+            buttons: self
+                .reply_markup
+                .as_ref()
+                .map(Button::rows)
+                .unwrap_or_default(),
+            paid_broadcast: self.paid_broadcast,
             reply_to_message_id: self.reply_to,
             disable_notification: self.disable_notification,
             protect_content: self.protect_content,
@@ -159,6 +181,13 @@ pub(crate) struct CallbackRec {
     pub answered: bool,
 }
 
+/// An inline query the bot may still answer.
+#[derive(Debug)]
+pub(crate) struct InlineQueryRec {
+    pub asked: Instant,
+    pub answered: bool,
+}
+
 #[derive(Debug)]
 pub(crate) struct State {
     pub users: HashMap<i64, UserRec>,
@@ -167,12 +196,21 @@ pub(crate) struct State {
     pub files: HashMap<String, Arc<PhotoFile>>,
     pub callbacks: HashMap<String, CallbackRec>,
     pub answers: Vec<CallbackAnswer>,
+    pub inline_queries: HashMap<String, InlineQueryRec>,
+    pub inline_answers: Vec<InlineAnswer>,
     /// (scope as canonical JSON, language code) → commands.
     pub commands: HashMap<(String, String), Vec<TgBotCommand>>,
+    /// setChatMenuButton without a chat: every private chat's button unless set per chat.
+    pub default_menu_button: Option<TgMenuButton>,
+    pub menu_buttons: HashMap<i64, TgMenuButton>,
+    pub payments: PaymentBook,
+    /// Lowercase public username (no `@`) → chat id, for channels.
+    pub usernames: HashMap<String, i64>,
     pub limiter: Limiter,
     rng: StdRng,
     next_user_id: i64,
     next_group_id: i64,
+    next_channel_id: i64,
 }
 
 impl State {
@@ -183,12 +221,19 @@ impl State {
             files: HashMap::new(),
             callbacks: HashMap::new(),
             answers: Vec::new(),
+            inline_queries: HashMap::new(),
+            inline_answers: Vec::new(),
             commands: HashMap::new(),
+            default_menu_button: None,
+            menu_buttons: HashMap::new(),
+            payments: PaymentBook::default(),
+            usernames: HashMap::new(),
             limiter: Limiter::new(limits, Instant::now()),
             // Ids use their own stream so that creating users never shifts the fault sequence.
             rng: StdRng::seed_from_u64(seed ^ 0x05EE_D1D5),
             next_user_id: FIRST_USER_ID,
             next_group_id: FIRST_GROUP_ID,
+            next_channel_id: FIRST_CHANNEL_ID,
         }
     }
 
@@ -227,6 +272,43 @@ impl State {
         id
     }
 
+    /// A public channel `@username` whose subscribers are `members`; the bot is an administrator.
+    pub(crate) fn add_channel(&mut self, title: &str, username: &str, members: &[i64]) -> i64 {
+        let id = self.next_channel_id;
+        self.next_channel_id -= 1;
+        let username = username.trim_start_matches('@');
+        self.usernames.insert(username.to_ascii_lowercase(), id);
+        self.add_chat(TgChat::channel(id, title, username), members.to_vec());
+        id
+    }
+
+    /// A chat by `@username` (channels only, as the Bot API resolves them).
+    pub(crate) fn chat_by_username(&self, username: &str) -> Option<i64> {
+        self.usernames
+            .get(&username.trim_start_matches('@').to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The menu button a private chat shows: its own, else the default set for all, else commands.
+    pub(crate) fn menu_button(&self, chat_id: Option<i64>) -> TgMenuButton {
+        chat_id
+            .and_then(|id| self.menu_buttons.get(&id))
+            .or(self.default_menu_button.as_ref())
+            .cloned()
+            .unwrap_or(TgMenuButton::Commands)
+    }
+
+    /// A fresh opaque id in Telegram's base64url alphabet, `prefix` first.
+    pub(crate) fn new_token(&mut self, prefix: &str, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::with_capacity(prefix.len() + len);
+        out.push_str(prefix);
+        for _ in 0..len {
+            out.push(ALPHABET[self.rng.random_range(0..ALPHABET.len())] as char);
+        }
+        out
+    }
+
     fn add_chat(&mut self, chat: TgChat, members: Vec<i64>) {
         let instance = self.rng.random::<u64>().to_string();
         self.chats.insert(
@@ -246,22 +328,42 @@ impl State {
         self.rng.random_range(1u64 << 60..u64::MAX).to_string()
     }
 
-    /// A fresh (file_id, file_unique_id) pair in Telegram's base64url alphabet.
+    /// A fresh (file_id, file_unique_id) pair.
     pub(crate) fn new_file_ids(&mut self) -> (String, String) {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut token = |n: usize| -> String {
-            (0..n)
-                .map(|_| ALPHABET[self.rng.random_range(0..ALPHABET.len())] as char)
-                .collect()
-        };
         (
-            format!("AgACAgIAAxkDAAI{}", token(60)),
-            format!("AQAD{}", token(12)),
+            self.new_token("AgACAgIAAxkDAAI", 60),
+            self.new_token("AQAD", 12),
         )
+    }
+
+    /// A user who has not deleted their account.
+    pub(crate) fn active_user(&self, id: i64) -> Result<TgUser, crate::error::EmulatorError> {
+        self.users
+            .get(&id)
+            .filter(|u| !u.deactivated)
+            .map(|u| u.user.clone())
+            .ok_or(crate::error::EmulatorError::UnknownUser(id))
     }
 
     pub(crate) fn user(&self, id: i64) -> Option<&TgUser> {
         self.users.get(&id).map(|u| &u.user)
+    }
+
+    /// Appends a new message from `sender` (`None`: the bot) to the chat, filled in by `fill`,
+    /// and renders it; `None` if there is no such chat.
+    pub(crate) fn post(
+        &mut self,
+        chat_id: i64,
+        sender: Option<i64>,
+        bot: &TgUser,
+        fill: impl FnOnce(&mut StoredMessage),
+    ) -> Option<TgMessage> {
+        let chat = self.chats.get_mut(&chat_id)?;
+        let mut msg = StoredMessage::new(chat.next_message_id(), sender, crate::core::unix_now());
+        fill(&mut msg);
+        chat.push(msg);
+        let chat = self.chats.get(&chat_id)?;
+        Some(self.render(chat, chat.messages.last()?, bot))
     }
 
     /// Renders a stored message as Telegram's Message object; replies embed their target once.
@@ -274,13 +376,21 @@ impl State {
     }
 
     fn render_flat(&self, chat: &ChatRec, msg: &StoredMessage, bot: &TgUser) -> TgMessage {
-        let from = match msg.sender {
-            None => Some(bot.clone()),
-            Some(uid) => self.user(uid).cloned(),
+        // Channel posts are signed by the channel, not by the bot.
+        let (from, sender_chat) = match msg.sender {
+            None if chat.chat.is_channel() => (None, Some(chat.chat.clone())),
+            None => (Some(bot.clone()), None),
+            Some(uid) => (self.user(uid).cloned(), None),
+        };
+        let (successful_payment, refunded_payment) = match &msg.payment {
+            Some(PaymentNote::Successful(p)) => (Some(p.clone()), None),
+            Some(PaymentNote::Refunded(p)) => (None, Some(p.clone())),
+            None => (None, None),
         };
         TgMessage {
             message_id: msg.message_id,
             from,
+            sender_chat,
             chat: chat.chat.clone(),
             date: msg.date,
             edit_date: msg.edit_date,
@@ -304,6 +414,8 @@ impl State {
                 .map(|b| b.entities.clone())
                 .unwrap_or_default(),
             reply_markup: msg.reply_markup.clone(),
+            successful_payment,
+            refunded_payment,
         }
     }
 }

@@ -188,6 +188,7 @@ mod tests {
         TgUpdateKind::Message(TgMessage {
             message_id: n,
             from: None,
+            sender_chat: None,
             chat: TgChat::group(-1, "g"),
             date: 0,
             edit_date: None,
@@ -199,6 +200,8 @@ mod tests {
             caption: None,
             caption_entities: Vec::new(),
             reply_markup: None,
+            successful_payment: None,
+            refunded_payment: None,
         })
     }
 

@@ -5,9 +5,10 @@ use crate::core::{Core, unix_now};
 use crate::error::EmulatorError;
 use crate::html::utf16_len;
 use crate::model::{ChatMessage, EmulatorEvent};
-use crate::state::{Body, State, StoredMessage};
+use crate::state::{Body, State};
 use crate::types::{
-    TgCallbackQuery, TgChatMember, TgChatMemberUpdated, TgMessageEntity, TgUpdateKind, TgUser,
+    TgCallbackQuery, TgChatMember, TgChatMemberUpdated, TgMenuButton, TgMessageEntity,
+    TgUpdateKind, TgUser,
 };
 
 /// Longest command name Telegram recognizes after `/` (BotCommand: 1–32 characters).
@@ -29,6 +30,19 @@ impl Core {
             .ok_or(EmulatorError::UnknownChat(chat_id))?;
         if !chat.members.contains(&user_id) {
             return Err(EmulatorError::NotAMember { user_id, chat_id });
+        }
+        Ok(())
+    }
+
+    /// Only administrators post in a channel, and the simulated users are subscribers.
+    fn check_poster(state: &State, user_id: i64, chat_id: i64) -> Result<(), EmulatorError> {
+        Self::check_sender(state, user_id, chat_id)?;
+        if state
+            .chats
+            .get(&chat_id)
+            .is_some_and(|c| c.chat.is_channel())
+        {
+            return Err(EmulatorError::NotAllowedToPost { user_id, chat_id });
         }
         Ok(())
     }
@@ -71,26 +85,18 @@ impl Core {
         if chat_id == user_id && self.lock().users.get(&user_id).is_some_and(|u| u.blocked) {
             self.set_blocked(user_id, false)?;
         }
-        let mut guard = self.lock();
-        Self::check_sender(&guard, user_id, chat_id)?;
-        let Some(chat) = guard.chats.get_mut(&chat_id) else {
-            return Err(EmulatorError::UnknownChat(chat_id));
-        };
-        let message_id = chat.next_message_id();
-        let mut msg = StoredMessage::new(message_id, Some(user_id), unix_now());
-        msg.text = Some(Body {
-            raw: text.to_owned(),
-            plain: text.to_owned(),
-            entities: command_entities(text),
-        });
-        chat.push(msg);
-        let state = &*guard;
+        let mut state = self.lock();
+        Self::check_poster(&state, user_id, chat_id)?;
         let rendered = state
-            .chats
-            .get(&chat_id)
-            .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &self.bot)))
+            .post(chat_id, Some(user_id), &self.bot, |msg| {
+                msg.text = Some(Body {
+                    raw: text.to_owned(),
+                    plain: text.to_owned(),
+                    entities: command_entities(text),
+                });
+            })
             .ok_or(EmulatorError::UnknownChat(chat_id))?;
-        Ok((message_id, TgUpdateKind::Message(rendered)))
+        Ok((rendered.message_id, TgUpdateKind::Message(rendered)))
     }
 
     /// A user presses an inline button. With `check_keyboard`, `data` must be on the message's
@@ -144,6 +150,54 @@ impl Core {
             data: Some(data.to_owned()),
         }));
         Ok(id)
+    }
+
+    /// A user taps the `web_app` button labelled `text` on a bot message: the client opens the
+    /// Mini App at its URL (returned, and announced as [`EmulatorEvent::WebAppOpened`]).
+    pub(crate) fn user_open_web_app(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        message_id: i64,
+        text: &str,
+    ) -> Result<String, EmulatorError> {
+        let state = self.lock();
+        Self::check_sender(&state, user_id, chat_id)?;
+        let url = state
+            .chats
+            .get(&chat_id)
+            .and_then(|chat| chat.get(message_id))
+            .filter(|m| m.sender.is_none())
+            .and_then(|m| m.reply_markup.as_ref())
+            .and_then(|k| k.buttons().find(|b| b.text == text && b.web_app.is_some()))
+            .and_then(|b| b.web_app.as_ref())
+            .map(|w| w.url.clone())
+            .ok_or_else(|| EmulatorError::WebAppButtonNotFound {
+                chat_id,
+                message_id,
+                text: text.to_owned(),
+            })?;
+        drop(state);
+        Ok(self.opened(user_id, url))
+    }
+
+    /// A user taps the menu button of their chat with the bot, when it opens a Mini App.
+    pub(crate) fn user_open_menu_app(&self, user_id: i64) -> Result<String, EmulatorError> {
+        let state = self.lock();
+        Self::check_sender(&state, user_id, user_id)?;
+        let TgMenuButton::WebApp { web_app, .. } = state.menu_button(Some(user_id)) else {
+            return Err(EmulatorError::NoMenuWebApp(user_id));
+        };
+        drop(state);
+        Ok(self.opened(user_id, web_app.url))
+    }
+
+    fn opened(&self, user_id: i64, url: String) -> String {
+        self.emit(|| EmulatorEvent::WebAppOpened {
+            user_id,
+            url: url.clone(),
+        });
+        url
     }
 
     /// Blocks or unblocks the bot in the user's private chat, queueing the `my_chat_member`

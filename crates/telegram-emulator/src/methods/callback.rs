@@ -12,7 +12,7 @@ use crate::params::Params;
 /// answerCallbackQuery `text`: "0-200 characters" (T17).
 pub(crate) const MAX_ANSWER_TEXT_LEN: usize = 200;
 
-const INVALID_QUERY: &str =
+pub(crate) const INVALID_QUERY: &str =
     "Bad Request: query is too old and response timeout expired or query ID is invalid";
 
 /// A query can be answered once; unknown and already answered ids get the same 400.

@@ -15,7 +15,8 @@ pub(crate) fn get_me(core: &Arc<Core>) -> Result<Reply, ApiError> {
         user: core.bot.clone(),
         can_join_groups: true,
         can_read_all_group_messages: false,
-        supports_inline_queries: false,
+        // Inline mode is modelled (answerInlineQuery), as if enabled with @BotFather.
+        supports_inline_queries: true,
         can_connect_to_business: false,
         has_main_web_app: false,
     })
@@ -23,7 +24,7 @@ pub(crate) fn get_me(core: &Arc<Core>) -> Result<Reply, ApiError> {
 
 /// getChat answers a ChatFullInfo: the Chat fields plus the ones every full chat carries.
 pub(crate) fn get_chat(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     let state = core.lock();
     let chat = state
         .chats
@@ -44,7 +45,7 @@ pub(crate) fn get_chat(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiEr
 
 /// "typing…" has no visible effect here; the chat must still exist and accept the bot.
 pub(crate) fn send_chat_action(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     if params.non_empty("action").is_none() {
         return Err(ApiError::bad_request("Bad Request: action is empty"));
     }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::send::{acquire, check_recipient, formatted, sent};
+use super::send::{acquire, check_markup_fits, check_recipient, formatted, sent};
 use super::{Reply, chat_id, keyboard};
 use crate::core::{Core, unix_now};
 use crate::error::ApiError;
@@ -66,7 +66,7 @@ pub(super) fn render(
 }
 
 pub(crate) fn edit_message_text(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     let message_id = message_id(params)?;
     let body = formatted(params, "text", "entities")?
         .filter(|b| !b.plain.trim().is_empty())
@@ -79,6 +79,7 @@ pub(crate) fn edit_message_text(core: &Arc<Core>, params: &Params) -> Result<Rep
     let markup = keyboard::reply_markup(params)?;
     let mut guard = core.lock();
     let state = &mut *guard;
+    check_markup_fits(state, chat_id, markup.as_ref())?;
     let msg = editable(state, chat_id, message_id)?;
     let Some(current) = &msg.text else {
         return Err(ApiError::bad_request(
@@ -91,7 +92,7 @@ pub(crate) fn edit_message_text(core: &Arc<Core>, params: &Params) -> Result<Rep
     {
         return Err(ApiError::bad_request(NOT_MODIFIED));
     }
-    acquire(core, state, chat_id)?;
+    acquire(core, state, chat_id, false)?;
     let msg = editable(state, chat_id, message_id)?;
     if let Some(old) = msg.text.replace(body) {
         msg.edits.push(old.raw);
@@ -109,11 +110,12 @@ pub(crate) fn edit_message_reply_markup(
     core: &Arc<Core>,
     params: &Params,
 ) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     let message_id = message_id(params)?;
     let markup = keyboard::reply_markup(params)?;
     let mut guard = core.lock();
     let state = &mut *guard;
+    check_markup_fits(state, chat_id, markup.as_ref())?;
     let msg = editable(state, chat_id, message_id)?;
     if msg.reply_markup == markup {
         return Err(ApiError::bad_request(NOT_MODIFIED));
@@ -131,7 +133,7 @@ pub(crate) fn edit_message_reply_markup(
 }
 
 pub(crate) fn delete_message(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     let message_id = message_id(params)?;
     let mut state = core.lock();
     let chat = state

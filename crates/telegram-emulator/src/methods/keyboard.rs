@@ -3,11 +3,16 @@
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::html::utf16_len;
 use crate::params::Params;
-use crate::types::{TgInlineKeyboardButton, TgInlineKeyboardMarkup};
+use crate::types::{
+    TgCopyTextButton, TgInlineKeyboardButton, TgInlineKeyboardMarkup, TgWebAppInfo,
+};
 
 /// `callback_data` is "1-64 bytes" — bytes, not characters (InlineKeyboardButton docs, T16).
 pub(crate) const MAX_CALLBACK_DATA_BYTES: usize = 64;
+/// CopyTextButton `text`: "The text to be copied to the clipboard; 1-256 characters".
+pub(crate) const MAX_COPY_TEXT_LEN: usize = 256;
 
 /// Reads `reply_markup`. Only inline keyboards are kept; reply keyboards, ForceReply and
 /// ReplyKeyboardRemove are valid but have no effect in the emulator.
@@ -18,6 +23,11 @@ pub(crate) fn reply_markup(params: &Params) -> Result<Option<TgInlineKeyboardMar
     let Some(value) = value else {
         return Ok(None);
     };
+    markup(&value)
+}
+
+/// A `reply_markup` object: the inline keyboard, or `None` for the markups the emulator ignores.
+pub(crate) fn markup(value: &Value) -> Result<Option<TgInlineKeyboardMarkup>, ApiError> {
     let Some(object) = value.as_object() else {
         return Err(ApiError::bad(
             "can't parse reply keyboard markup JSON object",
@@ -54,6 +64,41 @@ fn string_field(object: &Map<String, Value>, name: &str) -> Result<Option<String
     }
 }
 
+/// An object field such as `web_app` or `copy_text`, with its one required string `inner`.
+fn object_field(
+    object: &Map<String, Value>,
+    name: &str,
+    inner: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = object.get(name).filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let field = value.as_object().ok_or_else(|| {
+        ApiError::bad(format!(
+            "can't parse inline keyboard button: Field \"{name}\" must be of type Object"
+        ))
+    })?;
+    string_field(field, inner)?.map(Some).ok_or_else(|| {
+        ApiError::bad(format!(
+            "can't parse inline keyboard button: Can't find field \"{inner}\""
+        ))
+    })
+}
+
+/// The optional fields of InlineKeyboardButton, of which "you must use exactly one".
+const ACTIONS: [&str; 10] = [
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+];
+
 fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
     let object = value.as_object().ok_or_else(|| {
         ApiError::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
@@ -61,35 +106,42 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
     let text = string_field(object, "text")?.ok_or_else(|| {
         ApiError::bad("can't parse inline keyboard button: Can't find field \"text\"")
     })?;
+    // The server treats an empty url or callback_data as absent.
+    let present: Vec<&str> = ACTIONS
+        .into_iter()
+        .filter(|name| match object.get(*name) {
+            None | Some(Value::Null) => false,
+            Some(Value::String(s)) => !s.is_empty() || !matches!(*name, "url" | "callback_data"),
+            Some(_) => true,
+        })
+        .collect();
+    match present.as_slice() {
+        [] => {
+            return Err(ApiError::bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
+            ));
+        }
+        [_] => {}
+        [first, second, ..] => {
+            return Err(ApiError::bad(format!(
+                "can't parse inline keyboard button: exactly one of the optional fields must be used, found \"{first}\" and \"{second}\""
+            )));
+        }
+    }
     let raw = |name: &str| object.get(name).filter(|v| !v.is_null()).cloned();
     let button = TgInlineKeyboardButton {
         text,
         url: string_field(object, "url")?.filter(|s| !s.is_empty()),
         callback_data: string_field(object, "callback_data")?.filter(|s| !s.is_empty()),
-        web_app: raw("web_app"),
+        web_app: object_field(object, "web_app", "url")?.map(|url| TgWebAppInfo { url }),
         login_url: raw("login_url"),
         switch_inline_query: string_field(object, "switch_inline_query")?,
         switch_inline_query_current_chat: string_field(object, "switch_inline_query_current_chat")?,
         switch_inline_query_chosen_chat: raw("switch_inline_query_chosen_chat"),
-        copy_text: raw("copy_text"),
+        copy_text: object_field(object, "copy_text", "text")?.map(|text| TgCopyTextButton { text }),
         callback_game: raw("callback_game"),
-        pay: object.get("pay").and_then(Value::as_bool).unwrap_or(false),
+        pay: raw("pay").is_some(),
     };
-    let has_action = button.url.is_some()
-        || button.callback_data.is_some()
-        || button.web_app.is_some()
-        || button.login_url.is_some()
-        || button.switch_inline_query.is_some()
-        || button.switch_inline_query_current_chat.is_some()
-        || button.switch_inline_query_chosen_chat.is_some()
-        || button.copy_text.is_some()
-        || button.callback_game.is_some()
-        || button.pay;
-    if !has_action {
-        return Err(ApiError::bad(
-            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
-        ));
-    }
     if button
         .callback_data
         .as_ref()
@@ -100,7 +152,37 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
     if button.url.as_deref().is_some_and(|u| !valid_url(u)) {
         return Err(ApiError::bad("BUTTON_URL_INVALID"));
     }
+    if let Some(web_app) = &button.web_app {
+        check_web_app_url("inline keyboard button Web App URL", &web_app.url)?;
+    }
+    if button
+        .copy_text
+        .as_ref()
+        .is_some_and(|c| !(1..=MAX_COPY_TEXT_LEN).contains(&utf16_len(&c.text)))
+    {
+        return Err(ApiError::bad("BUTTON_COPY_TEXT_INVALID"));
+    }
     Ok(button)
+}
+
+/// Mini Apps are served over https only; `what` names the field as the server does.
+pub(crate) fn check_web_app_url(what: &str, url: &str) -> Result<(), ApiError> {
+    let rest = match url.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("http") => {
+            return Err(ApiError::bad(format!(
+                "{what} '{url}' is invalid: Only HTTPS links are allowed"
+            )));
+        }
+        _ => "",
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || url.contains(char::is_whitespace) {
+        return Err(ApiError::bad(format!(
+            "{what} '{url}' is invalid: Wrong HTTP URL"
+        )));
+    }
+    Ok(())
 }
 
 /// Telegram accepts http(s) and tg:// links, and bare host names it can turn into one.

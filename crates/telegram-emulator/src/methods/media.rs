@@ -15,7 +15,7 @@ use crate::html::utf16_len;
 use crate::params::Params;
 
 pub(crate) fn edit_message_media(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let chat_id = chat_id(params)?;
+    let chat_id = chat_id(core, params)?;
     let message_id = message_id(params)?;
     let media = params
         .json_value("media")
@@ -77,7 +77,7 @@ pub(crate) fn edit_message_media(core: &Arc<Core>, params: &Params) -> Result<Re
     if same_photo && same_caption && msg.reply_markup == markup {
         return Err(ApiError::bad_request(NOT_MODIFIED));
     }
-    acquire(core, state, chat_id)?;
+    acquire(core, state, chat_id, false)?;
     let photo = match (reused, source) {
         (Some(photo), _) => photo,
         (

@@ -5,8 +5,11 @@ mod callback;
 mod chat;
 mod commands;
 mod edit;
+mod inline;
 mod keyboard;
 mod media;
+mod menu;
+mod payments;
 mod photo;
 mod send;
 mod updates;
@@ -44,10 +47,16 @@ pub(crate) enum Method {
     GetMyCommands,
     DeleteMyCommands,
     GetChat,
+    SetChatMenuButton,
+    GetChatMenuButton,
+    AnswerInlineQuery,
+    CreateInvoiceLink,
+    AnswerPreCheckoutQuery,
+    RefundStarPayment,
 }
 
 impl Method {
-    pub(crate) const ALL: [Method; 19] = [
+    pub(crate) const ALL: [Method; 25] = [
         Method::GetMe,
         Method::LogOut,
         Method::Close,
@@ -67,6 +76,12 @@ impl Method {
         Method::GetMyCommands,
         Method::DeleteMyCommands,
         Method::GetChat,
+        Method::SetChatMenuButton,
+        Method::GetChatMenuButton,
+        Method::AnswerInlineQuery,
+        Method::CreateInvoiceLink,
+        Method::AnswerPreCheckoutQuery,
+        Method::RefundStarPayment,
     ];
 
     /// The canonical (documented) spelling.
@@ -91,6 +106,12 @@ impl Method {
             Method::GetMyCommands => "getMyCommands",
             Method::DeleteMyCommands => "deleteMyCommands",
             Method::GetChat => "getChat",
+            Method::SetChatMenuButton => "setChatMenuButton",
+            Method::GetChatMenuButton => "getChatMenuButton",
+            Method::AnswerInlineQuery => "answerInlineQuery",
+            Method::CreateInvoiceLink => "createInvoiceLink",
+            Method::AnswerPreCheckoutQuery => "answerPreCheckoutQuery",
+            Method::RefundStarPayment => "refundStarPayment",
         }
     }
 
@@ -162,19 +183,42 @@ pub(crate) async fn call(
         Method::GetMyCommands => commands::get_my_commands(core, params),
         Method::DeleteMyCommands => commands::delete_my_commands(core, params),
         Method::GetChat => chat::get_chat(core, params),
+        Method::SetChatMenuButton => menu::set_chat_menu_button(core, params),
+        Method::GetChatMenuButton => menu::get_chat_menu_button(core, params),
+        Method::AnswerInlineQuery => inline::answer_inline_query(core, params),
+        Method::CreateInvoiceLink => payments::create_invoice_link(core, params),
+        Method::AnswerPreCheckoutQuery => payments::answer_pre_checkout_query(core, params),
+        Method::RefundStarPayment => payments::refund_star_payment(core, params),
     }
 }
 
-/// Reads `chat_id`: required, an integer (`@username` is not supported for private chats).
-pub(crate) fn chat_id(params: &Params) -> Result<i64, ApiError> {
-    if params.non_empty("chat_id").is_none() {
+/// Reads `chat_id`: required, an integer or a channel's `@username` (the Bot API does not resolve
+/// users' usernames).
+pub(crate) fn chat_id(core: &Core, params: &Params) -> Result<i64, ApiError> {
+    let Some(raw) = params.non_empty("chat_id") else {
         return Err(ApiError::bad_request("Bad Request: chat_id is empty"));
+    };
+    if raw.starts_with('@') {
+        return core
+            .lock()
+            .chat_by_username(&raw)
+            .ok_or_else(ApiError::chat_not_found);
     }
     params
         .int("chat_id")
         .ok()
         .flatten()
         .ok_or_else(ApiError::chat_not_found)
+}
+
+/// A user id parameter (`user_id`, or a private chat's `chat_id`): a positive integer.
+pub(crate) fn user_id(params: &Params, name: &str) -> Result<i64, ApiError> {
+    params
+        .int(name)
+        .ok()
+        .flatten()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad(format!("Invalid {name} specified")))
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ const THUMBNAIL_BOUNDS: [u32; 4] = [90, 320, 800, 1280];
 const LARGEST_BOUND: u32 = 2560;
 
 pub(crate) fn send_photo(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let mut out = Outgoing::from_params(params)?;
+    let mut out = Outgoing::from_params(core, params)?;
     let no_photo = || ApiError::bad_request("Bad Request: there is no photo in the request");
     let source = match params.file("photo") {
         Some(upload) => uploaded(&upload.bytes)?,

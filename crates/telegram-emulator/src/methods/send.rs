@@ -11,7 +11,7 @@ use crate::html::{self, PARSE_ERROR_PREFIX, utf16_len};
 use crate::markdown;
 use crate::model::EmulatorEvent;
 use crate::params::Params;
-use crate::state::{Body, State, StoredMessage};
+use crate::state::{Body, State};
 use crate::types::{TgInlineKeyboardMarkup, TgMessageEntity};
 
 /// sendMessage `text`: "1-4096 characters after entities parsing" (T12), counted here in UTF-16
@@ -130,12 +130,14 @@ pub(crate) struct Outgoing {
     pub reply: Option<ReplyTo>,
     pub disable_notification: bool,
     pub protect_content: bool,
+    /// `allow_paid_broadcast`: past the free bulk limit, for 0.1 Star per message.
+    pub paid_broadcast: bool,
 }
 
 impl Outgoing {
-    pub(crate) fn from_params(params: &Params) -> Result<Outgoing, ApiError> {
+    pub(crate) fn from_params(core: &Core, params: &Params) -> Result<Outgoing, ApiError> {
         Ok(Outgoing {
-            chat_id: chat_id(params)?,
+            chat_id: chat_id(core, params)?,
             text: None,
             caption: None,
             photo: None,
@@ -144,12 +146,13 @@ impl Outgoing {
             reply: reply_to(params)?,
             disable_notification: params.flag("disable_notification"),
             protect_content: params.flag("protect_content"),
+            paid_broadcast: params.flag("allow_paid_broadcast"),
         })
     }
 }
 
 pub(crate) fn send_message(core: &Arc<Core>, params: &Params) -> Result<Reply, ApiError> {
-    let mut out = Outgoing::from_params(params)?;
+    let mut out = Outgoing::from_params(core, params)?;
     let body = formatted(params, "text", "entities")?
         .ok_or_else(|| ApiError::bad_request("Bad Request: message text is empty"))?;
     check_text(&body)?;
@@ -177,11 +180,34 @@ pub(crate) fn check_recipient(state: &State, chat_id: i64) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Takes a flood-limit token for `chat_id`, or answers 429.
-pub(crate) fn acquire(core: &Core, state: &mut State, chat_id: i64) -> Result<(), ApiError> {
+/// `web_app` buttons open a Mini App for the user the chat is with, so Telegram allows them in
+/// private chats only.
+pub(crate) fn check_markup_fits(
+    state: &State,
+    chat_id: i64,
+    markup: Option<&TgInlineKeyboardMarkup>,
+) -> Result<(), ApiError> {
+    let private = state
+        .chats
+        .get(&chat_id)
+        .is_some_and(|c| c.chat.is_private());
+    if !private && markup.is_some_and(TgInlineKeyboardMarkup::has_web_app) {
+        return Err(ApiError::bad("BUTTON_TYPE_INVALID"));
+    }
+    Ok(())
+}
+
+/// Takes a flood-limit token for `chat_id` (from the paid bucket for a paid broadcast), or
+/// answers 429.
+pub(crate) fn acquire(
+    core: &Core,
+    state: &mut State,
+    chat_id: i64,
+    paid: bool,
+) -> Result<(), ApiError> {
     state
         .limiter
-        .try_acquire(chat_id, Instant::now())
+        .try_acquire(chat_id, paid, Instant::now())
         .map_err(|retry_after| {
             core.emit(|| EmulatorEvent::RateLimited { chat_id });
             ApiError::too_many_requests(retry_after)
@@ -213,6 +239,7 @@ pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError
     let mut guard = core.lock();
     let state = &mut *guard;
     check_recipient(state, chat_id)?;
+    check_markup_fits(state, chat_id, out.reply_markup.as_ref())?;
     let mut reply_to = None;
     if let (Some(r), Some(chat)) = (out.reply, state.chats.get(&chat_id)) {
         if chat.get(r.message_id).is_some() {
@@ -231,7 +258,7 @@ pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError
         })?),
         _ => None,
     };
-    acquire(core, state, chat_id)?;
+    acquire(core, state, chat_id, out.paid_broadcast)?;
     let photo = match (reused, out.photo) {
         (Some(photo), _) => Some(photo),
         (
@@ -244,29 +271,26 @@ pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError
         ) => Some(super::photo::register(state, width, height, bytes)),
         _ => None,
     };
-    let chat = state
-        .chats
-        .get_mut(&chat_id)
+    let paid_broadcast = out.paid_broadcast;
+    let message = state
+        .post(chat_id, None, &core.bot, |msg| {
+            msg.text = out.text;
+            msg.caption = out.caption;
+            msg.photo = photo;
+            msg.parse_mode = out.parse_mode;
+            msg.reply_markup = out.reply_markup;
+            msg.reply_to = reply_to;
+            msg.disable_notification = out.disable_notification;
+            msg.protect_content = out.protect_content;
+            msg.paid_broadcast = paid_broadcast;
+        })
         .ok_or_else(ApiError::chat_not_found)?;
-    let message_id = chat.next_message_id();
-    let mut msg = StoredMessage::new(message_id, None, unix_now());
-    msg.text = out.text;
-    msg.caption = out.caption;
-    msg.photo = photo;
-    msg.parse_mode = out.parse_mode;
-    msg.reply_markup = out.reply_markup;
-    msg.reply_to = reply_to;
-    msg.disable_notification = out.disable_notification;
-    msg.protect_content = out.protect_content;
-    chat.push(msg);
-    let state = &*guard;
-    let reply = state
-        .chats
-        .get(&chat_id)
-        .and_then(|chat| Some(state.render(chat, chat.messages.last()?, &core.bot)))
-        .ok_or_else(ApiError::chat_not_found)
-        .and_then(|m| Reply::json(&m));
+    let message_id = message.message_id;
+    let reply = Reply::json(&message);
     drop(guard);
+    if paid_broadcast {
+        core.counters.paid_broadcast();
+    }
     sent(core, chat_id, message_id, false);
     reply
 }

@@ -2,22 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::harness::Tg;
-
-async fn control(
-    tg: &Tg,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let url = format!("{}/control/{path}", tg.emu.base_url());
-    let mut req = tg.http.request(method, url);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
+use crate::harness::{Tg, control};
 
 #[tokio::test]
 async fn a_whole_conversation_over_the_control_api() {

@@ -95,6 +95,25 @@ impl Tg {
     }
 }
 
+/// Calls the control API (`/control/{path}`); returns the HTTP status and the JSON answer.
+pub async fn control(
+    tg: &Tg,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}/control/{path}", tg.emu.base_url());
+    let mut req = tg.http.request(method, url);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.expect("request completes");
+    (
+        res.status().as_u16(),
+        res.json().await.expect("JSON answer"),
+    )
+}
+
 /// Waits for the first event matching `pred`.
 pub async fn next_event(
     rx: &mut broadcast::Receiver<EmulatorEvent>,

@@ -6,8 +6,17 @@
 //! are omitted, dates are unix seconds, and `false` flags that Telegram only sends when true are
 //! omitted too.
 
+mod inline;
+mod keyboard;
+mod payments;
+
+pub use inline::{TgInlineQuery, TgInlineQueryResultArticle, TgInputTextMessageContent};
+pub use keyboard::{
+    TgCopyTextButton, TgInlineKeyboardButton, TgInlineKeyboardMarkup, TgMenuButton, TgWebAppInfo,
+};
+pub use payments::{TgLabeledPrice, TgPreCheckoutQuery, TgRefundedPayment, TgSuccessfulPayment};
+
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -79,6 +88,26 @@ impl TgChat {
             last_name: None,
         }
     }
+
+    /// A public channel, found by `@username`.
+    pub fn channel(id: i64, title: &str, username: &str) -> Self {
+        TgChat {
+            id,
+            kind: "channel".to_owned(),
+            title: Some(title.to_owned()),
+            username: Some(username.to_owned()),
+            first_name: None,
+            last_name: None,
+        }
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.kind == "private"
+    }
+
+    pub fn is_channel(&self) -> bool {
+        self.kind == "channel"
+    }
 }
 
 /// <https://core.telegram.org/bots/api#messageentity>; offsets and lengths in UTF-16 code units.
@@ -120,55 +149,15 @@ pub struct TgPhotoSize {
     pub file_size: Option<u64>,
 }
 
-/// <https://core.telegram.org/bots/api#inlinekeyboardbutton>. Only `text` plus one action is
-/// allowed; the rarely used actions are kept as raw JSON so they round-trip unchanged.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TgInlineKeyboardButton {
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callback_data: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub web_app: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub login_url: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub switch_inline_query: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub switch_inline_query_current_chat: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub switch_inline_query_chosen_chat: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub copy_text: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub callback_game: Option<Value>,
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub pay: bool,
-}
-
-/// <https://core.telegram.org/bots/api#inlinekeyboardmarkup>
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TgInlineKeyboardMarkup {
-    pub inline_keyboard: Vec<Vec<TgInlineKeyboardButton>>,
-}
-
-impl TgInlineKeyboardMarkup {
-    /// Whether any button of this keyboard carries exactly `data` as its callback_data.
-    pub fn has_callback_data(&self, data: &str) -> bool {
-        self.inline_keyboard
-            .iter()
-            .flatten()
-            .any(|b| b.callback_data.as_deref() == Some(data))
-    }
-}
-
 /// <https://core.telegram.org/bots/api#message>, restricted to what the emulator produces.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TgMessage {
     pub message_id: i64,
+    /// Absent on channel posts, which carry `sender_chat` instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<TgUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_chat: Option<TgChat>,
     pub chat: TgChat,
     pub date: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,6 +178,10 @@ pub struct TgMessage {
     pub caption_entities: Vec<TgMessageEntity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_markup: Option<TgInlineKeyboardMarkup>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub successful_payment: Option<TgSuccessfulPayment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_payment: Option<TgRefundedPayment>,
 }
 
 /// <https://core.telegram.org/bots/api#callbackquery>
@@ -249,6 +242,8 @@ pub enum TgUpdateKind {
     Message(TgMessage),
     CallbackQuery(TgCallbackQuery),
     MyChatMember(TgChatMemberUpdated),
+    InlineQuery(TgInlineQuery),
+    PreCheckoutQuery(TgPreCheckoutQuery),
 }
 
 impl TgUpdateKind {
@@ -258,6 +253,8 @@ impl TgUpdateKind {
             TgUpdateKind::Message(_) => "message",
             TgUpdateKind::CallbackQuery(_) => "callback_query",
             TgUpdateKind::MyChatMember(_) => "my_chat_member",
+            TgUpdateKind::InlineQuery(_) => "inline_query",
+            TgUpdateKind::PreCheckoutQuery(_) => "pre_checkout_query",
         }
     }
 }
