@@ -17,7 +17,7 @@ use herald::domain::performance::{
     ClosedTrade, Direction, OutcomeReason, SimilarIndex, Tally, figures, summarize,
 };
 use herald::domain::signal::{Price, Timeframe, parse_signal};
-use herald::signals::outcomes::SimilarCache;
+use herald::signals::SimilarCache;
 use herald::store::{NewOutcome, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -102,7 +102,7 @@ async fn store_with_outcomes(dir: &Path, n: usize) -> anyhow::Result<Store> {
             reason: OutcomeReason::Reported,
             note: None,
             exit_price: exit,
-            return_pct: herald::signals::outcomes::outcome_return(&signal, exit),
+            return_pct: herald::signals::closing::outcome_return(&signal, exit),
             closed_at: now,
         };
         store.record_outcome(&signal, &outcome, None, now).await?;

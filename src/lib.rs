@@ -1,9 +1,10 @@
 //! Herald delivers AI trading signals to Telegram users in real time.
 //!
 //! The life of one signal:
-//! 1. `http::signals` receives `POST /api/signals` and hands the body to `ingest`.
+//! 1. `http::signals` receives `POST /api/signals` and hands the body to `signals::ingest`.
 //! 2. `domain::signal::parse_signal` checks every rule and returns a typed `Signal`.
-//! 3. `ingest` asks `store` for subscribers and `domain::recipients::decide` for each one.
+//! 3. `ingest` asks `store` for subscribers and `domain::recipients::decide` for each one
+//!    (`signals::planning`).
 //! 4. `store` writes the signal and one delivery row per recipient in one transaction; only then
 //!    does the API answer 202.
 //! 5. `delivery::dispatcher` (on the elected leader) claims due rows, marks them `sending`, paces
@@ -12,10 +13,16 @@
 //!    failed, and `store` records it.
 //!
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
+//!
+//! The edges (`http`, `bot`, `scheduler`, `cli`) parse input and render output; what they do is
+//! a use case (`signals`, `accounts`, `broadcasts`), which calls `domain` and `store` and has its
+//! own error enum, mapped at the edge to an HTTP status or a bot reply.
 
+pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod bot;
+pub mod broadcasts;
 pub mod charts;
 pub mod cli;
 pub mod config;

@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
         Command::Demo { interval } => herald::cli::demo::run(config, interval).await,
         Command::Migrate => migrate(config).await,
         Command::Webhook(command) => herald::cli::webhook::run(&config, command).await,
-        Command::Admin { command } => herald::cli::security::run_admin(config, command).await,
+        Command::Admin { command } => herald::cli::admin::run(config, command).await,
         Command::Apikey { command } => herald::cli::security::run_apikey(config, command).await,
         Command::RotateKey => herald::cli::security::run_rotate(config).await,
     };

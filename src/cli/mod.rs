@@ -33,10 +33,11 @@ pub enum Command {
     /// Manage the Telegram webhook registration (webhook mode).
     #[command(subcommand)]
     Webhook(crate::cli::webhook::WebhookCommand),
-    /// Admins: of the HTTP API (`create`), and the bot's two-factor check (`totp`).
+    /// Admins: of the HTTP API (`create`), and of the bot (`promote`, `demote`, and their
+    /// two-factor check, `totp`).
     Admin {
         #[command(subcommand)]
-        command: crate::cli::security::AdminCommand,
+        command: crate::cli::admin::AdminCommand,
     },
     /// API keys for the signal engine and other clients.
     Apikey {

@@ -18,7 +18,22 @@ use super::auth::ApiKey;
 use super::error::ApiError;
 use crate::domain::performance::{Period, equity_curve, summarize, window_start};
 use crate::domain::signal::Asset;
+use crate::signals::closing::CloseError;
+use crate::signals::outcomes::OutcomeError;
 use crate::store::TradeQuery;
+
+impl From<OutcomeError> for ApiError {
+    fn from(err: OutcomeError) -> Self {
+        match err {
+            OutcomeError::Malformed(message) => Self::Malformed(message),
+            OutcomeError::Invalid(fields) => Self::Invalid(fields),
+            OutcomeError::UnknownSignal => Self::NotFound,
+            OutcomeError::AlreadyClosed(closed) => Self::Conflict(closed.to_string()),
+            OutcomeError::Close(CloseError::Store(err)) => err.into(),
+            OutcomeError::Close(CloseError::Encode(err)) => Self::Internal(err.into()),
+        }
+    }
+}
 
 fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| {

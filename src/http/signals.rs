@@ -15,8 +15,20 @@ use super::AppState;
 use super::auth::ApiKey;
 use super::error::ApiError;
 use crate::domain::signal::SignalKind;
-use crate::signals::ingest::Accepted;
+use crate::signals::ingest::{Accepted, IngestError};
 use crate::store::{DeliveryStatus, SignalListQuery, StoredSignal};
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Malformed(message) => Self::Malformed(message),
+            IngestError::Invalid(fields) => Self::Invalid(fields),
+            IngestError::IdTaken | IngestError::AlreadyClosed(_) => Self::Conflict(err.to_string()),
+            IngestError::Store(err) => err.into(),
+            IngestError::Encode(err) => Self::Internal(err.into()),
+        }
+    }
+}
 
 pub(super) async fn create(
     State(state): State<AppState>,

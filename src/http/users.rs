@@ -17,9 +17,10 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::AdminCaller;
 use super::error::ApiError;
+use crate::accounts::{self, AccountError, Actor, Grant, TierError, subscription_json};
 use crate::domain::filter::PreferencesPatch;
 use crate::domain::preferences::Tier;
-use crate::store::{AuditEvent, Subscription, UserListQuery, UserSummary};
+use crate::store::{AuditEvent, UserListQuery, UserSummary};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,18 +138,14 @@ pub(super) async fn grant_tier(
     let request: TierRequest = parse_body(body)?;
     let tier =
         Tier::parse(&request.tier).ok_or_else(|| ApiError::invalid("tier", "free or premium"))?;
-    if request.expires_at.is_some_and(|at| at <= Utc::now()) {
-        return Err(ApiError::invalid("expires_at", "must be in the future"));
-    }
-    change_tier(
-        &state,
-        &admin,
-        id,
+    let grant = Grant::Set {
         tier,
-        request.expires_at,
-        "admin.user.tier.grant",
-    )
-    .await
+        expires_at: request.expires_at,
+    };
+    let change = accounts::grant(&state.store, id, grant, actor(&admin), Utc::now()).await?;
+    Ok(Json(
+        json!({ "subscription": subscription_json(&change.after) }),
+    ))
 }
 
 pub(super) async fn revoke_tier(
@@ -157,37 +154,10 @@ pub(super) async fn revoke_tier(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    change_tier(
-        &state,
-        &admin,
-        id,
-        Tier::Free,
-        None,
-        "admin.user.tier.revoke",
-    )
-    .await
-}
-
-async fn change_tier(
-    state: &AppState,
-    admin: &AdminCaller,
-    id: Uuid,
-    tier: Tier,
-    expires_at: Option<DateTime<Utc>>,
-    action: &str,
-) -> Result<Json<Value>, ApiError> {
-    state
-        .store
-        .user_by_id(id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let (before, after) = state.store.set_tier(id, tier, expires_at).await?;
-    let event = AuditEvent::audit(action)
-        .by_admin(admin.id, &admin.name)
-        .target("user", id.to_string())
-        .change(subscription_json(&before), subscription_json(&after));
-    state.store.audit(event).await;
-    Ok(Json(json!({ "subscription": subscription_json(&after) })))
+    let change = accounts::revoke(&state.store, id, actor(&admin)).await?;
+    Ok(Json(
+        json!({ "subscription": subscription_json(&change.after) }),
+    ))
 }
 
 pub(super) async fn deactivate(
@@ -213,17 +183,7 @@ async fn set_active(
     active: bool,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let was = state.store.set_user_active(id, active).await?;
-    let action = if active {
-        "admin.user.activate"
-    } else {
-        "admin.user.deactivate"
-    };
-    let event = AuditEvent::audit(action)
-        .by_admin(admin.id, &admin.name)
-        .target("user", id.to_string())
-        .change(json!({ "is_active": was }), json!({ "is_active": active }));
-    state.store.audit(event).await;
+    accounts::set_active(&state.store, id, active, actor(&admin)).await?;
     Ok(Json(json!({ "is_active": active })))
 }
 
@@ -233,14 +193,33 @@ pub(super) async fn erase(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    if !state.store.erase_user(id).await? {
-        return Err(ApiError::NotFound);
-    }
-    let event = AuditEvent::audit("admin.user.erase")
-        .by_admin(admin.id, &admin.name)
-        .target("user", id.to_string());
-    state.store.audit(event).await;
+    accounts::erase(&state.store, id, actor(&admin)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn actor(admin: &AdminCaller) -> Actor<'_> {
+    Actor::ApiAdmin {
+        id: admin.id,
+        name: &admin.name,
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::UnknownUser => Self::NotFound,
+            AccountError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<TierError> for ApiError {
+    fn from(err: TierError) -> Self {
+        match err {
+            TierError::EndsInPast => Self::invalid("expires_at", "must be in the future"),
+            TierError::Account(err) => err.into(),
+        }
+    }
 }
 
 fn parse_id(text: &str) -> Result<Uuid, ApiError> {
@@ -259,15 +238,6 @@ fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
     serde_json::from_slice(&body).map_err(|err| match err.classify() {
         serde_json::error::Category::Data => ApiError::invalid("body", err.to_string()),
         _ => ApiError::Malformed(format!("not JSON: {err}")),
-    })
-}
-
-fn subscription_json(subscription: &Subscription) -> Value {
-    json!({
-        "tier": subscription.tier,
-        "subscribed": subscription.subscribed,
-        "started_at": subscription.started_at,
-        "expires_at": subscription.expires_at,
     })
 }
 

@@ -2,28 +2,57 @@
 //! row per recipient in a single transaction. The answer (202) is given only after that commit,
 //! so nothing accepted can be lost.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::performance::{Direction, OutcomeReason};
-use crate::domain::recipients::{self, Decision, SignalFacts};
+use super::SimilarCache;
+use super::closing::{AlreadyClosed, outcome_return, record_close};
+use super::planning::Planner;
+use crate::domain::performance::OutcomeReason;
 use crate::domain::render::AcceptedContext;
-use crate::domain::signal::{Signal, SignalError, SignalKind, parse_signal};
+use crate::domain::signal::{FieldErrors, Signal, SignalError, SignalKind, parse_signal};
 use crate::domain::tier::TierRules;
-use crate::http::error::ApiError;
-use crate::signals::outcomes::{SimilarCache, already_closed, outcome_return};
 use crate::store::{
-    Announcement, DeliveryStatus, InsertOutcome, NewDelivery, NewOutcome, Recorded, Store,
+    Announcement, DeliveryStatus, InsertOutcome, NewOutcome, Recorded, Store, StoreError,
     StoredSignal,
 };
+
+/// Why a signal was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Not UTF-8, not JSON, not an object, or a key given twice.
+    #[error("malformed signal: {0}")]
+    Malformed(String),
+    /// Fields that break the rules, or a close that does not fit the signal it closes.
+    #[error("invalid signal: {} field(s) break the rules", .0.len())]
+    Invalid(FieldErrors),
+    /// A different signal was accepted with this id before.
+    #[error("a different signal was already posted with this id")]
+    IdTaken,
+    #[error(transparent)]
+    AlreadyClosed(#[from] AlreadyClosed),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot encode the signal's context: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl From<SignalError> for IngestError {
+    fn from(err: SignalError) -> Self {
+        match err {
+            SignalError::Malformed(message) => Self::Malformed(message),
+            SignalError::Invalid(fields) => Self::Invalid(fields),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Ingest {
     store: Store,
-    tiers: Arc<TierRules>,
+    planner: Planner,
     /// The performance category of new buys and sells, from memory.
     similar: SimilarCache,
 }
@@ -39,8 +68,8 @@ impl Ingest {
     pub fn new(store: Store, tiers: Arc<TierRules>) -> Self {
         Self {
             similar: SimilarCache::new(store.clone()),
+            planner: Planner::new(store.clone(), tiers),
             store,
-            tiers,
         }
     }
 
@@ -48,20 +77,19 @@ impl Ingest {
         &self.similar
     }
 
-    pub async fn accept(&self, body: &[u8]) -> Result<Accepted, ApiError> {
+    pub(crate) fn planner(&self) -> &Planner {
+        &self.planner
+    }
+
+    pub async fn accept(&self, body: &[u8]) -> Result<Accepted, IngestError> {
         let now = Utc::now();
-        let mut parsed = parse_signal(body, Uuid::now_v7(), now).map_err(|err| match err {
-            SignalError::Malformed(message) => ApiError::Malformed(message),
-            SignalError::Invalid(fields) => ApiError::Invalid(fields),
-        })?;
+        let mut parsed = parse_signal(body, Uuid::now_v7(), now)?;
         // A retry of an accepted signal answers without re-planning its recipients.
         if let Some(existing) = self.store.signal(parsed.signal.id).await? {
             return if existing.request == parsed.canonical {
                 Ok(Accepted::Duplicate(existing))
             } else {
-                Err(ApiError::Conflict(
-                    "a different signal was already posted with this id".into(),
-                ))
+                Err(IngestError::IdTaken)
             };
         }
 
@@ -78,8 +106,8 @@ impl Ingest {
             similar: self.similar.for_signal(&signal).await,
             outcome: None,
         };
-        let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
-        let deliveries = self.plan(&signal, original.as_ref(), now).await?;
+        let context = serde_json::to_value(&context)?;
+        let deliveries = self.planner.plan(&signal, original.as_ref(), now).await?;
         if let Some(original) = &original {
             let announcement = Announcement {
                 signal: &signal,
@@ -109,40 +137,34 @@ impl Ingest {
     }
 
     /// A close records the outcome of the signal it closes, atomically with the close and its
-    /// deliveries. A second close of a closed signal is refused with 409: its outcome stands.
+    /// deliveries. A second close of a closed signal is refused: its outcome stands.
     async fn accept_close(
         &self,
         original: &StoredSignal,
         close: Announcement<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Accepted, ApiError> {
+    ) -> Result<Accepted, IngestError> {
         let signal = close.signal;
-        let return_pct = outcome_return(&original.signal, signal.exit_price);
         let outcome = NewOutcome {
             reason: OutcomeReason::Close,
             note: None,
             exit_price: signal.exit_price,
-            return_pct,
+            return_pct: outcome_return(&original.signal, signal.exit_price),
             closed_at: signal.generated_at,
         };
         let recipients = close.deliveries.iter().filter(|d| d.is_queued()).count() as i64;
         let (request, context) = (close.request.to_owned(), close.context.clone());
-        match self
-            .store
-            .record_outcome(&original.signal, &outcome, Some(close), now)
-            .await?
-        {
+        let recorded = record_close(
+            &self.store,
+            &self.similar,
+            &original.signal,
+            &outcome,
+            close,
+            now,
+        )
+        .await?;
+        match recorded {
             Recorded::Closed => {
-                if let (Some(ret), Some(direction)) =
-                    (return_pct, Direction::of(original.signal.kind))
-                {
-                    self.similar.record(
-                        original.signal.source_model.as_deref(),
-                        original.signal.asset.as_str(),
-                        direction,
-                        ret,
-                    );
-                }
                 tracing::info!(signal_id = %signal.id, closes = %original.signal.id, recipients, "close accepted");
                 Ok(Accepted::Created(StoredSignal {
                     signal: signal.clone(),
@@ -158,26 +180,31 @@ impl Ingest {
                     .store
                     .signal(signal.id)
                     .await?
-                    .ok_or(ApiError::NotFound)?;
+                    .ok_or(StoreError::NotFound)?;
                 if stored.request == request {
                     Ok(Accepted::Duplicate(stored))
                 } else {
-                    Err(ApiError::Conflict(
-                        "a different signal was already posted with this id".into(),
-                    ))
+                    Err(IngestError::IdTaken)
                 }
             }
-            Recorded::AlreadyClosed(existing) => Err(already_closed(original.signal.id, &existing)),
+            Recorded::AlreadyClosed(existing) => {
+                Err(AlreadyClosed::new(original.signal.id, &existing).into())
+            }
         }
     }
 
     /// A close must end a known, still open buy or sell of the same asset, and not before it.
-    async fn original_of_close(&self, close: &Signal, id: Uuid) -> Result<StoredSignal, ApiError> {
-        let original = self
-            .store
-            .signal(id)
-            .await?
-            .ok_or_else(|| ApiError::invalid("closes", "no signal with this id"))?;
+    async fn original_of_close(
+        &self,
+        close: &Signal,
+        id: Uuid,
+    ) -> Result<StoredSignal, IngestError> {
+        let Some(original) = self.store.signal(id).await? else {
+            return Err(IngestError::Invalid(BTreeMap::from([(
+                "closes".to_owned(),
+                "no signal with this id".to_owned(),
+            )])));
+        };
         let mut fields = BTreeMap::new();
         if !matches!(original.signal.kind, SignalKind::Buy | SignalKind::Sell) {
             fields.insert(
@@ -201,78 +228,11 @@ impl Ingest {
             );
         }
         if !fields.is_empty() {
-            return Err(ApiError::Invalid(fields));
+            return Err(IngestError::Invalid(fields));
         }
         if let Some(existing) = self.store.outcome(id).await? {
-            return Err(already_closed(id, &existing));
+            return Err(AlreadyClosed::new(id, &existing).into());
         }
         Ok(original)
-    }
-
-    /// One row per user the signal concerns: `pending` for recipients, `skipped` (with the
-    /// reason) for subscribers whose filters exclude it.
-    pub(crate) async fn plan(
-        &self,
-        signal: &Signal,
-        original: Option<&StoredSignal>,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<NewDelivery>, ApiError> {
-        // A close reaches every chat the original went or is still going to; a reply target
-        // unknown yet is filled in when the close is sent (see `store::deliveries`).
-        let replies: HashMap<i64, Option<i64>> = match original {
-            Some(original) => self.store.audience_of_signal(original.signal.id).await?,
-            None => HashMap::new(),
-        };
-        let facts = SignalFacts::from(signal);
-        let candidates = self.store.signal_candidates().await?;
-        let mut deliveries = Vec::with_capacity(candidates.len());
-        for candidate in candidates.iter() {
-            let audience = replies.get(&candidate.chat_id).copied();
-            let reply_to = audience.flatten();
-            let view = recipients::Candidate {
-                active: candidate.is_active,
-                subscribed: candidate.subscription.subscribed,
-                disclaimer_accepted: candidate.disclaimer_accepted,
-                tier: candidate.subscription.tier,
-                subscription_expires_at: candidate.subscription.expires_at,
-                prefs: candidate.prefs.clone(),
-                received_original: audience.is_some(),
-            };
-            let base = |status, skip_reason: Option<String>| NewDelivery {
-                user_id: candidate.user_id,
-                chat_id: candidate.chat_id,
-                status,
-                skip_reason,
-                lang: view.prefs.language,
-                format: view.prefs.format,
-                silent: false,
-                protect_content: false,
-                reply_to_message_id: reply_to,
-                next_attempt_at: now.timestamp_millis(),
-            };
-            match recipients::decide(&view, &facts, &self.tiers, now) {
-                Decision::Ignore => {}
-                Decision::Skip(reason) => {
-                    deliveries.push(base(
-                        DeliveryStatus::Skipped,
-                        Some(reason.as_str().to_owned()),
-                    ));
-                }
-                Decision::Send {
-                    silent,
-                    protect_content,
-                    delay_secs,
-                } => {
-                    deliveries.push(NewDelivery {
-                        silent,
-                        protect_content,
-                        next_attempt_at: now.timestamp_millis()
-                            + (delay_secs as i64).saturating_mul(1000),
-                        ..base(DeliveryStatus::Pending, None)
-                    });
-                }
-            }
-        }
-        Ok(deliveries)
     }
 }

@@ -1,5 +1,16 @@
-//! Use cases of signals: accepting one from the engine (`ingest`), and closing it with an outcome
-//! (`outcomes`: engine closes, reported outcomes, price updates, expiry).
+//! The signal use cases, called by the HTTP edge and the scheduler:
+//! - `ingest`: accepting a signal from the engine, an engine's close included;
+//! - `outcomes`: closing the signals the engine did not close (reported outcomes, price updates,
+//!   expiry), and the performance figures of `/api/stats`.
+//!
+//! Both plan deliveries with `planning`, record closes with `closing` and keep the performance
+//! category in `similar`, so neither reaches into the other. Each use case has its own error
+//! enum; the edge turns it into its answer (an HTTP status, a log line).
 
+pub mod closing;
 pub mod ingest;
 pub mod outcomes;
+mod planning;
+pub mod similar;
+
+pub use similar::SimilarCache;

@@ -1,5 +1,5 @@
 //! What the bot conversation keeps beyond users and preferences: inputs it waits for, admin
-//! two-factor state, broadcasts, premium reminders, the figures admins ask for, and erasure.
+//! two-factor state, broadcasts, referrals and premium reminders (grants are `Store::set_tier`).
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -205,19 +205,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|row| row.try_get("text")).transpose()?)
-    }
-
-    /// Premium until `until`; reminders start over.
-    pub async fn grant_premium(&self, user_id: Uuid, until: DateTime<Utc>) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE user_subscriptions SET subscription_type = 'premium', expires_at = $2, \
-             reminded_7d_at = NULL, reminded_1d_at = NULL WHERE user_id = $1",
-        )
-        .bind(user_id.to_string())
-        .bind(to_millis(until))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     pub async fn user_id_by_username(&self, username: &str) -> StoreResult<Option<i64>> {

@@ -1,5 +1,5 @@
-//! What operators do to users through the admin API: list and search, change a tier, deactivate,
-//! and erase a user entirely (also `/delete`'s store call).
+//! What operators do to users: list and search, change a tier (every grant and revocation),
+//! deactivate, flag a bot admin, and erase a user entirely (also `/delete`'s store call).
 //!
 //! Names are sealed, so the database cannot search them: a text search decrypts users in batches
 //! and matches in memory. That is linear in the number of users, which is fine for an operator's
@@ -129,7 +129,9 @@ impl Store {
             .collect()
     }
 
-    /// Sets the tier (and when it ends); returns the subscription before and after.
+    /// Sets the tier (and when it ends) and starts the premium reminders over, so a new end date
+    /// gets its own reminders; returns the subscription before and after. Every grant and
+    /// revocation goes through here (`accounts::grant`, `accounts::revoke`).
     pub async fn set_tier(
         &self,
         id: Uuid,
@@ -138,7 +140,8 @@ impl Store {
     ) -> StoreResult<(Subscription, Subscription)> {
         let before = self.subscription(id).await?;
         sqlx::query(
-            "UPDATE user_subscriptions SET subscription_type = $2, expires_at = $3 WHERE user_id = $1",
+            "UPDATE user_subscriptions SET subscription_type = $2, expires_at = $3, \
+             reminded_7d_at = NULL, reminded_1d_at = NULL WHERE user_id = $1",
         )
         .bind(id.to_string())
         .bind(tier.as_str())
@@ -146,6 +149,24 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok((before, self.subscription(id).await?))
+    }
+
+    /// Flags a user as a bot admin, or not; returns whether they were flagged.
+    pub async fn set_user_admin(&self, id: Uuid, is_admin: bool) -> StoreResult<bool> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT is_admin FROM users WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let was = super::flag(&row, "is_admin")?;
+        sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(is_admin)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(was)
     }
 
     /// Deactivates (nothing more is sent) or reactivates a user; returns whether they were active.
@@ -166,13 +187,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if !active {
-            sqlx::query(
-                "UPDATE signal_deliveries SET status = 'skipped', skip_reason = 'user deactivated' \
-                 WHERE user_id = $1 AND status IN ('pending', 'uncertain')",
-            )
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+            skip_unsent(&mut tx, id, "user deactivated").await?;
         }
         tx.commit().await?;
         Ok(was)
@@ -191,13 +206,7 @@ impl Store {
             return Ok(false);
         };
         let telegram_id: i64 = row.try_get("telegram_id")?;
-        sqlx::query(
-            "UPDATE signal_deliveries SET status = 'skipped', skip_reason = 'user erased' \
-             WHERE user_id = $1 AND status IN ('pending', 'uncertain')",
-        )
-        .bind(id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        skip_unsent(&mut tx, id, "user erased").await?;
         sqlx::query(
             "UPDATE signal_deliveries SET user_id = NULL, chat_id = NULL WHERE user_id = $1",
         )
@@ -222,6 +231,23 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// Skips the user's deliveries that are still to be sent, with `reason`.
+async fn skip_unsent(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: Uuid,
+    reason: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE signal_deliveries SET status = 'skipped', skip_reason = $2 \
+         WHERE user_id = $1 AND status IN ('pending', 'uncertain')",
+    )
+    .bind(user_id.to_string())
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn matches(user: &User, needle: &str) -> bool {

@@ -4,6 +4,7 @@ use chrono::Utc;
 use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{Caller, Press, escape, send, send_with};
+use crate::accounts::{self, AccountError, Actor};
 use crate::bot::callbacks::Callback;
 use crate::bot::{BotContext, BotError};
 use crate::domain::filter::parse_lang;
@@ -119,7 +120,12 @@ pub async fn delete_pressed(
             )
             .await;
     }
-    ctx.store.erase_user(press.user.id).await?;
+    let user_id = press.user.id;
+    match accounts::erase(&ctx.store, user_id, Actor::User(user_id)).await {
+        // Gone already: a second press raced this one, and the answer is the same.
+        Ok(()) | Err(AccountError::UnknownUser) => {}
+        Err(AccountError::Store(err)) => return Err(err.into()),
+    }
     tracing::info!("a user erased their data");
     ctx.replies
         .edit(

@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, escape, send};
+use crate::accounts::{self, AccountError, Actor, Grant, TierError};
 use crate::auth::totp::{self, TotpError};
 use crate::bot::commands::Command;
 use crate::bot::{BotContext, BotError};
+use crate::broadcasts::{self, BroadcastError, MAX_BROADCAST_CHARS};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::preferences::Tier;
 
@@ -17,8 +19,6 @@ pub const AWAITING_CODE: &str = "totp";
 const MAX_FAILURES: i32 = 5;
 const LOCK_MINUTES: i64 = 15;
 const MAX_GRANT_DAYS: u32 = 3650;
-/// Leaves room for the megaphone and escaping within Telegram's 4096 characters.
-const MAX_BROADCAST_CHARS: usize = 3500;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -69,18 +69,10 @@ pub fn is_admin(ctx: &BotContext, who: &Caller<'_>) -> bool {
 pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Result<(), BotError> {
     let lang = who.lang;
     let action = match command {
-        Command::Broadcast { text } if text.is_empty() => {
-            return send(ctx, who.chat_id, t(lang, "broadcast-usage")).await;
-        }
-        Command::Broadcast { text } if text.chars().count() > MAX_BROADCAST_CHARS => {
-            let reply = t_args(
-                lang,
-                "broadcast-too-long",
-                [("max", Arg::from(MAX_BROADCAST_CHARS))],
-            );
-            return send(ctx, who.chat_id, reply).await;
-        }
-        Command::Broadcast { text } => AdminAction::Broadcast { text },
+        Command::Broadcast { text } => match broadcasts::check(&text) {
+            Ok(()) => AdminAction::Broadcast { text },
+            Err(err) => return refuse_broadcast(ctx, who, err).await,
+        },
         Command::Users => AdminAction::Users,
         Command::Stats => AdminAction::Stats,
         Command::Grant { args } => match parse_grant(&args) {
@@ -245,108 +237,157 @@ async fn perform(ctx: &BotContext, who: &Caller<'_>, action: AdminAction) -> Res
     let now = Utc::now();
     let reply = match action {
         AdminAction::Broadcast { text } => {
-            let (_, recipients) = ctx
-                .store
-                .create_broadcast(&text, who.telegram_id(), now)
-                .await?;
-            t_args(lang, "broadcast-queued", [("count", Arg::from(recipients))])
-        }
-        AdminAction::Users => {
-            let counts = ctx.store.user_counts(now).await?;
-            let mut lines = vec![t_args(
-                lang,
-                "users-summary",
-                [
-                    ("total", Arg::from(counts.total)),
-                    ("active", Arg::from(counts.active)),
-                    ("subscribed", Arg::from(counts.subscribed)),
-                    ("premium", Arg::from(counts.premium)),
-                    ("day", Arg::from(counts.new_day)),
-                    ("week", Arg::from(counts.new_week)),
-                ],
-            )];
-            let recent = ctx.store.recent_signups(5).await?;
-            if !recent.is_empty() {
-                lines.push(String::new());
-                lines.push(t(lang, "users-recent"));
-            }
-            for signup in recent {
-                let name = signup
-                    .username
-                    .map(|u| format!("@{u}"))
-                    .or(signup.first_name)
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "• {} (<code>{}</code>) — {}",
-                    escape(&name),
-                    signup.telegram_id,
-                    signup.created_at.format("%Y-%m-%d %H:%M UTC")
-                ));
-            }
-            lines.join("\n")
-        }
-        AdminAction::Stats => {
-            let stats = ctx.store.activity_stats(now).await?;
-            let queue = ctx.store.queue_depth().await?;
-            t_args(
-                lang,
-                "stats-summary",
-                [
-                    ("signals", Arg::from(stats.signals_total)),
-                    ("signals_day", Arg::from(stats.signals_day)),
-                    ("sent", Arg::from(stats.sent_day)),
-                    ("failed", Arg::from(stats.failed_day)),
-                    ("blocked", Arg::from(stats.blocked_day)),
-                    ("skipped", Arg::from(stats.skipped_day)),
-                    (
-                        "latency",
-                        Arg::from(
-                            stats
-                                .avg_latency_ms
-                                .map_or("–".to_owned(), |ms| ms.to_string()),
-                        ),
-                    ),
-                    ("queue", Arg::from(queue)),
-                ],
-            )
-        }
-        AdminAction::Grant { telegram_id, days } => {
-            let Some(user) = ctx.store.user_by_telegram_id(telegram_id).await? else {
-                let reply = t_args(
+            match broadcasts::queue(&ctx.store, &text, who.telegram_id(), now).await {
+                Ok(queued) => t_args(
                     lang,
-                    "grant-unknown-user",
-                    [("user", Arg::from(telegram_id))],
-                );
-                return send(ctx, who.chat_id, reply).await;
-            };
-            let subscription = ctx.store.subscription(user.id).await?;
-            // Granting more days to a current premium user extends it rather than cutting it.
-            let from = match (subscription.tier, subscription.expires_at) {
-                (Tier::Premium, Some(until)) if until > now => until,
-                _ => now,
-            };
-            let until = from + chrono::Duration::days(i64::from(days));
-            ctx.store.grant_premium(user.id, until).await?;
-            ctx.reminders_wake.notify_one();
-            let their_lang = ctx.store.preferences(user.id).await?.language;
-            let date = Arg::from(until.format("%Y-%m-%d").to_string());
-            let notice = t_args(their_lang, "premium-granted", [("date", date)]);
-            if let Err(err) = ctx.replies.send(user.telegram_id, notice, None).await {
-                tracing::warn!(error = %err, "cannot tell a user about their premium grant");
+                    "broadcast-queued",
+                    [("count", Arg::from(queued.recipients))],
+                ),
+                Err(err) => return refuse_broadcast(ctx, who, err).await,
             }
-            t_args(
-                lang,
-                "grant-done",
-                [
-                    ("id", Arg::from(telegram_id)),
-                    (
-                        "date",
-                        Arg::from(until.format("%Y-%m-%d %H:%M UTC").to_string()),
-                    ),
-                ],
-            )
+        }
+        AdminAction::Users => users_text(ctx, lang, now).await?,
+        AdminAction::Stats => stats_text(ctx, lang, now).await?,
+        AdminAction::Grant { telegram_id, days } => {
+            return grant(ctx, who, telegram_id, days).await;
         }
     };
+    send(ctx, who.chat_id, reply).await
+}
+
+/// The reply to a broadcast text that cannot be sent.
+async fn refuse_broadcast(
+    ctx: &BotContext,
+    who: &Caller<'_>,
+    err: BroadcastError,
+) -> Result<(), BotError> {
+    let reply = match err {
+        BroadcastError::Empty => t(who.lang, "broadcast-usage"),
+        BroadcastError::TooLong => t_args(
+            who.lang,
+            "broadcast-too-long",
+            [("max", Arg::from(MAX_BROADCAST_CHARS))],
+        ),
+        BroadcastError::Store(err) => return Err(err.into()),
+    };
+    send(ctx, who.chat_id, reply).await
+}
+
+async fn users_text(ctx: &BotContext, lang: Lang, now: DateTime<Utc>) -> Result<String, BotError> {
+    let counts = ctx.store.user_counts(now).await?;
+    let mut lines = vec![t_args(
+        lang,
+        "users-summary",
+        [
+            ("total", Arg::from(counts.total)),
+            ("active", Arg::from(counts.active)),
+            ("subscribed", Arg::from(counts.subscribed)),
+            ("premium", Arg::from(counts.premium)),
+            ("day", Arg::from(counts.new_day)),
+            ("week", Arg::from(counts.new_week)),
+        ],
+    )];
+    let recent = ctx.store.recent_signups(5).await?;
+    if !recent.is_empty() {
+        lines.push(String::new());
+        lines.push(t(lang, "users-recent"));
+    }
+    for signup in recent {
+        let name = signup
+            .username
+            .map(|u| format!("@{u}"))
+            .or(signup.first_name)
+            .unwrap_or_default();
+        lines.push(format!(
+            "• {} (<code>{}</code>) — {}",
+            escape(&name),
+            signup.telegram_id,
+            signup.created_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+async fn stats_text(ctx: &BotContext, lang: Lang, now: DateTime<Utc>) -> Result<String, BotError> {
+    let stats = ctx.store.activity_stats(now).await?;
+    let queue = ctx.store.queue_depth().await?;
+    let latency = stats
+        .avg_latency_ms
+        .map_or("–".to_owned(), |ms| ms.to_string());
+    Ok(t_args(
+        lang,
+        "stats-summary",
+        [
+            ("signals", Arg::from(stats.signals_total)),
+            ("signals_day", Arg::from(stats.signals_day)),
+            ("sent", Arg::from(stats.sent_day)),
+            ("failed", Arg::from(stats.failed_day)),
+            ("blocked", Arg::from(stats.blocked_day)),
+            ("skipped", Arg::from(stats.skipped_day)),
+            ("latency", Arg::from(latency)),
+            ("queue", Arg::from(queue)),
+        ],
+    ))
+}
+
+/// Premium for `days` more days, through the one grant path (audited, reminders start over);
+/// the user is told, and the reminder loop woken in case the new end is near.
+async fn grant(
+    ctx: &BotContext,
+    who: &Caller<'_>,
+    telegram_id: i64,
+    days: u32,
+) -> Result<(), BotError> {
+    let lang = who.lang;
+    let unknown = || {
+        t_args(
+            lang,
+            "grant-unknown-user",
+            [("user", Arg::from(telegram_id))],
+        )
+    };
+    let Some(user) = ctx.store.user_by_telegram_id(telegram_id).await? else {
+        return send(ctx, who.chat_id, unknown()).await;
+    };
+    let actor = Actor::BotAdmin {
+        user_id: who.user().map(|admin| admin.id),
+    };
+    let granted = accounts::grant(
+        &ctx.store,
+        user.id,
+        Grant::PremiumDays(days),
+        actor,
+        Utc::now(),
+    );
+    let until = match granted.await {
+        Ok(change) => change.after.expires_at.unwrap_or_else(Utc::now),
+        Err(TierError::Account(AccountError::UnknownUser)) => {
+            return send(ctx, who.chat_id, unknown()).await;
+        }
+        Err(TierError::EndsInPast) => {
+            let reply = t_args(lang, "grant-bad-days", [("max", Arg::from(MAX_GRANT_DAYS))]);
+            return send(ctx, who.chat_id, reply).await;
+        }
+        Err(TierError::Account(AccountError::Store(err))) => return Err(err.into()),
+    };
+    ctx.reminders_wake.notify_one();
+    let their_lang = ctx.store.preferences(user.id).await?.language;
+    let date = Arg::from(until.format("%Y-%m-%d").to_string());
+    let notice = t_args(their_lang, "premium-granted", [("date", date)]);
+    if let Err(err) = ctx.replies.send(user.telegram_id, notice, None).await {
+        tracing::warn!(error = %err, "cannot tell a user about their premium grant");
+    }
+    let reply = t_args(
+        lang,
+        "grant-done",
+        [
+            ("id", Arg::from(telegram_id)),
+            (
+                "date",
+                Arg::from(until.format("%Y-%m-%d %H:%M UTC").to_string()),
+            ),
+        ],
+    );
     send(ctx, who.chat_id, reply).await
 }
 

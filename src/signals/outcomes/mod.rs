@@ -1,17 +1,16 @@
 //! Closing buy and sell signals that the engine did not close itself: an outcome it reports
-//! (`POST /api/signals/{id}/outcome`), price updates reaching a target or stop
-//! (`POST /api/prices`), and expiry at the timeframe's horizon (the scheduler).
+//! (`POST /api/signals/{id}/outcome`, here), price updates reaching a target or stop
+//! (`POST /api/prices`) and expiry at the timeframe's horizon (the scheduler), in `market`.
 //!
 //! Each close is announced like an engine's close signal: Herald writes a close signal for it
-//! (with the reason in its context) and plans its delivery rows with `ingest`, so recipients of
-//! the original get it as a reply through the ordinary dispatcher. The outcome, the close and
+//! (with the reason in its context) and plans its delivery rows like any signal's, so recipients
+//! of the original get it as a reply through the ordinary dispatcher. The outcome, the close and
 //! its deliveries are committed in one transaction (`Store::record_outcome`).
 
-mod similar;
+mod market;
 
-pub use similar::SimilarCache;
+pub use market::PricesAnswer;
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -19,15 +18,57 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::SimilarCache;
+use super::closing::{AlreadyClosed, CloseError, outcome_return, record_close};
+use super::ingest::Ingest;
+use super::planning::Planner;
 use crate::domain::performance::{
-    ClosedTrade, Direction, Horizons, OpenPosition, OutcomeReason, Period, PriceTick, RequestError,
-    first_exit, parse_outcome, parse_prices, return_pct, window_start,
+    ClosedTrade, Direction, FieldErrors, Horizons, OutcomeReason, Period, RequestError,
+    parse_outcome, window_start,
 };
 use crate::domain::render::{AcceptedContext, OutcomeNote};
 use crate::domain::signal::{Price, Signal, SignalKind};
-use crate::http::error::ApiError;
-use crate::signals::ingest::Ingest;
-use crate::store::{Announcement, NewOutcome, Recorded, Store, StoredOutcome, StoredSignal};
+use crate::store::{
+    Announcement, NewOutcome, Recorded, Store, StoreError, StoreResult, StoredOutcome, StoredSignal,
+};
+
+/// Why a reported outcome or a batch of prices was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OutcomeError {
+    /// Not JSON, or not the expected shape at all.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// Well-formed, but fields break the rules.
+    #[error("invalid fields: {}", .0.len())]
+    Invalid(FieldErrors),
+    #[error("no signal with this id")]
+    UnknownSignal,
+    #[error(transparent)]
+    AlreadyClosed(#[from] AlreadyClosed),
+    #[error(transparent)]
+    Close(#[from] CloseError),
+}
+
+impl From<RequestError> for OutcomeError {
+    fn from(err: RequestError) -> Self {
+        match err {
+            RequestError::Malformed(message) => Self::Malformed(message),
+            RequestError::Invalid(fields) => Self::Invalid(fields),
+        }
+    }
+}
+
+impl From<StoreError> for OutcomeError {
+    fn from(err: StoreError) -> Self {
+        Self::Close(CloseError::Store(err))
+    }
+}
+
+impl OutcomeError {
+    fn invalid(field: &str, message: &str) -> Self {
+        Self::Invalid(FieldErrors::from([(field.to_owned(), message.to_owned())]))
+    }
+}
 
 /// A position Herald just closed.
 #[derive(Debug, Clone, Serialize)]
@@ -39,17 +80,11 @@ pub struct Closed {
     pub closed_at: DateTime<Utc>,
 }
 
-/// The answer to `POST /api/prices`.
-#[derive(Debug, Clone, Serialize)]
-pub struct PricesAnswer {
-    pub accepted: usize,
-    pub closed: Vec<Closed>,
-}
-
 #[derive(Clone)]
 pub struct Outcomes {
     store: Store,
-    ingest: Ingest,
+    planner: Planner,
+    similar: SimilarCache,
     horizons: Arc<Horizons>,
     /// `/api/stats` figures over every outcome, kept briefly: monitoring polls them, and each
     /// computation reads the whole outcomes table.
@@ -59,38 +94,20 @@ pub struct Outcomes {
 /// How long `/api/stats` performance figures are reused.
 const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-impl From<RequestError> for ApiError {
-    fn from(err: RequestError) -> Self {
-        match err {
-            RequestError::Malformed(message) => ApiError::Malformed(message),
-            RequestError::Invalid(fields) => ApiError::Invalid(fields),
-        }
-    }
-}
-
-/// The 409 text for a second close.
-pub fn already_closed(signal_id: Uuid, existing: &StoredOutcome) -> ApiError {
-    ApiError::Conflict(format!(
-        "signal {signal_id} is already closed ({} at {}); its outcome stands",
-        existing.reason.as_str(),
-        existing
-            .closed_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    ))
-}
-
 impl Outcomes {
+    /// Plans closes like `ingest` plans signals, and shares its performance category.
     pub fn new(store: Store, ingest: Ingest, horizons: Arc<Horizons>) -> Self {
         Self {
             store,
-            ingest,
+            planner: ingest.planner().clone(),
+            similar: ingest.similar().clone(),
             horizons,
             stats_cache: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
     /// Figures for today, 7d, 30d and all (UTC days), at most [`STATS_TTL`] old.
-    pub async fn stats_performance(&self) -> Result<serde_json::Value, ApiError> {
+    pub async fn stats_performance(&self) -> StoreResult<serde_json::Value> {
         let mut cache = self.stats_cache.lock().await;
         if let Some((at, value)) = cache.as_ref()
             && at.elapsed() < STATS_TTL
@@ -125,24 +142,32 @@ impl Outcomes {
     }
 
     pub fn similar(&self) -> &SimilarCache {
-        self.ingest.similar()
+        &self.similar
     }
 
     /// `POST /api/signals/{id}/outcome`. `Ok((true, _))` when it closed the signal now; the same
-    /// report again answers `Ok((false, _))`; a different outcome for a closed signal is 409.
-    pub async fn report(&self, id: Uuid, body: &[u8]) -> Result<(bool, StoredOutcome), ApiError> {
+    /// report again answers `Ok((false, _))`; a different outcome for a closed signal is refused.
+    pub async fn report(
+        &self,
+        id: Uuid,
+        body: &[u8],
+    ) -> Result<(bool, StoredOutcome), OutcomeError> {
         let now = Utc::now();
         let request = parse_outcome(body, now)?;
-        let original = self.store.signal(id).await?.ok_or(ApiError::NotFound)?;
+        let original = self
+            .store
+            .signal(id)
+            .await?
+            .ok_or(OutcomeError::UnknownSignal)?;
         if Direction::of(original.signal.kind).is_none() {
-            return Err(ApiError::invalid(
+            return Err(OutcomeError::invalid(
                 "id",
                 "only buy and sell signals have an outcome",
             ));
         }
         let closed_at = request.closed_at.unwrap_or(now);
         if closed_at < original.signal.generated_at {
-            return Err(ApiError::invalid(
+            return Err(OutcomeError::invalid(
                 "closed_at",
                 "must not be before the signal was generated",
             ));
@@ -159,7 +184,11 @@ impl Outcomes {
             .await?;
         let existing = match recorded {
             Recorded::Closed => {
-                let stored = self.store.outcome(id).await?.ok_or(ApiError::NotFound)?;
+                let stored = self
+                    .store
+                    .outcome(id)
+                    .await?
+                    .ok_or(OutcomeError::UnknownSignal)?;
                 return Ok((true, stored));
             }
             Recorded::AlreadyClosed(existing) => existing,
@@ -174,97 +203,8 @@ impl Outcomes {
         if same {
             Ok((false, existing))
         } else {
-            Err(already_closed(id, &existing))
+            Err(AlreadyClosed::new(id, &existing).into())
         }
-    }
-
-    /// `POST /api/prices`: keeps the latest price per asset and closes every open signal whose
-    /// target or stop the updates reached (the first reached, in time order).
-    pub async fn apply_prices(&self, body: &[u8]) -> Result<PricesAnswer, ApiError> {
-        let now = Utc::now();
-        let updates = parse_prices(body, now)?;
-        let mut by_asset: BTreeMap<String, Vec<PriceTick>> = BTreeMap::new();
-        for update in &updates {
-            by_asset
-                .entry(update.asset.as_str().to_owned())
-                .or_default()
-                .push(PriceTick {
-                    price: update.price.value(),
-                    at: update.at,
-                });
-        }
-        let latest: Vec<_> = by_asset
-            .iter()
-            .filter_map(|(asset, ticks)| {
-                let last = ticks.iter().max_by_key(|tick| tick.at)?;
-                Some((asset.clone(), last.price, last.at))
-            })
-            .collect();
-        self.store.save_prices(&latest).await?;
-        let mut closed = Vec::new();
-        for (asset, ticks) in &by_asset {
-            for original in self.store.open_signals(Some(asset)).await? {
-                let expires_at = self.expires_at(&original);
-                let Some(position) = OpenPosition::of(&original.signal, expires_at) else {
-                    continue;
-                };
-                let Some(exit) = first_exit(&position, ticks) else {
-                    continue;
-                };
-                let price = Price::new(exit.price);
-                let recorded = self
-                    .close(&original, exit.reason, None, price, exit.at, now)
-                    .await?;
-                if let Recorded::Closed = recorded {
-                    closed.push(self.closed(&original.signal, exit.reason, price, exit.at));
-                }
-            }
-        }
-        Ok(PricesAnswer {
-            accepted: updates.len(),
-            closed,
-        })
-    }
-
-    /// Closes every open signal whose horizon has passed, at the asset's last known price (seen
-    /// after the signal opened), or without a price when there is none.
-    pub async fn expire_due(&self, now: DateTime<Utc>) -> Result<Vec<Closed>, ApiError> {
-        let mut prices: HashMap<String, Option<(rust_decimal::Decimal, DateTime<Utc>)>> =
-            HashMap::new();
-        let mut closed = Vec::new();
-        for original in self.store.open_signals(None).await? {
-            let signal = &original.signal;
-            let expires_at = self.expires_at(&original);
-            if expires_at > now {
-                continue;
-            }
-            let asset = signal.asset.as_str();
-            let last = match prices.get(asset) {
-                Some(last) => *last,
-                None => {
-                    let last = self.store.last_price(asset).await?;
-                    prices.insert(asset.to_owned(), last);
-                    last
-                }
-            };
-            let price = last
-                .filter(|(_, at)| *at >= signal.generated_at)
-                .and_then(|(price, _)| Price::new(price));
-            let recorded = self
-                .close(
-                    &original,
-                    OutcomeReason::Expired,
-                    None,
-                    price,
-                    expires_at,
-                    now,
-                )
-                .await?;
-            if let Recorded::Closed = recorded {
-                closed.push(self.closed(signal, OutcomeReason::Expired, price, expires_at));
-            }
-        }
-        Ok(closed)
     }
 
     /// When an open signal expires. Its horizon runs from when Herald accepted (and sent) it, so
@@ -300,7 +240,7 @@ impl Outcomes {
         exit_price: Option<Price>,
         closed_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Recorded, ApiError> {
+    ) -> Result<Recorded, CloseError> {
         let signal = &original.signal;
         let announcement = Signal {
             id: Uuid::now_v7(),
@@ -334,47 +274,36 @@ impl Outcomes {
                 note: note.clone(),
             }),
         };
-        let context = serde_json::to_value(&context).map_err(anyhow::Error::from)?;
-        let deliveries = self.ingest.plan(&announcement, Some(original), now).await?;
-        let return_pct = outcome_return(signal, exit_price);
+        let context = serde_json::to_value(&context)?;
+        let deliveries = self
+            .planner
+            .plan(&announcement, Some(original), now)
+            .await?;
         let outcome = NewOutcome {
             reason,
             note,
             exit_price,
-            return_pct,
+            return_pct: outcome_return(signal, exit_price),
             closed_at,
         };
-        let recorded = self
-            .store
-            .record_outcome(
-                signal,
-                &outcome,
-                Some(Announcement {
-                    signal: &announcement,
-                    request: &request,
-                    context: &context,
-                    deliveries: &deliveries,
-                }),
-                now,
-            )
-            .await?;
-        if let (Recorded::Closed, Some(ret), Some(direction)) =
-            (&recorded, return_pct, Direction::of(signal.kind))
-        {
-            self.ingest.similar().record(
-                signal.source_model.as_deref(),
-                signal.asset.as_str(),
-                direction,
-                ret,
-            );
+        let announcement = Announcement {
+            signal: &announcement,
+            request: &request,
+            context: &context,
+            deliveries: &deliveries,
+        };
+        let recorded = record_close(
+            &self.store,
+            &self.similar,
+            signal,
+            &outcome,
+            announcement,
+            now,
+        )
+        .await?;
+        if let Recorded::Closed = recorded {
             tracing::info!(signal_id = %signal.id, reason = reason.as_str(), "signal closed");
         }
         Ok(recorded)
     }
-}
-
-/// The return of closing `original` at `exit`, when both are known.
-pub fn outcome_return(original: &Signal, exit: Option<Price>) -> Option<f64> {
-    let direction = Direction::of(original.kind)?;
-    return_pct(direction, original.entry_price?.value(), exit?.value())
 }

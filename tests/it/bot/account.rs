@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use herald::domain::i18n::{Arg, Lang, t, t_args};
+use herald::domain::preferences::Tier;
 use herald::store::Backend;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -70,7 +71,11 @@ async fn signals_and_status(backend: Backend) {
     // Premium: a deeper list; an expired premium counts as free again.
     let user = chat.user().await;
     app.store
-        .grant_premium(user.id, Utc::now() + chrono::Duration::days(3))
+        .set_tier(
+            user.id,
+            Tier::Premium,
+            Some(Utc::now() + chrono::Duration::days(3)),
+        )
         .await
         .unwrap();
     let list = text(&chat.say("/signals 7").await);
@@ -78,7 +83,11 @@ async fn signals_and_status(backend: Backend) {
     let status = text(&chat.say("/status").await);
     assert!(status.contains("Plan: ⭐ Premium until "), "{status}");
     app.store
-        .grant_premium(user.id, Utc::now() - chrono::Duration::days(1))
+        .set_tier(
+            user.id,
+            Tier::Premium,
+            Some(Utc::now() - chrono::Duration::days(1)),
+        )
         .await
         .unwrap();
     let list = text(&chat.say("/signals 7").await);
@@ -153,6 +162,19 @@ async fn language_privacy_and_delete(backend: Backend) {
     );
     let rows = app.store.deliveries_of_signal(signal_id).await.unwrap();
     assert_eq!(rows.len(), 1, "the delivery stays for the statistics");
+    // The trail records the erasure by the user's internal id alone.
+    let erased_by = app
+        .store
+        .list_audit(&herald::store::AuditQuery {
+            action: Some("user.erase".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(erased_by.len(), 1, "{erased_by:?}");
+    assert_eq!(erased_by[0].actor_kind, "user");
+    assert_eq!(erased_by[0].target_id, erased_by[0].actor_id);
     assert_eq!(rows[0].chat_id, None, "but no longer says whose it was");
     // The old confirmation button is stale now; commands need /start again.
     let answer = chat
@@ -265,7 +287,7 @@ async fn premium_reminders_once_each(backend: Backend) {
             sent
         }
     };
-    let grant = |until| app.store.grant_premium(user.id, until);
+    let grant = |until| app.store.set_tier(user.id, Tier::Premium, Some(until));
 
     // Nothing due for a free user, nor for premium far from its end.
     passes(2).await;

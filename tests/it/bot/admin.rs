@@ -4,11 +4,11 @@
 
 use herald::config::{Config, Sources};
 use herald::domain::i18n::{Arg, Lang, t_args};
-use herald::store::Backend;
+use herald::store::{AuditQuery, AuditRow, Backend};
 use telegram_emulator::{Emulator, EmulatorConfig};
 
 use crate::both_backends;
-use crate::harness::app::TestApp;
+use crate::harness::app::{Options, TestApp};
 use crate::harness::chat::{Chat, text};
 use crate::harness::db::TestDb;
 
@@ -18,19 +18,37 @@ fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()
 }
 
-/// Runs `herald admin totp <id>`'s code and returns the secret from the URI it shows.
-async fn setup_totp(app: &TestApp, telegram_id: i64) -> String {
+/// The configuration `herald admin …` runs with against the app's database.
+fn cli_config(app: &TestApp) -> Config {
     let env = [
         ("HERALD_DATABASE_URL", app.store.url().to_owned()),
         ("HERALD_ENCRYPTION_KEY", KEY.to_owned()),
     ];
     let lookup = |name: &str| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
-    let config = Config::load(Sources {
+    Config::load(Sources {
         env: &lookup,
         file: None,
         stdout_is_terminal: false,
     })
-    .unwrap();
+    .unwrap()
+}
+
+/// The audit events of `action` about the user with this internal id.
+async fn audit_events(app: &TestApp, action: &str, user_id: uuid::Uuid) -> Vec<AuditRow> {
+    app.store
+        .list_audit(&AuditQuery {
+            action: Some(action.to_owned()),
+            target_id: Some(user_id.to_string()),
+            limit: 10,
+            ..AuditQuery::default()
+        })
+        .await
+        .unwrap()
+}
+
+/// Runs `herald admin totp <id>`'s code and returns the secret from the URI it shows.
+async fn setup_totp(app: &TestApp, telegram_id: i64) -> String {
+    let config = cli_config(app);
     let uri = herald::cli::admin::setup_totp(&config, telegram_id)
         .await
         .unwrap();
@@ -162,6 +180,23 @@ async fn admin_commands(backend: Backend) {
     assert_eq!(subscription.tier.as_str(), "premium");
     let days = (subscription.expires_at.unwrap() - chrono::Utc::now()).num_hours();
     assert!((119..=120).contains(&days), "{days}");
+    // In the audit trail like an API grant: the admin by their account, before and after.
+    let ada = app
+        .store
+        .user_by_telegram_id(admin_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let grants = audit_events(&app, "admin.user.tier.grant", bo.id).await;
+    assert_eq!(grants.len(), 1, "{grants:?}");
+    assert_eq!(grants[0].actor_kind, "bot_admin");
+    assert_eq!(
+        grants[0].actor_id.as_deref(),
+        Some(ada.id.to_string().as_str())
+    );
+    let tier = |state: &Option<serde_json::Value>| state.as_ref().unwrap()["tier"].clone();
+    assert_eq!(tier(&grants[0].before), "free");
+    assert_eq!(tier(&grants[0].after), "premium");
     // Bo hears about it, and (5 days < 7) gets the expiry reminder.
     // Bo's chat so far: 3 from onboarding, the hint and /help.
     let news = app.wait_for(member, 7).await;
@@ -236,3 +271,60 @@ async fn admin_commands(backend: Backend) {
     app.stop().await;
 }
 both_backends!(admin_two_factor, admin_commands);
+
+async fn promoted_admins(backend: Backend) {
+    let options = Options {
+        env: vec![("HERALD_ENCRYPTION_KEY", KEY.to_owned())],
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(backend, options).await;
+    let chat = Chat::new(&app, "Cyd", "en");
+    chat.start_and_accept().await;
+    let cyd = chat.user().await;
+    let refused = t_args(
+        Lang::En,
+        "unknown-command",
+        [("command", Arg::from("stats"))],
+    );
+    assert_eq!(raw(&chat.say("/stats").await), refused);
+
+    // `herald admin promote`: an admin command now asks for the code and then answers.
+    let config = cli_config(&app);
+    let was = herald::cli::admin::set_bot_admin(&config, chat.id, true)
+        .await
+        .unwrap();
+    assert!(!was);
+    assert!(text(&chat.say("/help").await).contains("/stats"));
+    let secret = setup_totp(&app, chat.id).await;
+    let prompt = chat.say("/stats").await;
+    assert!(
+        text(&prompt).starts_with("🔐 To confirm"),
+        "{}",
+        text(&prompt)
+    );
+    let stats = text(&chat.say(&code(&secret)).await);
+    assert!(stats.starts_with("📈 Last 24 hours"), "{stats}");
+    let promoted = audit_events(&app, "admin.user.promote", cyd.id).await;
+    assert_eq!(promoted.len(), 1, "{promoted:?}");
+    assert_eq!(promoted[0].actor_kind, "operator");
+    assert_eq!(promoted[0].after.as_ref().unwrap()["is_admin"], true);
+
+    // `herald admin demote`: the commands are gone again.
+    herald::cli::admin::set_bot_admin(&config, chat.id, false)
+        .await
+        .unwrap();
+    assert_eq!(raw(&chat.say("/stats").await), refused);
+    assert_eq!(
+        audit_events(&app, "admin.user.demote", cyd.id).await.len(),
+        1
+    );
+
+    // Only a user who started the bot can be promoted.
+    assert!(
+        herald::cli::admin::set_bot_admin(&config, 999_999, true)
+            .await
+            .is_err()
+    );
+    app.stop().await;
+}
+both_backends!(promoted_users_are_admins_until_demoted, promoted_admins);

@@ -159,7 +159,7 @@ impl World {
             reason: OutcomeReason::Reported,
             note: None,
             exit_price: Some(exit),
-            return_pct: herald::signals::outcomes::outcome_return(&signal, Some(exit)),
+            return_pct: herald::signals::closing::outcome_return(&signal, Some(exit)),
             closed_at,
         };
         self.store

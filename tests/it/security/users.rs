@@ -221,6 +221,51 @@ both_backends!(
     operator_changes_are_audited
 );
 
+/// A reminder pass of the bot's own, run by the test when it wants one.
+async fn remind(app: &TestApp) -> usize {
+    let bot = herald::telegram::build_bot(&app.emulator.token().into(), &app.emulator.base_url())
+        .unwrap();
+    let limiter = herald::delivery::limits::Limiter::new(30, std::time::Duration::ZERO, 20);
+    let replies =
+        herald::bot::Replies::new(bot, std::sync::Arc::new(std::sync::Mutex::new(limiter)));
+    herald::bot::reminders::pass(&app.store, &replies)
+        .await
+        .unwrap()
+}
+
+async fn api_grants_restart_reminders(backend: Backend) {
+    let app = spawn_secure(backend, &[]).await;
+    let chat = app.subscribed_user("Gale", "en").await;
+    let id = user_id(&app, chat).await;
+    let tier = format!("/api/users/{id}/tier");
+    let grant = |hours: i64| {
+        let until = chrono::Utc::now() + chrono::Duration::hours(hours);
+        let body = json!({"tier": "premium", "expires_at": until.to_rfc3339()});
+        call(&app, Method::PUT, &tier, Some(body))
+    };
+    let reminder =
+        |message: &telegram_emulator::ChatMessage| message.plain_text.clone().unwrap_or_default();
+
+    // Six days left: the 7-day reminder (the app's own loop may be the one that sends it).
+    let (status, body) = grant(6 * 24 - 1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    remind(&app).await;
+    let first = reminder(&app.wait_for(chat, 4).await[3]);
+    assert!(first.contains("(6 days left)"), "{first}");
+
+    // A new end date, still within the week: its own 7-day reminder, not silence.
+    let (status, body) = grant(5 * 24 - 1).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    remind(&app).await;
+    let second = reminder(&app.wait_for(chat, 5).await[4]);
+    assert!(second.contains("(5 days left)"), "{second}");
+    app.stop().await;
+}
+both_backends!(
+    api_grants_start_premium_reminders_over,
+    api_grants_restart_reminders
+);
+
 async fn erasure(backend: Backend) {
     let app = spawn_secure(backend, &[]).await;
     let erin = app.subscribed_user("Erin", "en").await;

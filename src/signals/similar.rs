@@ -3,9 +3,9 @@
 //!
 //! The index is loaded from the outcomes table when the process starts (or on first use, if a
 //! signal comes first), reloaded every minute on every replica (so outcomes recorded elsewhere
-//! show up), and updated in place as this process records outcomes. An outcome recorded while a reload is reading can be counted twice or
-//! missed until the next reload; the line is a rounded percentage, so that minute of drift is
-//! an accepted trade for never waiting on the database.
+//! show up), and updated in place as this process records outcomes. An outcome recorded while a
+//! reload is reading can be counted twice or missed until the next reload; the line is a rounded
+//! percentage, so that minute of drift is an accepted trade for never waiting on the database.
 
 use std::sync::{Arc, RwLock};
 
