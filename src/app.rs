@@ -63,7 +63,7 @@ impl App {
             .map(http::tls::load)
             .transpose()?;
         // Opens with the encryption key checked against the database (a wrong key stops here).
-        let store = crate::crypto::at_rest::open_store(&config).await?;
+        let store = crate::store::at_rest::open_store(&config).await?;
         let limiter = Limiter::new(
             config.global_rate,
             config.delivery.per_chat_interval,

@@ -37,7 +37,7 @@ pub struct CommandRate {
 }
 
 impl CommandRate {
-    pub const DEFAULT_PER_MINUTE: u32 = 20;
+    pub const DEFAULT_PER_MINUTE: u32 = crate::config::DEFAULT_COMMAND_RATE;
 
     pub fn new(per_minute: u32) -> Self {
         Self {

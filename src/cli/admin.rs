@@ -54,7 +54,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
 /// Flags or unflags the bot user with this Telegram id as an admin, audited as the operator's
 /// change; returns whether they were flagged before.
 pub async fn set_bot_admin(config: &Config, telegram_id: i64, admin: bool) -> anyhow::Result<bool> {
-    let store = crate::crypto::at_rest::open_store(config).await?;
+    let store = crate::store::at_rest::open_store(config).await?;
     let result = accounts::set_bot_admin(&store, telegram_id, admin, Actor::Operator).await;
     store.close().await;
     match result {
@@ -88,7 +88,7 @@ pub async fn setup_totp(config: &Config, telegram_id: i64) -> anyhow::Result<Str
         anyhow::bail!("{telegram_id} is not a Telegram user id (a positive number)");
     }
     // Opens with the encryption key checked (and required on PostgreSQL) like `serve` does.
-    let store = crate::crypto::at_rest::open_store(config).await?;
+    let store = crate::store::at_rest::open_store(config).await?;
     if config.encryption_key.is_none() {
         eprintln!(
             "warning: no HERALD_ENCRYPTION_KEY; the secret is stored unencrypted (SQLite only)"

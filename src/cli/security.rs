@@ -155,7 +155,7 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> anyhow::Result<
             return crate::cli::admin::run_totp(config, telegram_id).await;
         }
     };
-    let store = crate::crypto::at_rest::open_store(&config).await?;
+    let store = crate::store::at_rest::open_store(&config).await?;
     let result = create_admin(&store, &name).await;
     store.close().await;
     let admin = result?;
@@ -177,7 +177,7 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> anyhow::Result<
 }
 
 pub async fn run_apikey(config: Config, command: ApiKeyCommand) -> anyhow::Result<()> {
-    let store = crate::crypto::at_rest::open_store(&config).await?;
+    let store = crate::store::at_rest::open_store(&config).await?;
     let result = apikey(&store, command).await;
     store.close().await;
     result
@@ -229,7 +229,7 @@ fn describe(key: &StoredApiKey) -> String {
 }
 
 pub async fn run_rotate(config: Config) -> anyhow::Result<()> {
-    let store = crate::crypto::at_rest::open_store(&config).await?;
+    let store = crate::store::at_rest::open_store(&config).await?;
     let result = rotate_key(&store, &config).await;
     store.close().await;
     let report = result?;

@@ -20,7 +20,7 @@ mod tests;
 
 pub use ops::{AlertSettings, FEATURES, Features, Live, OpsSettings, Reloadable, needs_restart};
 pub use performance::PerformanceSettings;
-pub use rates::{DeliverySettings, MAX_GLOBAL_RATE, TELEGRAM_PAID_RATE};
+pub use rates::{DEFAULT_COMMAND_RATE, DeliverySettings, MAX_GLOBAL_RATE, TELEGRAM_PAID_RATE};
 pub use security::{SecuritySettings, TlsFiles};
 pub use server::LogFormat;
 

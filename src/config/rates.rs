@@ -13,6 +13,8 @@ pub const TELEGRAM_PAID_RATE: u32 = 1000;
 pub const MAX_GLOBAL_RATE: u32 = 100_000;
 /// Higher only for benchmarks, where simulated users send commands back to back.
 const MAX_COMMAND_RATE: u32 = 100_000;
+/// Commands one user may send per minute unless `HERALD_COMMAND_RATE` says otherwise.
+pub const DEFAULT_COMMAND_RATE: u32 = 20;
 /// Telegram's broadcast limit without paid broadcasts: about 30 messages per second
 /// (<https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>).
 const DEFAULT_GLOBAL_RATE: u32 = 30;
@@ -64,7 +66,7 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<Rates, ConfigEr
     let command_rate = reader.number(
         "HERALD_COMMAND_RATE",
         file.command_rate,
-        crate::bot::ratelimit::CommandRate::DEFAULT_PER_MINUTE,
+        DEFAULT_COMMAND_RATE,
         1..=MAX_COMMAND_RATE,
         "commands per user per minute",
     )?;

@@ -3,8 +3,6 @@
 //! says which key sealed a value, so `herald rotate-key` can re-encrypt old rows while the previous
 //! key still opens them. Without a key (allowed on SQLite only) values are stored as given.
 
-pub mod at_rest;
-
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;

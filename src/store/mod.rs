@@ -13,6 +13,7 @@
 mod admin_figures;
 mod admins;
 mod api_keys;
+pub mod at_rest;
 mod audience;
 mod audit;
 mod bot_state;
@@ -108,7 +109,7 @@ pub struct Store {
     /// through PostgreSQL's NOTIFY (see `delivery::wake`).
     deliveries_queued: Arc<Notify>,
     /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
-    /// way out; plaintext until `with_cipher` (see `at_rest::open_store`).
+    /// way out; plaintext until `with_cipher` (see `store::at_rest::open_store`).
     cipher: crate::crypto::Cipher,
     audience: audience::AudienceCache,
 }

@@ -152,7 +152,7 @@ const BOT_ADMIN: i64 = 777;
 /// Seeds a user, an API admin and a bot admin's authenticator; returns the bot admin's TOTP
 /// secret (the base32 of its otpauth URI).
 async fn seed_user(config: &Config) -> String {
-    let store = herald::crypto::at_rest::open_store(config).await.unwrap();
+    let store = herald::store::at_rest::open_store(config).await.unwrap();
     let user = NewUser {
         telegram_id: 4242,
         username: Some("zebulonius".into()),
@@ -195,9 +195,7 @@ async fn wrong_key_and_rotation(backend: Backend) {
             ("HERALD_ENCRYPTION_KEY_PREVIOUS", ENCRYPTION_KEY),
         ],
     );
-    let store = herald::crypto::at_rest::open_store(&rotating)
-        .await
-        .unwrap();
+    let store = herald::store::at_rest::open_store(&rotating).await.unwrap();
     let report = herald::cli::security::rotate_key(&store, &rotating)
         .await
         .unwrap();
@@ -217,9 +215,7 @@ async fn wrong_key_and_rotation(backend: Backend) {
     store.close().await;
 
     let only_new = config(&db, &[("HERALD_ENCRYPTION_KEY", OTHER_KEY)]);
-    let store = herald::crypto::at_rest::open_store(&only_new)
-        .await
-        .unwrap();
+    let store = herald::store::at_rest::open_store(&only_new).await.unwrap();
     let user = store.user_by_telegram_id(4242).await.unwrap().unwrap();
     assert_eq!(user.first_name.as_deref(), Some(NAME));
     assert!(store.admin_by_name("root").await.unwrap().is_some());

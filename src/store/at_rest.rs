@@ -1,8 +1,8 @@
 //! Personal data at rest: opening the store with the configured cipher and checking, before
 //! anything is served, that the key opens what the database holds.
 
+use super::{KeyCheck, KeyProblem, Store};
 use crate::config::{Config, ConfigError};
-use crate::store::{KeyCheck, KeyProblem, Store};
 
 /// Connects, migrates, and checks the encryption key; a missing or wrong key is a configuration
 /// error naming `HERALD_ENCRYPTION_KEY`.
