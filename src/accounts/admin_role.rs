@@ -18,7 +18,8 @@ pub async fn set_bot_admin(
         .user_by_telegram_id(telegram_id)
         .await?
         .ok_or(AccountError::UnknownUser)?;
-    let was = store.set_user_admin(user.id, admin).await?;
+    let was = user.is_admin;
+    store.set_user_admin(user.id, admin).await?;
     let operation = if admin { "promote" } else { "demote" };
     let event = actor
         .event(operation, user.id)

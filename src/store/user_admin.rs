@@ -151,22 +151,17 @@ impl Store {
         Ok((before, self.subscription(id).await?))
     }
 
-    /// Flags a user as a bot admin, or not; returns whether they were flagged.
-    pub async fn set_user_admin(&self, id: Uuid, is_admin: bool) -> StoreResult<bool> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT is_admin FROM users WHERE id = $1")
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let was = super::flag(&row, "is_admin")?;
-        sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
+    /// Flags a user as a bot admin, or not.
+    pub async fn set_user_admin(&self, id: Uuid, is_admin: bool) -> StoreResult<()> {
+        let result = sqlx::query("UPDATE users SET is_admin = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(is_admin)
-            .execute(&mut *tx)
+            .execute(&self.pool)
             .await?;
-        tx.commit().await?;
-        Ok(was)
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// Deactivates (nothing more is sent) or reactivates a user; returns whether they were active.
