@@ -6,17 +6,15 @@
 //! are single-use: the step of the last accepted code is stored and only later ones pass.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, State};
-use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
+use super::answers::Token;
 use super::client_ip::ClientIp;
 use super::error::ApiError;
+use super::extract::{Json as JsonBody, JsonRequest};
 use super::rate_limit::retry_after_secs;
 use crate::auth::jwt::TOKEN_LIFETIME;
 use crate::auth::passwords;
@@ -31,26 +29,24 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LoginRequest {
+pub(super) struct LoginRequest {
     name: String,
     password: String,
     totp: String,
 }
 
+impl JsonRequest for LoginRequest {
+    /// Every unreadable form is the same 400, whatever was wrong with it.
+    fn unreadable(err: serde_json::Error) -> ApiError {
+        ApiError::Malformed(format!("expected {{name, password, totp}}: {err}"))
+    }
+}
+
 pub(super) async fn login(
     State(state): State<AppState>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::Malformed(rejection.body_text())
-        }
-    })?;
-    let request: LoginRequest = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::Malformed(format!("expected {{name, password, totp}}: {err}")))?;
+    JsonBody(request): JsonBody<LoginRequest>,
+) -> Result<Json<Token>, ApiError> {
     if request.name.is_empty() || request.name.chars().count() > 64 {
         return Err(ApiError::invalid("name", "1 to 64 characters"));
     }
@@ -112,12 +108,12 @@ pub(super) async fn login(
                     .issue(admin.id, &admin.name, now)
                     .map_err(|err| ApiError::Internal(anyhow::anyhow!(err)))?;
                 state.store.audit(as_admin(Outcome::Ok)).await;
-                return Ok(Json(json!({
-                    "token": token,
-                    "token_type": "Bearer",
-                    "expires_at": expires_at,
-                    "expires_in": TOKEN_LIFETIME.num_seconds(),
-                })));
+                return Ok(Json(Token {
+                    token,
+                    token_type: "Bearer",
+                    expires_at,
+                    expires_in: TOKEN_LIFETIME.num_seconds(),
+                }));
             }
             // Another login used this code a moment ago.
             "two-factor code already used"

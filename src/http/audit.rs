@@ -2,16 +2,29 @@
 //! category (`audit` or `security`), action, actor, target and time; `next` pages back.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
+use super::answers::AuditPage;
 use super::auth::AdminCaller;
 use super::error::ApiError;
+use super::extract::Query;
+use super::openapi::Param;
+use super::paging::{next_cursor, page_limit};
 use crate::store::AuditQuery;
+
+/// The query of `GET /api/audit`, documented: [`AuditParams`].
+pub(super) const AUDIT_QUERY: &[Param] = &[
+    Param::new("category", "string", "audit or security"),
+    Param::new("action", "string", "e.g. user.settings, auth.login"),
+    Param::new("actor", "string", "who acted"),
+    Param::new("target", "string", "what was acted on"),
+    Param::new("since", "string", "RFC 3339 time, inclusive"),
+    Param::new("cursor", "integer", "the `next` value of the previous page"),
+    Param::new("limit", "integer", "1 to 500, default 100"),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,13 +41,9 @@ pub(super) struct AuditParams {
 pub(super) async fn list(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    params: Result<Query<AuditParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be from 1 to 500"));
-    }
+    Query(params): Query<AuditParams>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let limit = page_limit(params.limit, 100, 500)?;
     if let Some(category) = &params.category
         && !matches!(category.as_str(), "audit" | "security")
     {
@@ -67,8 +76,6 @@ pub(super) async fn list(
             limit,
         })
         .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|row| row.id))
-        .flatten();
-    Ok(Json(json!({ "events": rows, "next": next })))
+    let next = next_cursor(&rows, limit, |row| row.id);
+    Ok(Json(AuditPage { events: rows, next }))
 }

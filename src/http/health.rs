@@ -16,9 +16,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use metrics::gauge;
-use serde_json::json;
 
 use super::AppState;
+use super::answers::{Health, Ready};
 
 /// A database that cannot answer `SELECT 1` this fast is not fit to serve.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -58,16 +58,20 @@ fn word(ok: bool) -> &'static str {
     if ok { "ok" } else { "unavailable" }
 }
 
-pub(super) async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub(super) async fn health(State(state): State<AppState>) -> Json<Health> {
     let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
-    Json(json!({
-        "status": if database && telegram { "ok" } else { "degraded" },
-        "database": word(database),
-        "telegram": word(telegram),
-    }))
+    Json(Health {
+        status: if database && telegram {
+            "ok"
+        } else {
+            "degraded"
+        },
+        database: word(database),
+        telegram: word(telegram),
+    })
 }
 
-pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
+pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
     let draining = state.lifecycle.is_draining();
     let (database, telegram) = tokio::join!(database_ok(&state), telegram_ok(&state));
     let migrations = database
@@ -83,11 +87,23 @@ pub(super) async fn ready(State(state): State<AppState>) -> (StatusCode, Json<se
     };
     (
         status,
-        Json(json!({
-            "status": if draining { "draining" } else if ready { "ready" } else { "unavailable" },
-            "database": word(database),
-            "telegram": word(telegram),
-            "migrations": if migrations { "current" } else if database { "pending" } else { "unknown" },
-        })),
+        Json(Ready {
+            status: if draining {
+                "draining"
+            } else if ready {
+                "ready"
+            } else {
+                "unavailable"
+            },
+            database: word(database),
+            telegram: word(telegram),
+            migrations: if migrations {
+                "current"
+            } else if database {
+                "pending"
+            } else {
+                "unknown"
+            },
+        }),
     )
 }

@@ -1,13 +1,16 @@
 //! The HTTP API: one router built from the route table (`routes.rs`), over one shared state.
 
 mod admin_auth;
+mod answers;
 mod audit;
 mod auth;
 pub mod client_ip;
 pub mod error;
+mod extract;
 mod guard;
 pub mod health;
 pub mod openapi;
+mod paging;
 mod performance;
 pub mod rate_limit;
 mod routes;

@@ -2,24 +2,25 @@
 //! `POST /api/signals/{id}/outcome`, `POST /api/prices`, `GET /api/performance`, `GET /api/stats`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
-use serde_json::json;
-use uuid::Uuid;
 
 use super::AppState;
+use super::answers::{
+    DeliveryFigures, OutcomeAnswer, PerformanceReport, SignalFigures, StatsReport,
+};
 use super::auth::ApiKey;
 use super::error::ApiError;
+use super::extract::{Body, PathId, Query};
+use super::openapi::Param;
 use crate::domain::performance::{Period, equity_curve, summarize, window_start};
 use crate::domain::signal::Asset;
 use crate::signals::closing::CloseError;
-use crate::signals::outcomes::OutcomeError;
+use crate::signals::outcomes::{OutcomeError, PricesAnswer};
 use crate::store::TradeQuery;
 
 impl From<OutcomeError> for ApiError {
@@ -35,41 +36,41 @@ impl From<OutcomeError> for ApiError {
     }
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::Malformed(rejection.body_text())
-        }
-    })
-}
-
 /// 201 with the outcome when it closed the signal; 200 for a repeat of the same report.
 pub(super) async fn report_outcome(
     State(state): State<AppState>,
     _key: ApiKey,
-    Path(id): Path<String>,
-    raw: Result<Bytes, BytesRejection>,
+    PathId(id): PathId,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-    let (created, outcome) = state.outcomes.report(id, &body(raw)?).await?;
+    let (created, outcome) = state.outcomes.report(id, &body).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(json!({ "outcome": outcome }))).into_response())
+    Ok((status, Json(OutcomeAnswer { outcome })).into_response())
 }
 
 pub(super) async fn prices(
     State(state): State<AppState>,
     _key: ApiKey,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let answer = state.outcomes.apply_prices(&body(raw)?).await?;
-    Ok(Json(json!(answer)))
+    Body(body): Body,
+) -> Result<Json<PricesAnswer>, ApiError> {
+    let answer = state.outcomes.apply_prices(&body).await?;
+    Ok(Json(answer))
 }
+
+/// The query of `GET /api/performance`, documented: [`PerformanceParams`].
+pub(super) const PERFORMANCE_QUERY: &[Param] = &[
+    Param::new("period", "string", "today, 7d, 30d or all (default 7d)"),
+    Param::new("asset", "string", "only this asset, e.g. BTC/USD"),
+    Param::new(
+        "tz",
+        "string",
+        "IANA zone whose midnight starts \"today\" (default UTC)",
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,9 +85,8 @@ pub(super) struct PerformanceParams {
 pub(super) async fn performance(
     State(state): State<AppState>,
     _key: ApiKey,
-    params: Result<Query<PerformanceParams>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
+    Query(params): Query<PerformanceParams>,
+) -> Result<Json<PerformanceReport>, ApiError> {
     let period = match params.period.as_deref() {
         None => Period::Days7,
         Some(text) => Period::parse(text)
@@ -113,48 +113,43 @@ pub(super) async fn performance(
             ..TradeQuery::default()
         })
         .await?;
-    Ok(Json(json!({
-        "period": period,
-        "asset": asset,
-        "tz": tz.name(),
-        "from": since,
-        "until": now,
-        "summary": summarize(&trades),
-        "equity_curve": equity_curve(&trades),
-    })))
+    Ok(Json(PerformanceReport {
+        period,
+        asset,
+        tz: tz.name(),
+        from: since,
+        until: now,
+        summary: summarize(&trades),
+        equity_curve: equity_curve(&trades),
+    }))
 }
 
 /// Delivery and performance figures for operators (performance at most 30 s old).
 pub(super) async fn stats(
     State(state): State<AppState>,
     _key: ApiKey,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<StatsReport>, ApiError> {
     let store = &state.store;
     let now = Utc::now();
     let day_ago = now - Duration::hours(24);
     let performance = state.outcomes.stats_performance().await?;
-    let reports: serde_json::Map<String, serde_json::Value> = store
-        .reports_by_status()
-        .await?
-        .into_iter()
-        .map(|(status, n)| (status, json!(n)))
-        .collect();
+    let reports = store.reports_by_status().await?.into_iter().collect();
     let flow = store.signal_flow().await?;
-    Ok(Json(json!({
-        "generated_at": now,
-        "deliveries": {
-            "all": store.delivery_stats(None).await?,
-            "last_24h": store.delivery_stats(Some(day_ago)).await?,
-            "queue_depth": flow.queue_depth,
+    Ok(Json(StatsReport {
+        generated_at: now,
+        deliveries: DeliveryFigures {
+            all: store.delivery_stats(None).await?,
+            last_24h: store.delivery_stats(Some(day_ago)).await?,
+            queue_depth: flow.queue_depth,
         },
-        "users": store.user_stats().await?,
-        "signals": {
-            "all": store.signal_counts(None).await?,
-            "last_24h": store.signal_counts(Some(day_ago)).await?,
-            "open": store.count_open_signals().await?,
-            "last_accepted_at": flow.last_signal_at,
+        users: store.user_stats().await?,
+        signals: SignalFigures {
+            all: store.signal_counts(None).await?,
+            last_24h: store.signal_counts(Some(day_ago)).await?,
+            open: store.count_open_signals().await?,
+            last_accepted_at: flow.last_signal_at,
         },
-        "reports": reports,
-        "performance": performance,
-    })))
+        reports,
+        performance,
+    }))
 }

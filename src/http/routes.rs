@@ -1,15 +1,24 @@
-//! Every route of the API and who may call it, in one table. The router is built from this table
-//! and the authorization-matrix test reads it back (`http::routes()`), so a route cannot exist
-//! without a declared access rule, and a new row without a test expectation fails that test.
+//! Every route of the API, who may call it and what the OpenAPI document says of it, in one
+//! table. The router, the guard and the document are built from this table and the
+//! authorization-matrix test reads it back (`http::routes()`), so a route cannot exist without a
+//! declared access rule and a description, and a new row without a test expectation fails that
+//! test.
 
 use axum::Router;
 use axum::http::Method;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodFilter, MethodRouter};
 
+use super::answers::{
+    Activity, AuditPage, Health, OutcomeAnswer, PerformanceReport, PreferencesChanged, Ready,
+    Schema, SignalAccepted, SignalDetail, SignalPage, StatsReport, SubscriptionChanged, Token,
+    UserDetail, UserPage,
+};
 use super::guard::{GuardState, guard};
+use super::openapi::{Answer, Body, Doc, answer, error, json};
 use super::{AppState, admin_auth, audit, health, openapi, performance, signals, users};
 use crate::auth::Scope;
+use crate::signals::outcomes::PricesAnswer;
 
 /// Who may call a route. Beyond the credential, every route but `Probe` ones obeys the per-IP
 /// rate limit, and every one under `/api/` but `Probe` ones obeys `HERALD_ALLOWED_IPS`.
@@ -32,6 +41,7 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    pub doc: Doc,
 }
 
 impl Route {
@@ -42,43 +52,97 @@ impl Route {
 }
 
 macro_rules! row {
-    ($method:ident $path:literal, $access:expr, $handler:path) => {
+    ($method:ident $path:literal, $access:expr, $handler:path, $doc:expr, [$($answer:expr),+]) => {{
+        const ANSWERS: &[Answer] = &[$($answer),+];
         (
             Route {
                 method: Method::$method,
                 path: $path,
                 access: $access,
+                doc: $doc.answers(ANSWERS),
             },
             axum::routing::on(MethodFilter::$method, $handler),
         )
-    };
+    }};
 }
 
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
     use Access::*;
     use Scope::*;
     vec![
-        row!(GET "/api/health", Probe, health::health),
-        row!(GET "/api/ready", Probe, health::ready),
-        row!(GET "/api/openapi.json", Public, openapi::serve),
-        row!(GET "/metrics", Probe, crate::ops::metrics::render),
-        row!(POST "/api/signals", ApiKey(Signals), signals::create),
-        row!(GET "/api/signals", KeyOrAdmin(Signals), signals::list),
-        row!(GET "/api/signals/{id}", KeyOrAdmin(Signals), signals::show),
-        row!(POST "/api/signals/{id}/outcome", ApiKey(Signals), performance::report_outcome),
-        row!(POST "/api/prices", ApiKey(Signals), performance::prices),
-        row!(GET "/api/performance", KeyOrAdmin(Stats), performance::performance),
-        row!(GET "/api/stats", ApiKey(Stats), performance::stats),
-        row!(POST "/api/auth/login", Public, admin_auth::login),
-        row!(GET "/api/users", Admin, users::list),
-        row!(GET "/api/users/{id}", Admin, users::show),
-        row!(DELETE "/api/users/{id}", Admin, users::erase),
-        row!(PUT "/api/users/{id}/preferences", Admin, users::update_preferences),
-        row!(PUT "/api/users/{id}/tier", Admin, users::grant_tier),
-        row!(DELETE "/api/users/{id}/tier", Admin, users::revoke_tier),
-        row!(POST "/api/users/{id}/deactivate", Admin, users::deactivate),
-        row!(POST "/api/users/{id}/activate", Admin, users::activate),
-        row!(GET "/api/audit", Admin, audit::list),
+        row!(GET "/api/health", Probe, health::health,
+            Doc::new("operations", "Liveness: 200 while the process serves"),
+            [json(200, Health::NAME)]),
+        row!(GET "/api/ready", Probe, health::ready,
+            Doc::new("operations", "Readiness: database, Telegram and migrations"),
+            [json(200, Ready::NAME), json(503, Ready::NAME)]),
+        row!(GET "/api/openapi.json", Public, openapi::serve,
+            Doc::new("operations", "This document"),
+            [answer(200, Body::AnyJson)]),
+        row!(GET "/metrics", Probe, crate::ops::metrics::render,
+            Doc::new("operations", "Prometheus metrics (text format)"),
+            [answer(200, Body::Text)]),
+        row!(POST "/api/signals", ApiKey(Signals), signals::create,
+            Doc::new("signals", "Submit a signal (idempotent on `id`; 200 for a repeat)")
+                .request("SignalRequest"),
+            [json(202, SignalAccepted::NAME), json(200, SignalAccepted::NAME), error(409)]),
+        row!(GET "/api/signals", KeyOrAdmin(Signals), signals::list,
+            Doc::new("signals", "List signals, newest first")
+                .query(signals::LIST_QUERY),
+            [json(200, SignalPage::NAME)]),
+        row!(GET "/api/signals/{id}", KeyOrAdmin(Signals), signals::show,
+            Doc::new("signals", "One signal with its delivery counts"),
+            [json(200, SignalDetail::NAME)]),
+        row!(POST "/api/signals/{id}/outcome", ApiKey(Signals), performance::report_outcome,
+            Doc::new("performance", "Close a buy or sell at an exit price (200 for an identical retry)")
+                .request("OutcomeRequest"),
+            [json(201, OutcomeAnswer::NAME), json(200, OutcomeAnswer::NAME), error(409)]),
+        row!(POST "/api/prices", ApiKey(Signals), performance::prices,
+            Doc::new("performance", "Price updates (one or a batch); open signals whose target or stop is crossed close")
+                .request("PriceUpdates"),
+            [json(200, PricesAnswer::NAME)]),
+        row!(GET "/api/performance", KeyOrAdmin(Stats), performance::performance,
+            Doc::new("performance", "Statistics with every breakdown and the equity curve")
+                .query(performance::PERFORMANCE_QUERY),
+            [json(200, PerformanceReport::NAME)]),
+        row!(GET "/api/stats", ApiKey(Stats), performance::stats,
+            Doc::new("performance", "Delivery and performance figures"),
+            [json(200, StatsReport::NAME)]),
+        row!(POST "/api/auth/login", Public, admin_auth::login,
+            Doc::new("admin", "Admin login: name + password + TOTP code → a 15-minute token")
+                .request("LoginRequest"),
+            [json(200, Token::NAME), error(401), error(503)]),
+        row!(GET "/api/users", Admin, users::list,
+            Doc::new("admin", "List users, searchable")
+                .query(users::LIST_QUERY),
+            [json(200, UserPage::NAME)]),
+        row!(GET "/api/users/{id}", Admin, users::show,
+            Doc::new("admin", "One user with preferences and delivery counts"),
+            [json(200, UserDetail::NAME)]),
+        row!(DELETE "/api/users/{id}", Admin, users::erase,
+            Doc::new("admin", "Erase a user (deliveries stay, anonymised, for statistics)"),
+            [answer(204, Body::Empty)]),
+        row!(PUT "/api/users/{id}/preferences", Admin, users::update_preferences,
+            Doc::new("admin", "Change preferences (validated like the bot's /filter)")
+                .request("PreferencesPatch"),
+            [json(200, PreferencesChanged::NAME)]),
+        row!(PUT "/api/users/{id}/tier", Admin, users::grant_tier,
+            Doc::new("admin", "Grant a tier, optionally until a date")
+                .request("TierRequest"),
+            [json(200, SubscriptionChanged::NAME)]),
+        row!(DELETE "/api/users/{id}/tier", Admin, users::revoke_tier,
+            Doc::new("admin", "Revoke a tier (back to free)"),
+            [json(200, SubscriptionChanged::NAME)]),
+        row!(POST "/api/users/{id}/deactivate", Admin, users::deactivate,
+            Doc::new("admin", "Stop all deliveries to a user"),
+            [json(200, Activity::NAME)]),
+        row!(POST "/api/users/{id}/activate", Admin, users::activate,
+            Doc::new("admin", "Resume deliveries to a user"),
+            [json(200, Activity::NAME)]),
+        row!(GET "/api/audit", Admin, audit::list,
+            Doc::new("admin", "The audit and security log, newest first")
+                .query(audit::AUDIT_QUERY),
+            [json(200, AuditPage::NAME)]),
     ]
 }
 

@@ -1,22 +1,23 @@
 //! `POST /api/signals` and the signal read endpoints.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::AppState;
+use super::answers::{SignalAccepted, SignalDetail, SignalPage, SignalSummary};
 use super::auth::ApiKey;
 use super::error::ApiError;
+use super::extract::{Body, PathId, Query};
+use super::openapi::Param;
+use super::paging::{next_cursor, page_limit};
 use crate::domain::signal::SignalKind;
 use crate::signals::ingest::{Accepted, IngestError};
-use crate::store::{DeliveryStatus, SignalListQuery, StoredSignal};
+use crate::store::SignalListQuery;
 
 impl From<IngestError> for ApiError {
     fn from(err: IngestError) -> Self {
@@ -33,15 +34,8 @@ impl From<IngestError> for ApiError {
 pub(super) async fn create(
     State(state): State<AppState>,
     _key: ApiKey,
-    body: Result<Bytes, BytesRejection>,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::Malformed(rejection.body_text())
-        }
-    })?;
     let started = std::time::Instant::now();
     let accepted = state.ingest.accept(&body).await;
     crate::ops::metrics::ingest(
@@ -56,13 +50,18 @@ pub(super) async fn create(
         Accepted::Created(stored) => (StatusCode::ACCEPTED, stored),
         Accepted::Duplicate(stored) => (StatusCode::OK, stored),
     };
-    let answer = json!({
-        "id": stored.signal.id,
-        "status": "queued",
-        "recipients": stored.recipients,
-    });
-    Ok((status, Json(answer)).into_response())
+    Ok((status, Json(SignalAccepted::queued(&stored))).into_response())
 }
+
+/// The query of `GET /api/signals`, documented: [`ListParams`].
+pub(super) const LIST_QUERY: &[Param] = &[
+    Param::new("asset", "string", "only this asset, e.g. BTC/USD"),
+    Param::new("type", "string", "buy, sell, close or alert"),
+    Param::new("since", "string", "RFC 3339 time, inclusive"),
+    Param::new("until", "string", "RFC 3339 time, exclusive"),
+    Param::new("cursor", "string", "the `next` value of the previous page"),
+    Param::new("limit", "integer", "1 to 200, default 50"),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,13 +79,9 @@ pub(super) struct ListParams {
 pub(super) async fn list(
     State(state): State<AppState>,
     _key: ApiKey,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be from 1 to 200"));
-    }
+    Query(params): Query<ListParams>,
+) -> Result<Json<SignalPage>, ApiError> {
+    let limit = page_limit(params.limit, 50, 200)?;
     let kind = params
         .kind
         .as_deref()
@@ -114,15 +109,11 @@ pub(super) async fn list(
             limit,
         })
         .await?;
-    let next = (signals.len() as i64 == limit)
-        .then(|| {
-            signals
-                .last()
-                .map(|s| format!("{}_{}", s.accepted_at.timestamp_millis(), s.signal.id))
-        })
-        .flatten();
-    let items: Vec<_> = signals.iter().map(summary).collect();
-    Ok(Json(json!({ "signals": items, "next": next })))
+    let next = next_cursor(&signals, limit, |s| {
+        format!("{}_{}", s.accepted_at.timestamp_millis(), s.signal.id)
+    });
+    let signals = signals.iter().map(SignalSummary::from).collect();
+    Ok(Json(SignalPage { signals, next }))
 }
 
 fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
@@ -136,32 +127,12 @@ fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
     Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
 }
 
-fn summary(stored: &StoredSignal) -> serde_json::Value {
-    json!({
-        "signal": stored.signal,
-        "accepted_at": stored.accepted_at,
-        "recipients": stored.recipients,
-    })
-}
-
 pub(super) async fn show(
     State(state): State<AppState>,
     _key: ApiKey,
-    Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    PathId(id): PathId,
+) -> Result<Json<SignalDetail>, ApiError> {
     let stored = state.store.signal(id).await?.ok_or(ApiError::NotFound)?;
     let counts = state.store.delivery_counts(id).await?;
-    let deliveries: serde_json::Map<String, serde_json::Value> = DeliveryStatus::ALL
-        .into_iter()
-        .map(|status| {
-            (
-                status.as_str().to_owned(),
-                json!(counts.get(&status).copied().unwrap_or(0)),
-            )
-        })
-        .collect();
-    let mut body = summary(&stored);
-    body["deliveries"] = serde_json::Value::Object(deliveries);
-    Ok(Json(body))
+    Ok(Json(SignalDetail::new(&stored, &counts)))
 }

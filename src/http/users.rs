@@ -3,24 +3,45 @@
 //! the admin, the user and the state before and after.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::AppState;
+use super::answers::{
+    Activity, PreferencesChanged, SubscriptionChanged, SubscriptionView, UserDetail, UserPage,
+    UserView,
+};
 use super::auth::AdminCaller;
 use super::error::ApiError;
-use crate::accounts::{self, AccountError, Actor, Grant, TierError, subscription_json};
+use super::extract::{Json as JsonBody, JsonRequest, PathId, Query};
+use super::openapi::Param;
+use super::paging::{next_cursor, page_limit};
+use crate::accounts::{self, AccountError, Actor, Grant, TierError};
 use crate::domain::filter::PreferencesPatch;
 use crate::domain::preferences::Tier;
-use crate::store::{AuditEvent, UserListQuery, UserSummary};
+use crate::store::{AuditEvent, UserListQuery};
+
+/// The query of `GET /api/users`, documented: [`ListParams`].
+pub(super) const LIST_QUERY: &[Param] = &[
+    Param::new(
+        "q",
+        "string",
+        "a Telegram id, or text in the username or names",
+    ),
+    Param::new("tier", "string", "free or premium"),
+    Param::new(
+        "active",
+        "boolean",
+        "only active (true) or inactive (false) users",
+    ),
+    Param::new("cursor", "string", "the `next` value of the previous page"),
+    Param::new("limit", "integer", "1 to 200, default 50"),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,13 +57,9 @@ pub(super) struct ListParams {
 pub(super) async fn list(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    params: Result<Query<ListParams>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let Query(params) = params.map_err(|rejection| ApiError::Malformed(rejection.body_text()))?;
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be from 1 to 200"));
-    }
+    Query(params): Query<ListParams>,
+) -> Result<Json<UserPage>, ApiError> {
+    let limit = page_limit(params.limit, 50, 200)?;
     if params.q.as_ref().is_some_and(|q| q.chars().count() > 64) {
         return Err(ApiError::invalid("q", "at most 64 characters"));
     }
@@ -69,38 +86,34 @@ pub(super) async fn list(
             limit,
         })
         .await?;
-    let next = (users.len() as i64 == limit)
-        .then(|| users.last().map(|u| u.user.id.to_string()))
-        .flatten();
-    let items: Vec<Value> = users.iter().map(user_json).collect();
-    Ok(Json(json!({ "users": items, "next": next })))
+    let next = next_cursor(&users, limit, |u| u.user.id.to_string());
+    let users = users.iter().map(UserView::from).collect();
+    Ok(Json(UserPage { users, next }))
 }
 
 pub(super) async fn show(
     State(state): State<AppState>,
     _admin: AdminCaller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
+    PathId(id): PathId,
+) -> Result<Json<UserDetail>, ApiError> {
     let summary = state
         .store
         .user_summary(id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut body = user_json(&summary);
-    body["preferences"] = json!(state.store.preferences(id).await?);
-    body["deliveries"] = json!(state.store.user_delivery_counts(id).await?);
-    Ok(Json(body))
+    Ok(Json(UserDetail {
+        user: UserView::from(&summary),
+        preferences: state.store.preferences(id).await?,
+        deliveries: state.store.user_delivery_counts(id).await?,
+    }))
 }
 
 pub(super) async fn update_preferences(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
-    let patch: PreferencesPatch = parse_body(body)?;
+    PathId(id): PathId,
+    JsonBody(patch): JsonBody<PreferencesPatch>,
+) -> Result<Json<PreferencesChanged>, ApiError> {
     let changes = patch.validate().map_err(ApiError::Invalid)?;
     if changes.is_empty() {
         return Err(ApiError::invalid("body", "nothing to change"));
@@ -118,24 +131,24 @@ pub(super) async fn update_preferences(
         .target("user", id.to_string())
         .change(json!(before), json!(after));
     state.store.audit(event).await;
-    Ok(Json(json!({ "preferences": after })))
+    Ok(Json(PreferencesChanged { preferences: after }))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TierRequest {
+pub(super) struct TierRequest {
     tier: String,
     expires_at: Option<DateTime<Utc>>,
 }
 
+impl JsonRequest for TierRequest {}
+
 pub(super) async fn grant_tier(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
-    let request: TierRequest = parse_body(body)?;
+    PathId(id): PathId,
+    JsonBody(request): JsonBody<TierRequest>,
+) -> Result<Json<SubscriptionChanged>, ApiError> {
     let tier =
         Tier::parse(&request.tier).ok_or_else(|| ApiError::invalid("tier", "free or premium"))?;
     let grant = Grant::Set {
@@ -143,56 +156,53 @@ pub(super) async fn grant_tier(
         expires_at: request.expires_at,
     };
     let change = accounts::grant(&state.store, id, grant, actor(&admin), Utc::now()).await?;
-    Ok(Json(
-        json!({ "subscription": subscription_json(&change.after) }),
-    ))
+    Ok(Json(SubscriptionChanged {
+        subscription: SubscriptionView::from(&change.after),
+    }))
 }
 
 pub(super) async fn revoke_tier(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
+    PathId(id): PathId,
+) -> Result<Json<SubscriptionChanged>, ApiError> {
     let change = accounts::revoke(&state.store, id, actor(&admin)).await?;
-    Ok(Json(
-        json!({ "subscription": subscription_json(&change.after) }),
-    ))
+    Ok(Json(SubscriptionChanged {
+        subscription: SubscriptionView::from(&change.after),
+    }))
 }
 
 pub(super) async fn deactivate(
     state: State<AppState>,
     admin: AdminCaller,
-    id: Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    id: PathId,
+) -> Result<Json<Activity>, ApiError> {
     set_active(state, admin, id, false).await
 }
 
 pub(super) async fn activate(
     state: State<AppState>,
     admin: AdminCaller,
-    id: Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    id: PathId,
+) -> Result<Json<Activity>, ApiError> {
     set_active(state, admin, id, true).await
 }
 
 async fn set_active(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     active: bool,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id)?;
+) -> Result<Json<Activity>, ApiError> {
     accounts::set_active(&state.store, id, active, actor(&admin)).await?;
-    Ok(Json(json!({ "is_active": active })))
+    Ok(Json(Activity { is_active: active }))
 }
 
 pub(super) async fn erase(
     State(state): State<AppState>,
     admin: AdminCaller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
     accounts::erase(&state.store, id, actor(&admin)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -220,40 +230,4 @@ impl From<TierError> for ApiError {
             TierError::Account(err) => err.into(),
         }
     }
-}
-
-fn parse_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
-}
-
-/// JSON syntax errors are 400; well-formed JSON of the wrong shape is 422.
-fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else {
-            ApiError::Malformed(rejection.body_text())
-        }
-    })?;
-    serde_json::from_slice(&body).map_err(|err| match err.classify() {
-        serde_json::error::Category::Data => ApiError::invalid("body", err.to_string()),
-        _ => ApiError::Malformed(format!("not JSON: {err}")),
-    })
-}
-
-fn user_json(summary: &UserSummary) -> Value {
-    let user = &summary.user;
-    json!({
-        "id": user.id,
-        "telegram_id": user.telegram_id,
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "language_code": user.language_code,
-        "created_at": user.created_at,
-        "is_active": user.is_active,
-        "is_admin": user.is_admin,
-        "disclaimer_accepted_at": user.disclaimer_accepted_at,
-        "subscription": subscription_json(&summary.subscription),
-    })
 }

@@ -1,10 +1,13 @@
-//! JSON Schemas of the bodies in the OpenAPI document, written from PRODUCT §2 and the handlers.
+//! JSON Schemas of the request bodies and of the error body; the answers' schemas are beside
+//! their types (`http::answers`).
 
 use serde_json::{Value, json};
 
-pub fn components() -> Value {
+use crate::http::answers;
+
+pub(super) fn components() -> Value {
     let price = json!({"type": "number", "exclusiveMinimum": 0});
-    json!({
+    let mut schemas = json!({
         "Error": {
             "type": "object",
             "required": ["error"],
@@ -38,43 +41,6 @@ pub fn components() -> Value {
                 "exit_price": price,
                 "message": {"type": "string", "description": "alert: the text"},
             },
-        },
-        "SignalAccepted": {
-            "type": "object",
-            "required": ["id", "status", "recipients"],
-            "properties": {
-                "id": {"type": "string", "format": "uuid"},
-                "status": {"const": "queued"},
-                "recipients": {"type": "integer", "minimum": 0},
-            },
-        },
-        "SignalSummary": {
-            "type": "object",
-            "required": ["signal", "accepted_at", "recipients"],
-            "properties": {
-                "signal": {"type": "object", "description": "the signal as accepted"},
-                "accepted_at": {"type": "string", "format": "date-time"},
-                "recipients": {"type": "integer"},
-            },
-        },
-        "SignalPage": {
-            "type": "object",
-            "required": ["signals", "next"],
-            "properties": {
-                "signals": {"type": "array", "items": {"$ref": "#/components/schemas/SignalSummary"}},
-                "next": {"type": ["string", "null"], "description": "cursor of the next page"},
-            },
-        },
-        "SignalDetail": {
-            "allOf": [{"$ref": "#/components/schemas/SignalSummary"}, {
-                "type": "object",
-                "required": ["deliveries"],
-                "properties": {"deliveries": {
-                    "type": "object",
-                    "description": "count of deliveries per status",
-                    "additionalProperties": {"type": "integer"},
-                }},
-            }],
         },
         "OutcomeRequest": {
             "type": "object",
@@ -112,43 +78,6 @@ pub fn components() -> Value {
                 "totp": {"type": "string", "pattern": "^[0-9]{6}$"},
             },
         },
-        "Token": {
-            "type": "object",
-            "required": ["token"],
-            "properties": {
-                "token": {"type": "string", "description": "HS256 JWT, valid 15 minutes"},
-                "expires_at": {"type": "string", "format": "date-time"},
-            },
-        },
-        "User": {
-            "type": "object",
-            "properties": {
-                "id": {"type": "string", "format": "uuid"},
-                "telegram_id": {"type": "integer"},
-                "username": {"type": ["string", "null"]},
-                "first_name": {"type": ["string", "null"]},
-                "last_name": {"type": ["string", "null"]},
-                "is_active": {"type": "boolean"},
-                "tier": {"type": "string", "enum": ["free", "premium"]},
-                "subscribed": {"type": "boolean"},
-            },
-        },
-        "UserPage": {
-            "type": "object",
-            "properties": {
-                "users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-                "next": {"type": ["string", "null"]},
-            },
-        },
-        "UserDetail": {
-            "type": "object",
-            "properties": {
-                "user": {"$ref": "#/components/schemas/User"},
-                "preferences": {"$ref": "#/components/schemas/Preferences"},
-                "deliveries": {"type": "object", "additionalProperties": {"type": "integer"}},
-            },
-        },
-        "Preferences": {"type": "object", "description": "the user's preferences as stored"},
         "PreferencesPatch": {
             "type": "object",
             "additionalProperties": false,
@@ -172,31 +101,9 @@ pub fn components() -> Value {
                 "expires_at": {"type": "string", "format": "date-time"},
             },
         },
-        "AuditPage": {
-            "type": "object",
-            "properties": {
-                "events": {"type": "array", "items": {"type": "object"}},
-                "next": {"type": ["integer", "null"]},
-            },
-        },
-        "Health": {
-            "type": "object",
-            "required": ["status", "database", "telegram"],
-            "properties": {
-                "status": {"enum": ["ok", "degraded"]},
-                "database": {"enum": ["ok", "unavailable"]},
-                "telegram": {"enum": ["ok", "unavailable"]},
-            },
-        },
-        "Ready": {
-            "type": "object",
-            "required": ["status", "database", "telegram", "migrations"],
-            "properties": {
-                "status": {"enum": ["ready", "unavailable", "draining"]},
-                "database": {"enum": ["ok", "unavailable"]},
-                "telegram": {"enum": ["ok", "unavailable"]},
-                "migrations": {"enum": ["current", "pending", "unknown"]},
-            },
-        },
-    })
+    });
+    if let Value::Object(schemas) = &mut schemas {
+        schemas.extend(answers::schemas());
+    }
+    schemas
 }
