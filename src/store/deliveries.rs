@@ -19,7 +19,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use super::leader::Leadership;
-use super::users::DEACTIVATE_CHAT;
+use super::users::block_chat;
 use super::{Backend, Store, StoreError, StoreResult, flag, from_millis, parse_uuid, to_millis};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
@@ -339,11 +339,6 @@ pub(super) async fn insert_deliveries(
 /// Delivery rows per INSERT statement.
 const INSERT_CHUNK: usize = 5_000;
 
-/// The rest of a blocked chat's queue (`$1` the chat, `$2` the error) will never go out.
-const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
-     WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
-     AND status IN ('pending', 'uncertain', 'sending')";
-
 /// `ids` as one JSON array to bind as `$1`, and the membership test that unpacks it, to follow a
 /// column (`WHERE id {in_ids}`): the statement text stays the same whatever the ids, so it is
 /// prepared once per connection, not once per batch. On PostgreSQL the ids are an array the key
@@ -512,16 +507,7 @@ impl Store {
         sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
         for (delivery, outcome) in outcomes {
             if let DeliveryOutcome::Blocked { error } = outcome {
-                sqlx::query(DEACTIVATE_CHAT)
-                    .bind(delivery.chat_id)
-                    .bind("blocked")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(BLOCK_CHAT_QUEUE)
-                    .bind(delivery.chat_id)
-                    .bind(error.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                block_chat(&mut tx, delivery.chat_id, error).await?;
             }
         }
         tx.commit().await?;
@@ -538,16 +524,6 @@ impl Store {
             Some(conn) => query.execute(conn).await?,
             None => query.execute(&self.pool).await?,
         };
-        Ok(result.rows_affected())
-    }
-
-    /// The rest of a blocked chat's queue will never go out either.
-    pub async fn block_pending_for_chat(&self, chat_id: i64, error: &str) -> StoreResult<u64> {
-        let result = sqlx::query(BLOCK_CHAT_QUEUE)
-            .bind(chat_id)
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
         Ok(result.rows_affected())
     }
 
