@@ -11,17 +11,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use teloxide_core::Bot;
 use teloxide_core::prelude::Requester;
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bot::{BotContext, BotSettings, Replies, inbox, poller, reminders, setup};
+use crate::bot::{BotContext, BotSettings, inbox, poller, reminders, setup};
 use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
-use crate::delivery::limits::Limiter;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
 use crate::ops::alerts::Alerter;
@@ -30,7 +28,7 @@ use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::signals::ingest::Ingest;
 use crate::signals::outcomes::Outcomes;
 use crate::store::{Leadership, Store};
-use crate::telegram::build_bot;
+use crate::telegram::{Limiter, Outbound, build_bot};
 
 /// How often a standby replica tries to become leader, and the leader checks it still is.
 const ELECTION_INTERVAL: Duration = Duration::from_secs(1);
@@ -39,13 +37,11 @@ const SIMILAR_REFRESH: Duration = Duration::from_secs(60);
 /// Database gauges (queue depth, active users) are refreshed this often.
 const GAUGE_INTERVAL: Duration = Duration::from_secs(15);
 
-type SharedLimiter = Arc<std::sync::Mutex<Limiter>>;
-
 pub struct App {
     pub config: Arc<Config>,
     pub store: Store,
-    bot: Bot,
-    limiter: SharedLimiter,
+    /// The one way out to Telegram, and the limiter every send shares.
+    outbound: Outbound,
     live: Live,
     instance: Arc<str>,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
@@ -73,8 +69,7 @@ impl App {
             live: Live::new(config.ops.reloadable.clone()),
             config: Arc::new(config),
             store,
-            bot,
-            limiter: Arc::new(std::sync::Mutex::new(limiter)),
+            outbound: Outbound::new(bot, limiter),
             instance: instance_id().into(),
             tls,
         })
@@ -98,7 +93,7 @@ impl App {
     ) -> anyhow::Result<()> {
         crate::ops::metrics::install();
         let lifecycle = Lifecycle::default();
-        let probe = TelegramProbe::new(self.bot.clone());
+        let probe = TelegramProbe::new(self.outbound.bot().clone());
         let ingest = Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone()));
         let outcomes = Outcomes::new(
             self.store.clone(),
@@ -135,7 +130,7 @@ impl App {
         let alert_owner = Arc::new(AtomicBool::new(false));
         let alerter = Alerter::new(
             self.store.clone(),
-            Replies::new(self.bot.clone(), self.limiter.clone()),
+            self.outbound.clone(),
             probe,
             self.config.admin_ids.clone(),
             self.live.clone(),
@@ -157,8 +152,7 @@ impl App {
         let work = TaskTracker::new();
         work.spawn(converse(
             self.store.clone(),
-            self.bot.clone(),
-            self.limiter.clone(),
+            self.outbound.clone(),
             self.config.clone(),
             self.instance.clone(),
             inlet,
@@ -166,8 +160,7 @@ impl App {
         ));
         let leader = Leader {
             store: self.store.clone(),
-            bot: self.bot.clone(),
-            limiter: self.limiter.clone(),
+            outbound: self.outbound.clone(),
             config: self.config.clone(),
             live: self.live.clone(),
             intake,
@@ -212,15 +205,14 @@ impl App {
 /// Learns the bot's username, then handles updates from the inbox until `stop`.
 async fn converse(
     store: Store,
-    bot: Bot,
-    limiter: SharedLimiter,
+    outbound: Outbound,
     config: Arc<Config>,
     instance: Arc<str>,
     inlet: inbox::Inlet,
     stop: CancellationToken,
 ) {
     let username = loop {
-        match bot.get_me().await {
+        match outbound.bot().get_me().await {
             Ok(me) => break me.username.clone().unwrap_or_default(),
             Err(_) => {
                 tracing::warn!("Telegram unreachable (getMe); retrying");
@@ -231,10 +223,10 @@ async fn converse(
             }
         }
     };
-    crate::cli::webhook::check_registration(&bot, &config).await;
-    setup::register_commands(&bot).await;
+    crate::cli::webhook::check_registration(outbound.bot(), &config).await;
+    setup::register_commands(outbound.bot()).await;
     let settings = bot_settings(&config);
-    let ctx = BotContext::new(store.clone(), bot, limiter, &username, settings);
+    let ctx = BotContext::new(store.clone(), outbound, &username, settings);
     // Reminders claim each row before sending, so every replica may run them.
     let reminders = tokio::spawn(reminders::run(
         store,
@@ -256,8 +248,7 @@ fn bot_settings(config: &Config) -> BotSettings {
 
 struct Leader {
     store: Store,
-    bot: Bot,
-    limiter: SharedLimiter,
+    outbound: Outbound,
     config: Arc<Config>,
     live: Live,
     intake: inbox::Intake,
@@ -321,7 +312,7 @@ impl Leader {
             self.outcomes.clone(),
             self.config.performance.report_hour,
         );
-        let sender = ReportSender::new(self.store.clone(), self.bot.clone(), self.limiter.clone());
+        let sender = ReportSender::new(self.store.clone(), self.outbound.clone());
         work.spawn(scheduler.run(sender, Arc::new(SystemClock), term.clone()));
         work.spawn(crate::scheduler::retention::run(
             self.store.clone(),
@@ -331,7 +322,7 @@ impl Leader {
         if polling {
             work.spawn(poller::poll(
                 self.store.clone(),
-                self.bot.clone(),
+                self.outbound.bot().clone(),
                 self.intake.clone(),
                 term.clone(),
             ));
@@ -378,8 +369,7 @@ impl Leader {
     ) -> (CancellationToken, tokio::task::JoinHandle<()>) {
         let dispatcher = Dispatcher::new(
             self.store.clone(),
-            self.bot.clone(),
-            self.limiter.clone(),
+            self.outbound.clone(),
             self.config.delivery.clone(),
         );
         let token = term.child_token();

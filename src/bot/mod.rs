@@ -14,13 +14,12 @@ pub mod setup;
 
 use std::sync::Arc;
 
-use teloxide_core::Bot;
 use teloxide_core::types::{Update, UpdateKind};
 
-use crate::delivery::limits::Limiter;
 use crate::domain::tier::TierRules;
 use crate::ops::health::TelegramProbe;
 use crate::store::{CallerRecord, Store, StoreError};
+use crate::telegram::Outbound;
 
 pub use replies::Replies;
 
@@ -62,15 +61,14 @@ pub struct BotContext {
 impl BotContext {
     pub fn new(
         store: Store,
-        bot: Bot,
-        limiter: Arc<std::sync::Mutex<Limiter>>,
+        outbound: Outbound,
         bot_username: &str,
         settings: BotSettings,
     ) -> Self {
         Self {
             store,
-            telegram: TelegramProbe::new(bot.clone()),
-            replies: Replies::new(bot, limiter),
+            telegram: TelegramProbe::new(outbound.bot().clone()),
+            replies: Replies::new(outbound),
             bot_username: bot_username.into(),
             rate: Arc::new(ratelimit::CommandRate::new(settings.commands_per_minute)),
             press_rate: Arc::new(ratelimit::CommandRate::new(

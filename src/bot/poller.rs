@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use teloxide_core::Bot;
-use teloxide_core::RequestError;
 use teloxide_core::payloads::GetUpdatesSetters;
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::AllowedUpdate;
@@ -16,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::chat_of;
 use super::inbox::Intake;
 use crate::store::{NewUpdate, Store};
-use crate::telegram::LONG_POLL_SECONDS;
+use crate::telegram::{LONG_POLL_SECONDS, SendFailure, classify};
 
 const OFFSET_KEY: &str = "telegram_poll_offset";
 
@@ -49,16 +48,17 @@ pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToke
             Err(err) => {
                 failures += 1;
                 crate::ops::metrics::error(crate::ops::metrics::ErrorKind::Telegram);
-                if describe(&err).contains("webhook is active") && failures == 1 {
+                let failure = classify(&err);
+                if failure.says("webhook is active") && failures == 1 {
                     tracing::error!(
                         "a webhook is registered, so polling cannot work: run `herald webhook delete`, or set HERALD_WEBHOOK_URL"
                     );
                 }
-                let delay = match &err {
-                    RequestError::RetryAfter(seconds) => seconds.duration(),
+                let delay = match &failure {
+                    SendFailure::RetryAfter(delay) => *delay,
                     _ => Duration::from_secs(u64::from(failures.min(30))),
                 };
-                tracing::warn!(error = %describe(&err), delay_s = delay.as_secs(), "getUpdates failed");
+                tracing::warn!(error = %failure, delay_s = delay.as_secs(), "getUpdates failed");
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     _ = tokio::time::sleep(delay) => continue,
@@ -109,12 +109,5 @@ pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToke
             }
         }
         offset = Some(next);
-    }
-}
-
-fn describe(error: &RequestError) -> String {
-    match error {
-        RequestError::Network(_) => "network error".to_owned(),
-        other => other.to_string(),
     }
 }

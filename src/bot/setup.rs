@@ -30,6 +30,6 @@ pub async fn register_commands(bot: &teloxide_core::Bot) {
             .map(drop);
     }
     if let Err(err) = result {
-        tracing::warn!(error = %err, "cannot register the command menu with Telegram");
+        tracing::warn!(error = %crate::telegram::error_text(&err), "cannot register the command menu with Telegram");
     }
 }

@@ -1,15 +1,15 @@
 //! `herald webhook set | delete | info`: webhook registration is an operator's deliberate step,
-//! never a side effect of a pod starting or stopping (STACK P3: a library that deletes the webhook
-//! when one replica stops cuts off all of them).
+//! never a side effect of a pod starting or stopping (a library that deletes the webhook when one
+//! replica stops cuts off all of them).
 
 use clap::Subcommand;
-use teloxide_core::Bot;
 use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::AllowedUpdate;
+use teloxide_core::{Bot, RequestError};
 
 use crate::config::{Config, ConfigError, reveal};
-use crate::telegram::build_bot;
+use crate::telegram::{build_bot, error_text};
 
 /// The update kinds the bot handles; the same list the poller asks for.
 pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
@@ -63,7 +63,8 @@ pub async fn run(config: &Config, command: WebhookCommand) -> anyhow::Result<()>
                 .max_connections(max_connections)
                 .allowed_updates(ALLOWED_UPDATES)
                 .drop_pending_updates(drop_pending_updates)
-                .await?;
+                .await
+                .map_err(telegram_failed)?;
             println!("webhook set: {url} (max {max_connections} connections)");
         }
         WebhookCommand::Delete {
@@ -71,11 +72,12 @@ pub async fn run(config: &Config, command: WebhookCommand) -> anyhow::Result<()>
         } => {
             bot.delete_webhook()
                 .drop_pending_updates(drop_pending_updates)
-                .await?;
+                .await
+                .map_err(telegram_failed)?;
             println!("webhook deleted; `herald serve` without HERALD_WEBHOOK_URL will poll");
         }
         WebhookCommand::Info => {
-            let info = bot.get_webhook_info().await?;
+            let info = bot.get_webhook_info().await.map_err(telegram_failed)?;
             match &info.url {
                 Some(url) => println!("url: {url}"),
                 None => println!("url: (none: the bot is in polling mode)"),
@@ -113,6 +115,13 @@ pub async fn check_registration(bot: &Bot, config: &Config) {
                 );
             }
         }
-        Err(err) => tracing::warn!(error = %err, "cannot read the webhook registration"),
+        Err(err) => {
+            tracing::warn!(error = %error_text(&err), "cannot read the webhook registration")
+        }
     }
+}
+
+/// The error to print: reqwest's own text would show the URL, and with it the bot token.
+fn telegram_failed(error: RequestError) -> anyhow::Error {
+    anyhow::anyhow!("Telegram: {}", error_text(&error))
 }

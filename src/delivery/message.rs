@@ -4,6 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use teloxide_core::payloads::{SendMessage, SendMessageSetters};
+use teloxide_core::requests::JsonRequest;
+use teloxide_core::types::{
+    InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters,
+};
 use uuid::Uuid;
 
 use crate::domain::i18n::{Lang, t};
@@ -11,6 +16,7 @@ use crate::domain::preferences::MessageFormat;
 use crate::domain::render::{AcceptedContext, RenderContext, render_signal};
 use crate::domain::signal::Signal;
 use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
+use crate::telegram::Outbound;
 
 /// Callback data of the button under every signal message: `ack:<signal id, 32 hex>` (36 bytes,
 /// well inside Telegram's 64-byte limit).
@@ -28,6 +34,38 @@ pub struct OutgoingMessage {
     pub text: Arc<str>,
     /// The button's text and callback data; broadcasts have none.
     pub button: Option<(Arc<str>, Arc<str>)>,
+}
+
+impl OutgoingMessage {
+    /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
+    /// the message it follows up, if any (sent anyway should that message be gone).
+    pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
+        let button = self.button.as_ref().map(|(text, data)| {
+            InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+                text.to_string(),
+                data.to_string(),
+            )]])
+        });
+        let request = outbound
+            .message(row.chat_id, self.text.to_string(), button)
+            .disable_notification(row.silent)
+            .protect_content(row.protect_content);
+        match row
+            .reply_to_message_id
+            .and_then(|id| i32::try_from(id).ok())
+        {
+            Some(reply_to) => request.reply_parameters(ReplyParameters {
+                message_id: MessageId(reply_to),
+                chat_id: None,
+                allow_sending_without_reply: Some(true),
+                quote: None,
+                quote_parse_mode: None,
+                quote_entities: None,
+                quote_position: None,
+            }),
+            None => request,
+        }
+    }
 }
 
 #[derive(Default)]

@@ -1,8 +1,8 @@
-//! From a queued delivery row to a message in a Telegram chat, within Telegram's limits.
+//! From a queued delivery row to a message in a Telegram chat: the queue-driven dispatcher and the
+//! messages it sends. Pacing, sending and reading Telegram's answers are `telegram`'s.
 
 pub mod dispatcher;
-pub mod limits;
 pub mod message;
-pub mod outcome;
+mod recorder;
 
 pub use dispatcher::Dispatcher;

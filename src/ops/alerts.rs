@@ -1,4 +1,4 @@
-//! Alerts to admins over Telegram (seed §7.3): Telegram API failures, error-rate spikes, database
+//! Alerts to admins over Telegram: Telegram API failures, error-rate spikes, database
 //! trouble, a growing delivery queue, repeated failed logins.
 //!
 //! One message when an incident opens, one when it is over, nothing in between except a reminder
@@ -18,13 +18,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::bot::Replies;
 use crate::config::{AlertSettings, Live};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::render::escape;
 use crate::ops::health::TelegramProbe;
 use crate::ops::metrics::TALLIES;
 use crate::store::Store;
+use crate::telegram::Outbound;
 
 /// An open incident is mentioned again after this long.
 const REMINDER_AFTER: Duration = Duration::from_secs(3600);
@@ -93,7 +93,7 @@ struct Seen {
 
 pub struct Alerter {
     store: Store,
-    replies: Replies,
+    outbound: Outbound,
     probe: TelegramProbe,
     config_admins: Vec<i64>,
     live: Live,
@@ -108,7 +108,7 @@ pub struct Alerter {
 impl Alerter {
     pub fn new(
         store: Store,
-        replies: Replies,
+        outbound: Outbound,
         probe: TelegramProbe,
         config_admins: Vec<i64>,
         live: Live,
@@ -116,7 +116,7 @@ impl Alerter {
     ) -> Self {
         Self {
             store,
-            replies,
+            outbound,
             probe,
             config_admins,
             live,
@@ -322,7 +322,7 @@ impl Alerter {
                     ],
                 )
             };
-            match self.replies.send(chat, text, None).await {
+            match self.outbound.send_message(chat, text, None).await {
                 Ok(_) => told = true,
                 Err(err) => {
                     tracing::error!(alert = alert.name(), error = %err, "cannot send an alert")

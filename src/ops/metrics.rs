@@ -19,11 +19,10 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use teloxide_core::RequestError;
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::outcome::{SendFailure, classify};
 use crate::store::{DeliveryOutcome, QueuedDelivery};
+use crate::telegram::SendFailure;
 
 pub use gauges::spawn_gauges;
 pub use http::track_http;
@@ -145,26 +144,24 @@ pub fn error(kind: ErrorKind) {
 }
 
 /// One Bot API call finished: latency, outcome, 429s with their `retry_after`.
-pub fn telegram_call<T>(method: &'static str, started: Instant, result: &Result<T, RequestError>) {
+pub fn telegram_call(method: &'static str, started: Instant, failure: Option<&SendFailure>) {
     histogram!("herald_telegram_request_duration_seconds", "method" => method)
         .record(started.elapsed().as_secs_f64());
     TALLIES.telegram_calls.fetch_add(1, Ordering::Relaxed);
-    let outcome = match result {
-        Ok(_) => "ok",
-        Err(err) => match classify(err) {
-            SendFailure::RetryAfter(wait) => {
-                counter!("herald_telegram_rate_limited_total", "method" => method).increment(1);
-                histogram!("herald_telegram_retry_after_seconds").record(wait.as_secs_f64());
-                "rate_limited"
-            }
-            SendFailure::Blocked(_) => "blocked",
-            SendFailure::Permanent(_) => "rejected",
-            SendFailure::Transient(_) | SendFailure::Uncertain(_) => {
-                TALLIES.telegram_failures.fetch_add(1, Ordering::Relaxed);
-                error(ErrorKind::Telegram);
-                "failed"
-            }
-        },
+    let outcome = match failure {
+        None => "ok",
+        Some(SendFailure::RetryAfter(wait)) => {
+            counter!("herald_telegram_rate_limited_total", "method" => method).increment(1);
+            histogram!("herald_telegram_retry_after_seconds").record(wait.as_secs_f64());
+            "rate_limited"
+        }
+        Some(SendFailure::Blocked(_)) => "blocked",
+        Some(SendFailure::Permanent(_)) => "rejected",
+        Some(SendFailure::Transient(_) | SendFailure::Uncertain(_)) => {
+            TALLIES.telegram_failures.fetch_add(1, Ordering::Relaxed);
+            error(ErrorKind::Telegram);
+            "failed"
+        }
     };
     counter!("herald_telegram_requests_total", "method" => method, "outcome" => outcome)
         .increment(1);

@@ -1,57 +1,36 @@
-//! Sends queued reports, paced by the same limiter as the dispatcher (so the global and
-//! per-chat rates hold across signals, replies and reports), with the dispatcher's reading of
-//! Telegram's answers: 429 waits, 5xx retries with backoff, 403 stops the user.
+//! Sends queued reports through `telegram::Outbound`, paced by the limiter deliveries and replies
+//! share (so the global and per-chat rates hold across signals, replies and reports), with
+//! [`RetryPolicy::REPORTS`]: 429s wait, 5xx retry with backoff, 403 stops the user, and a report
+//! whose request may have reached Telegram is never sent again.
 //!
 //! Reports live in their own table rather than in `signal_deliveries`, whose rows must name a
 //! signal (`signal_id NOT NULL REFERENCES signals`, unchangeable on SQLite without rebuilding a
 //! table other work also alters); the sending rules are shared, not the queue.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
-use teloxide_core::Bot;
-use teloxide_core::payloads::SendMessageSetters;
-use teloxide_core::prelude::Requester;
-use teloxide_core::types::{ChatId, ParseMode};
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::delivery::limits::{self, Limiter};
-use crate::delivery::outcome::{SendFailure, backoff, classify};
 use crate::store::{DeliveryOutcome, QueuedReport, Store};
+use crate::telegram::{Outbound, RetryPolicy};
 
 /// Reports claimed per round.
 const BATCH: i64 = 100;
-/// Attempts for 5xx/network failures before a report is `failed`.
-const MAX_ATTEMPTS: i32 = 6;
-/// 429s are not failures, but a chat that answers nothing else is given up on eventually.
-const MAX_RATE_LIMITED_ATTEMPTS: i32 = 30;
 
 #[derive(Clone)]
 pub struct ReportSender {
     store: Store,
-    bot: Bot,
-    limiter: Arc<std::sync::Mutex<Limiter>>,
+    outbound: Outbound,
 }
 
 impl ReportSender {
-    pub fn new(store: Store, bot: Bot, limiter: Arc<std::sync::Mutex<Limiter>>) -> Self {
-        Self {
-            store,
-            bot,
-            limiter,
-        }
+    pub fn new(store: Store, outbound: Outbound) -> Self {
+        Self { store, outbound }
     }
 
     /// Marks reports a dead sender left mid-request as `uncertain` (never resent).
     pub async fn recover(&self) -> anyhow::Result<u64> {
         Ok(self.store.recover_interrupted_reports().await?)
-    }
-
-    fn limiter(&self) -> std::sync::MutexGuard<'_, Limiter> {
-        limits::lock(&self.limiter)
     }
 
     /// Sends every report due at `now`; returns how many were attempted.
@@ -72,14 +51,11 @@ impl ReportSender {
                     continue;
                 }
                 attempted += 1;
-                let at = self.limiter().reserve(report.chat_id, Instant::now());
+                // Booked in claim order; the tasks that wake late together still leave one
+                // global interval apart.
+                let slot = self.outbound.book(report.chat_id);
                 let this = self.clone();
-                sends.spawn(async move {
-                    // Like replies and deliveries: tasks that wake late together still leave one
-                    // global interval apart.
-                    limits::wait_to_depart(&this.limiter, at).await;
-                    this.send(report).await
-                });
+                sends.spawn(async move { this.send(slot, report).await });
             }
             while let Some(result) = sends.join_next().await {
                 if let Ok(Err(err)) = result {
@@ -89,75 +65,27 @@ impl ReportSender {
         }
     }
 
-    async fn send(&self, report: QueuedReport) -> anyhow::Result<()> {
-        let result = self
-            .bot
-            .send_message(ChatId(report.chat_id), report.body.clone())
-            .parse_mode(ParseMode::Html)
-            .await;
-        let now = Utc::now();
-        let outcome = match result {
+    async fn send(&self, slot: tokio::time::Instant, report: QueuedReport) -> anyhow::Result<()> {
+        let request = self
+            .outbound
+            .message(report.chat_id, report.body.clone(), None);
+        let outcome = match self
+            .outbound
+            .send_booked(slot, report.chat_id, request)
+            .await
+        {
             Ok(message) => DeliveryOutcome::Sent {
                 message_id: i64::from(message.id.0),
-                at: now,
+                at: Utc::now(),
             },
-            Err(err) => self.outcome_of_failure(&report, &classify(&err), now),
+            Err(failure) => RetryPolicy::REPORTS.outcome(&failure, report.attempts, Utc::now()),
         };
         self.store.record_report(report.id, &outcome).await?;
         if let DeliveryOutcome::Blocked { .. } = outcome {
             self.store
-                .deactivate_chat(report.chat_id, "blocked")
-                .await?;
-            self.store
-                .block_pending_for_chat(report.chat_id, "user blocked the bot")
+                .chat_blocked(report.chat_id, "user blocked the bot")
                 .await?;
         }
         Ok(())
-    }
-
-    fn outcome_of_failure(
-        &self,
-        report: &QueuedReport,
-        failure: &SendFailure,
-        now: DateTime<Utc>,
-    ) -> DeliveryOutcome {
-        let later = |delay: Duration| now + chrono::Duration::from_std(delay).unwrap_or_default();
-        // `attempts` was counted when the report was claimed.
-        match failure {
-            SendFailure::RetryAfter(delay) if report.attempts < MAX_RATE_LIMITED_ATTEMPTS => {
-                self.limiter()
-                    .on_retry_after(report.chat_id, *delay, Instant::now());
-                DeliveryOutcome::Retry {
-                    at: later(*delay),
-                    error: format!("Too Many Requests: retry after {}", delay.as_secs()),
-                    uncertain: false,
-                }
-            }
-            SendFailure::RetryAfter(_) => DeliveryOutcome::Failed {
-                error: "Too Many Requests: gave up".into(),
-            },
-            SendFailure::Blocked(error) => DeliveryOutcome::Blocked {
-                error: error.clone(),
-            },
-            SendFailure::Permanent(error) => DeliveryOutcome::Failed {
-                error: error.clone(),
-            },
-            // The request may have reached Telegram: a report is never risked twice.
-            SendFailure::Uncertain(error) => DeliveryOutcome::Retry {
-                at: now,
-                error: error.clone(),
-                uncertain: true,
-            },
-            SendFailure::Transient(error) if report.attempts < MAX_ATTEMPTS => {
-                DeliveryOutcome::Retry {
-                    at: later(backoff(report.attempts.max(1) as u32, rand::random())),
-                    error: error.clone(),
-                    uncertain: false,
-                }
-            }
-            SendFailure::Transient(error) => DeliveryOutcome::Failed {
-                error: error.clone(),
-            },
-        }
     }
 }

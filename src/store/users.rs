@@ -399,3 +399,40 @@ async fn insert_or_replace_prefs<'e>(
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// Telegram says the user blocked the bot (a 403, or `my_chat_member` = kicked): the user is
+    /// deactivated and the chat's queue blocked with `error`, together.
+    pub async fn chat_blocked(&self, chat_id: i64, error: &str) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        block_chat(&mut tx, chat_id, error).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `chat_blocked`'s statements, inside a transaction the caller holds (`record_outcomes` records a
+/// batch's 403s with its results).
+pub(super) async fn block_chat(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    chat_id: i64,
+    error: &str,
+) -> StoreResult<()> {
+    sqlx::query(DEACTIVATE_CHAT)
+        .bind(chat_id)
+        .bind("blocked")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(BLOCK_CHAT_QUEUE)
+        .bind(chat_id)
+        .bind(error)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The rest of a blocked chat's queue (`$1` the chat, `$2` the error) will never go out. The
+/// second `IN` is the per-chat queue index's predicate word for word, which SQLite needs to use it.
+const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
+     WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
+     AND status IN ('pending', 'uncertain', 'sending')";

@@ -293,9 +293,8 @@ pub async fn membership(ctx: &BotContext, change: &ChatMemberUpdated) -> Result<
     }
     let chat_id = change.chat.id.0;
     if change.new_chat_member.is_banned() {
-        ctx.store.deactivate_chat(chat_id, "blocked").await?;
         ctx.store
-            .block_pending_for_chat(chat_id, "user blocked the bot")
+            .chat_blocked(chat_id, "user blocked the bot")
             .await?;
         tracing::info!("a user blocked the bot; deliveries to them stopped");
     } else if change.new_chat_member.is_member() {

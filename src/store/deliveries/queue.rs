@@ -17,7 +17,7 @@ use super::{DeliveryOutcome, DeliveryStatus, NewDelivery, QueuedDelivery, Recipi
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
 use crate::store::leader::Leadership;
-use crate::store::users::DEACTIVATE_CHAT;
+use crate::store::users::block_chat;
 use crate::store::{
     Backend, Store, StoreError, StoreResult, flag, from_millis, id_set, parse_uuid, to_millis,
 };
@@ -193,10 +193,6 @@ pub(in crate::store) async fn insert_deliveries(
 /// Delivery rows per INSERT statement.
 const INSERT_CHUNK: usize = 5_000;
 
-/// The rest of a blocked chat's queue (`$1` the chat, `$2` the error) will never go out.
-const BLOCK_CHAT_QUEUE: &str = "UPDATE signal_deliveries SET status = 'blocked', last_error = $2 \
-     WHERE chat_id = $1 AND status IN ('pending', 'uncertain') \
-     AND status IN ('pending', 'uncertain', 'sending')";
 
 impl Store {
     /// Up to `limit` rows due now, oldest first, skipping any chat that still has an earlier
@@ -351,16 +347,7 @@ impl Store {
         sqlx::query(sql).bind(rows).execute(&mut *tx).await?;
         for (delivery, outcome) in outcomes {
             if let DeliveryOutcome::Blocked { error } = outcome {
-                sqlx::query(DEACTIVATE_CHAT)
-                    .bind(delivery.chat_id)
-                    .bind("blocked")
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(BLOCK_CHAT_QUEUE)
-                    .bind(delivery.chat_id)
-                    .bind(error.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                block_chat(&mut tx, delivery.chat_id, error).await?;
             }
         }
         tx.commit().await?;
@@ -377,16 +364,6 @@ impl Store {
             Some(conn) => query.execute(conn).await?,
             None => query.execute(&self.pool).await?,
         };
-        Ok(result.rows_affected())
-    }
-
-    /// The rest of a blocked chat's queue will never go out either.
-    pub async fn block_pending_for_chat(&self, chat_id: i64, error: &str) -> StoreResult<u64> {
-        let result = sqlx::query(BLOCK_CHAT_QUEUE)
-            .bind(chat_id)
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
         Ok(result.rows_affected())
     }
 }

@@ -269,9 +269,8 @@ async fn premium_reminders_once_each(backend: Backend) {
         .unwrap();
     let bot = herald::telegram::build_bot(&app.emulator.token().into(), &app.emulator.base_url())
         .unwrap();
-    let limiter = herald::delivery::limits::Limiter::new(30, std::time::Duration::ZERO, 20);
-    let replies =
-        herald::bot::Replies::new(bot, std::sync::Arc::new(std::sync::Mutex::new(limiter)));
+    let limiter = herald::telegram::Limiter::new(30, std::time::Duration::ZERO, 20);
+    let replies = herald::bot::Replies::new(herald::telegram::Outbound::new(bot, limiter));
     // The app's own reminder loop may run a pass at any moment too: passes are counted together
     // with the messages that arrive, and each reminder must arrive exactly once.
     let passes = |times: usize| {

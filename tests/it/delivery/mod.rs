@@ -1,4 +1,6 @@
-//! Signals in, messages out: the signal API and the delivery queue's pacing, retries and outcomes.
+//! Signals in, messages out: the signal API, the delivery queue's pacing, retries and outcomes,
+//! and replies sent through the same way out.
 
 mod queue;
+mod replies;
 mod signals_api;

@@ -1,13 +1,11 @@
 //! A database, an emulator and a report sender, without the app: for driving the scheduler
 //! with a clock of the test's choosing.
 
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use herald::config::DeliverySettings;
-use herald::delivery::limits::Limiter;
 use herald::domain::i18n::Lang;
 use herald::domain::performance::OutcomeReason;
 use herald::domain::preferences::{Preferences, ReportFrequency};
@@ -16,6 +14,7 @@ use herald::scheduler::{ReportSender, Scheduler};
 use herald::store::{
     Backend, DeliveryOutcome, DeliveryStatus, NewDelivery, NewOutcome, NewUser, Store,
 };
+use herald::telegram::{Limiter, Outbound};
 use serde_json::json;
 use telegram_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use tokio_util::sync::CancellationToken;
@@ -44,8 +43,7 @@ impl World {
         let bot = herald::telegram::build_bot(&token, &emulator.base_url()).unwrap();
         let settings = DeliverySettings::default();
         let limiter = Limiter::new(30, settings.per_chat_interval, settings.group_per_minute);
-        let limiter = Arc::new(std::sync::Mutex::new(limiter));
-        let sender = ReportSender::new(store.clone(), bot, limiter);
+        let sender = ReportSender::new(store.clone(), Outbound::new(bot, limiter));
         World {
             store,
             emulator,

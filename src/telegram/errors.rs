@@ -1,5 +1,8 @@
-//! What Telegram's answer to a send means for the delivery (pure, so every case is tested).
+//! What Telegram's answer to a request means, as one enum every sender reads the same way, and the
+//! one text of an error that is safe to log or store (reqwest's own text names the URL, which
+//! holds the bot token). Pure, so every case is tested.
 
+use std::fmt;
 use std::time::Duration;
 
 use teloxide_core::RequestError;
@@ -18,6 +21,39 @@ pub enum SendFailure {
     /// The request may have reached Telegram (timeout, connection cut mid-request): a retry could
     /// repeat the message, so it must say so.
     Uncertain(String),
+}
+
+impl SendFailure {
+    /// Whether Telegram's description (or our note for a network failure) contains `words`.
+    pub fn says(&self, words: &str) -> bool {
+        match self {
+            SendFailure::RetryAfter(_) => false,
+            SendFailure::Blocked(text)
+            | SendFailure::Permanent(text)
+            | SendFailure::Transient(text)
+            | SendFailure::Uncertain(text) => text.contains(words),
+        }
+    }
+}
+
+/// The token-safe text of a failure: what logs, rows and `BotError`s carry.
+impl fmt::Display for SendFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SendFailure::RetryAfter(delay) => {
+                write!(f, "Too Many Requests: retry after {}", delay.as_secs())
+            }
+            SendFailure::Blocked(text)
+            | SendFailure::Permanent(text)
+            | SendFailure::Transient(text)
+            | SendFailure::Uncertain(text) => f.write_str(text),
+        }
+    }
+}
+
+/// Any Bot API error as text without the request URL (which contains the bot token).
+pub fn error_text(error: &RequestError) -> String {
+    classify(error).to_string()
 }
 
 pub fn classify(error: &RequestError) -> SendFailure {
@@ -80,17 +116,8 @@ impl WithoutUrl for reqwest::Error {
     }
 }
 
-/// Delay before retry `attempt` (1-based) of a transient failure: exponential from half a second
-/// (Telegram's 5xx are usually momentary), capped at a minute, with ±20 % jitter so a burst of
-/// failures does not retry in lockstep. With the default 8 attempts a delivery keeps trying for
-/// about a minute: a signal much later than that is worth less than an honest `failed`.
-pub fn backoff(attempt: u32, jitter: f64) -> Duration {
-    let base = (0.5 * 2f64.powi(attempt.saturating_sub(1).min(16) as i32)).min(60.0);
-    let factor = 1.0 + (jitter.clamp(0.0, 1.0) - 0.5) * 0.4;
-    Duration::from_secs_f64(base * factor)
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use teloxide_core::types::Seconds;
@@ -132,19 +159,40 @@ mod tests {
     }
 
     #[test]
+    fn the_text_of_a_429_says_how_long_to_wait() {
+        let failure = classify(&RequestError::RetryAfter(Seconds::from_seconds(7)));
+        assert_eq!(failure.to_string(), "Too Many Requests: retry after 7");
+        assert!(!failure.says("Too Many"));
+    }
+
+    #[test]
+    fn a_conflict_keeps_telegrams_words() {
+        let text = error_text(&RequestError::Api(ApiError::CantGetUpdates));
+        assert!(text.contains("webhook is active"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_network_error_never_shows_the_token() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+        let bot = teloxide_core::Bot::new("123:SECRET").set_api_url(url);
+        let error = teloxide_core::prelude::Requester::get_me(&bot)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            classify(&error),
+            SendFailure::Transient("network: connection failed".into())
+        );
+        assert!(!error_text(&error).contains("SECRET"));
+    }
+
+    #[test]
     fn server_errors_are_transient() {
         for text in ["Internal Server Error", "Bad Gateway", "Gateway Timeout"] {
             let failure = classify(&RequestError::Api(ApiError::Unknown(text.into())));
             assert_eq!(failure, SendFailure::Transient(text.into()));
         }
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1, 0.5), Duration::from_millis(500));
-        assert_eq!(backoff(3, 0.5), Duration::from_secs(2));
-        assert_eq!(backoff(30, 0.5), Duration::from_secs(60));
-        assert!(backoff(2, 0.0) < backoff(2, 1.0));
-        assert!(backoff(2, 1.0) <= Duration::from_secs_f64(1.2));
     }
 }
