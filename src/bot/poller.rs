@@ -14,13 +14,13 @@ use teloxide_core::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::chat_of;
-use super::inbox::Intake;
+use super::inbox::UpdateReceiver;
 use crate::store::{NewUpdate, Store};
 use crate::telegram::LONG_POLL_SECONDS;
 
 const OFFSET_KEY: &str = "telegram_poll_offset";
 
-pub async fn poll(store: Store, bot: Bot, intake: Intake, stop: CancellationToken) {
+pub async fn poll(store: Store, bot: Bot, intake: UpdateReceiver, stop: CancellationToken) {
     let mut offset: Option<i32> = store
         .state(OFFSET_KEY)
         .await
