@@ -60,7 +60,11 @@ async fn handle_parsed(
     };
     crate::ops::metrics::error(ErrorKind::Handler);
     tracing::error!(error = %err, "handler failed");
-    let _ = ctx.store.note_update_attempt(stored.update_id).await;
+    if let Err(err) = ctx.store.note_update_attempt(stored.update_id).await {
+        // The count is what ends the retries of an update that always fails.
+        crate::ops::metrics::error(ErrorKind::Database);
+        tracing::error!(error = %err, "cannot count the failed attempt; the update is tried again");
+    }
     if stored.attempts + 1 < MAX_ATTEMPTS {
         return NextStep::TryAgain;
     }
@@ -71,10 +75,13 @@ async fn handle_parsed(
             .and_then(|user| user.language_code.as_deref())
             .and_then(Lang::from_code)
             .unwrap_or_default();
-        let _ = ctx
+        if let Err(err) = ctx
             .replies
             .send(chat_id, t(lang, "error-apology"), None)
-            .await;
+            .await
+        {
+            tracing::warn!(error = %err, "cannot send the apology for an update given up on");
+        }
     }
     NextStep::MarkHandled
 }
