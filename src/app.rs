@@ -110,7 +110,7 @@ impl App {
             security: Arc::new(http::security::Security::new(&self.config)),
         };
         let security = state.security.clone();
-        let (intake, inlet) = inbox::intake(self.store.clone(), self.instance.clone());
+        let (intake, inlet) = inbox::receiver(self.store.clone(), self.instance.clone());
         // Routes outside the route table: only the webhook, which checks its own secret.
         let mut routes = axum::Router::new();
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
@@ -208,7 +208,7 @@ async fn converse(
     outbound: Outbound,
     config: Arc<Config>,
     instance: Arc<str>,
-    inlet: inbox::Inlet,
+    inlet: inbox::ReceiverFeed,
     stop: CancellationToken,
 ) {
     let username = loop {
@@ -251,7 +251,7 @@ struct Leader {
     outbound: Outbound,
     config: Arc<Config>,
     live: Live,
-    intake: inbox::Intake,
+    intake: inbox::UpdateReceiver,
     alert_owner: Arc<AtomicBool>,
     outcomes: Outcomes,
 }

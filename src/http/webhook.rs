@@ -14,7 +14,7 @@ use axum::routing::post;
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
-use crate::bot::inbox::Intake;
+use crate::bot::inbox::UpdateReceiver;
 use crate::config::reveal;
 use crate::ops::telemetry::SECURITY;
 use crate::store::NewUpdate;
@@ -27,7 +27,7 @@ const MAX_UPDATE_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 struct Webhook {
     secret: SecretString,
-    intake: Intake,
+    intake: UpdateReceiver,
 }
 
 /// The webhook route at `path` (the path of `HERALD_WEBHOOK_URL`), with its own state so the
@@ -35,7 +35,7 @@ struct Webhook {
 pub fn routes<S: Clone + Send + Sync + 'static>(
     path: &str,
     secret: SecretString,
-    intake: Intake,
+    intake: UpdateReceiver,
 ) -> Router<S> {
     Router::new()
         .route(path, post(receive))

@@ -193,7 +193,6 @@ pub(in crate::store) async fn insert_deliveries(
 /// Delivery rows per INSERT statement.
 const INSERT_CHUNK: usize = 5_000;
 
-
 impl Store {
     /// Up to `limit` rows due now, oldest first, skipping any chat that still has an earlier
     /// unfinished row, so each chat receives its signals in the order they were accepted.

@@ -1,8 +1,10 @@
-//! The bot as a user sees it: onboarding, commands, settings, account, admin two-factor, load.
+//! The bot as a user sees it: onboarding, commands, settings, account, admin two-factor, load, and
+//! the inbox under a database fault.
 
 mod account;
 mod admin;
 mod commands;
+mod inbox;
 mod load;
 mod onboarding;
 mod settings;

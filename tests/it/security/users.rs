@@ -225,9 +225,8 @@ both_backends!(
 async fn remind(app: &TestApp) -> usize {
     let bot = herald::telegram::build_bot(&app.emulator.token().into(), &app.emulator.base_url())
         .unwrap();
-    let limiter = herald::delivery::limits::Limiter::new(30, std::time::Duration::ZERO, 20);
-    let replies =
-        herald::bot::Replies::new(bot, std::sync::Arc::new(std::sync::Mutex::new(limiter)));
+    let limiter = herald::telegram::Limiter::new(30, std::time::Duration::ZERO, 20);
+    let replies = herald::bot::Replies::new(herald::telegram::Outbound::new(bot, limiter));
     herald::bot::reminders::pass(&app.store, &replies)
         .await
         .unwrap()
