@@ -22,8 +22,8 @@ use crate::config::{Config, Live};
 use crate::delivery::Dispatcher;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
-use crate::ops::alerts::Alerter;
 use crate::ops::health::TelegramProbe;
+use crate::scheduler::alerts::Alerter;
 use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::signals::ingest::Ingest;
 use crate::signals::outcomes::Outcomes;
@@ -223,7 +223,7 @@ async fn converse(
             }
         }
     };
-    crate::cli::webhook::check_registration(outbound.bot(), &config).await;
+    crate::telegram::check_registration(outbound.bot(), &config).await;
     setup::register_commands(outbound.bot()).await;
     let settings = bot_settings(&config);
     let ctx = BotContext::new(store.clone(), outbound, &username, settings);

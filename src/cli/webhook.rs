@@ -98,29 +98,6 @@ pub async fn run(config: &Config, command: WebhookCommand) -> anyhow::Result<()>
     Ok(())
 }
 
-/// At start in webhook mode: warn when Telegram has a different URL (or none) registered. It
-/// never changes the registration.
-pub async fn check_registration(bot: &Bot, config: &Config) {
-    let Some(expected) = &config.webhook_url else {
-        return;
-    };
-    match bot.get_webhook_info().await {
-        Ok(info) => {
-            let registered = info.url.as_ref().map(reqwest::Url::as_str);
-            let expected = reqwest::Url::parse(expected).ok();
-            if registered != expected.as_ref().map(reqwest::Url::as_str) {
-                tracing::warn!(
-                    registered = registered.unwrap_or("(none)"),
-                    "Telegram has a different webhook registered; run `herald webhook set`"
-                );
-            }
-        }
-        Err(err) => {
-            tracing::warn!(error = %error_text(&err), "cannot read the webhook registration")
-        }
-    }
-}
-
 /// The error to print: reqwest's own text would show the URL, and with it the bot token.
 fn telegram_failed(error: RequestError) -> anyhow::Error {
     anyhow::anyhow!("Telegram: {}", error_text(&error))

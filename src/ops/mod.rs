@@ -1,7 +1,6 @@
-//! Running Herald in production: alerts to admins, Telegram's health, Prometheus metrics, logs
+//! Running Herald in production: Telegram's health, Prometheus metrics, logs
 //! and the shutdown signal.
 
-pub mod alerts;
 pub mod health;
 pub mod metrics;
 pub mod shutdown;

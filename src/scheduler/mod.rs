@@ -4,6 +4,7 @@
 //! Everything time-dependent takes `now` as an argument (`Scheduler::tick`), so tests drive it
 //! with any clock, daylight-saving changes included; `run` reads a [`Clock`].
 
+pub mod alerts;
 mod reports;
 pub mod retention;
 mod sender;

@@ -8,9 +8,11 @@ pub mod errors;
 pub mod limits;
 mod outbound;
 pub mod retry;
+mod webhook;
 
 pub use client::{LONG_POLL_SECONDS, build_bot};
 pub use errors::{SendFailure, classify, error_text};
 pub use limits::Limiter;
 pub use outbound::{Outbound, Photo};
 pub use retry::RetryPolicy;
+pub use webhook::check_registration;
