@@ -35,7 +35,7 @@ use crate::config::Config;
 use crate::signals::ingest::Ingest;
 use crate::store::Store;
 
-/// Signals are small; anything bigger than this is a mistake or an attack (PRODUCT §2).
+/// Signals are small; anything bigger than this is a mistake or an attack.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Clone)]

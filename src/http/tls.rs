@@ -1,5 +1,5 @@
 //! HTTPS for the API listener when `HERALD_TLS_CERT` and `HERALD_TLS_KEY` are set: rustls on the
-//! `ring` provider (the one the rest of the tree uses, STACK P8), HTTP/1.1 and HTTP/2.
+//! `ring` provider (the one the rest of the tree uses), HTTP/1.1 and HTTP/2.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

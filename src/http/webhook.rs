@@ -1,4 +1,4 @@
-//! Herald's own webhook route (STACK P3: not a library's, which would call setWebhook on start and
+//! Herald's own webhook route (not a library's, which would call setWebhook on start and
 //! deleteWebhook on stop — one pod stopping would cut off every replica).
 //!
 //! Per update: compare the secret header in constant time; store the update in the inbox keyed by
@@ -19,7 +19,8 @@ use crate::config::reveal;
 use crate::ops::telemetry::SECURITY;
 use crate::store::NewUpdate;
 
-/// The header Telegram puts setWebhook's `secret_token` in (T21).
+/// The header Telegram puts setWebhook's `secret_token` in
+/// (<https://core.telegram.org/bots/api#setwebhook>).
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Updates are small, but a message may quote another with entities; stay generous, yet bounded.
 const MAX_UPDATE_BYTES: usize = 1024 * 1024;

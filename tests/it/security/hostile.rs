@@ -387,6 +387,19 @@ async fn hostile_admin_input(backend: Backend) {
             failures.push(format!("{query}: {status} {}", short(&answer)));
         }
     }
+    // Ids that are not UUIDs, down to bytes that are not text: the error body, never axum's own
+    // plain-text rejection.
+    for (method, path) in [
+        (Method::GET, "/api/users/%FF"),
+        (Method::PUT, "/api/users/%FF%FE/tier"),
+        (Method::GET, "/api/users/1%27%20OR%201%3D1"),
+        (Method::GET, "/api/signals/%C3"),
+    ] {
+        let (status, _, answer) = send(&app, method, path, &[("authorization", &auth)], None).await;
+        if !status.is_client_error() || !answer["error"]["code"].is_string() {
+            failures.push(format!("{path}: {status} {}", short(&answer)));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let after = app.store.preferences(id.parse().unwrap()).await.unwrap();
     assert_eq!(after, before, "nothing changed");
