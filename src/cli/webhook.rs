@@ -3,10 +3,10 @@
 //! replica stops cuts off all of them).
 
 use clap::Subcommand;
+use teloxide_core::RequestError;
 use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
 use teloxide_core::prelude::Requester;
 use teloxide_core::types::AllowedUpdate;
-use teloxide_core::{Bot, RequestError};
 
 use crate::config::{Config, ConfigError, reveal};
 use crate::telegram::{build_bot, error_text};

@@ -22,7 +22,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::{DeliveryOutcome, QueuedDelivery};
-use crate::telegram::SendFailure;
 
 pub use gauges::spawn_gauges;
 pub use http::track_http;
@@ -143,21 +142,35 @@ pub fn error(kind: ErrorKind) {
     TALLIES.errors.fetch_add(1, Ordering::Relaxed);
 }
 
+/// How a Bot API call ended, as the metrics count it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallOutcome {
+    Ok,
+    /// 429, with Telegram's `retry_after`.
+    RateLimited(Duration),
+    /// 403: the chat blocked the bot.
+    Blocked,
+    /// A 400 that would fail again.
+    Rejected,
+    /// 5xx, network, or an answer cut off.
+    Failed,
+}
+
 /// One Bot API call finished: latency, outcome, 429s with their `retry_after`.
-pub fn telegram_call(method: &'static str, started: Instant, failure: Option<&SendFailure>) {
+pub fn telegram_call(method: &'static str, started: Instant, outcome: CallOutcome) {
     histogram!("herald_telegram_request_duration_seconds", "method" => method)
         .record(started.elapsed().as_secs_f64());
     TALLIES.telegram_calls.fetch_add(1, Ordering::Relaxed);
-    let outcome = match failure {
-        None => "ok",
-        Some(SendFailure::RetryAfter(wait)) => {
+    let outcome = match outcome {
+        CallOutcome::Ok => "ok",
+        CallOutcome::RateLimited(wait) => {
             counter!("herald_telegram_rate_limited_total", "method" => method).increment(1);
             histogram!("herald_telegram_retry_after_seconds").record(wait.as_secs_f64());
             "rate_limited"
         }
-        Some(SendFailure::Blocked(_)) => "blocked",
-        Some(SendFailure::Permanent(_)) => "rejected",
-        Some(SendFailure::Transient(_) | SendFailure::Uncertain(_)) => {
+        CallOutcome::Blocked => "blocked",
+        CallOutcome::Rejected => "rejected",
+        CallOutcome::Failed => {
             TALLIES.telegram_failures.fetch_add(1, Ordering::Relaxed);
             error(ErrorKind::Telegram);
             "failed"

@@ -8,6 +8,8 @@ use std::time::Duration;
 use teloxide_core::RequestError;
 use teloxide_core::errors::ApiError;
 
+use crate::ops::metrics::CallOutcome;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendFailure {
     /// 429: wait this long for this chat, then try again.
@@ -25,6 +27,16 @@ pub enum SendFailure {
 
 impl SendFailure {
     /// Whether Telegram's description (or our note for a network failure) contains `words`.
+    /// How the metrics count this failure.
+    pub fn call_outcome(&self) -> CallOutcome {
+        match self {
+            Self::RetryAfter(wait) => CallOutcome::RateLimited(*wait),
+            Self::Blocked(_) => CallOutcome::Blocked,
+            Self::Permanent(_) => CallOutcome::Rejected,
+            Self::Transient(_) | Self::Uncertain(_) => CallOutcome::Failed,
+        }
+    }
+
     pub fn says(&self, words: &str) -> bool {
         match self {
             SendFailure::RetryAfter(_) => false,

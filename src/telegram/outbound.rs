@@ -25,6 +25,7 @@ use tokio::time::Instant;
 use super::errors::{SendFailure, classify};
 use super::limits::{self, Limiter};
 use super::retry::{Decision, RetryPolicy};
+use crate::ops::metrics::CallOutcome;
 
 #[derive(Clone)]
 pub struct Outbound {
@@ -248,7 +249,11 @@ impl Outbound {
     ) -> Result<T, SendFailure> {
         let started = std::time::Instant::now();
         let result = request.await.map_err(|error| classify(&error));
-        crate::ops::metrics::telegram_call(method, started, result.as_ref().err());
+        let outcome = result
+            .as_ref()
+            .err()
+            .map_or(CallOutcome::Ok, SendFailure::call_outcome);
+        crate::ops::metrics::telegram_call(method, started, outcome);
         result
     }
 }
