@@ -7,10 +7,10 @@
 //!    (`signals::planning`).
 //! 4. `store` writes the signal and one delivery row per recipient in one transaction; only then
 //!    does the API answer 202.
-//! 5. `delivery::dispatcher` (on the elected leader) claims due rows, marks them `sending`, paces
-//!    them with `delivery::limits` and renders them with `domain::render`.
-//! 6. `telegram` sends; `delivery::outcome` turns Telegram's answer into sent / retry / blocked /
-//!    failed, and `store` records it.
+//! 5. `delivery::dispatcher` (on the elected leader) claims due rows, marks them `sending`, books
+//!    their slots with `telegram::limits` and renders them with `delivery::message`.
+//! 6. `telegram::Outbound` sends; `telegram::retry` turns a failure into retry / blocked / failed,
+//!    and `store` records it.
 //!
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 //!

@@ -38,7 +38,6 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Chats whose pacing no longer matters are forgotten this often.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(30);
 
-#[derive(Clone)]
 pub struct Dispatcher {
     store: Store,
     outbound: Outbound,

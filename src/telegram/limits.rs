@@ -2,9 +2,9 @@
 //!
 //! Sends are spaced evenly overall (one every `1/global_rate` seconds, no bursts); a private chat
 //! gets one message per second with the short burst Telegram tolerates (so `/start`'s greeting and
-//! disclaimer arrive together), a group one every three seconds (20 a minute). A 429 holds back only the chat
-//! it came from, for its `retry_after`; only when 429s arrive from several chats within a short
-//! window — a sign our idea of the limit is off — does the whole bot pause.
+//! disclaimer arrive together), a group one every three seconds (20 a minute). A 429 holds back
+//! only the chat it came from, for its `retry_after`; only when 429s arrive from several chats
+//! within a short window — a sign our idea of the limit is off — does the whole bot pause.
 //! Limits: <https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this>
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -180,20 +180,20 @@ impl Limiter {
 /// Waits for a booked slot or departure. One that has already come returns at once: tokio rounds
 /// every deadline up to its next millisecond tick, so sleeping until "now" would hold each send
 /// for up to a millisecond or two even when nothing is queued.
-pub async fn wait_until(at: Instant) {
+pub(super) async fn wait_until(at: Instant) {
     if at > Instant::now() {
         tokio::time::sleep_until(at).await;
     }
 }
 
-/// The limiter replies, deliveries and reports share. A poisoned one only means a panic elsewhere;
+/// The limiter every send shares (see `Outbound`). A poisoned one only means a panic elsewhere;
 /// its pacing data is still usable.
-pub fn lock(limiter: &Mutex<Limiter>) -> MutexGuard<'_, Limiter> {
+pub(super) fn lock(limiter: &Mutex<Limiter>) -> MutexGuard<'_, Limiter> {
     limiter.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Waits for a booked slot, then for the moment the request may really leave (`depart`).
-pub async fn wait_to_depart(limiter: &Mutex<Limiter>, at: Instant) {
+pub(super) async fn wait_to_depart(limiter: &Mutex<Limiter>, at: Instant) {
     wait_until(at).await;
     let departure = lock(limiter).depart(Instant::now());
     wait_until(departure).await;
