@@ -25,19 +25,23 @@ const POPULAR_ASSETS: [&str; 8] = [
     "BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD", "EUR/USD", "GBP/USD", "XAU/USD", "SPX",
 ];
 
-pub async fn open(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Result<(), BotError> {
+pub async fn open(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    account: &Account,
+) -> Result<(), BotError> {
     let rule = effective_rule(ctx, &account.subscription);
     let (text, keyboard) = page(Page::Main, &account.prefs, &rule);
-    send_with(ctx, who.chat_id, text, keyboard).await
+    send_with(ctx, caller.chat_id, text, keyboard).await
 }
 
 pub async fn on_press(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     action: SettingsAction,
 ) -> Result<(), BotError> {
-    let account = who.account()?;
+    let account = caller.account()?;
     let prefs = &account.prefs;
     let rule = effective_rule(ctx, &account.subscription);
     let lang = prefs.language;
@@ -52,18 +56,23 @@ pub async fn on_press(
             );
             return ctx
                 .replies
-                .edit(who.chat_id, press.message_id, text, None)
+                .edit(caller.chat_id, press.message_id, text, None)
                 .await;
         }
         SettingsAction::TypeTimezone => {
             ctx.store
-                .set_chat_state(who.telegram_id(), AWAITING_TIMEZONE, "settings", Utc::now())
+                .set_chat_state(
+                    caller.telegram_id(),
+                    AWAITING_TIMEZONE,
+                    "settings",
+                    Utc::now(),
+                )
                 .await?;
             ctx.replies.answer(&press.query.id, None).await?;
             return ctx
                 .replies
                 .edit(
-                    who.chat_id,
+                    caller.chat_id,
                     press.message_id,
                     t(lang, "timezone-type-prompt"),
                     None,
@@ -95,7 +104,7 @@ pub async fn on_press(
     };
     let (text, keyboard) = page(shown, &prefs, &rule);
     ctx.replies
-        .edit(who.chat_id, press.message_id, text, Some(keyboard))
+        .edit(caller.chat_id, press.message_id, text, Some(keyboard))
         .await
 }
 
