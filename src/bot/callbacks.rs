@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::delivery::message::{ack_data, parse_ack_data};
 use crate::domain::filter::{parse_hours, parse_lang, parse_timezone};
 use crate::domain::i18n::Lang;
-use crate::domain::preferences::{Delivery, HourWindow, MessageFormat, ReportFrequency};
+use crate::domain::preferences::{
+    Delivery, HourWindow, MessageFormat, PreferenceChange, ReportFrequency,
+};
 use crate::domain::signal::{Asset, SignalKind};
 
 pub const ACCEPT_DISCLAIMER: &str = "disclaimer:accept";
@@ -80,21 +82,29 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The page whose buttons make this change, shown again after it.
+    pub fn of(change: &PreferenceChange) -> Page {
+        match change {
+            PreferenceChange::SignalType(..) => Self::Types,
+            PreferenceChange::Confidence(_) => Self::Confidence,
+            PreferenceChange::Hours(_) => Self::Hours,
+            PreferenceChange::Timezone(_) => Self::Timezone,
+            PreferenceChange::Format(_) => Self::Format,
+            PreferenceChange::Reports(_) => Self::Reports,
+            PreferenceChange::Language(_) => Self::Language,
+            PreferenceChange::Asset(..) | PreferenceChange::AllAssets => Self::Assets,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingsAction {
     Show(Page),
     Close,
-    Type(SignalKind, Delivery),
-    Confidence(u8),
-    Hours(HourWindow),
-    Timezone(TzChoice),
-    Format(MessageFormat),
-    Reports(ReportFrequency),
-    Language(Lang),
-    /// Follow (true) or stop following an asset. Explicit rather than a toggle, so pressing a
-    /// stale button twice cannot flip the choice back.
-    Asset(bool, Asset),
-    AllAssets,
+    /// The user will type a time zone name.
+    TypeTimezone,
+    Change(PreferenceChange),
 }
 
 /// `all`, `8-22`: the hour window as `parse_hours` reads it.
@@ -141,19 +151,8 @@ impl Callback {
             Self::Settings(action) => match action {
                 SettingsAction::Show(page) => format!("s:page:{}", page.as_str()),
                 SettingsAction::Close => "s:close".to_owned(),
-                SettingsAction::Type(kind, mode) => {
-                    format!("s:type:{}:{}", kind.as_str(), mode.as_str())
-                }
-                SettingsAction::Confidence(value) => format!("s:conf:{value}"),
-                SettingsAction::Hours(window) => format!("s:hours:{}", hours_text(*window)),
-                SettingsAction::Timezone(choice) => format!("s:tz:{}", tz_text(*choice)),
-                SettingsAction::Format(format) => format!("s:fmt:{}", format.as_str()),
-                SettingsAction::Reports(frequency) => format!("s:rep:{}", frequency.as_str()),
-                SettingsAction::Language(lang) => format!("s:lang:{}", lang.code()),
-                SettingsAction::Asset(follow, asset) => {
-                    format!("s:asset:{}:{asset}", if *follow { '+' } else { '-' })
-                }
-                SettingsAction::AllAssets => "s:assets:all".to_owned(),
+                SettingsAction::TypeTimezone => format!("s:tz:{}", tz_text(TzChoice::Type)),
+                SettingsAction::Change(change) => change_data(change),
             },
         }
     }
@@ -185,6 +184,30 @@ impl Callback {
     }
 }
 
+impl From<PreferenceChange> for SettingsAction {
+    fn from(change: PreferenceChange) -> Self {
+        Self::Change(change)
+    }
+}
+
+fn change_data(change: &PreferenceChange) -> String {
+    match change {
+        PreferenceChange::SignalType(kind, mode) => {
+            format!("s:type:{}:{}", kind.as_str(), mode.as_str())
+        }
+        PreferenceChange::Confidence(value) => format!("s:conf:{value}"),
+        PreferenceChange::Hours(window) => format!("s:hours:{}", hours_text(*window)),
+        PreferenceChange::Timezone(tz) => format!("s:tz:{}", tz_text(TzChoice::Zone(*tz))),
+        PreferenceChange::Format(format) => format!("s:fmt:{}", format.as_str()),
+        PreferenceChange::Reports(frequency) => format!("s:rep:{}", frequency.as_str()),
+        PreferenceChange::Language(lang) => format!("s:lang:{}", lang.code()),
+        PreferenceChange::Asset(follow, asset) => {
+            format!("s:asset:{}:{asset}", if *follow { '+' } else { '-' })
+        }
+        PreferenceChange::AllAssets => "s:assets:all".to_owned(),
+    }
+}
+
 fn exact_lang(code: &str) -> Option<Lang> {
     parse_lang(code).filter(|lang| lang.code() == code)
 }
@@ -194,34 +217,42 @@ fn parse_settings(rest: &str) -> Option<SettingsAction> {
         return Some(SettingsAction::Close);
     }
     if rest == "assets:all" {
-        return Some(SettingsAction::AllAssets);
+        return Some(SettingsAction::Change(PreferenceChange::AllAssets));
     }
     let (what, value) = rest.split_once(':')?;
-    let action = match what {
-        "page" => SettingsAction::Show(Page::ALL.into_iter().find(|p| p.as_str() == value)?),
+    let change = match what {
+        "page" => {
+            let page = Page::ALL.into_iter().find(|p| p.as_str() == value)?;
+            return Some(SettingsAction::Show(page));
+        }
+        "tz" => match parse_tz_choice(value, false)? {
+            TzChoice::Zone(tz) => PreferenceChange::Timezone(tz),
+            TzChoice::Type => return Some(SettingsAction::TypeTimezone),
+            // Onboarding's alone (`parse_tz_choice` does not read it here).
+            TzChoice::Skip => return None,
+        },
         "type" => {
             let (kind, mode) = value.split_once(':')?;
             let kind = SignalKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
             let mode = Delivery::ALL.into_iter().find(|m| m.as_str() == mode)?;
-            SettingsAction::Type(kind, mode)
+            PreferenceChange::SignalType(kind, mode)
         }
         "conf" => {
             let value: u8 = value.parse().ok().filter(|v| *v <= 100)?;
-            SettingsAction::Confidence(value)
+            PreferenceChange::Confidence(value)
         }
-        "hours" => SettingsAction::Hours(parse_hours(value).ok()?),
-        "tz" => SettingsAction::Timezone(parse_tz_choice(value, false)?),
-        "fmt" => SettingsAction::Format(
+        "hours" => PreferenceChange::Hours(parse_hours(value).ok()?),
+        "fmt" => PreferenceChange::Format(
             MessageFormat::ALL
                 .into_iter()
                 .find(|f| f.as_str() == value)?,
         ),
-        "rep" => SettingsAction::Reports(
+        "rep" => PreferenceChange::Reports(
             ReportFrequency::ALL
                 .into_iter()
                 .find(|f| f.as_str() == value)?,
         ),
-        "lang" => SettingsAction::Language(exact_lang(value)?),
+        "lang" => PreferenceChange::Language(exact_lang(value)?),
         "asset" => {
             let (sign, name) = value.split_at_checked(1)?;
             let follow = match sign {
@@ -231,11 +262,11 @@ fn parse_settings(rest: &str) -> Option<SettingsAction> {
             };
             let name = name.strip_prefix(':')?;
             let asset = Asset::parse(name).ok().filter(|a| a.as_str() == name)?;
-            SettingsAction::Asset(follow, asset)
+            PreferenceChange::Asset(follow, asset)
         }
         _ => return None,
     };
-    Some(action)
+    Some(SettingsAction::Change(change))
 }
 
 #[cfg(test)]
@@ -246,6 +277,10 @@ mod tests {
 
     fn tz_strategy() -> impl Strategy<Value = Tz> {
         (0..chrono_tz::TZ_VARIANTS.len()).prop_map(|i| chrono_tz::TZ_VARIANTS[i])
+    }
+
+    fn change(change: PreferenceChange) -> Callback {
+        Callback::Settings(SettingsAction::Change(change))
     }
 
     fn action_strategy() -> impl Strategy<Value = Callback> {
@@ -262,16 +297,18 @@ mod tests {
             lang.clone().prop_map(Callback::Language),
             any::<bool>().prop_map(Callback::Delete),
             (0..9usize).prop_map(|i| Callback::Settings(SettingsAction::Show(Page::ALL[i]))),
-            (kind, mode).prop_map(|(k, m)| Callback::Settings(SettingsAction::Type(k, m))),
-            (0u8..=100).prop_map(|v| Callback::Settings(SettingsAction::Confidence(v))),
-            (0u8..24, 0u8..=24).prop_map(|(s, e)| Callback::Settings(SettingsAction::Hours(
-                HourWindow::new(s, e).unwrap()
-            ))),
-            tz_strategy()
-                .prop_map(|tz| Callback::Settings(SettingsAction::Timezone(TzChoice::Zone(tz)))),
-            lang.prop_map(|l| Callback::Settings(SettingsAction::Language(l))),
-            (any::<bool>(), asset)
-                .prop_map(|(f, a)| Callback::Settings(SettingsAction::Asset(f, a))),
+            Just(Callback::Settings(SettingsAction::Close)),
+            Just(Callback::Settings(SettingsAction::TypeTimezone)),
+            (kind, mode).prop_map(|(k, m)| change(PreferenceChange::SignalType(k, m))),
+            (0u8..=100).prop_map(|v| change(PreferenceChange::Confidence(v))),
+            (0u8..24, 0u8..=24)
+                .prop_map(|(s, e)| change(PreferenceChange::Hours(HourWindow::new(s, e).unwrap()))),
+            tz_strategy().prop_map(|tz| change(PreferenceChange::Timezone(tz))),
+            (0..2usize).prop_map(|i| change(PreferenceChange::Format(MessageFormat::ALL[i]))),
+            (0..3usize).prop_map(|i| change(PreferenceChange::Reports(ReportFrequency::ALL[i]))),
+            lang.prop_map(|l| change(PreferenceChange::Language(l))),
+            (any::<bool>(), asset).prop_map(|(f, a)| change(PreferenceChange::Asset(f, a))),
+            Just(change(PreferenceChange::AllAssets)),
         ]
     }
 
@@ -283,7 +320,7 @@ mod tests {
             let parsed = Callback::parse(&data);
             // Hour windows are canonical after a round trip (8-8 is all day).
             match (&callback, &parsed) {
-                (Callback::Settings(SettingsAction::Hours(a)), Some(Callback::Settings(SettingsAction::Hours(b)))) => {
+                (Callback::Settings(SettingsAction::Change(PreferenceChange::Hours(a))), Some(Callback::Settings(SettingsAction::Change(PreferenceChange::Hours(b))))) => {
                     prop_assert_eq!(a.is_all_day(), b.is_all_day());
                     if !a.is_all_day() { prop_assert_eq!(a, b); }
                 }
@@ -323,7 +360,7 @@ mod tests {
         }
         assert_eq!(
             Callback::parse("s:hours:8-22"),
-            Some(Callback::Settings(SettingsAction::Hours(HourWindow {
+            Some(change(PreferenceChange::Hours(HourWindow {
                 start: 8,
                 end: 22
             })))

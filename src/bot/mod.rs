@@ -89,15 +89,15 @@ pub enum BotError {
 }
 
 /// Routes one update to its handler. Kinds the bot does not use are confirmed and ignored.
-/// `known` is the chat's caller record if it was read with the update.
+/// `prefetched` is the chat's caller record if it was read with the update.
 pub async fn handle_update(
     ctx: &BotContext,
     update: &Update,
-    known: Option<CallerRecord>,
+    prefetched: Option<CallerRecord>,
 ) -> Result<(), BotError> {
     match &update.kind {
-        UpdateKind::Message(message) => handlers::message(ctx, message, known).await,
-        UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query, known).await,
+        UpdateKind::Message(message) => handlers::message(ctx, message, prefetched).await,
+        UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query, prefetched).await,
         UpdateKind::MyChatMember(change) => handlers::membership(ctx, change).await,
         _ => Ok(()),
     }

@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 use super::i18n::Lang;
 use super::signal::{Asset, SignalKind};
 
+mod change;
+
+pub use change::{PreferenceChange, Refusal};
+
 /// How a user wants one signal type delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

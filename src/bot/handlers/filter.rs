@@ -15,7 +15,7 @@ use crate::store::Account;
 
 pub async fn run(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     account: &Account,
     args: &str,
 ) -> Result<(), BotError> {
@@ -25,15 +25,20 @@ pub async fn run(
         Err(err) => {
             let reply = format!(
                 "⚠️ {}\n\n{}",
-                escape(&describe_error(&err, who.lang)),
-                t(who.lang, "filter-error-help")
+                escape(&describe_error(&err, caller.lang)),
+                t(caller.lang, "filter-error-help")
             );
-            return send(ctx, who.chat_id, reply).await;
+            return send(ctx, caller.chat_id, reply).await;
         }
     };
     let (next, key) = match command {
         FilterCommand::Show => {
-            return send(ctx, who.chat_id, escape(&describe_filters(prefs, who.lang))).await;
+            return send(
+                ctx,
+                caller.chat_id,
+                escape(&describe_filters(prefs, caller.lang)),
+            )
+            .await;
         }
         // The language is a choice about the conversation, not a filter: reset keeps it.
         FilterCommand::Reset => (
@@ -71,5 +76,5 @@ pub async fn run(
             [("types", Arg::from(locked.join(", ")))],
         ));
     }
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }

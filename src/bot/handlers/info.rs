@@ -46,14 +46,14 @@ pub fn parse_count(args: &str) -> Result<Option<u32>, ()> {
 
 pub async fn signals(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     account: &Account,
     args: &str,
 ) -> Result<(), BotError> {
     let rule = effective_rule(ctx, &account.subscription);
     let Ok(requested) = parse_count(args) else {
         let reply = t_args(
-            who.lang,
+            caller.lang,
             "signals-bad-count",
             [
                 (
@@ -63,7 +63,7 @@ pub async fn signals(
                 ("max", Arg::from(rule.signals_history)),
             ],
         );
-        return send(ctx, who.chat_id, reply).await;
+        return send(ctx, caller.chat_id, reply).await;
     };
     let count = rule.signals_count(requested) as usize;
     let prefs = &account.prefs;
@@ -83,10 +83,10 @@ pub async fn signals(
         .filter(|signal| rule.allows(signal.kind))
         .take(count)
         .collect();
-    let mut text = render_signal_list(&shown, who.lang, prefs.timezone);
+    let mut text = render_signal_list(&shown, caller.lang, prefs.timezone);
     if requested.is_some_and(|r| r as usize > count) {
         let note = t_args(
-            who.lang,
+            caller.lang,
             "signals-tier-limited",
             [("max", Arg::from(rule.signals_history))],
         );
@@ -96,7 +96,7 @@ pub async fn signals(
             text.push_str(&note);
         }
     }
-    send(ctx, who.chat_id, text).await
+    send(ctx, caller.chat_id, text).await
 }
 
 fn local_time(time: DateTime<Utc>, tz: Tz) -> String {
@@ -109,8 +109,12 @@ fn ok_mark(ok: bool) -> &'static str {
     if ok { "✅" } else { "⚠️" }
 }
 
-pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Result<(), BotError> {
-    let lang = who.lang;
+pub async fn status(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    account: &Account,
+) -> Result<(), BotError> {
+    let lang = caller.lang;
     let now = Utc::now();
     // Reading the caller's account just succeeded: the database answers.
     let database = true;
@@ -158,7 +162,7 @@ pub async fn status(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Re
     if account.user.disclaimer_accepted_at.is_none() {
         lines.insert(5, t(lang, "status-disclaimer-pending"));
     }
-    send(ctx, who.chat_id, lines.join("\n")).await
+    send(ctx, caller.chat_id, lines.join("\n")).await
 }
 
 fn plan_line(lang: Lang, subscription: &Subscription, now: DateTime<Utc>, tz: Tz) -> String {

@@ -53,13 +53,13 @@ impl Caller<'_> {
     }
 }
 
-/// `known` is the chat's record if it was read with the update (see `InboxUpdate::caller`); it
-/// is the sender's only in a private chat, where chat and user are one.
-async fn caller<'a>(
+/// Who is talking. `prefetched` is the chat's record if it was read with the update (see
+/// `InboxUpdate::caller`); it is the sender's only in a private chat, where chat and user are one.
+async fn identify<'a>(
     ctx: &BotContext,
     from: &'a teloxide_core::types::User,
     chat_id: i64,
-    known: Option<CallerRecord>,
+    prefetched: Option<CallerRecord>,
 ) -> Result<Caller<'a>, BotError> {
     let telegram_lang = from
         .language_code
@@ -67,7 +67,7 @@ async fn caller<'a>(
         .and_then(Lang::from_code)
         .unwrap_or_default();
     let telegram_id = from.id.0 as i64;
-    let record = match known {
+    let record = match prefetched {
         Some(record) if chat_id == telegram_id => record,
         _ => ctx.store.caller_record(telegram_id).await?,
     };
@@ -88,7 +88,7 @@ async fn caller<'a>(
 pub async fn message(
     ctx: &BotContext,
     message: &Message,
-    known: Option<CallerRecord>,
+    prefetched: Option<CallerRecord>,
 ) -> Result<(), BotError> {
     // Groups and channels are not conversations with a user; signals go to private chats.
     if !message.chat.is_private() {
@@ -102,37 +102,37 @@ pub async fn message(
     if verdict == Verdict::Ignore {
         return Ok(());
     }
-    let who = caller(ctx, from, message.chat.id.0, known).await?;
+    let caller = identify(ctx, from, message.chat.id.0, prefetched).await?;
     if verdict == Verdict::SlowDown {
-        return send(ctx, who.chat_id, t(who.lang, "rate-limited")).await;
+        return send(ctx, caller.chat_id, t(caller.lang, "rate-limited")).await;
     }
     let Some(text) = message.text() else {
-        return send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await;
+        return send(ctx, caller.chat_id, t(caller.lang, "plain-text-hint")).await;
     };
     let parsed = commands::parse(text, &ctx.bot_username);
     if parsed == Some(Parsed::NotForUs) {
         return Ok(());
     }
-    let pending = match who.pending.clone() {
+    let pending = match caller.pending.clone() {
         Some(state) if Utc::now() - state.created_at > INPUT_TTL => {
-            ctx.store.clear_chat_state(who.telegram_id()).await?;
+            ctx.store.clear_chat_state(caller.telegram_id()).await?;
             None
         }
         other => other,
     };
     match parsed {
         None => match pending {
-            Some(state) => input(ctx, &who, &state, text).await,
-            None => send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await,
+            Some(state) => input(ctx, &caller, &state, text).await,
+            None => send(ctx, caller.chat_id, t(caller.lang, "plain-text-hint")).await,
         },
         Some(parsed) => {
             // A new command abandons whatever question was open.
             if pending.is_some() {
-                ctx.store.clear_chat_state(who.telegram_id()).await?;
+                ctx.store.clear_chat_state(caller.telegram_id()).await?;
             }
             match parsed {
-                Parsed::Command(command) => dispatch(ctx, &who, command).await,
-                Parsed::Unknown(name) => unknown(ctx, &who, &name).await,
+                Parsed::Command(command) => dispatch(ctx, &caller, command).await,
+                Parsed::Unknown(name) => unknown(ctx, &caller, &name).await,
                 Parsed::NotForUs => Ok(()),
             }
         }
@@ -142,56 +142,56 @@ pub async fn message(
 /// A plain-text answer to a question the bot asked.
 async fn input(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     state: &crate::store::ChatState,
     text: &str,
 ) -> Result<(), BotError> {
     match state.awaiting.as_str() {
         onboarding::AWAITING_TIMEZONE => {
-            onboarding::typed_timezone(ctx, who, &state.payload, text).await
+            onboarding::typed_timezone(ctx, caller, &state.payload, text).await
         }
-        admin::AWAITING_CODE => admin::code(ctx, who, &state.payload, text).await,
+        admin::AWAITING_CODE => admin::code(ctx, caller, &state.payload, text).await,
         _ => {
-            ctx.store.clear_chat_state(who.telegram_id()).await?;
-            send(ctx, who.chat_id, t(who.lang, "plain-text-hint")).await
+            ctx.store.clear_chat_state(caller.telegram_id()).await?;
+            send(ctx, caller.chat_id, t(caller.lang, "plain-text-hint")).await
         }
     }
 }
 
-async fn dispatch(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Result<(), BotError> {
+async fn dispatch(ctx: &BotContext, caller: &Caller<'_>, command: Command) -> Result<(), BotError> {
     if command.is_admin() {
-        return if admin::is_admin(ctx, who) {
-            admin::begin(ctx, who, command).await
+        return if admin::is_admin(ctx, caller) {
+            admin::begin(ctx, caller, command).await
         } else {
-            unknown(ctx, who, command.name()).await
+            unknown(ctx, caller, command.name()).await
         };
     }
     match command {
-        Command::Start { payload } => onboarding::start(ctx, who, payload.as_deref()).await,
+        Command::Start { payload } => onboarding::start(ctx, caller, payload.as_deref()).await,
         Command::Subscribe => {
-            let user = onboarding::register(ctx, who).await?;
-            subscription::subscribe(ctx, &user, who.chat_id).await
+            let user = onboarding::register(ctx, caller).await?;
+            subscription::subscribe(ctx, &user, caller.chat_id).await
         }
         command => {
-            let Some(account) = &who.account else {
-                return send(ctx, who.chat_id, t(who.lang, "need-start")).await;
+            let Some(account) = &caller.account else {
+                return send(ctx, caller.chat_id, t(caller.lang, "need-start")).await;
             };
             let user = &account.user;
             match command {
-                Command::Help => help(ctx, who).await,
-                Command::Settings => settings::open(ctx, who, account).await,
+                Command::Help => help(ctx, caller).await,
+                Command::Settings => settings::open(ctx, caller, account).await,
                 Command::Unsubscribe => {
-                    subscription::unsubscribe(ctx, user, who.chat_id, who.lang).await
+                    subscription::unsubscribe(ctx, user, caller.chat_id, caller.lang).await
                 }
-                Command::Signals { args } => info::signals(ctx, who, account, &args).await,
+                Command::Signals { args } => info::signals(ctx, caller, account, &args).await,
                 Command::Performance { args } => {
-                    performance::command(ctx, user, who.chat_id, who.lang, &args).await
+                    performance::command(ctx, user, caller.chat_id, caller.lang, &args).await
                 }
-                Command::Status => info::status(ctx, who, account).await,
-                Command::Filter { args } => filter::run(ctx, who, account, &args).await,
-                Command::Language { args } => account::language(ctx, who, user, &args).await,
-                Command::Privacy => send(ctx, who.chat_id, t(who.lang, "privacy-text")).await,
-                Command::Delete => account::ask_delete(ctx, who).await,
+                Command::Status => info::status(ctx, caller, account).await,
+                Command::Filter { args } => filter::run(ctx, caller, account, &args).await,
+                Command::Language { args } => account::language(ctx, caller, user, &args).await,
+                Command::Privacy => send(ctx, caller.chat_id, t(caller.lang, "privacy-text")).await,
+                Command::Delete => account::ask_delete(ctx, caller).await,
                 // Routed above.
                 Command::Start { .. }
                 | Command::Subscribe
@@ -204,19 +204,19 @@ async fn dispatch(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resul
     }
 }
 
-async fn unknown(ctx: &BotContext, who: &Caller<'_>, name: &str) -> Result<(), BotError> {
+async fn unknown(ctx: &BotContext, caller: &Caller<'_>, name: &str) -> Result<(), BotError> {
     let hint = t_args(
-        who.lang,
+        caller.lang,
         "unknown-command",
         [("command", Arg::from(escape(name)))],
     );
-    send(ctx, who.chat_id, hint).await
+    send(ctx, caller.chat_id, hint).await
 }
 
 pub async fn callback(
     ctx: &BotContext,
     query: &CallbackQuery,
-    known: Option<CallerRecord>,
+    prefetched: Option<CallerRecord>,
 ) -> Result<(), BotError> {
     let now = Utc::now().timestamp_millis() as f64 / 1000.0;
     let verdict = ctx.press_rate.check(query.from.id.0 as i64, now);
@@ -224,23 +224,23 @@ pub async fn callback(
         .message
         .as_ref()
         .map_or(query.from.id.0 as i64, |m| m.chat().id.0);
-    let who = caller(ctx, &query.from, chat_id, known).await?;
+    let caller = identify(ctx, &query.from, chat_id, prefetched).await?;
     if verdict != Verdict::Allow {
         // Every query is answered, or the client keeps spinning.
-        let text = (verdict == Verdict::SlowDown).then(|| t(who.lang, "rate-limited"));
+        let text = (verdict == Verdict::SlowDown).then(|| t(caller.lang, "rate-limited"));
         return ctx.replies.answer(&query.id, text).await;
     }
     let message_id = query.message.as_ref().map(|m| i64::from(m.id().0));
     // The performance report's Refresh button carries its own (period, asset) format.
-    if let (Some(user), Some(data)) = (who.user(), query.data.as_deref())
+    if let (Some(user), Some(data)) = (caller.user(), query.data.as_deref())
         && data.starts_with(performance::CALLBACK_PREFIX)
     {
-        return performance::refresh(ctx, user, query, who.lang).await;
+        return performance::refresh(ctx, user, query, caller.lang).await;
     }
     let parsed = query.data.as_deref().and_then(Callback::parse);
-    let (Some(user), Some(callback), Some(message_id)) = (who.user(), parsed, message_id) else {
+    let (Some(user), Some(callback), Some(message_id)) = (caller.user(), parsed, message_id) else {
         // Stale buttons (an old menu, a deleted account) and forged data: a harmless answer.
-        return expired(ctx, &who, query).await;
+        return expired(ctx, &caller, query).await;
     };
     let press = Press {
         query,
@@ -248,24 +248,26 @@ pub async fn callback(
         user,
     };
     match callback {
-        Callback::AcceptDisclaimer => onboarding::accept_disclaimer(ctx, &who, &press).await,
+        Callback::AcceptDisclaimer => onboarding::accept_disclaimer(ctx, &caller, &press).await,
         Callback::Ack(_) => {
             ctx.store
-                .mark_read(who.chat_id, message_id, Utc::now())
+                .mark_read(caller.chat_id, message_id, Utc::now())
                 .await?;
             ctx.replies
-                .answer(&query.id, Some(t(who.lang, "signal-ack-answer")))
+                .answer(&query.id, Some(t(caller.lang, "signal-ack-answer")))
                 .await
         }
         Callback::OnboardLanguage(lang) => {
-            onboarding::chose_language(ctx, &who, &press, lang).await
+            onboarding::chose_language(ctx, &caller, &press, lang).await
         }
         Callback::OnboardTimezone(choice) => {
-            onboarding::chose_timezone(ctx, &who, &press, choice).await
+            onboarding::chose_timezone(ctx, &caller, &press, choice).await
         }
-        Callback::Settings(action) => settings::on_press(ctx, &who, &press, action).await,
-        Callback::Language(lang) => account::language_pressed(ctx, &who, &press, lang).await,
-        Callback::Delete(confirmed) => account::delete_pressed(ctx, &who, &press, confirmed).await,
+        Callback::Settings(action) => settings::on_press(ctx, &caller, &press, action).await,
+        Callback::Language(lang) => account::language_pressed(ctx, &caller, &press, lang).await,
+        Callback::Delete(confirmed) => {
+            account::delete_pressed(ctx, &caller, &press, confirmed).await
+        }
     }
 }
 
@@ -278,11 +280,11 @@ pub struct Press<'a> {
 
 pub async fn expired(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     query: &CallbackQuery,
 ) -> Result<(), BotError> {
     ctx.replies
-        .answer(&query.id, Some(t(who.lang, "callback-expired")))
+        .answer(&query.id, Some(t(caller.lang, "callback-expired")))
         .await
 }
 
@@ -323,9 +325,9 @@ pub fn help_text(lang: Lang, admin: bool) -> String {
     text
 }
 
-async fn help(ctx: &BotContext, who: &Caller<'_>) -> Result<(), BotError> {
-    let text = help_text(who.lang, admin::is_admin(ctx, who));
-    send(ctx, who.chat_id, text).await
+async fn help(ctx: &BotContext, caller: &Caller<'_>) -> Result<(), BotError> {
+    let text = help_text(caller.lang, admin::is_admin(ctx, caller));
+    send(ctx, caller.chat_id, text).await
 }
 
 pub async fn send(ctx: &BotContext, chat_id: i64, html: String) -> Result<(), BotError> {

@@ -41,8 +41,8 @@ fn valid_payload(payload: &str) -> bool {
 }
 
 /// Registers a Telegram user (id, username and names — nothing else) or refreshes their names.
-pub async fn register(ctx: &BotContext, who: &Caller<'_>) -> Result<User, BotError> {
-    let from = who.from;
+pub async fn register(ctx: &BotContext, caller: &Caller<'_>) -> Result<User, BotError> {
+    let from = caller.from;
     let new = NewUser {
         telegram_id: from.id.0 as i64,
         username: from.username.clone(),
@@ -52,7 +52,7 @@ pub async fn register(ctx: &BotContext, who: &Caller<'_>) -> Result<User, BotErr
     };
     let (user, created) = ctx
         .store
-        .upsert_user(&new, who.telegram_lang, Utc::now())
+        .upsert_user(&new, caller.telegram_lang, Utc::now())
         .await?;
     if created {
         tracing::info!("new user registered");
@@ -65,10 +65,10 @@ pub async fn register(ctx: &BotContext, who: &Caller<'_>) -> Result<User, BotErr
 
 pub async fn start(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     payload: Option<&str>,
 ) -> Result<(), BotError> {
-    let user = register(ctx, who).await?;
+    let user = register(ctx, caller).await?;
     // A deep link (referral, campaign) is recorded once; a malformed one is ignored, never fatal.
     match payload {
         Some(payload) if valid_payload(payload) => {
@@ -81,8 +81,8 @@ pub async fn start(
     let name = Arg::from(escape(&display_name(&user)));
     if user.disclaimer_accepted_at.is_none() {
         let welcome = t_args(lang, "start-welcome", [("name", name)]);
-        send(ctx, who.chat_id, welcome).await?;
-        return send_disclaimer(ctx, who.chat_id, lang).await;
+        send(ctx, caller.chat_id, welcome).await?;
+        return send_disclaimer(ctx, caller.chat_id, lang).await;
     }
     let subscribed = ctx.store.subscription(user.id).await?.subscribed;
     let key = if subscribed {
@@ -90,7 +90,7 @@ pub async fn start(
     } else {
         "start-welcome-back"
     };
-    send(ctx, who.chat_id, t_args(lang, key, [("name", name)])).await
+    send(ctx, caller.chat_id, t_args(lang, key, [("name", name)])).await
 }
 
 pub async fn send_disclaimer(ctx: &BotContext, chat_id: i64, lang: Lang) -> Result<(), BotError> {
@@ -122,7 +122,7 @@ fn button(text: String, callback: Callback) -> InlineKeyboardButton {
 
 pub async fn accept_disclaimer(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
 ) -> Result<(), BotError> {
     ctx.store
@@ -132,7 +132,7 @@ pub async fn accept_disclaimer(
         .set_onboarding_step(press.user.id, "language")
         .await?;
     ctx.replies.answer(&press.query.id, None).await?;
-    let lang = who.lang;
+    let lang = caller.lang;
     let text = format!(
         "{}\n\n{}",
         accepted_header(ctx, press.user, lang).await?,
@@ -149,13 +149,13 @@ pub async fn accept_disclaimer(
         )],
     ]);
     ctx.replies
-        .edit(who.chat_id, press.message_id, text, Some(keyboard))
+        .edit(caller.chat_id, press.message_id, text, Some(keyboard))
         .await
 }
 
 pub async fn chose_language(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     choice: Option<Lang>,
 ) -> Result<(), BotError> {
@@ -206,7 +206,7 @@ pub async fn chose_language(
     ]);
     ctx.replies
         .edit(
-            who.chat_id,
+            caller.chat_id,
             press.message_id,
             text,
             Some(InlineKeyboardMarkup::new(rows)),
@@ -216,7 +216,7 @@ pub async fn chose_language(
 
 pub async fn chose_timezone(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     choice: TzChoice,
 ) -> Result<(), BotError> {
@@ -227,7 +227,7 @@ pub async fn chose_timezone(
         TzChoice::Type => {
             ctx.store
                 .set_chat_state(
-                    who.telegram_id(),
+                    caller.telegram_id(),
                     AWAITING_TIMEZONE,
                     "onboarding",
                     Utc::now(),
@@ -240,7 +240,7 @@ pub async fn chose_timezone(
             );
             return ctx
                 .replies
-                .edit(who.chat_id, press.message_id, text, None)
+                .edit(caller.chat_id, press.message_id, text, None)
                 .await;
         }
         TzChoice::Zone(tz) => {
@@ -258,7 +258,7 @@ pub async fn chose_timezone(
         done_text(lang, prefs.timezone)
     );
     ctx.replies
-        .edit(who.chat_id, press.message_id, text, None)
+        .edit(caller.chat_id, press.message_id, text, None)
         .await
 }
 
@@ -282,23 +282,23 @@ fn done_text(lang: Lang, tz: Tz) -> String {
 /// IANA database is explained and the question stays open; nothing changes.
 pub async fn typed_timezone(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     origin: &str,
     text: &str,
 ) -> Result<(), BotError> {
-    let Some(user) = who.user() else {
-        ctx.store.clear_chat_state(who.telegram_id()).await?;
-        return send(ctx, who.chat_id, t(who.lang, "need-start")).await;
+    let Some(user) = caller.user() else {
+        ctx.store.clear_chat_state(caller.telegram_id()).await?;
+        return send(ctx, caller.chat_id, t(caller.lang, "need-start")).await;
     };
     let tz = match parse_timezone(text.trim()) {
         Ok(tz) => tz,
         Err(_) => {
             let reply = t_args(
-                who.lang,
+                caller.lang,
                 "timezone-unknown",
                 [("input", Arg::from(escape(&clip(text.trim(), 40))))],
             );
-            return send(ctx, who.chat_id, reply).await;
+            return send(ctx, caller.chat_id, reply).await;
         }
     };
     let mut prefs = ctx.store.preferences(user.id).await?;
@@ -306,15 +306,15 @@ pub async fn typed_timezone(
     ctx.store
         .save_preferences(user.id, &prefs, Utc::now())
         .await?;
-    ctx.store.clear_chat_state(who.telegram_id()).await?;
+    ctx.store.clear_chat_state(caller.telegram_id()).await?;
     let onboarding = origin == "onboarding";
     let reply = if onboarding {
         ctx.store.set_onboarding_step(user.id, "done").await?;
-        done_text(who.lang, tz)
+        done_text(caller.lang, tz)
     } else {
-        t_args(who.lang, "timezone-set", [("tz", Arg::from(tz.name()))])
+        t_args(caller.lang, "timezone-set", [("tz", Arg::from(tz.name()))])
     };
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }
 
 pub fn clip(text: &str, max: usize) -> String {

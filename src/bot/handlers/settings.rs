@@ -8,12 +8,12 @@ use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use super::info::effective_rule;
 use super::onboarding::{AWAITING_TIMEZONE, COMMON_ZONES};
 use super::{Caller, Press, escape, send_with};
-use crate::bot::callbacks::{Callback, Page, SettingsAction, TzChoice};
+use crate::bot::callbacks::{Callback, Page, SettingsAction};
 use crate::bot::{BotContext, BotError};
-use crate::domain::filter::{dedup_assets, describe_filters};
+use crate::domain::filter::describe_filters;
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::preferences::{
-    Delivery, HourWindow, MessageFormat, Preferences, ReportFrequency,
+    Delivery, HourWindow, MessageFormat, PreferenceChange, Preferences, Refusal, ReportFrequency,
 };
 use crate::domain::signal::{Asset, SignalKind};
 use crate::domain::tier::TierRule;
@@ -25,19 +25,23 @@ const POPULAR_ASSETS: [&str; 8] = [
     "BTC/USD", "ETH/USD", "SOL/USD", "XRP/USD", "EUR/USD", "GBP/USD", "XAU/USD", "SPX",
 ];
 
-pub async fn open(ctx: &BotContext, who: &Caller<'_>, account: &Account) -> Result<(), BotError> {
+pub async fn open(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    account: &Account,
+) -> Result<(), BotError> {
     let rule = effective_rule(ctx, &account.subscription);
     let (text, keyboard) = page(Page::Main, &account.prefs, &rule);
-    send_with(ctx, who.chat_id, text, keyboard).await
+    send_with(ctx, caller.chat_id, text, keyboard).await
 }
 
 pub async fn on_press(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     action: SettingsAction,
 ) -> Result<(), BotError> {
-    let account = who.account()?;
+    let account = caller.account()?;
     let prefs = &account.prefs;
     let rule = effective_rule(ctx, &account.subscription);
     let lang = prefs.language;
@@ -52,107 +56,36 @@ pub async fn on_press(
             );
             return ctx
                 .replies
-                .edit(who.chat_id, press.message_id, text, None)
+                .edit(caller.chat_id, press.message_id, text, None)
                 .await;
         }
-        SettingsAction::Type(kind, mode) => {
-            if mode != Delivery::Off && !rule.allows(kind) {
-                // The tier decides; the menu only offers what delivery will honour.
-                let text = t(lang, "settings-premium-only");
-                return ctx.replies.answer(&press.query.id, Some(text)).await;
-            }
-            let mut next = prefs.clone();
-            next.signal_types.set(kind, mode);
-            (Some(next), Page::Types)
-        }
-        SettingsAction::Confidence(value) => (
-            Some(Preferences {
-                confidence_threshold: value,
-                ..prefs.clone()
-            }),
-            Page::Confidence,
-        ),
-        SettingsAction::Hours(window) => (
-            Some(Preferences {
-                notification_hours: window,
-                ..prefs.clone()
-            }),
-            Page::Hours,
-        ),
-        SettingsAction::Timezone(TzChoice::Zone(tz)) => (
-            Some(Preferences {
-                timezone: tz,
-                ..prefs.clone()
-            }),
-            Page::Timezone,
-        ),
-        SettingsAction::Timezone(_) => {
+        SettingsAction::TypeTimezone => {
             ctx.store
-                .set_chat_state(who.telegram_id(), AWAITING_TIMEZONE, "settings", Utc::now())
+                .set_chat_state(
+                    caller.telegram_id(),
+                    AWAITING_TIMEZONE,
+                    "settings",
+                    Utc::now(),
+                )
                 .await?;
             ctx.replies.answer(&press.query.id, None).await?;
             return ctx
                 .replies
                 .edit(
-                    who.chat_id,
+                    caller.chat_id,
                     press.message_id,
                     t(lang, "timezone-type-prompt"),
                     None,
                 )
                 .await;
         }
-        SettingsAction::Format(format) => (
-            Some(Preferences {
-                format,
-                ..prefs.clone()
-            }),
-            Page::Format,
-        ),
-        SettingsAction::Reports(frequency) => (
-            Some(Preferences {
-                performance_updates: frequency,
-                ..prefs.clone()
-            }),
-            Page::Reports,
-        ),
-        SettingsAction::Language(language) => (
-            Some(Preferences {
-                language,
-                ..prefs.clone()
-            }),
-            Page::Language,
-        ),
-        SettingsAction::AllAssets => (
-            Some(Preferences {
-                assets: Vec::new(),
-                ..prefs.clone()
-            }),
-            Page::Assets,
-        ),
-        SettingsAction::Asset(follow, asset) => {
-            let mut assets: Vec<Asset> = prefs
-                .assets
-                .iter()
-                .filter(|a| **a != asset)
-                .cloned()
-                .collect();
-            if follow {
-                assets.push(asset);
+        SettingsAction::Change(change) => match change.apply(prefs, &rule) {
+            Ok(next) => (Some(next), Page::of(&change)),
+            Err(refusal) => {
+                let text = t(lang, refusal_key(refusal));
+                return ctx.replies.answer(&press.query.id, Some(text)).await;
             }
-            match dedup_assets(assets) {
-                Ok(assets) => (
-                    Some(Preferences {
-                        assets,
-                        ..prefs.clone()
-                    }),
-                    Page::Assets,
-                ),
-                Err(_) => {
-                    let text = t(lang, "settings-too-many-assets");
-                    return ctx.replies.answer(&press.query.id, Some(text)).await;
-                }
-            }
-        }
+        },
     };
     let prefs = match next {
         Some(next) if next != *prefs => {
@@ -171,12 +104,32 @@ pub async fn on_press(
     };
     let (text, keyboard) = page(shown, &prefs, &rule);
     ctx.replies
-        .edit(who.chat_id, press.message_id, text, Some(keyboard))
+        .edit(caller.chat_id, press.message_id, text, Some(keyboard))
         .await
 }
 
-fn button(text: impl Into<String>, action: SettingsAction) -> InlineKeyboardButton {
-    InlineKeyboardButton::callback(text, Callback::Settings(action).encode())
+/// What the user is told when a press changes nothing.
+fn refusal_key(refusal: Refusal) -> &'static str {
+    match refusal {
+        Refusal::NotInPlan => "settings-premium-only",
+        Refusal::TooManyAssets => "settings-too-many-assets",
+    }
+}
+
+fn button(text: impl Into<String>, action: impl Into<SettingsAction>) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(text, Callback::Settings(action.into()).encode())
+}
+
+/// One button per option, the current one checked.
+fn options<T: Copy + PartialEq>(
+    all: impl IntoIterator<Item = T>,
+    current: T,
+    label: impl Fn(T) -> String,
+    change: impl Fn(T) -> PreferenceChange,
+) -> Vec<InlineKeyboardButton> {
+    all.into_iter()
+        .map(|option| button(checked(option == current, label(option)), change(option)))
+        .collect()
 }
 
 fn checked(on: bool, label: String) -> String {
@@ -251,7 +204,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                             };
                             button(
                                 checked(current == mode, label),
-                                SettingsAction::Type(kind, mode),
+                                PreferenceChange::SignalType(kind, mode),
                             )
                         })
                         .collect(),
@@ -268,7 +221,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                         .map(|value| {
                             button(
                                 checked(prefs.confidence_threshold == *value, format!("{value}%")),
-                                SettingsAction::Confidence(*value),
+                                PreferenceChange::Confidence(*value),
                             )
                         })
                         .collect(),
@@ -291,7 +244,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                             };
                             let current = prefs.notification_hours == window
                                 || (window.is_all_day() && prefs.notification_hours.is_all_day());
-                            button(checked(current, label), SettingsAction::Hours(window))
+                            button(checked(current, label), PreferenceChange::Hours(window))
                         })
                         .collect(),
                 );
@@ -307,7 +260,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                         .map(|tz| {
                             button(
                                 checked(prefs.timezone == *tz, tz.name().to_owned()),
-                                SettingsAction::Timezone(TzChoice::Zone(*tz)),
+                                PreferenceChange::Timezone(*tz),
                             )
                         })
                         .collect(),
@@ -315,7 +268,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
             }
             rows.push(vec![button(
                 t(lang, "timezone-type-button"),
-                SettingsAction::Timezone(TzChoice::Type),
+                SettingsAction::TypeTimezone,
             )]);
             rows.push(back(lang));
             format!(
@@ -329,56 +282,39 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
             )
         }
         Page::Format => {
-            rows.push(
-                MessageFormat::ALL
-                    .into_iter()
-                    .map(|format| {
-                        let label = t(lang, &format!("filter-format-{}", format.as_str()));
-                        button(
-                            checked(prefs.format == format, label),
-                            SettingsAction::Format(format),
-                        )
-                    })
-                    .collect(),
-            );
+            rows.push(options(
+                MessageFormat::ALL,
+                prefs.format,
+                |format| t(lang, &format!("filter-format-{}", format.as_str())),
+                PreferenceChange::Format,
+            ));
             rows.push(back(lang));
             title("settings-format-help")
         }
         Page::Reports => {
-            rows.push(
-                ReportFrequency::ALL
-                    .into_iter()
-                    .map(|frequency| {
-                        let label = t(lang, &format!("filter-reports-{}", frequency.as_str()));
-                        button(
-                            checked(prefs.performance_updates == frequency, label),
-                            SettingsAction::Reports(frequency),
-                        )
-                    })
-                    .collect(),
-            );
+            rows.push(options(
+                ReportFrequency::ALL,
+                prefs.performance_updates,
+                |frequency| t(lang, &format!("filter-reports-{}", frequency.as_str())),
+                PreferenceChange::Reports,
+            ));
             rows.push(back(lang));
             title("settings-reports-help")
         }
         Page::Language => {
-            rows.push(
-                Lang::ALL
-                    .into_iter()
-                    .map(|l| {
-                        button(
-                            checked(prefs.language == l, t(l, "language-name")),
-                            SettingsAction::Language(l),
-                        )
-                    })
-                    .collect(),
-            );
+            rows.push(options(
+                Lang::ALL,
+                prefs.language,
+                |language| t(language, "language-name"),
+                PreferenceChange::Language,
+            ));
             rows.push(back(lang));
             title("settings-language-help")
         }
         Page::Assets => {
             rows.push(vec![button(
                 checked(prefs.assets.is_empty(), t(lang, "settings-assets-all")),
-                SettingsAction::AllAssets,
+                PreferenceChange::AllAssets,
             )]);
             let mut offered: Vec<Asset> = POPULAR_ASSETS
                 .iter()
@@ -399,7 +335,7 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                             let followed = prefs.assets.contains(asset);
                             button(
                                 checked(followed, asset.to_string()),
-                                SettingsAction::Asset(!followed, asset.clone()),
+                                PreferenceChange::Asset(!followed, asset.clone()),
                             )
                         })
                         .collect(),

@@ -1,18 +1,30 @@
 //! /settings buttons and /filter: exact replies, the preferences row after, and bad input
 //! (forged or stale buttons, bad filter tokens) leaving everything unchanged.
 
-use herald::domain::filter::describe_filters;
-use herald::domain::i18n::{Lang, t};
+use herald::domain::i18n::Lang;
 use herald::domain::preferences::{
     Delivery, HourWindow, MessageFormat, Preferences, ReportFrequency,
 };
-use herald::domain::render::escape;
 use herald::domain::signal::SignalKind;
 use herald::store::Backend;
 
 use crate::both_backends;
 use crate::harness::app::TestApp;
 use crate::harness::chat::{Chat, text};
+
+/// A new user's filters, as the menu and `/filter` show them.
+const DEFAULT_FILTERS: &str = "Your filters:\n\
+    Signal types: buy, sell, close, alert\n\
+    Minimum confidence: 0%\n\
+    Assets: all\n\
+    Hours: all day\n\
+    Time zone: UTC\n\
+    Format: detailed\n\
+    Performance reports: weekly\n\
+    Language: English\n\n\
+    To change them, edit and send: /filter confidence:0 types:all assets:all hours:all tz:UTC \
+    format:detailed reports:weekly lang:en";
+const EXPIRED: &str = "This button has expired.";
 
 fn raw(message: &telegram_emulator::ChatMessage) -> String {
     message.text.clone().unwrap_or_default()
@@ -23,25 +35,26 @@ async fn settings_menu(backend: Backend) {
     let chat = Chat::new(&app, "Fay", "en");
     chat.start_and_accept().await;
     let menu = chat.say("/settings").await;
-    let en = Lang::En;
     assert_eq!(
         raw(&menu),
-        format!(
-            "⚙️ <b>{}</b>\n\n{}",
-            t(en, "settings-title"),
-            escape(&describe_filters(&Preferences::default(), en))
-        )
+        format!("\u{2699}\u{fe0f} <b>Settings</b>\n\n{DEFAULT_FILTERS}")
     );
     let id = menu.message_id;
 
     let page = chat.press(id, "s:page:types").await;
-    assert!(raw(&page).contains(&t(en, "settings-types-help")));
+    assert!(raw(&page).contains(
+        "How each signal type reaches you: 🔔 with sound, 🔕 silently, ⛔ not at all. \
+         🔒 types are not in your plan."
+    ));
     // Alerts are not in the free plan: refused on the button, nothing saved.
     assert!(Chat::label(&page, "s:type:alert:on").contains("🔒"));
     let answer = chat
         .press_for_answer(id, "s:type:alert:silent", false)
         .await;
-    assert_eq!(answer, Some(t(en, "settings-premium-only")));
+    assert_eq!(
+        answer.as_deref(),
+        Some("🔒 Your plan does not include this signal type.")
+    );
     assert_eq!(chat.prefs().await, Preferences::default());
 
     let page = chat.press(id, "s:type:buy:silent").await;
@@ -96,9 +109,9 @@ async fn settings_menu(backend: Backend) {
         let answer = chat.press_for_answer(id, forged, true).await;
         if forged == "s:conf:10" {
             // Well-formed data that is not on this page is still a valid choice of the menu.
-            assert_eq!(answer, Some(t(en, "settings-saved")));
+            assert_eq!(answer.as_deref(), Some("✅ Saved"));
         } else {
-            assert_eq!(answer, Some(t(en, "callback-expired")), "{forged}");
+            assert_eq!(answer.as_deref(), Some(EXPIRED), "{forged}");
         }
     }
     assert_eq!(chat.prefs().await.confidence_threshold, 10);
@@ -111,10 +124,24 @@ async fn settings_menu(backend: Backend) {
     chat.press(id, "s:page:main").await;
     chat.press(id, "s:page:lang").await;
     let page = chat.press(id, "s:lang:es").await;
-    assert!(raw(&page).contains(&t(Lang::Es, "settings-language-help")));
+    assert!(raw(&page).contains("El idioma de todos los mensajes."));
     chat.press(id, "s:page:main").await;
     let closed = chat.press(id, "s:close").await;
-    assert!(raw(&closed).starts_with(&t(Lang::Es, "settings-closed")));
+    assert_eq!(
+        raw(&closed),
+        "✅ Ajustes guardados.\n\n\
+         Tus filtros:\n\
+         Tipos de señal: compra (silencio), venta, cierre, alerta\n\
+         Confianza mínima: 10 %\n\
+         Activos: BTC/USD\n\
+         Horario: 08:00–22:00\n\
+         Zona horaria: Europe/Berlin\n\
+         Formato: compacto\n\
+         Informes de rendimiento: diario\n\
+         Idioma: español\n\n\
+         Para cambiarlos, edita y envía: /filter confidence:10 types:sell,close,alert silent:buy \
+         assets:BTC/USD hours:8-22 tz:Europe/Berlin format:compact reports:daily lang:es"
+    );
     assert!(closed.reply_markup.is_none());
     assert_eq!(chat.prefs().await.language, Lang::Es);
     app.stop().await;
@@ -125,12 +152,8 @@ async fn filter_command(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let chat = Chat::new(&app, "Gus", "en");
     chat.start_and_accept().await;
-    let en = Lang::En;
     let shown = chat.say("/filter").await;
-    assert_eq!(
-        raw(&shown),
-        escape(&describe_filters(&Preferences::default(), en))
-    );
+    assert_eq!(raw(&shown), DEFAULT_FILTERS);
 
     let before = chat.prefs().await;
     let refused = chat.say("/filter confidence:150 types:buy").await;
@@ -156,11 +179,18 @@ async fn filter_command(backend: Backend) {
     let prefs = chat.prefs().await;
     assert_eq!(
         raw(&updated),
-        format!(
-            "✅ {}\n\n{}",
-            t(en, "filter-updated"),
-            escape(&describe_filters(&prefs, en))
-        )
+        "✅ Filters updated.\n\n\
+         Your filters:\n\
+         Signal types: buy, sell, close (off), alert (off)\n\
+         Minimum confidence: 80%\n\
+         Assets: BTC/USD\n\
+         Hours: 08:00–22:00\n\
+         Time zone: Europe/Berlin\n\
+         Format: compact\n\
+         Performance reports: weekly\n\
+         Language: English\n\n\
+         To change them, edit and send: /filter confidence:80 types:buy,sell assets:BTC/USD \
+         hours:8-22 tz:Europe/Berlin format:compact reports:weekly lang:en"
     );
     assert_eq!(prefs.confidence_threshold, 80);
     assert_eq!(prefs.signal_types.get(SignalKind::Buy), Delivery::On);
@@ -177,7 +207,9 @@ async fn filter_command(backend: Backend) {
     );
 
     let reset = chat.say("/filter reset").await;
-    assert!(raw(&reset).starts_with(&format!("✅ {}", t(en, "filter-reset-done"))));
+    assert!(raw(&reset).starts_with(&format!(
+        "✅ Filters reset to the defaults.\n\n{DEFAULT_FILTERS}"
+    )));
     assert_eq!(chat.prefs().await, Preferences::default());
     app.stop().await;
 }
