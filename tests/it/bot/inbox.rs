@@ -5,7 +5,7 @@
 use herald::store::Backend;
 
 use crate::both_backends;
-use crate::harness::app::TestApp;
+use crate::harness::app::{Options, TestApp};
 use crate::harness::chat::{Chat, text};
 use crate::harness::ops::metric;
 
@@ -25,7 +25,12 @@ async fn execute(pool: &sqlx::AnyPool, sql: &'static str) {
 }
 
 async fn an_uncounted_attempt_is_reported(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // Each retry is charged to the user's command budget: a slow database must not run it out.
+    let options = Options {
+        env: vec![("HERALD_COMMAND_RATE", "100000".to_owned())],
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(backend, options).await;
     let chat = Chat::new(&app, "Ivo", "en");
     chat.start_and_accept().await;
     sqlx::any::install_default_drivers();
