@@ -278,8 +278,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-async fn fan_out(backend: &str, report: &mut String) {
-    let n: usize = if quick() { 2_000 } else { 10_000 };
+/// An emulator that enforces no limits, `n` subscribers and Herald running against both.
+async fn seeded_without_limits(backend: &str, n: usize) -> (EmulatorHandle, Database, Herald) {
     let emulator = Emulator::start(EmulatorConfig {
         limits: Limits::unlimited(),
         ..EmulatorConfig::default()
@@ -289,6 +289,12 @@ async fn fan_out(backend: &str, report: &mut String) {
     let db = Database::new(backend).await;
     seed(&db, &emulator, n).await;
     let herald = Herald::start(&emulator, &db, 100_000).await;
+    (emulator, db, herald)
+}
+
+async fn fan_out(backend: &str, report: &mut String) {
+    let n: usize = if quick() { 2_000 } else { 10_000 };
+    let (emulator, db, herald) = seeded_without_limits(backend, n).await;
     let cpu_before = herald.cpu();
     let (accept, _) = herald.post_signal().await;
     let (first, last) = until_sent(&emulator, 0, n as u64).await;
@@ -367,15 +373,7 @@ async fn paced(backend: &str, rate: u32, limits: Limits, n: usize, report: &mut 
 
 async fn memory(backend: &str, report: &mut String) {
     let n: usize = if quick() { 10_000 } else { 100_000 };
-    let emulator = Emulator::start(EmulatorConfig {
-        limits: Limits::unlimited(),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let db = Database::new(backend).await;
-    seed(&db, &emulator, n).await;
-    let herald = Herald::start(&emulator, &db, 100_000).await;
+    let (emulator, db, herald) = seeded_without_limits(backend, n).await;
     let (accept, _) = herald.post_signal().await;
     let (first, last) = until_sent(&emulator, 0, n as u64).await;
     writeln!(

@@ -23,7 +23,7 @@ use crate::delivery::Dispatcher;
 use crate::http::health::Lifecycle;
 use crate::http::{self, AppState};
 use crate::ops::health::TelegramProbe;
-use crate::scheduler::alerts::Alerter;
+use crate::scheduler::alerts::{AlertWiring, Alerter};
 use crate::scheduler::{ReportSender, Scheduler, SystemClock};
 use crate::signals::ingest::Ingest;
 use crate::signals::outcomes::Outcomes;
@@ -110,13 +110,17 @@ impl App {
             security: Arc::new(http::security::Security::new(&self.config)),
         };
         let security = state.security.clone();
-        let (intake, inlet) = inbox::receiver(self.store.clone(), self.instance.clone());
+        let (receiver, feed) = inbox::receiver(self.store.clone(), self.instance.clone());
         // Routes outside the route table: only the webhook, which checks its own secret.
         let mut routes = axum::Router::new();
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");
-            routes = routes.merge(http::webhook::routes(&path, secret.clone(), intake.clone()));
+            routes = routes.merge(http::webhook::routes(
+                &path,
+                secret.clone(),
+                receiver.clone(),
+            ));
         }
 
         let background = CancellationToken::new();
@@ -128,14 +132,14 @@ impl App {
             background.clone(),
         ));
         let alert_owner = Arc::new(AtomicBool::new(false));
-        let alerter = Alerter::new(
-            self.store.clone(),
-            self.outbound.clone(),
+        let alerter = Alerter::new(AlertWiring {
+            store: self.store.clone(),
+            outbound: self.outbound.clone(),
             probe,
-            self.config.admin_ids.clone(),
-            self.live.clone(),
-            alert_owner.clone(),
-        );
+            config_admins: self.config.admin_ids.clone(),
+            live: self.live.clone(),
+            owner: alert_owner.clone(),
+        });
         background_tasks.spawn(alerter.run(background.clone()));
         // Every replica takes signals, so every replica keeps its performance category fresh.
         background_tasks.spawn(
@@ -150,12 +154,12 @@ impl App {
 
         let stop = CancellationToken::new();
         let work = TaskTracker::new();
-        work.spawn(converse(
+        work.spawn(run_conversations(
             self.store.clone(),
             self.outbound.clone(),
             self.config.clone(),
             self.instance.clone(),
-            inlet,
+            feed,
             stop.clone(),
         ));
         let leader = Leader {
@@ -163,7 +167,7 @@ impl App {
             outbound: self.outbound.clone(),
             config: self.config.clone(),
             live: self.live.clone(),
-            intake,
+            receiver,
             alert_owner,
             outcomes,
         };
@@ -203,12 +207,12 @@ impl App {
 }
 
 /// Learns the bot's username, then handles updates from the inbox until `stop`.
-async fn converse(
+async fn run_conversations(
     store: Store,
     outbound: Outbound,
     config: Arc<Config>,
     instance: Arc<str>,
-    inlet: inbox::ReceiverFeed,
+    feed: inbox::ReceiverFeed,
     stop: CancellationToken,
 ) {
     let username = loop {
@@ -234,7 +238,7 @@ async fn converse(
         ctx.reminders_wake.clone(),
         stop.clone(),
     ));
-    inbox::process(ctx, instance, inlet, stop).await;
+    inbox::process(ctx, instance, feed, stop).await;
     let _ = reminders.await;
 }
 
@@ -251,7 +255,7 @@ struct Leader {
     outbound: Outbound,
     config: Arc<Config>,
     live: Live,
-    intake: inbox::UpdateReceiver,
+    receiver: inbox::UpdateReceiver,
     alert_owner: Arc<AtomicBool>,
     outcomes: Outcomes,
 }
@@ -270,7 +274,7 @@ impl Leader {
                     announced_standby = false;
                     self.alert_owner.store(true, Ordering::SeqCst);
                     crate::ops::metrics::leader(true);
-                    self.term(leadership, &stop).await;
+                    self.lead_one_term(leadership, &stop).await;
                     crate::ops::metrics::leader(false);
                     if stop.is_cancelled() {
                         return;
@@ -295,7 +299,7 @@ impl Leader {
 
     /// One term as leader: poll (polling mode) and dispatch (unless paused by the `deliveries`
     /// flag) until the lock is lost or `stop` fires; then release the lock.
-    async fn term(&self, leadership: Leadership, stop: &CancellationToken) {
+    async fn lead_one_term(&self, leadership: Leadership, stop: &CancellationToken) {
         let polling = self.config.webhook_url.is_none();
         tracing::info!(polling, "elected leader: dispatching deliveries");
         let leadership = Arc::new(Mutex::new(leadership));
@@ -323,7 +327,7 @@ impl Leader {
             work.spawn(poller::poll(
                 self.store.clone(),
                 self.outbound.bot().clone(),
-                self.intake.clone(),
+                self.receiver.clone(),
                 term.clone(),
             ));
         }

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Insurance against two rustls crypto providers in the tree (see STACK P8).
+    // With two rustls crypto providers in the dependency tree, building a TLS client without an
+    // installed default panics; installing ring first makes that impossible.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let config = match Config::from_env() {

@@ -51,41 +51,36 @@ impl Replies {
     }
 
     /// Sends a photo (uploaded, or re-sent by the file_id of an earlier upload) with an HTML
-    /// caption; returns the message id and the file_id of the largest size Telegram stored.
-    pub async fn send_photo(
+    /// caption, or puts it in place of message `replacing`'s picture, caption and buttons.
+    /// Returns the file_id of the largest size Telegram stored; none when an edit changed nothing.
+    pub async fn photo(
         &self,
         chat_id: i64,
-        photo: Photo,
-        caption: String,
-        keyboard: Option<InlineKeyboardMarkup>,
-    ) -> Result<(i64, Option<String>), BotError> {
-        let message = self
-            .outbound
-            .send_photo(chat_id, photo, caption, keyboard)
-            .await
-            .map_err(telegram_error)?;
-        Ok((i64::from(message.id.0), largest_file_id(&message)))
-    }
-
-    /// Replaces a photo message's picture, caption and buttons in place; returns the new
-    /// picture's file_id.
-    pub async fn edit_photo(
-        &self,
-        chat_id: i64,
-        message_id: i64,
+        replacing: Option<i64>,
         photo: Photo,
         caption: String,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Option<String>, BotError> {
-        let Ok(message_id) = i32::try_from(message_id) else {
-            return Ok(None);
+        let message = match replacing {
+            None => Some(
+                self.outbound
+                    .send_photo(chat_id, photo, caption, keyboard)
+                    .await,
+            ),
+            Some(message_id) => {
+                let Ok(message_id) = i32::try_from(message_id) else {
+                    return Ok(None);
+                };
+                let edit = MessageId(message_id);
+                (self
+                    .outbound
+                    .edit_photo(chat_id, edit, photo, caption, keyboard)
+                    .await)
+                    .transpose()
+            }
         };
-        let edited = self
-            .outbound
-            .edit_photo(chat_id, MessageId(message_id), photo, caption, keyboard)
-            .await
-            .map_err(telegram_error)?;
-        Ok(edited.as_ref().and_then(largest_file_id))
+        let message = message.transpose().map_err(telegram_error)?;
+        Ok(message.as_ref().and_then(largest_file_id))
     }
 
     /// Every callback query must be answered, or the user's client shows a spinner.

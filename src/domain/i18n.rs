@@ -70,23 +70,18 @@ impl From<String> for Arg<'_> {
     }
 }
 
-impl From<i64> for Arg<'_> {
-    fn from(value: i64) -> Self {
-        Arg::Num(value as f64)
-    }
+/// Counts of every integer type the catalog is given; plural rules need them as numbers.
+macro_rules! number_args {
+    ($($int:ty),*) => {$(
+        impl From<$int> for Arg<'_> {
+            fn from(value: $int) -> Self {
+                Arg::Num(value as f64)
+            }
+        }
+    )*};
 }
 
-impl From<u32> for Arg<'_> {
-    fn from(value: u32) -> Self {
-        Arg::Num(f64::from(value))
-    }
-}
-
-impl From<usize> for Arg<'_> {
-    fn from(value: usize) -> Self {
-        Arg::Num(value as f64)
-    }
-}
+number_args!(i64, u32, usize);
 
 /// The text of `key` in `lang`.
 pub fn t(lang: Lang, key: &str) -> String {

@@ -1,4 +1,4 @@
-//! Who gets a signal (PRODUCT §3), decided per user without I/O.
+//! Who gets a signal, decided per user without I/O.
 //!
 //! Three outcomes: [`Decision::Ignore`] (not a recipient, no delivery row), [`Decision::Skip`] (a
 //! `skipped` row that records why, so "why didn't I get it?" has an answer) and [`Decision::Send`].
@@ -136,7 +136,7 @@ pub fn within_hours(prefs: &Preferences, now: DateTime<Utc>) -> bool {
         .contains(u8::try_from(local_hour).unwrap_or(u8::MAX))
 }
 
-/// The rules of PRODUCT §3, in the order a user would ask about them: can they get signals at all,
+/// The delivery rules, in the order a user would ask about them: can they get signals at all,
 /// does their plan include this type, did they turn it off, then their filters.
 pub fn decide(
     candidate: &Candidate,

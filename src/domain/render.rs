@@ -36,7 +36,7 @@ pub struct Rendered {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SimilarScope {
-    /// Same model, asset and direction (PRODUCT §2).
+    /// Same model, asset and direction.
     ModelAssetDirection,
     /// Same model and direction on any asset: the fallback when the asset has no history.
     ModelDirection,
@@ -189,12 +189,12 @@ pub fn render_signal_list(signals: &[Signal], lang: Lang, tz: Tz) -> String {
 }
 
 /// A catalog text, escaped.
-fn tx(lang: Lang, key: &str) -> String {
+pub(crate) fn tx(lang: Lang, key: &str) -> String {
     escape(&t(lang, key))
 }
 
 /// A catalog text with raw arguments, escaped once as a whole.
-fn tx_args<'a>(
+pub(crate) fn tx_args<'a>(
     lang: Lang,
     key: &str,
     args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,

@@ -12,10 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::AppState;
-use super::answers::{
-    Activity, PreferencesChanged, SubscriptionChanged, SubscriptionView, UserDetail, UserPage,
-    UserView,
-};
+use super::answers::{Activity, PreferencesChanged, SubscriptionChanged, UserDetail, UserPage};
 use super::auth::AdminCaller;
 use super::error::ApiError;
 use super::extract::{Json as JsonBody, JsonRequest, PathId, Query};
@@ -87,7 +84,6 @@ pub(super) async fn list(
         })
         .await?;
     let next = next_cursor(&users, limit, |u| u.user.id.to_string());
-    let users = users.iter().map(UserView::from).collect();
     Ok(Json(UserPage { users, next }))
 }
 
@@ -102,7 +98,7 @@ pub(super) async fn show(
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(UserDetail {
-        user: UserView::from(&summary),
+        user: summary,
         preferences: state.store.preferences(id).await?,
         deliveries: state.store.user_delivery_counts(id).await?,
     }))
@@ -157,7 +153,7 @@ pub(super) async fn grant_tier(
     };
     let change = accounts::grant(&state.store, id, grant, actor(&admin), Utc::now()).await?;
     Ok(Json(SubscriptionChanged {
-        subscription: SubscriptionView::from(&change.after),
+        subscription: change.after,
     }))
 }
 
@@ -168,7 +164,7 @@ pub(super) async fn revoke_tier(
 ) -> Result<Json<SubscriptionChanged>, ApiError> {
     let change = accounts::revoke(&state.store, id, actor(&admin)).await?;
     Ok(Json(SubscriptionChanged {
-        subscription: SubscriptionView::from(&change.after),
+        subscription: change.after,
     }))
 }
 

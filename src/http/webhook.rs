@@ -28,7 +28,7 @@ const MAX_UPDATE_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 struct Webhook {
     secret: SecretString,
-    intake: UpdateReceiver,
+    receiver: UpdateReceiver,
 }
 
 /// The webhook route at `path` (the path of `HERALD_WEBHOOK_URL`), with its own state so the
@@ -36,12 +36,12 @@ struct Webhook {
 pub fn routes<S: Clone + Send + Sync + 'static>(
     path: &str,
     secret: SecretString,
-    intake: UpdateReceiver,
+    receiver: UpdateReceiver,
 ) -> Router<S> {
     Router::new()
         .route(path, post(receive))
         .layer(DefaultBodyLimit::max(MAX_UPDATE_BYTES))
-        .with_state(Webhook { secret, intake })
+        .with_state(Webhook { secret, receiver })
 }
 
 async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -68,7 +68,7 @@ async fn receive(State(hook): State<Webhook>, headers: HeaderMap, body: Bytes) -
         chat_id,
         payload: payload.to_owned(),
     };
-    match hook.intake.receive(vec![update], None).await {
+    match hook.receiver.receive(vec![update], None).await {
         Ok(stored) => {
             let stored = stored == 1;
             crate::ops::metrics::update_received(

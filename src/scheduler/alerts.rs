@@ -91,14 +91,19 @@ struct Seen {
     queue: Option<i64>,
 }
 
-pub struct Alerter {
-    store: Store,
-    outbound: Outbound,
-    probe: TelegramProbe,
-    config_admins: Vec<i64>,
-    live: Live,
+/// What the alerter reads and sends through, built by the app.
+pub struct AlertWiring {
+    pub store: Store,
+    pub outbound: Outbound,
+    pub probe: TelegramProbe,
+    pub config_admins: Vec<i64>,
+    pub live: Live,
     /// True while this replica leads or was the last to lead (set by the election loop).
-    owner: Arc<AtomicBool>,
+    pub owner: Arc<AtomicBool>,
+}
+
+pub struct Alerter {
+    wiring: AlertWiring,
     incidents: HashMap<Alert, Incident>,
     seen: Seen,
     sent: VecDeque<Instant>,
@@ -106,21 +111,9 @@ pub struct Alerter {
 }
 
 impl Alerter {
-    pub fn new(
-        store: Store,
-        outbound: Outbound,
-        probe: TelegramProbe,
-        config_admins: Vec<i64>,
-        live: Live,
-        owner: Arc<AtomicBool>,
-    ) -> Self {
+    pub fn new(wiring: AlertWiring) -> Self {
         Self {
-            store,
-            outbound,
-            probe,
-            config_admins,
-            live,
-            owner,
+            wiring,
             incidents: HashMap::new(),
             seen: Seen::default(),
             sent: VecDeque::new(),
@@ -131,12 +124,12 @@ impl Alerter {
     pub async fn run(mut self, stop: CancellationToken) {
         self.seen = self.read_counts(None);
         loop {
-            let settings = self.live.get();
+            let settings = self.wiring.live.get();
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(settings.alerts.interval) => {}
             }
-            if !settings.features.enabled("alerts") || !self.owner.load(Ordering::SeqCst) {
+            if !settings.features.enabled("alerts") || !self.wiring.owner.load(Ordering::SeqCst) {
                 self.seen = self.read_counts(self.seen.queue);
                 continue;
             }
@@ -160,18 +153,18 @@ impl Alerter {
     /// Every alert with `Some(detail)` when its condition holds now, `None` when it does not.
     async fn check(&mut self, limits: &AlertSettings) -> Vec<(Alert, Option<String>)> {
         let database = matches!(
-            tokio::time::timeout(DATABASE_TIMEOUT, self.store.ping()).await,
+            tokio::time::timeout(DATABASE_TIMEOUT, self.wiring.store.ping()).await,
             Ok(Ok(()))
         );
         let queue = if database {
-            tokio::time::timeout(DATABASE_TIMEOUT, self.store.queue_depth())
+            tokio::time::timeout(DATABASE_TIMEOUT, self.wiring.store.queue_depth())
                 .await
                 .ok()
                 .and_then(Result::ok)
         } else {
             None
         };
-        let telegram_up = self.probe.reachable().await;
+        let telegram_up = self.wiring.probe.reachable().await;
         let now = self.read_counts(queue.or(self.seen.queue));
         let before = std::mem::replace(&mut self.seen, now);
         let errors = now.errors.saturating_sub(before.errors);
@@ -260,8 +253,13 @@ impl Alerter {
     /// The admin's chosen language when the database can say, else English.
     async fn language_of(&self, telegram_id: i64) -> Lang {
         let lookup = async {
-            let user = self.store.user_by_telegram_id(telegram_id).await.ok()??;
-            Some(self.store.preferences(user.id).await.ok()?.language)
+            let user = self
+                .wiring
+                .store
+                .user_by_telegram_id(telegram_id)
+                .await
+                .ok()??;
+            Some(self.wiring.store.preferences(user.id).await.ok()?.language)
         };
         tokio::time::timeout(DATABASE_TIMEOUT, lookup)
             .await
@@ -291,11 +289,11 @@ impl Alerter {
         // During a database outage the admins known from before (and the configured ones) still
         // hear about it.
         if let Ok(Ok(admins)) =
-            tokio::time::timeout(DATABASE_TIMEOUT, self.store.admin_telegram_ids()).await
+            tokio::time::timeout(DATABASE_TIMEOUT, self.wiring.store.admin_telegram_ids()).await
         {
             self.known_admins = admins;
         }
-        let mut recipients = self.config_admins.clone();
+        let mut recipients = self.wiring.config_admins.clone();
         recipients.extend(self.known_admins.iter().copied());
         recipients.sort_unstable();
         recipients.dedup();
@@ -322,7 +320,7 @@ impl Alerter {
                     ],
                 )
             };
-            match self.outbound.send_message(chat, text, None).await {
+            match self.wiring.outbound.send_message(chat, text, None).await {
                 Ok(_) => told = true,
                 Err(err) => {
                     tracing::error!(alert = alert.name(), error = %err, "cannot send an alert")

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Store, StoreResult, from_millis, to_millis};
 
 /// `/users`: counts and the latest sign-ups.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct UserCounts {
     pub total: i64,
     pub active: i64,
@@ -25,7 +25,7 @@ pub struct SignUp {
 }
 
 /// `/stats`: the last 24 hours of signals and deliveries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct ActivityStats {
     pub signals_total: i64,
     pub signals_day: i64,
@@ -40,7 +40,7 @@ impl Store {
     pub async fn user_counts(&self, now: DateTime<Utc>) -> StoreResult<UserCounts> {
         let day = to_millis(now - chrono::Duration::days(1));
         let week = to_millis(now - chrono::Duration::days(7));
-        let row = sqlx::query(
+        let counts = sqlx::query_as(
             "SELECT COUNT(*) AS total, \
              COALESCE(SUM(CASE WHEN u.is_active THEN 1 ELSE 0 END), 0) AS active, \
              COALESCE(SUM(CASE WHEN u.is_active AND s.is_active THEN 1 ELSE 0 END), 0) AS subscribed, \
@@ -55,14 +55,7 @@ impl Store {
         .bind(to_millis(now))
         .fetch_one(&self.pool)
         .await?;
-        Ok(UserCounts {
-            total: row.try_get("total")?,
-            active: row.try_get("active")?,
-            subscribed: row.try_get("subscribed")?,
-            premium: row.try_get("premium")?,
-            new_day: row.try_get("new_day")?,
-            new_week: row.try_get("new_week")?,
-        })
+        Ok(counts)
     }
 
     pub async fn recent_signups(&self, limit: i64) -> StoreResult<Vec<SignUp>> {
@@ -91,33 +84,24 @@ impl Store {
 
     pub async fn activity_stats(&self, now: DateTime<Utc>) -> StoreResult<ActivityStats> {
         let day = to_millis(now - chrono::Duration::days(1));
-        let signals = sqlx::query(
-            "SELECT COUNT(*) AS total, \
-             COALESCE(SUM(CASE WHEN accepted_at >= $1 THEN 1 ELSE 0 END), 0) AS day FROM signals",
+        let stats = sqlx::query_as(
+            "SELECT s.total AS signals_total, s.day AS signals_day, d.sent AS sent_day, \
+             d.failed AS failed_day, d.blocked AS blocked_day, d.skipped AS skipped_day, \
+             d.latency AS avg_latency_ms \
+             FROM (SELECT COUNT(*) AS total, \
+                   COALESCE(SUM(CASE WHEN accepted_at >= $1 THEN 1 ELSE 0 END), 0) AS day \
+                   FROM signals) s \
+             CROSS JOIN (SELECT \
+                   COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) AS sent, \
+                   COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, \
+                   COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0) AS blocked, \
+                   COALESCE(SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END), 0) AS skipped, \
+                   CAST(AVG(latency_ms) AS BIGINT) AS latency \
+                   FROM signal_deliveries WHERE accepted_at >= $1 AND signal_id IS NOT NULL) d",
         )
         .bind(day)
         .fetch_one(&self.pool)
         .await?;
-        let deliveries = sqlx::query(
-            "SELECT \
-             COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) AS sent, \
-             COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed, \
-             COALESCE(SUM(CASE WHEN status = 'blocked' THEN 1 ELSE 0 END), 0) AS blocked, \
-             COALESCE(SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END), 0) AS skipped, \
-             CAST(AVG(latency_ms) AS BIGINT) AS latency \
-             FROM signal_deliveries WHERE accepted_at >= $1 AND signal_id IS NOT NULL",
-        )
-        .bind(day)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(ActivityStats {
-            signals_total: signals.try_get("total")?,
-            signals_day: signals.try_get("day")?,
-            sent_day: deliveries.try_get("sent")?,
-            failed_day: deliveries.try_get("failed")?,
-            blocked_day: deliveries.try_get("blocked")?,
-            skipped_day: deliveries.try_get("skipped")?,
-            avg_latency_ms: deliveries.try_get("latency")?,
-        })
+        Ok(stats)
     }
 }

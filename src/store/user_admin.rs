@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -26,8 +27,9 @@ pub struct UserListQuery {
     pub limit: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct UserSummary {
+    #[serde(flatten)]
     pub user: User,
     pub subscription: Subscription,
 }

@@ -2,6 +2,7 @@
 //! with the store's cipher (AES-GCM, a fresh nonce per value) before they reach the database.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -24,7 +25,8 @@ pub struct NewUser {
     pub language_code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialized as the admin API shows a user: the onboarding step and referral stay inside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     pub id: Uuid,
     pub telegram_id: i64,
@@ -36,11 +38,13 @@ pub struct User {
     pub is_active: bool,
     pub is_admin: bool,
     pub disclaimer_accepted_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
     pub onboarding_step: String,
+    #[serde(skip)]
     pub referral: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subscription {
     pub tier: Tier,
     pub subscribed: bool,
@@ -320,14 +324,17 @@ impl Store {
     }
 
     pub async fn preferences(&self, user_id: Uuid) -> StoreResult<Preferences> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {PREFS_COLUMNS} FROM user_preferences p WHERE p.user_id = $1"
-        )))
-        .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        prefs_from_row(&row)
+        let sql = format!("SELECT {PREFS_COLUMNS} FROM user_preferences p WHERE p.user_id = $1");
+        prefs_from_row(&self.row_of_user(sql, user_id).await?)
+    }
+
+    /// The one row a per-user table holds for the user; `NotFound` when it holds none.
+    async fn row_of_user(&self, sql: String, user_id: Uuid) -> StoreResult<AnyRow> {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn save_preferences(
@@ -342,14 +349,9 @@ impl Store {
     }
 
     pub async fn subscription(&self, user_id: Uuid) -> StoreResult<Subscription> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUBSCRIPTION_COLUMNS} FROM user_subscriptions s WHERE s.user_id = $1"
-        )))
-        .bind(user_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        subscription_from_row(&row)
+        let sql =
+            format!("SELECT {SUBSCRIPTION_COLUMNS} FROM user_subscriptions s WHERE s.user_id = $1");
+        subscription_from_row(&self.row_of_user(sql, user_id).await?)
     }
 
     pub async fn count_users(&self) -> StoreResult<i64> {

@@ -35,6 +35,11 @@ fn answer<T: serde::Serialize>(result: Result<T, EmulatorError>) -> Response {
     }
 }
 
+/// `{"<key>": "<id>"}`: the id of the query a user's action sent the bot.
+fn query_answer(key: &str, asked: Result<String, EmulatorError>) -> Response {
+    answer(asked.map(|query_id| json!({ key: query_id })))
+}
+
 #[derive(Deserialize)]
 struct NewChannel {
     title: String,
@@ -50,7 +55,6 @@ async fn create_channel(State(core): Shared, Json(c): Json<NewChannel>) -> Respo
 
 #[derive(Deserialize)]
 struct OpenWebApp {
-    chat_id: Option<i64>,
     message_id: i64,
     /// The button's label.
     text: String,
@@ -61,7 +65,7 @@ async fn open_web_app(
     Path(id): Path<i64>,
     Json(o): Json<OpenWebApp>,
 ) -> Response {
-    let opened = core.user_open_web_app(id, o.chat_id.unwrap_or(id), o.message_id, &o.text);
+    let opened = core.user_open_web_app(id, o.message_id, &o.text);
     answer(opened.map(|url| json!({ "url": url })))
 }
 
@@ -79,8 +83,7 @@ async fn inline_query(
     Path(id): Path<i64>,
     Json(q): Json<InlineQuery>,
 ) -> Response {
-    let asked = core.user_inline_query(id, &q.query);
-    answer(asked.map(|query_id| json!({ "inline_query_id": query_id })))
+    query_answer("inline_query_id", core.user_inline_query(id, &q.query))
 }
 
 #[derive(Deserialize)]
@@ -89,8 +92,7 @@ struct Pay {
 }
 
 async fn pay(State(core): Shared, Path(id): Path<i64>, Json(p): Json<Pay>) -> Response {
-    let asked = core.pay_invoice(id, &p.link);
-    answer(asked.map(|query_id| json!({ "pre_checkout_query_id": query_id })))
+    query_answer("pre_checkout_query_id", core.pay_invoice(id, &p.link))
 }
 
 #[derive(Deserialize)]

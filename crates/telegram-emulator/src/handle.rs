@@ -139,17 +139,17 @@ impl EmulatorHandle {
             .user_press(user_id, chat_id, message_id, callback_data, true)
     }
 
-    /// Like [`EmulatorHandle::press_button`], but with any data, on the keyboard or not: a
-    /// tampered client, for testing that the bot does not trust callback data.
+    /// Like [`EmulatorHandle::press_button`] in the user's private chat, but with any data, on
+    /// the keyboard or not: a tampered client, for testing that the bot does not trust callback
+    /// data.
     pub fn press_forged(
         &self,
         user_id: i64,
-        chat_id: i64,
         message_id: i64,
-        callback_data: &str,
+        data: &str,
     ) -> Result<String, EmulatorError> {
         self.core
-            .user_press(user_id, chat_id, message_id, callback_data, false)
+            .user_press(user_id, user_id, message_id, data, false)
     }
 
     /// The user blocks the bot: sends answer 403 and a `my_chat_member` (member → kicked)

@@ -15,17 +15,16 @@ impl EmulatorHandle {
         self.core.lock().add_channel(title, username, members)
     }
 
-    /// The user taps the `web_app` button labelled `text` on bot message `message_id`: returns
-    /// the Mini App's URL the client opens (and emits `WebAppOpened`).
+    /// The user taps the `web_app` button labelled `text` on bot message `message_id` in their
+    /// private chat (the only place Telegram shows such buttons): returns the Mini App's URL the
+    /// client opens (and emits `WebAppOpened`).
     pub fn open_web_app(
         &self,
         user_id: i64,
-        chat_id: i64,
         message_id: i64,
         text: &str,
     ) -> Result<String, EmulatorError> {
-        self.core
-            .user_open_web_app(user_id, chat_id, message_id, text)
+        self.core.user_open_web_app(user_id, message_id, text)
     }
 
     /// The user taps the menu button of their chat with the bot; it must open a Mini App.

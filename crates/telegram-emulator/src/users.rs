@@ -152,15 +152,16 @@ impl Core {
         Ok(id)
     }
 
-    /// A user taps the `web_app` button labelled `text` on a bot message: the client opens the
-    /// Mini App at its URL (returned, and announced as [`EmulatorEvent::WebAppOpened`]).
+    /// A user taps the `web_app` button labelled `text` on a bot message in their private chat:
+    /// the client opens the Mini App at its URL (returned, and announced as
+    /// [`EmulatorEvent::WebAppOpened`]).
     pub(crate) fn user_open_web_app(
         &self,
         user_id: i64,
-        chat_id: i64,
         message_id: i64,
         text: &str,
     ) -> Result<String, EmulatorError> {
+        let chat_id = user_id;
         let state = self.lock();
         Self::check_sender(&state, user_id, chat_id)?;
         let url = state

@@ -34,21 +34,21 @@ fn choices() -> String {
 /// `/language` shows buttons; `/language es` switches at once.
 pub async fn language(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     user: &User,
     args: &str,
 ) -> Result<(), BotError> {
     if args.is_empty() {
         let text = t_args(
-            who.lang,
+            caller.lang,
             "language-current",
-            [("language", Arg::from(t(who.lang, "language-name")))],
+            [("language", Arg::from(t(caller.lang, "language-name")))],
         );
-        return send_with(ctx, who.chat_id, text, language_keyboard()).await;
+        return send_with(ctx, caller.chat_id, text, language_keyboard()).await;
     }
     let Some(lang) = parse_lang(args) else {
         let reply = t_args(
-            who.lang,
+            caller.lang,
             "language-unknown",
             [
                 (
@@ -58,10 +58,10 @@ pub async fn language(
                 ("choices", Arg::from(choices())),
             ],
         );
-        return send(ctx, who.chat_id, reply).await;
+        return send(ctx, caller.chat_id, reply).await;
     };
     set_language(ctx, user, lang).await?;
-    send(ctx, who.chat_id, t(lang, "language-set")).await
+    send(ctx, caller.chat_id, t(lang, "language-set")).await
 }
 
 async fn set_language(ctx: &BotContext, user: &User, lang: Lang) -> Result<(), BotError> {
@@ -77,34 +77,45 @@ async fn set_language(ctx: &BotContext, user: &User, lang: Lang) -> Result<(), B
 
 pub async fn language_pressed(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     lang: Lang,
 ) -> Result<(), BotError> {
     set_language(ctx, press.user, lang).await?;
     ctx.replies.answer(&press.query.id, None).await?;
     ctx.replies
-        .edit(who.chat_id, press.message_id, t(lang, "language-set"), None)
+        .edit(
+            caller.chat_id,
+            press.message_id,
+            t(lang, "language-set"),
+            None,
+        )
         .await
 }
 
-pub async fn ask_delete(ctx: &BotContext, who: &Caller<'_>) -> Result<(), BotError> {
+pub async fn ask_delete(ctx: &BotContext, caller: &Caller<'_>) -> Result<(), BotError> {
     let keyboard = InlineKeyboardMarkup::new([[
         InlineKeyboardButton::callback(
-            t(who.lang, "delete-confirm-button"),
+            t(caller.lang, "delete-confirm-button"),
             Callback::Delete(true).encode(),
         ),
         InlineKeyboardButton::callback(
-            t(who.lang, "delete-cancel-button"),
+            t(caller.lang, "delete-cancel-button"),
             Callback::Delete(false).encode(),
         ),
     ]]);
-    send_with(ctx, who.chat_id, t(who.lang, "delete-question"), keyboard).await
+    send_with(
+        ctx,
+        caller.chat_id,
+        t(caller.lang, "delete-question"),
+        keyboard,
+    )
+    .await
 }
 
 pub async fn delete_pressed(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     press: &Press<'_>,
     confirmed: bool,
 ) -> Result<(), BotError> {
@@ -113,9 +124,9 @@ pub async fn delete_pressed(
         return ctx
             .replies
             .edit(
-                who.chat_id,
+                caller.chat_id,
                 press.message_id,
-                t(who.lang, "delete-cancelled"),
+                t(caller.lang, "delete-cancelled"),
                 None,
             )
             .await;
@@ -129,9 +140,9 @@ pub async fn delete_pressed(
     tracing::info!("a user erased their data");
     ctx.replies
         .edit(
-            who.chat_id,
+            caller.chat_id,
             press.message_id,
-            t(who.lang, "delete-done"),
+            t(caller.lang, "delete-done"),
             None,
         )
         .await

@@ -61,17 +61,21 @@ pub fn parse_grant(args: &str) -> Result<(String, u32), GrantError> {
     Ok(((*target).to_owned(), days))
 }
 
-pub fn is_admin(ctx: &BotContext, who: &Caller<'_>) -> bool {
-    ctx.settings.admin_ids.contains(&who.telegram_id())
-        || who.user().is_some_and(|user| user.is_admin)
+pub fn is_admin(ctx: &BotContext, caller: &Caller<'_>) -> bool {
+    ctx.settings.admin_ids.contains(&caller.telegram_id())
+        || caller.user().is_some_and(|user| user.is_admin)
 }
 
-pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Result<(), BotError> {
-    let lang = who.lang;
+pub async fn begin(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    command: Command,
+) -> Result<(), BotError> {
+    let lang = caller.lang;
     let action = match command {
         Command::Broadcast { text } => match broadcasts::check(&text) {
             Ok(()) => AdminAction::Broadcast { text },
-            Err(err) => return refuse_broadcast(ctx, who, err).await,
+            Err(err) => return refuse_broadcast(ctx, caller, err).await,
         },
         Command::Users => AdminAction::Users,
         Command::Stats => AdminAction::Stats,
@@ -83,7 +87,7 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
                     GrantError::BadDays => "grant-bad-days",
                 };
                 let reply = t_args(lang, key, [("max", Arg::from(MAX_GRANT_DAYS))]);
-                return send(ctx, who.chat_id, reply).await;
+                return send(ctx, caller.chat_id, reply).await;
             }
             Ok((target, days)) => {
                 let telegram_id = match target.strip_prefix('@') {
@@ -103,35 +107,35 @@ pub async fn begin(ctx: &BotContext, who: &Caller<'_>, command: Command) -> Resu
                         "grant-unknown-user",
                         [("user", Arg::from(escape(&target)))],
                     );
-                    return send(ctx, who.chat_id, reply).await;
+                    return send(ctx, caller.chat_id, reply).await;
                 };
                 AdminAction::Grant { telegram_id, days }
             }
         },
         _ => return Ok(()),
     };
-    let Some(record) = ctx.store.admin_totp(who.telegram_id()).await? else {
+    let Some(record) = ctx.store.admin_totp(caller.telegram_id()).await? else {
         let reply = t_args(
             lang,
             "admin-totp-missing",
-            [("id", Arg::from(who.telegram_id()))],
+            [("id", Arg::from(caller.telegram_id()))],
         );
-        return send(ctx, who.chat_id, reply).await;
+        return send(ctx, caller.chat_id, reply).await;
     };
     if let Some(until) = record.locked_until.filter(|until| *until > Utc::now()) {
-        return send(ctx, who.chat_id, locked_text(lang, until)).await;
+        return send(ctx, caller.chat_id, locked_text(lang, until)).await;
     }
     let payload = serde_json::to_string(&action)
         .map_err(|err| BotError::Store(crate::store::StoreError::Corrupt(err.to_string())))?;
     ctx.store
-        .set_chat_state(who.telegram_id(), AWAITING_CODE, &payload, Utc::now())
+        .set_chat_state(caller.telegram_id(), AWAITING_CODE, &payload, Utc::now())
         .await?;
     let reply = t_args(
         lang,
         "admin-code-prompt",
         [("action", Arg::from(describe(&action, lang)))],
     );
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }
 
 fn describe(action: &AdminAction, lang: Lang) -> String {
@@ -159,31 +163,31 @@ fn locked_text(lang: Lang, until: DateTime<Utc>) -> String {
 /// A message while a code is awaited.
 pub async fn code(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     payload: &str,
     text: &str,
 ) -> Result<(), BotError> {
-    let lang = who.lang;
-    let id = who.telegram_id();
+    let lang = caller.lang;
+    let id = caller.telegram_id();
     let action: Option<AdminAction> = serde_json::from_str(payload).ok();
-    let (Some(action), true) = (action, is_admin(ctx, who)) else {
+    let (Some(action), true) = (action, is_admin(ctx, caller)) else {
         ctx.store.clear_chat_state(id).await?;
-        return send(ctx, who.chat_id, t(lang, "plain-text-hint")).await;
+        return send(ctx, caller.chat_id, t(lang, "plain-text-hint")).await;
     };
     let Some(record) = ctx.store.admin_totp(id).await? else {
         ctx.store.clear_chat_state(id).await?;
         let reply = t_args(lang, "admin-totp-missing", [("id", Arg::from(id))]);
-        return send(ctx, who.chat_id, reply).await;
+        return send(ctx, caller.chat_id, reply).await;
     };
     let now = Utc::now();
     if let Some(until) = record.locked_until.filter(|until| *until > now) {
         ctx.store.clear_chat_state(id).await?;
-        return send(ctx, who.chat_id, locked_text(lang, until)).await;
+        return send(ctx, caller.chat_id, locked_text(lang, until)).await;
     }
     let Ok(secret) = ctx.store.cipher().open(&record.sealed_secret) else {
         tracing::error!("an admin's TOTP secret cannot be opened with the configured key");
         ctx.store.clear_chat_state(id).await?;
-        return send(ctx, who.chat_id, t(lang, "admin-totp-unavailable")).await;
+        return send(ctx, caller.chat_id, t(lang, "admin-totp-unavailable")).await;
     };
     let unix = u64::try_from(now.timestamp()).unwrap_or_default();
     let verified = match totp::verify(&secret, text, unix, record.last_step) {
@@ -196,11 +200,11 @@ pub async fn code(
         Ok(()) => {
             ctx.store.clear_chat_state(id).await?;
             tracing::info!(action = ?std::mem::discriminant(&action), "admin action confirmed with TOTP");
-            perform(ctx, who, action).await
+            perform(ctx, caller, action).await
         }
         Err(TotpError::BadSecret) => {
             ctx.store.clear_chat_state(id).await?;
-            send(ctx, who.chat_id, t(lang, "admin-totp-unavailable")).await
+            send(ctx, caller.chat_id, t(lang, "admin-totp-unavailable")).await
         }
         Err(err) => {
             let lock_until = now + chrono::Duration::minutes(LOCK_MINUTES);
@@ -214,7 +218,7 @@ pub async fn code(
             );
             if let Some(until) = locked {
                 ctx.store.clear_chat_state(id).await?;
-                return send(ctx, who.chat_id, locked_text(lang, until)).await;
+                return send(ctx, caller.chat_id, locked_text(lang, until)).await;
             }
             let key = if err == TotpError::Replayed {
                 "admin-code-used"
@@ -224,7 +228,7 @@ pub async fn code(
             let left = i64::from(MAX_FAILURES - failures).max(1);
             send(
                 ctx,
-                who.chat_id,
+                caller.chat_id,
                 t_args(lang, key, [("left", Arg::from(left))]),
             )
             .await
@@ -232,45 +236,49 @@ pub async fn code(
     }
 }
 
-async fn perform(ctx: &BotContext, who: &Caller<'_>, action: AdminAction) -> Result<(), BotError> {
-    let lang = who.lang;
+async fn perform(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    action: AdminAction,
+) -> Result<(), BotError> {
+    let lang = caller.lang;
     let now = Utc::now();
     let reply = match action {
         AdminAction::Broadcast { text } => {
-            match broadcasts::queue(&ctx.store, &text, who.telegram_id(), now).await {
+            match broadcasts::queue(&ctx.store, &text, caller.telegram_id(), now).await {
                 Ok(queued) => t_args(
                     lang,
                     "broadcast-queued",
                     [("count", Arg::from(queued.recipients))],
                 ),
-                Err(err) => return refuse_broadcast(ctx, who, err).await,
+                Err(err) => return refuse_broadcast(ctx, caller, err).await,
             }
         }
         AdminAction::Users => users_text(ctx, lang, now).await?,
         AdminAction::Stats => stats_text(ctx, lang, now).await?,
         AdminAction::Grant { telegram_id, days } => {
-            return grant(ctx, who, telegram_id, days).await;
+            return grant(ctx, caller, telegram_id, days).await;
         }
     };
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }
 
 /// The reply to a broadcast text that cannot be sent.
 async fn refuse_broadcast(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     err: BroadcastError,
 ) -> Result<(), BotError> {
     let reply = match err {
-        BroadcastError::Empty => t(who.lang, "broadcast-usage"),
+        BroadcastError::Empty => t(caller.lang, "broadcast-usage"),
         BroadcastError::TooLong => t_args(
-            who.lang,
+            caller.lang,
             "broadcast-too-long",
             [("max", Arg::from(MAX_BROADCAST_CHARS))],
         ),
         BroadcastError::Store(err) => return Err(err.into()),
     };
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }
 
 async fn users_text(ctx: &BotContext, lang: Lang, now: DateTime<Utc>) -> Result<String, BotError> {
@@ -334,11 +342,11 @@ async fn stats_text(ctx: &BotContext, lang: Lang, now: DateTime<Utc>) -> Result<
 /// the user is told, and the reminder loop woken in case the new end is near.
 async fn grant(
     ctx: &BotContext,
-    who: &Caller<'_>,
+    caller: &Caller<'_>,
     telegram_id: i64,
     days: u32,
 ) -> Result<(), BotError> {
-    let lang = who.lang;
+    let lang = caller.lang;
     let unknown = || {
         t_args(
             lang,
@@ -347,10 +355,10 @@ async fn grant(
         )
     };
     let Some(user) = ctx.store.user_by_telegram_id(telegram_id).await? else {
-        return send(ctx, who.chat_id, unknown()).await;
+        return send(ctx, caller.chat_id, unknown()).await;
     };
     let actor = Actor::BotAdmin {
-        user_id: who.user().map(|admin| admin.id),
+        user_id: caller.user().map(|admin| admin.id),
     };
     let granted = accounts::grant(
         &ctx.store,
@@ -362,11 +370,11 @@ async fn grant(
     let until = match granted.await {
         Ok(change) => change.after.expires_at.unwrap_or_else(Utc::now),
         Err(TierError::Account(AccountError::UnknownUser)) => {
-            return send(ctx, who.chat_id, unknown()).await;
+            return send(ctx, caller.chat_id, unknown()).await;
         }
         Err(TierError::EndsInPast) => {
             let reply = t_args(lang, "grant-bad-days", [("max", Arg::from(MAX_GRANT_DAYS))]);
-            return send(ctx, who.chat_id, reply).await;
+            return send(ctx, caller.chat_id, reply).await;
         }
         Err(TierError::Account(AccountError::Store(err))) => return Err(err.into()),
     };
@@ -388,7 +396,7 @@ async fn grant(
             ),
         ],
     );
-    send(ctx, who.chat_id, reply).await
+    send(ctx, caller.chat_id, reply).await
 }
 
 #[cfg(test)]

@@ -185,18 +185,9 @@ async fn send_chart(
     let deliver = |photo: Photo| {
         let (caption, keyboard) = (caption.clone(), Some(keyboard.clone()));
         async move {
-            match edit {
-                Some(message_id) => {
-                    ctx.replies
-                        .edit_photo(chat_id, message_id, photo, caption, keyboard)
-                        .await
-                }
-                None => ctx
-                    .replies
-                    .send_photo(chat_id, photo, caption, keyboard)
-                    .await
-                    .map(|(_, file_id)| file_id),
-            }
+            ctx.replies
+                .photo(chat_id, edit, photo, caption, keyboard)
+                .await
         }
     };
     if let Some(file_id) = ctx.store.chart_file(&key).await? {

@@ -6,25 +6,13 @@ use chrono_tz::Tz;
 
 use super::periods::{Period, ReportKind, ReportPeriod};
 use super::stats::{Figures, Summary};
-use crate::domain::i18n::{Arg, Lang, t, t_args};
-use crate::domain::render::{escape, visible_len_utf16};
+use crate::domain::i18n::{Arg, Lang, t};
+use crate::domain::render::{escape, tx, tx_args, visible_len_utf16};
 
 /// Rows shown per breakdown; the rest are counted on one line.
 const ROWS_PER_SECTION: usize = 5;
 /// Names in the breakdown tables are cut to this many characters to keep columns aligned.
 const NAME_WIDTH: usize = 12;
-
-fn tx(lang: Lang, key: &str) -> String {
-    escape(&t(lang, key))
-}
-
-fn tx_args<'a>(
-    lang: Lang,
-    key: &str,
-    args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
-) -> String {
-    escape(&t_args(lang, key, args))
-}
 
 /// `+1.23%`, `-0.50%`, `0.00%`.
 pub fn signed_pct(value: f64) -> String {
@@ -220,18 +208,7 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
     }
     let mut tail = Vec::new();
     match view.yours {
-        Some(yours) if yours.count > 0 => tail.push(format!(
-            "👤 {}",
-            tx_args(
-                lang,
-                "perf-yours",
-                [
-                    ("count", Arg::from(yours.count as i64)),
-                    ("rate", Arg::from(rate(yours.win_rate_pct))),
-                    ("total", Arg::from(signed_pct(yours.total_return_pct))),
-                ],
-            )
-        )),
+        Some(yours) if yours.count > 0 => tail.push(yours_line(lang, yours)),
         Some(_) => tail.push(format!("👤 {}", tx(lang, "perf-yours-none"))),
         None => {}
     }
@@ -315,21 +292,20 @@ pub fn report_text(
     } else {
         lines.extend(figure_lines(lang, figures));
         if yours.count > 0 {
-            lines.push(format!(
-                "👤 {}",
-                tx_args(
-                    lang,
-                    "perf-yours",
-                    [
-                        ("count", Arg::from(yours.count as i64)),
-                        ("rate", Arg::from(rate(yours.win_rate_pct))),
-                        ("total", Arg::from(signed_pct(yours.total_return_pct))),
-                    ],
-                )
-            ));
+            lines.push(yours_line(lang, yours));
         }
     }
     lines.push(String::new());
     lines.push(format!("<i>{}</i>", tx(lang, "report-footer")));
     lines.join("\n")
+}
+
+/// `👤 Your record: 3 closed · win rate 67% · total +4.20%`: the reader's own figures.
+fn yours_line(lang: Lang, yours: &Figures) -> String {
+    let args = [
+        ("count", Arg::from(yours.count as i64)),
+        ("rate", Arg::from(rate(yours.win_rate_pct))),
+        ("total", Arg::from(signed_pct(yours.total_return_pct))),
+    ];
+    format!("👤 {}", tx_args(lang, "perf-yours", args))
 }

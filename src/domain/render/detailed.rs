@@ -133,7 +133,7 @@ fn alert(signal: &Signal, lang: Lang) -> Vec<String> {
     blocks
 }
 
-/// Confidence, model, market, performance and time: the metadata PRODUCT §2 puts on every message.
+/// Confidence, model, market, performance and time: the metadata every message carries.
 fn metadata(signal: &Signal, lang: Lang, ctx: &RenderContext) -> String {
     let line = |emoji: &str, key: &str, value: &str| format!("{emoji} {}: {value}", tx(lang, key));
     let mut lines = Vec::new();

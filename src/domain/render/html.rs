@@ -2,7 +2,7 @@
 
 /// `sendMessage.text` is "1-4096 characters after entities parsing"
 /// (<https://core.telegram.org/bots/api#sendmessage>). Whether that counts UTF-16 units like entity
-/// offsets do is not stated, so we assume the stricter UTF-16 count (STACK.md T12, T15).
+/// offsets do is not stated, so we assume the stricter UTF-16 count.
 pub const MAX_TEXT_UTF16: usize = 4096;
 
 /// Escapes outside text for HTML mode: `&`, `<`, `>` must be entities

@@ -10,10 +10,7 @@ pub use figures::{
     AuditPage, DeliveryFigures, Health, PerformanceReport, Ready, SignalFigures, StatsReport, Token,
 };
 pub use signals::{OutcomeAnswer, SignalAccepted, SignalDetail, SignalPage, SignalSummary};
-pub use users::{
-    Activity, PreferencesChanged, SubscriptionChanged, SubscriptionView, UserDetail, UserPage,
-    UserView,
-};
+pub use users::{Activity, PreferencesChanged, SubscriptionChanged, UserDetail, UserPage};
 
 use serde_json::{Map, Value, json};
 
@@ -95,8 +92,8 @@ pub fn schemas() -> Map<String, Value> {
         entry::<PerformanceReport>(),
         entry::<StatsReport>(),
         entry::<Token>(),
-        entry::<SubscriptionView>(),
-        entry::<UserView>(),
+        entry::<crate::store::Subscription>(),
+        entry::<crate::store::UserSummary>(),
         entry::<UserPage>(),
         entry::<UserDetail>(),
         entry::<PreferencesChanged>(),

@@ -2,35 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::{Schema, counts, exactly, reference, text_or_null, time, time_or_null};
-use crate::domain::preferences::{Preferences, Tier};
+use crate::domain::preferences::Preferences;
 use crate::store::{Subscription, UserSummary};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SubscriptionView {
-    pub tier: Tier,
-    pub subscribed: bool,
-    pub started_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Subscription> for SubscriptionView {
-    fn from(subscription: &Subscription) -> Self {
-        Self {
-            tier: subscription.tier,
-            subscribed: subscription.subscribed,
-            started_at: subscription.started_at,
-            expires_at: subscription.expires_at,
-        }
-    }
-}
-
-impl Schema for SubscriptionView {
+impl Schema for Subscription {
     const NAME: &'static str = "Subscription";
     fn schema() -> Value {
         exactly(json!({
@@ -39,41 +18,6 @@ impl Schema for SubscriptionView {
             "started_at": time(),
             "expires_at": time_or_null(),
         }))
-    }
-}
-
-/// A user as the admin API shows one.
-#[derive(Debug, Serialize)]
-pub struct UserView {
-    pub id: Uuid,
-    pub telegram_id: i64,
-    pub username: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub language_code: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub is_active: bool,
-    pub is_admin: bool,
-    pub disclaimer_accepted_at: Option<DateTime<Utc>>,
-    pub subscription: SubscriptionView,
-}
-
-impl From<&UserSummary> for UserView {
-    fn from(summary: &UserSummary) -> Self {
-        let user = &summary.user;
-        Self {
-            id: user.id,
-            telegram_id: user.telegram_id,
-            username: user.username.clone(),
-            first_name: user.first_name.clone(),
-            last_name: user.last_name.clone(),
-            language_code: user.language_code.clone(),
-            created_at: user.created_at,
-            is_active: user.is_active,
-            is_admin: user.is_admin,
-            disclaimer_accepted_at: user.disclaimer_accepted_at,
-            subscription: SubscriptionView::from(&summary.subscription),
-        }
     }
 }
 
@@ -89,11 +33,12 @@ fn user_properties() -> Value {
         "is_active": {"type": "boolean"},
         "is_admin": {"type": "boolean"},
         "disclaimer_accepted_at": time_or_null(),
-        "subscription": reference(SubscriptionView::NAME),
+        "subscription": reference(Subscription::NAME),
     })
 }
 
-impl Schema for UserView {
+/// A user as the admin API shows one: the stored user and subscription, internals left out.
+impl Schema for UserSummary {
     const NAME: &'static str = "User";
     fn schema() -> Value {
         exactly(user_properties())
@@ -103,7 +48,7 @@ impl Schema for UserView {
 /// `GET /api/users`.
 #[derive(Debug, Serialize)]
 pub struct UserPage {
-    pub users: Vec<UserView>,
+    pub users: Vec<UserSummary>,
     pub next: Option<String>,
 }
 
@@ -111,7 +56,7 @@ impl Schema for UserPage {
     const NAME: &'static str = "UserPage";
     fn schema() -> Value {
         exactly(json!({
-            "users": {"type": "array", "items": reference(UserView::NAME)},
+            "users": {"type": "array", "items": reference(UserSummary::NAME)},
             "next": {"type": ["string", "null"], "description": "cursor of the next page"},
         }))
     }
@@ -121,7 +66,7 @@ impl Schema for UserPage {
 #[derive(Debug, Serialize)]
 pub struct UserDetail {
     #[serde(flatten)]
-    pub user: UserView,
+    pub user: UserSummary,
     pub preferences: Preferences,
     pub deliveries: BTreeMap<String, i64>,
 }
@@ -156,13 +101,13 @@ impl Schema for PreferencesChanged {
 /// `PUT` and `DELETE /api/users/{id}/tier`: the subscription after the change.
 #[derive(Debug, Serialize)]
 pub struct SubscriptionChanged {
-    pub subscription: SubscriptionView,
+    pub subscription: Subscription,
 }
 
 impl Schema for SubscriptionChanged {
     const NAME: &'static str = "SubscriptionChanged";
     fn schema() -> Value {
-        exactly(json!({"subscription": reference(SubscriptionView::NAME)}))
+        exactly(json!({"subscription": reference(Subscription::NAME)}))
     }
 }
 

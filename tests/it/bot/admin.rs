@@ -8,7 +8,7 @@ use herald::store::{AuditQuery, AuditRow, Backend};
 use telegram_emulator::{Emulator, EmulatorConfig};
 
 use crate::both_backends;
-use crate::harness::app::{Options, TestApp};
+use crate::harness::app::{Options, TestApp, buy_signal};
 use crate::harness::chat::{Chat, text};
 use crate::harness::db::TestDb;
 
@@ -304,6 +304,24 @@ async fn promoted_admins(backend: Backend) {
     );
     let stats = text(&chat.say(&code(&secret)).await);
     assert!(stats.starts_with("📈 Last 24 hours"), "{stats}");
+    assert!(stats.contains("Signals: 0 (all time 0)"), "{stats}");
+
+    // One signal delivered to one subscriber shows in the day's figures.
+    let dee = app.subscribed_user("Dee", "en").await;
+    let (status, _) = app.post_signal(&buy_signal()).await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    app.wait_for(dee, 4).await;
+    app.drain().await;
+    // Codes are single-use per step: a fresh authenticator for the second question.
+    let secret = setup_totp(&app, chat.id).await;
+    chat.say("/stats").await;
+    let stats = text(&chat.say(&code(&secret)).await);
+    assert!(stats.contains("Signals: 1 (all time 1)"), "{stats}");
+    assert!(
+        stats.contains("Deliveries: 1 sent · 0 failed · 0 blocked"),
+        "{stats}"
+    );
+    assert!(!stats.contains("latency: – ms"), "{stats}");
     let promoted = audit_events(&app, "admin.user.promote", cyd.id).await;
     assert_eq!(promoted.len(), 1, "{promoted:?}");
     assert_eq!(promoted[0].actor_kind, "operator");

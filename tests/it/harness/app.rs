@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::db::TestDb;
 
 pub const API_KEY: &str = "test-key-0123456789abcdef";
-/// The encryption key every PostgreSQL test app gets (PRODUCT §1: required there).
+/// The encryption key every PostgreSQL test app gets (Herald refuses to start on PostgreSQL without one).
 pub const ENCRYPTION_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 pub const WAIT: Duration = Duration::from_secs(15);
 

@@ -80,7 +80,7 @@ impl<'a> Chat<'a> {
     ) -> Option<String> {
         let emulator = &self.app.emulator;
         let id = if forged {
-            emulator.press_forged(self.id, self.id, message_id, data)
+            emulator.press_forged(self.id, message_id, data)
         } else {
             emulator.press_button(self.id, self.id, message_id, data)
         }

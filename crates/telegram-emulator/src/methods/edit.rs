@@ -1,6 +1,6 @@
 //! editMessageText, editMessageReplyMarkup and deleteMessage.
 
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use super::send::{acquire, check_markup_fits, check_recipient, formatted, sent};
 use super::{Reply, chat_id, keyboard};
@@ -10,6 +10,7 @@ use crate::html::utf16_len;
 use crate::model::EmulatorEvent;
 use crate::params::Params;
 use crate::state::{State, StoredMessage};
+use crate::types::TgInlineKeyboardMarkup;
 
 use super::send::MAX_TEXT_LEN;
 
@@ -97,7 +98,22 @@ pub(crate) fn edit_message_text(core: &Arc<Core>, params: &Params) -> Result<Rep
     if let Some(old) = msg.text.replace(body) {
         msg.edits.push(old.raw);
     }
-    msg.parse_mode = params.non_empty("parse_mode").map(|s| s.into_owned());
+    let parse_mode = params.non_empty("parse_mode").map(|s| s.into_owned());
+    finish_edit(core, guard, (chat_id, message_id), parse_mode, markup)
+}
+
+/// The end of every edit: the new parse mode and keyboard, the edit date, and the answer; the
+/// `sent` event goes out once the state is unlocked.
+pub(super) fn finish_edit(
+    core: &Arc<Core>,
+    mut guard: MutexGuard<'_, State>,
+    (chat_id, message_id): (i64, i64),
+    parse_mode: Option<String>,
+    markup: Option<TgInlineKeyboardMarkup>,
+) -> Result<Reply, ApiError> {
+    let state = &mut *guard;
+    let msg = editable(state, chat_id, message_id)?;
+    msg.parse_mode = parse_mode;
     msg.reply_markup = markup;
     msg.edit_date = Some(unix_now());
     let reply = render(core, state, chat_id, message_id);

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::edit::{NOT_MODIFIED, editable, message_id, render};
+use super::edit::{NOT_MODIFIED, editable, finish_edit, message_id};
 use super::photo::{register, uploaded};
-use super::send::{MAX_CAPTION_LEN, PhotoSource, acquire, format, sent};
+use super::send::{MAX_CAPTION_LEN, PhotoSource, acquire, format};
 use super::{Reply, chat_id, keyboard};
-use crate::core::{Core, unix_now};
+use crate::core::Core;
 use crate::error::ApiError;
 use crate::html::utf16_len;
 use crate::params::Params;
@@ -95,11 +95,6 @@ pub(crate) fn edit_message_media(core: &Arc<Core>, params: &Params) -> Result<Re
     msg.edits.push(old);
     msg.photo = Some(photo);
     msg.caption = caption;
-    msg.parse_mode = field("parse_mode").map(str::to_owned);
-    msg.reply_markup = markup;
-    msg.edit_date = Some(unix_now());
-    let reply = render(core, state, chat_id, message_id);
-    drop(guard);
-    sent(core, chat_id, message_id, true);
-    reply
+    let parse_mode = field("parse_mode").map(str::to_owned);
+    finish_edit(core, guard, (chat_id, message_id), parse_mode, markup)
 }
