@@ -256,7 +256,7 @@ async fn main() -> anyhow::Result<()> {
         herald_runtime.spawn(async move {
             let app = App::build(config).await?;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-            app.run(listener, shutdown).await
+            app.run(listener, None, shutdown).await
         })
     };
 

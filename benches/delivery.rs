@@ -135,6 +135,7 @@ impl Herald {
             .env("HERALD_DATABASE_URL", &db.url)
             .env("HERALD_API_KEYS", API_KEY)
             .env("HERALD_LISTEN", "127.0.0.1:0")
+            .env("HERALD_METRICS_LISTEN", "off")
             .env("HERALD_GLOBAL_RATE", global_rate.to_string())
             .env("HERALD_LOG_FORMAT", "json")
             .env("HERALD_CONFIG", "/nonexistent/herald.toml")

@@ -44,7 +44,7 @@ pub struct App {
     outbound: Outbound,
     live: Live,
     instance: Arc<str>,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl App {
@@ -85,10 +85,12 @@ impl App {
         &self.instance
     }
 
-    /// Runs until `shutdown` is cancelled, then drains and returns.
+    /// Serves the API on `listener` and `/metrics` on `metrics` (when given) until `shutdown` is
+    /// cancelled, then drains and returns.
     pub async fn run(
         self,
         listener: TcpListener,
+        metrics: Option<TcpListener>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         crate::ops::metrics::install();
@@ -116,11 +118,12 @@ impl App {
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");
-            routes = routes.merge(http::webhook::routes(
-                &path,
-                secret.clone(),
-                receiver.clone(),
-            ));
+            let access = http::webhook::WebhookAccess {
+                secret: secret.clone(),
+                allowed: self.config.webhook_allowed_ips.clone(),
+                trusted_proxies: self.config.security.trusted_proxies.clone(),
+            };
+            routes = routes.merge(http::webhook::routes(&path, access, receiver.clone()));
         }
 
         let background = CancellationToken::new();
@@ -184,16 +187,29 @@ impl App {
             stop_intake.cancel();
         });
         let router = http::router_with(routes, state);
-        let served = match self.tls {
-            Some(tls) => http::tls::serve(listener, router, tls, intake_stop).await,
-            None => axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { intake_stop.cancelled().await })
-            .await
-            .map_err(anyhow::Error::from),
-        };
+        let limits = crate::ops::fit_to_open_files(
+            self.config.connections.clone(),
+            crate::ops::raise_open_file_limit(),
+        );
+        if let Some(metrics) = metrics {
+            // Up until the very end, so the last scrape sees the drain.
+            let serving = http::listener::serve(
+                metrics,
+                http::metrics_router(),
+                None,
+                limits.clone(),
+                Vec::new(),
+                background.clone(),
+            );
+            background_tasks.spawn(async move {
+                if let Err(err) = serving.await {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            });
+        }
+        let proxies = self.config.security.trusted_proxies.clone();
+        let served =
+            http::listener::serve(listener, router, self.tls, limits, proxies, intake_stop).await;
         tracing::info!("intake stopped; finishing updates and sends in hand");
         stop.cancel();
         work.wait().await;

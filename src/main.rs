@@ -51,13 +51,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = herald::app::App::build(config).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
     tracing::info!(address = %listener.local_addr()?, "listening");
+    let metrics = match app.config.metrics_listen {
+        Some(address) => {
+            let metrics = tokio::net::TcpListener::bind(address).await?;
+            tracing::info!(address = %metrics.local_addr()?, "serving /metrics");
+            Some(metrics)
+        }
+        None => None,
+    };
     let shutdown = CancellationToken::new();
     tokio::spawn(herald::ops::shutdown::on_signal(shutdown.clone()));
     tokio::spawn(herald::ops::shutdown::reload_on_hangup(
         app.live(),
         app.config.clone(),
     ));
-    app.run(listener, shutdown).await
+    app.run(listener, metrics, shutdown).await
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

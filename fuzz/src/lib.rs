@@ -203,3 +203,33 @@ fn check_renders(signal: &Signal) {
         }
     }
 }
+
+/// Any webhook body (past the secret check, so anyone who learned the secret can send it): not an
+/// update, or an update whose id is the body's own `update_id`, and whose chat, if one is named,
+/// is a chat id the body carries.
+pub fn webhook_body(data: &[u8]) -> bool {
+    let Some((update_id, chat)) = herald::http::webhook::identify(data) else {
+        return false;
+    };
+    let value: serde_json::Value = serde_json::from_slice(data)
+        .unwrap_or_else(|err| panic!("identified, yet not JSON: {err}"));
+    assert_eq!(value["update_id"].as_i64(), Some(update_id));
+    if let Some(chat) = chat {
+        assert!(
+            carries_number(&value, chat),
+            "chat {chat} named, yet not in the body"
+        );
+    }
+    true
+}
+
+fn carries_number(value: &serde_json::Value, number: i64) -> bool {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64() == Some(number),
+        serde_json::Value::Array(items) => items.iter().any(|item| carries_number(item, number)),
+        serde_json::Value::Object(fields) => {
+            fields.values().any(|item| carries_number(item, number))
+        }
+        _ => false,
+    }
+}

@@ -12,3 +12,4 @@ alert-telegram = Telegram API failing
 alert-error-rate = error rate high
 alert-queue = delivery queue growing
 alert-logins = repeated failed logins
+alert-admin-locked = admin account locked: failed logins from many addresses

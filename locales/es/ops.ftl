@@ -12,3 +12,4 @@ alert-telegram = la API de Telegram falla
 alert-error-rate = tasa de errores alta
 alert-queue = la cola de envíos crece
 alert-logins = inicios de sesión fallidos repetidos
+alert-admin-locked = cuenta de administrador bloqueada: intentos fallidos desde muchas direcciones

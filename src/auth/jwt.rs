@@ -1,6 +1,8 @@
 //! Admin tokens: HS256 JWTs that live 15 minutes (no refresh: log in again). Verification pins
-//! the algorithm (a token saying `alg: none` or RS256 is refused before its claims are read) and
-//! requires issuer, audience, expiry and subject; the role is checked by the caller's guard.
+//! the algorithm (a token saying `alg: none` or RS256 is refused before its claims are read),
+//! requires issuer, audience, expiry and subject, and refuses a token issued in the future or for
+//! longer than [`TOKEN_LIFETIME`] (even one signed with our secret). Whether its admin still
+//! exists, is enabled and has not ended the session (`gen`) is the guard's check, in the store.
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::errors::ErrorKind;
@@ -26,6 +28,9 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The admin's token generation when it was issued (see `store::admins`).
+    #[serde(rename = "gen")]
+    pub generation: u32,
 }
 
 impl Claims {
@@ -40,6 +45,7 @@ impl Claims {
             iat: now.timestamp(),
             exp: (now + TOKEN_LIFETIME).timestamp(),
             jti: Uuid::new_v4().to_string(),
+            generation: 0,
         }
     }
 }
@@ -52,6 +58,8 @@ pub enum JwtError {
     Invalid,
     #[error("token does not grant the admin role")]
     NotAdmin,
+    #[error("token ended: its admin logged out, changed password, was disabled or is gone")]
+    Revoked,
     #[error("cannot sign the token")]
     Signing,
 }
@@ -83,14 +91,18 @@ impl JwtKeys {
             .map_err(|_| JwtError::Signing)
     }
 
-    /// A token for this admin and when it expires.
+    /// A token for this admin in its current token `generation`, and when it expires.
     pub fn issue(
         &self,
         id: Uuid,
         name: &str,
+        generation: u32,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), JwtError> {
-        let claims = Claims::admin(id, name, now);
+        let claims = Claims {
+            generation,
+            ..Claims::admin(id, name, now)
+        };
         Ok((self.sign(&claims)?, now + TOKEN_LIFETIME))
     }
 
@@ -103,6 +115,11 @@ impl JwtKeys {
                 _ => JwtError::Invalid,
             })?;
         let claims = data.claims;
+        let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+        let issued_in_future = claims.iat > Utc::now().timestamp() + leeway;
+        if issued_in_future || claims.exp - claims.iat > TOKEN_LIFETIME.num_seconds() {
+            return Err(JwtError::Invalid);
+        }
         let id = Uuid::parse_str(&claims.sub).map_err(|_| JwtError::Invalid)?;
         if claims.role != ADMIN_ROLE {
             return Err(JwtError::NotAdmin);
@@ -125,7 +142,7 @@ mod tests {
     fn a_fresh_token_verifies_and_names_the_admin() {
         let keys = JwtKeys::new(SECRET);
         let id = Uuid::now_v7();
-        let (token, expires) = keys.issue(id, "alice", Utc::now()).unwrap();
+        let (token, expires) = keys.issue(id, "alice", 0, Utc::now()).unwrap();
         assert!(expires > Utc::now() + chrono::Duration::minutes(14));
         let (verified, claims) = keys.verify(&token).unwrap();
         assert_eq!(verified, id);
@@ -137,12 +154,12 @@ mod tests {
         let keys = JwtKeys::new(SECRET);
         let id = Uuid::now_v7();
         let (old, _) = keys
-            .issue(id, "alice", Utc::now() - chrono::Duration::minutes(16))
+            .issue(id, "alice", 0, Utc::now() - chrono::Duration::minutes(16))
             .unwrap();
         assert_eq!(keys.verify(&old), Err(JwtError::Expired));
 
         let (foreign, _) = JwtKeys::new(b"another secret, just as long, 32+")
-            .issue(id, "alice", Utc::now())
+            .issue(id, "alice", 0, Utc::now())
             .unwrap();
         assert_eq!(keys.verify(&foreign), Err(JwtError::Invalid));
 
@@ -154,7 +171,7 @@ mod tests {
             Err(JwtError::Invalid)
         );
 
-        let (good, _) = keys.issue(id, "alice", Utc::now()).unwrap();
+        let (good, _) = keys.issue(id, "alice", 0, Utc::now()).unwrap();
         let mut parts: Vec<&str> = good.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(
             serde_json::to_vec(&Claims::admin(Uuid::now_v7(), "mallory", Utc::now())).unwrap(),
@@ -195,6 +212,22 @@ mod tests {
                     ..base.clone()
                 },
                 JwtError::NotAdmin,
+            ),
+            // Signed with our secret, yet longer-lived than any token we issue.
+            (
+                Claims {
+                    exp: base.iat + 10 * 365 * 86_400,
+                    ..base.clone()
+                },
+                JwtError::Invalid,
+            ),
+            (
+                Claims {
+                    iat: base.iat + 3600,
+                    exp: base.iat + 3600 + 60,
+                    ..base.clone()
+                },
+                JwtError::Invalid,
             ),
         ];
         for (claims, expected) in cases {

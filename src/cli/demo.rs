@@ -71,7 +71,8 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
 
     let app = App::build(config).await?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(app.run(listener, shutdown.clone()));
+    // The demo shows the bot and the API; metrics are for operators.
+    let server = tokio::spawn(app.run(listener, None, shutdown.clone()));
     tokio::spawn(crate::ops::shutdown::on_signal(shutdown.clone()));
 
     println!(

@@ -1,19 +1,35 @@
-//! `herald admin create`, `herald apikey create|list|revoke` and `herald rotate-key`: the operator's
-//! side of the API's credentials and of the encryption key. Secrets are printed once and stored
-//! only hashed (passwords, keys) or sealed (TOTP secrets).
+//! `herald admin create|password|disable|enable`, `herald apikey create|list|revoke` and
+//! `herald rotate-key`: the operator's side of the API's credentials and of the encryption key.
+//! Secrets are printed once and stored only hashed (passwords, keys) or sealed (TOTP secrets).
 
 use chrono::Utc;
 use clap::Subcommand;
 
 use crate::auth::{Scope, api_keys, passwords};
 use crate::config::{Config, ConfigError};
-use crate::store::{AuditEvent, RotationReport, Store, StoredApiKey};
+use crate::store::{AuditEvent, Outcome, RotationReport, Store, StoreError, StoredApiKey};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create an admin of the HTTP API: prints a generated password and a TOTP enrolment URI once.
     Create {
         /// Login name: 1-64 letters, digits, `.`, `_`, `-` or `@`.
+        name: String,
+    },
+    /// Give an admin of the HTTP API a new generated password (printed once); lifts a lockout
+    /// and ends every session the admin has.
+    Password {
+        /// The admin's login name.
+        name: String,
+    },
+    /// Disable an admin of the HTTP API: no login, and every token it holds is refused.
+    Disable {
+        /// The admin's login name.
+        name: String,
+    },
+    /// Enable a disabled admin again (old tokens stay refused: log in anew).
+    Enable {
+        /// The admin's login name.
         name: String,
     },
     /// Create a new TOTP secret for a bot admin (by Telegram user id); prints it once as an
@@ -89,6 +105,36 @@ pub async fn create_admin(store: &Store, name: &str) -> anyhow::Result<NewAdmin>
     })
 }
 
+/// A new generated password for admin `name`; every session of the admin ends. Returns it.
+pub async fn reset_admin_password(store: &Store, name: &str) -> anyhow::Result<String> {
+    let password = passwords::generate();
+    let to_hash = password.clone();
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&to_hash)).await??;
+    let id = match store.set_admin_password(name, &hash).await {
+        Err(StoreError::NotFound) => anyhow::bail!("no admin named {name:?}"),
+        other => other?,
+    };
+    let event = AuditEvent::security("admin.password", Outcome::Ok).target("admin", id.to_string());
+    store.audit(event.detail(name)).await;
+    Ok(password)
+}
+
+/// Disables (or enables) admin `name`; disabling ends every session at once.
+pub async fn set_admin_disabled(store: &Store, name: &str, disabled: bool) -> anyhow::Result<()> {
+    let id = match store.set_admin_disabled(name, disabled, Utc::now()).await {
+        Err(StoreError::NotFound) => anyhow::bail!("no admin named {name:?}"),
+        other => other?,
+    };
+    let action = if disabled {
+        "admin.disable"
+    } else {
+        "admin.enable"
+    };
+    let event = AuditEvent::security(action, Outcome::Ok).target("admin", id.to_string());
+    store.audit(event.detail(name)).await;
+    Ok(())
+}
+
 pub async fn create_api_key(store: &Store, name: &str, scopes: &str) -> anyhow::Result<NewApiKey> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
@@ -154,6 +200,18 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> anyhow::Result<
         AdminCommand::Totp { telegram_id } => {
             return crate::cli::admin::run_totp(config, telegram_id).await;
         }
+        AdminCommand::Password { name } => {
+            let store = crate::store::at_rest::open_store(&config).await?;
+            let result = reset_admin_password(&store, &name).await;
+            store.close().await;
+            println!(
+                "New password for {name:?} (shown once; every session ended): {}",
+                result?
+            );
+            return Ok(());
+        }
+        AdminCommand::Disable { name } => return switch_admin(&config, &name, true).await,
+        AdminCommand::Enable { name } => return switch_admin(&config, &name, false).await,
     };
     let store = crate::store::at_rest::open_store(&config).await?;
     let result = create_admin(&store, &name).await;
@@ -242,5 +300,18 @@ pub async fn run_rotate(config: Config) -> anyhow::Result<()> {
         report.bot_admins,
         report.updates
     );
+    Ok(())
+}
+
+async fn switch_admin(config: &Config, name: &str, disabled: bool) -> anyhow::Result<()> {
+    let store = crate::store::at_rest::open_store(config).await?;
+    let result = set_admin_disabled(&store, name, disabled).await;
+    store.close().await;
+    result?;
+    if disabled {
+        println!("{name:?} is disabled: no login, and every token it holds is refused");
+    } else {
+        println!("{name:?} is enabled again; it must log in anew");
+    }
     Ok(())
 }

@@ -4,10 +4,11 @@
 //!
 //! Each section reads its variables through `reader::Reader` (one way to read a string, a list, a
 //! number in a range or a duration) in a file of its own: `telegram`, `server`, `access`, `rates`,
-//! `security`, `ops`, `performance`; `file` is the shape of `herald.toml`.
+//! `security`, `listener`, `ops`, `performance`; `file` is the shape of `herald.toml`.
 
 mod access;
 mod file;
+mod listener;
 mod ops;
 mod performance;
 mod rates;
@@ -18,6 +19,7 @@ mod telegram;
 #[cfg(test)]
 mod tests;
 
+pub use listener::ConnectionLimits;
 pub use ops::{AlertSettings, FEATURES, Features, Live, OpsSettings, Reloadable, needs_restart};
 pub use performance::PerformanceSettings;
 pub use rates::{DEFAULT_COMMAND_RATE, DeliverySettings, MAX_GLOBAL_RATE, TELEGRAM_PAID_RATE};
@@ -57,12 +59,16 @@ pub struct Config {
     pub telegram_api_url: String,
     pub database_url: String,
     pub listen: SocketAddr,
+    /// `HERALD_METRICS_LISTEN`: where `/metrics` is served; `None` when turned off.
+    pub metrics_listen: Option<SocketAddr>,
     pub api_keys: Vec<SecretString>,
     pub admin_ids: Vec<i64>,
     pub jwt_secret: Option<SecretString>,
     pub encryption_key: Option<[u8; 32]>,
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
+    /// `HERALD_WEBHOOK_ALLOWED_IPS`: when set, the only addresses the webhook route answers.
+    pub webhook_allowed_ips: Vec<IpNet>,
     pub allowed_ips: Vec<IpNet>,
     pub global_rate: u32,
     /// Commands one user may send per minute before being asked to slow down.
@@ -74,6 +80,8 @@ pub struct Config {
     /// `[tiers.free]` / `[tiers.premium]` in `herald.toml` (file only: too structured for env).
     pub tiers: crate::domain::tier::TierRules,
     pub security: SecuritySettings,
+    /// The API listener's header deadline and connection caps (`config::listener`).
+    pub connections: ConnectionLimits,
     pub performance: PerformanceSettings,
 }
 
@@ -84,6 +92,7 @@ impl std::fmt::Debug for Config {
             .field("telegram_api_url", &self.telegram_api_url)
             .field("database", &redact_url(&self.database_url))
             .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("api_keys", &self.api_keys.len())
             .field("admin_ids", &self.admin_ids.len())
             .field("webhook_url", &self.webhook_url)
@@ -147,17 +156,20 @@ impl Config {
         let rates = rates::load(&reader, &file)?;
         let ops = ops::load(&reader, &file)?;
         let performance = performance::load(&reader, file.performance.as_ref())?;
+        let connections = listener::load(&reader, &file)?;
         Ok(Self {
             telegram_token: telegram.token,
             telegram_api_url: telegram.api_url,
             database_url: server.database_url,
             listen: server.listen,
+            metrics_listen: server.metrics_listen,
             api_keys: access.api_keys,
             admin_ids: access.admin_ids,
             jwt_secret: access.jwt_secret,
             encryption_key,
             webhook_url: telegram.webhook_url,
             webhook_secret: telegram.webhook_secret,
+            webhook_allowed_ips: telegram.webhook_allowed_ips,
             allowed_ips: access.allowed_ips,
             global_rate: rates.global_rate,
             command_rate: rates.command_rate,
@@ -166,6 +178,7 @@ impl Config {
             ops,
             tiers: file.tiers.unwrap_or_default(),
             security,
+            connections,
             performance,
         })
     }

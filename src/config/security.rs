@@ -175,10 +175,18 @@ fn parse_key(name: &str, text: &str) -> Result<[u8; 32], ConfigError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .map_err(|_| ConfigError::new(name, "not valid base64"))?;
-    bytes.try_into().map_err(|_| {
+    let key: [u8; 32] = bytes.try_into().map_err(|_| {
         ConfigError::new(
             name,
             "must decode to exactly 32 bytes (openssl rand -base64 32)",
         )
-    })
+    })?;
+    // The placeholder of many a template: a key anyone can guess seals nothing.
+    if key == [0u8; 32] {
+        return Err(ConfigError::new(
+            name,
+            "is all zeros: use 32 random bytes (openssl rand -base64 32)",
+        ));
+    }
+    Ok(key)
 }

@@ -1,4 +1,5 @@
-//! The process itself: its database, the address the API listens on, and how it logs.
+//! The process itself: its database, the addresses the API and the metrics listen on, and how it
+//! logs.
 
 use std::net::SocketAddr;
 
@@ -12,10 +13,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// `/metrics` has its own listener, on loopback unless said otherwise: it tells how many users are
+/// active and where requests fail, which is nobody's business outside the operators'.
+pub const DEFAULT_METRICS_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9090);
+
 /// What this section reads; `Config` keeps the fields flat.
 pub(super) struct ServerSettings {
     pub database_url: String,
     pub listen: SocketAddr,
+    pub metrics_listen: Option<SocketAddr>,
     pub log_format: LogFormat,
 }
 
@@ -45,6 +52,20 @@ pub(super) fn load(
             format!("expected an address like 127.0.0.1:8080, got {listen_text:?}"),
         )
     })?;
+    let metrics_listen = match reader
+        .string("HERALD_METRICS_LISTEN", file.metrics_listen.clone())
+        .as_deref()
+        .map(str::trim)
+    {
+        None => Some(DEFAULT_METRICS_LISTEN),
+        Some("off") => None,
+        Some(text) => Some(text.parse().map_err(|_| {
+            ConfigError::new(
+                "HERALD_METRICS_LISTEN",
+                format!("expected an address like 127.0.0.1:9090 or off, got {text:?}"),
+            )
+        })?),
+    };
     let log_format = match reader
         .string("HERALD_LOG_FORMAT", file.log_format.clone())
         .as_deref()
@@ -64,6 +85,7 @@ pub(super) fn load(
     Ok(ServerSettings {
         database_url,
         listen,
+        metrics_listen,
         log_format,
     })
 }

@@ -1,8 +1,10 @@
 //! The Telegram side of the configuration: the Bot API's address, the bot token and the webhook.
 
+use ipnet::IpNet;
 use secrecy::SecretString;
 
 use super::ConfigError;
+use super::access::parse_nets;
 use super::file::FileConfig;
 use super::reader::Reader;
 
@@ -12,6 +14,7 @@ pub(super) struct TelegramSettings {
     pub api_url: String,
     pub webhook_url: Option<String>,
     pub webhook_secret: Option<SecretString>,
+    pub webhook_allowed_ips: Vec<IpNet>,
 }
 
 pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<TelegramSettings, ConfigError> {
@@ -43,11 +46,19 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<TelegramSetting
             "required when HERALD_WEBHOOK_URL is set",
         ));
     }
+    let webhook_allowed_ips = parse_nets(
+        "HERALD_WEBHOOK_ALLOWED_IPS",
+        reader.list(
+            "HERALD_WEBHOOK_ALLOWED_IPS",
+            file.webhook_allowed_ips.clone(),
+        ),
+    )?;
     Ok(TelegramSettings {
         token,
         api_url,
         webhook_url,
         webhook_secret,
+        webhook_allowed_ips,
     })
 }
 
@@ -105,9 +116,14 @@ fn check_webhook_url(url: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Telegram's rule for `secret_token`: 1-256 characters of A-Z a-z 0-9 _ -.
+/// The shortest webhook secret accepted. Telegram allows one character; the secret is all that
+/// stands between the route and anyone who finds it, so it must be too long to guess.
+const MIN_WEBHOOK_SECRET: usize = 32;
+
+/// Telegram's rule for `secret_token` (up to 256 of A-Z a-z 0-9 _ -), at least
+/// [`MIN_WEBHOOK_SECRET`] long.
 fn check_webhook_secret(secret: &str) -> Result<(), ConfigError> {
-    let valid = (1..=256).contains(&secret.len())
+    let valid = (MIN_WEBHOOK_SECRET..=256).contains(&secret.len())
         && secret
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -116,7 +132,7 @@ fn check_webhook_secret(secret: &str) -> Result<(), ConfigError> {
     } else {
         Err(ConfigError::new(
             "HERALD_WEBHOOK_SECRET",
-            "must be 1-256 characters of A-Z a-z 0-9 _ -",
+            "must be 32-256 characters of A-Z a-z 0-9 _ - (openssl rand -hex 32)",
         ))
     }
 }

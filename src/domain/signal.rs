@@ -200,4 +200,6 @@ impl Signal {
     pub const MAX_MARKET_CONTEXT_CHARS: usize = 300;
     /// How far `generated_at` may lie ahead of our clock (engine clock skew), in seconds.
     pub const MAX_FUTURE_SKEW_SECS: i64 = 5 * 60;
+    /// The earliest `generated_at` accepted (2000-01-01T00:00:00Z, Unix seconds).
+    pub const EARLIEST_GENERATED_AT: i64 = 946_684_800;
 }

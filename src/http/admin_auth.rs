@@ -1,28 +1,41 @@
-//! `POST /api/auth/login`: admin name + password + TOTP code → a 15-minute admin token.
+//! `POST /api/auth/login`: admin name + password + TOTP code → a 15-minute admin token;
+//! `POST /api/auth/logout` ends the admin's sessions (every token issued so far).
 //!
-//! Every attempt is a security event. Five failures in a row lock the account for 15 minutes
-//! (further attempts fail without being checked); every answer to a failure is the same 401, so
-//! the form tells an attacker neither which names exist nor whether an account is locked. Codes
+//! Every attempt is a security event. Failures are counted per (name, address): after four in a
+//! row that address is locked out of the account for a minute, then two, four, eight, fifteen, so
+//! one client guessing cannot lock the admin out for everyone. Fifty failures in a row from all
+//! addresses together (a guess spread over many) lock the account everywhere for 15 minutes and
+//! alert the admins. Locked attempts fail without being checked; every answer to a failure is the
+//! same 401, so the form tells an attacker neither which names exist nor what is locked. Codes
 //! are single-use: the step of the last accepted code is stored and only later ones pass.
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use chrono::Utc;
+use axum::http::StatusCode;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AppState;
 use super::answers::Token;
+use super::auth::AdminCaller;
 use super::client_ip::ClientIp;
 use super::error::ApiError;
 use super::extract::{Json as JsonBody, JsonRequest};
-use super::rate_limit::retry_after_secs;
+use super::rate_limit::{ip_bucket, retry_after_secs};
 use crate::auth::jwt::TOKEN_LIFETIME;
 use crate::auth::passwords;
 use crate::auth::totp::{self, TotpError};
-use crate::store::{AuditEvent, LoginFailure, Outcome};
+use crate::ops::telemetry::SECURITY;
+use crate::store::{AdminRecord, AuditEvent, LoginFailure, Outcome};
 
-/// Failures in a row that lock an account, and for how long.
-pub const MAX_FAILURES: u32 = 5;
+/// The failure in a row from one address that first locks that address out of the account.
+pub const FIRST_LOCKING_FAILURE: u32 = 4;
+/// Failures in a row from all addresses together that lock the account for everyone: only a guess
+/// spread over many addresses gets there, since each address is locked out long before.
+pub const DISTRIBUTED_FAILURES: u32 = 50;
+/// The longest lock, of an address or of the whole account.
 pub const LOCK_FOR: chrono::Duration = chrono::Duration::minutes(15);
 /// Argon2 cost grows with the input; nobody's password is longer than this.
 const MAX_PASSWORD_BYTES: usize = 1024;
@@ -66,32 +79,41 @@ pub(super) async fn login(
         });
     }
     let now = Utc::now();
-    let event = |outcome: Outcome| {
-        AuditEvent::security("auth.login", outcome)
-            .by_anonymous(Some(&request.name))
-            .ip(ip)
+    let attempt = Attempt {
+        state: &state,
+        request: &request,
+        ip,
+        address: ip.map_or_else(|| "unknown".to_owned(), |ip| ip_bucket(ip).to_string()),
     };
-    let password = request.password.clone();
 
     let Some(admin) = state.store.admin_by_name(&request.name).await? else {
-        run_blocking(move || passwords::verify_decoy(&password)).await?;
-        state
-            .store
-            .audit(event(Outcome::Denied).detail("unknown admin"))
-            .await;
-        return Err(ApiError::Unauthorized);
+        return Err(attempt
+            .refuse(attempt.event(Outcome::Denied), "unknown admin")
+            .await);
     };
-    let as_admin = |outcome: Outcome| event(outcome).by_admin(admin.id, &admin.name);
+    let denied = attempt
+        .event(Outcome::Denied)
+        .by_admin(admin.id, &admin.name);
+    if admin.disabled_at.is_some() {
+        return Err(attempt.refuse(denied, "admin disabled").await);
+    }
     if let Some(until) = admin.locked_until.filter(|until| *until > now) {
-        run_blocking(move || passwords::verify_decoy(&password)).await?;
-        let detail = format!("account locked until {}", until.to_rfc3339());
-        state
-            .store
-            .audit(as_admin(Outcome::Denied).detail(detail))
-            .await;
-        return Err(ApiError::Unauthorized);
+        let detail = format!(
+            "account locked for every address until {}",
+            until.to_rfc3339()
+        );
+        return Err(attempt.refuse(denied, &detail).await);
+    }
+    let pair_lock = state
+        .store
+        .login_locked_until(&admin.name, &attempt.address, now)
+        .await?;
+    if let Some(until) = pair_lock {
+        let detail = format!("locked for this address until {}", until.to_rfc3339());
+        return Err(attempt.refuse(denied, &detail).await);
     }
 
+    let password = request.password.clone();
     let hash = admin.password_hash.clone();
     let password_ok = run_blocking(move || passwords::verify(&password, &hash)).await?;
     let unix_now = u64::try_from(now.timestamp()).unwrap_or_default();
@@ -104,10 +126,15 @@ pub(super) async fn login(
     let failure = match (password_ok, code) {
         (true, Ok(step)) => {
             if state.store.record_admin_login(admin.id, step, now).await? {
+                state
+                    .store
+                    .clear_login_failures(&admin.name, &attempt.address)
+                    .await?;
                 let (token, expires_at) = keys
-                    .issue(admin.id, &admin.name, now)
+                    .issue(admin.id, &admin.name, admin.token_generation, now)
                     .map_err(|err| ApiError::Internal(anyhow::anyhow!(err)))?;
-                state.store.audit(as_admin(Outcome::Ok)).await;
+                let ok = attempt.event(Outcome::Ok).by_admin(admin.id, &admin.name);
+                state.store.audit(ok).await;
                 return Ok(Json(Token {
                     token,
                     token_type: "Bearer",
@@ -128,23 +155,100 @@ pub(super) async fn login(
             )));
         }
     };
-    let detail = match state
-        .store
-        .record_admin_failure(admin.id, MAX_FAILURES, LOCK_FOR, now)
-        .await?
-    {
-        LoginFailure::Locked(until) => {
-            format!("{failure}; account locked until {}", until.to_rfc3339())
-        }
-        LoginFailure::Counted { remaining } => {
-            format!("{failure}; {remaining} more failures lock the account")
-        }
-    };
+    let detail = attempt.count_failure(&admin, now).await?;
     state
         .store
-        .audit(as_admin(Outcome::Denied).detail(detail))
+        .audit(denied.detail(format!("{failure}; {detail}")))
         .await;
-    Err(ApiError::Unauthorized)
+    Err(refused())
+}
+
+/// One login attempt: who asked, from where, and how a refusal is written down.
+struct Attempt<'a> {
+    state: &'a AppState,
+    request: &'a LoginRequest,
+    ip: Option<IpAddr>,
+    /// The key of the per-address count: the address, IPv6 by its /64.
+    address: String,
+}
+
+impl Attempt<'_> {
+    fn event(&self, outcome: Outcome) -> AuditEvent {
+        AuditEvent::security("auth.login", outcome)
+            .by_anonymous(Some(&self.request.name))
+            .ip(self.ip)
+    }
+
+    /// Refuses without looking at the password, yet spends the time a check would, so timing
+    /// does not tell which names exist or which are locked.
+    async fn refuse(&self, event: AuditEvent, detail: &str) -> ApiError {
+        let password = self.request.password.clone();
+        if let Err(err) = run_blocking(move || passwords::verify_decoy(&password)).await {
+            return err;
+        }
+        self.state.store.audit(event.detail(detail)).await;
+        refused()
+    }
+
+    /// Counts a wrong password or code against this address and against the account; returns
+    /// what it did, for the audit row.
+    async fn count_failure(
+        &self,
+        admin: &AdminRecord,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let store = &self.state.store;
+        let (in_a_row, pair_until) = store
+            .record_login_failure(&admin.name, &self.address, now, address_lock)
+            .await?;
+        let everywhere = store
+            .record_admin_failure(admin.id, DISTRIBUTED_FAILURES, LOCK_FOR, now)
+            .await?;
+        if let LoginFailure::Locked(until) = everywhere {
+            crate::ops::metrics::admin_locked();
+            tracing::warn!(
+                target: SECURITY,
+                admin = %admin.id,
+                "admin locked for every address: failed logins spread over many addresses"
+            );
+            return Ok(format!(
+                "{DISTRIBUTED_FAILURES} failures in a row: account locked for every address until {}",
+                until.to_rfc3339()
+            ));
+        }
+        Ok(match pair_until {
+            Some(until) => format!(
+                "{in_a_row} failures from this address: locked for it until {}",
+                until.to_rfc3339()
+            ),
+            None => format!("{in_a_row} failures from this address"),
+        })
+    }
+}
+
+/// How long an address is locked out of an account after its `failures`-th failure in a row:
+/// the first three are free (typos), then 1 minute, doubling each time, up to [`LOCK_FOR`].
+pub fn address_lock(failures: u32) -> Option<chrono::Duration> {
+    let doublings = failures.checked_sub(FIRST_LOCKING_FAILURE)?;
+    let minutes = 1i64 << doublings.min(4);
+    Some(chrono::Duration::minutes(minutes).min(LOCK_FOR))
+}
+
+/// `POST /api/auth/logout`: ends every session of the calling admin, this token's included.
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    admin: AdminCaller,
+) -> Result<StatusCode, ApiError> {
+    state.store.end_admin_sessions(admin.id).await?;
+    let event = AuditEvent::security("auth.logout", Outcome::Ok).by_admin(admin.id, &admin.name);
+    state.store.audit(event).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The one answer to every failed login, counted for monitoring and the failed-logins alert.
+fn refused() -> ApiError {
+    crate::ops::metrics::auth_failure(crate::ops::metrics::AuthFailure::Login);
+    ApiError::Unauthorized
 }
 
 /// Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
@@ -154,4 +258,30 @@ async fn run_blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|err| ApiError::Internal(anyhow::anyhow!("password check failed: {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_waits_longer_after_each_failure() {
+        let minutes: Vec<Option<i64>> = (1..=9)
+            .map(|n| address_lock(n).map(|d| d.num_minutes()))
+            .collect();
+        assert_eq!(
+            minutes,
+            [
+                None,
+                None,
+                None,
+                Some(1),
+                Some(2),
+                Some(4),
+                Some(8),
+                Some(15),
+                Some(15)
+            ]
+        );
+    }
 }

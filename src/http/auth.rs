@@ -16,6 +16,7 @@ use super::routes::Access;
 use crate::auth::jwt::JwtError;
 use crate::auth::{Principal, Scope, api_keys};
 use crate::config::reveal;
+use crate::ops::metrics::AuthFailure;
 
 /// Proof that the route's guard authenticated the caller (an API key, or an admin token where the
 /// route allows one). A route outside the route table has no guard, so this refuses it.
@@ -62,6 +63,10 @@ pub(super) enum Denial {
     Token(JwtError),
     AdminApiDisabled,
     MissingScope(Scope),
+    /// A valid API key on a route for admins.
+    NotAnAdmin,
+    /// The stored keys could not be read: not the caller's fault, and worth a retry.
+    Unavailable(String),
 }
 
 impl Denial {
@@ -69,7 +74,8 @@ impl Denial {
         match self {
             Self::NoCredential | Self::UnknownKey | Self::RevokedKey(_) => "auth.api_key",
             Self::Token(_) | Self::AdminApiDisabled => "auth.token",
-            Self::MissingScope(_) => "auth.scope",
+            Self::MissingScope(_) | Self::NotAnAdmin => "auth.scope",
+            Self::Unavailable(_) => "auth.unavailable",
         }
     }
 
@@ -83,14 +89,33 @@ impl Denial {
                 "admin token presented but HERALD_JWT_SECRET is not set".into()
             }
             Self::MissingScope(scope) => format!("API key lacks the {} scope", scope.as_str()),
+            Self::NotAnAdmin => "API key on a route for admins".into(),
+            Self::Unavailable(err) => format!("cannot read API keys: {err}"),
         }
     }
 
     pub(super) fn into_error(self) -> ApiError {
         match self {
-            Self::Token(JwtError::NotAdmin) | Self::MissingScope(_) => ApiError::Forbidden,
+            Self::Token(JwtError::NotAdmin) | Self::MissingScope(_) | Self::NotAnAdmin => {
+                ApiError::Forbidden
+            }
+            Self::Unavailable(err) => ApiError::DatabaseUnavailable(err),
             _ => ApiError::Unauthorized,
         }
+    }
+
+    /// How monitoring counts it: a wrong credential, or a request that had none or lacked a
+    /// role; `None` when the credential could not be checked at all.
+    pub(super) fn failure(&self) -> Option<AuthFailure> {
+        Some(match self {
+            Self::NoCredential => AuthFailure::Missing,
+            Self::UnknownKey | Self::RevokedKey(_) => AuthFailure::ApiKey,
+            Self::Token(JwtError::NotAdmin) | Self::MissingScope(_) | Self::NotAnAdmin => {
+                AuthFailure::Forbidden
+            }
+            Self::Token(_) | Self::AdminApiDisabled => AuthFailure::Token,
+            Self::Unavailable(_) => return None,
+        })
     }
 }
 
@@ -122,7 +147,14 @@ pub(super) async fn authenticate(
             }
             principal
         }
-        (Access::KeyOrAdmin(_) | Access::Admin, _, Some(token)) => admin_token(state, token)?,
+        (Access::KeyOrAdmin(_) | Access::Admin, _, Some(token)) => {
+            admin_token(state, token).await?
+        }
+        // A good key is still not an admin's credential: 403, where a bad one is 401.
+        (Access::Admin, Some(key), None) => {
+            api_key(state, key).await?;
+            return Err(Denial::NotAnAdmin);
+        }
         _ => return Err(Denial::NoCredential),
     };
     Ok(Some(principal))
@@ -149,6 +181,7 @@ async fn api_key(state: &AppState, presented: &str) -> Result<Principal, Denial>
     let stored = match state.store.api_key(id).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return Err(Denial::UnknownKey),
+        Err(err) if err.is_unavailable() => return Err(Denial::Unavailable(err.to_string())),
         Err(err) => {
             tracing::error!(error = %err, "cannot read API keys; refusing the request");
             return Err(Denial::UnknownKey);
@@ -172,15 +205,32 @@ async fn api_key(state: &AppState, presented: &str) -> Result<Principal, Denial>
     })
 }
 
-fn admin_token(state: &AppState, token: &str) -> Result<Principal, Denial> {
+/// A signed, unexpired admin token whose admin still exists, is enabled, and has not ended its
+/// sessions since the token was issued.
+async fn admin_token(state: &AppState, token: &str) -> Result<Principal, Denial> {
     let keys = state
         .security
         .jwt
         .as_ref()
         .ok_or(Denial::AdminApiDisabled)?;
     let (id, claims) = keys.verify(token).map_err(Denial::Token)?;
-    Ok(Principal::Admin {
-        id,
-        name: claims.name,
-    })
+    let admin = match state.store.admin_by_id(id).await {
+        Ok(admin) => admin,
+        Err(err) if err.is_unavailable() => return Err(Denial::Unavailable(err.to_string())),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the admin of a token; refusing it");
+            None
+        }
+    };
+    match admin {
+        Some(admin)
+            if admin.disabled_at.is_none() && admin.token_generation == claims.generation =>
+        {
+            Ok(Principal::Admin {
+                id,
+                name: admin.name,
+            })
+        }
+        _ => Err(Denial::Token(JwtError::Revoked)),
+    }
 }

@@ -10,6 +10,10 @@ use serde::Serialize;
 
 use crate::store::StoreError;
 
+/// What a client is told to wait while the database is unreachable: outages seen so far end in
+/// seconds (a failover, a restart), and the pool notices a recovered database at once.
+const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("malformed request: {0}")]
@@ -26,10 +30,15 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body too large")]
     TooLarge,
+    #[error("the body must be sent as Content-Type: application/json")]
+    UnsupportedMediaType,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The database cannot be reached; answered `503` with `Retry-After`.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -61,8 +70,13 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Unavailable(_) | Self::DatabaseUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -73,6 +87,8 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => Self::NotFound,
             StoreError::Conflict(message) => Self::Conflict(message),
+            // Retrying the same request (the same signal id) is then the right move.
+            other if other.is_unavailable() => Self::DatabaseUnavailable(other.to_string()),
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
@@ -86,7 +102,7 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = ?err, "request failed");
                 "internal error".to_owned()
             }
-            Self::Unavailable(detail) => {
+            Self::Unavailable(detail) | Self::DatabaseUnavailable(detail) => {
                 tracing::warn!(detail, "service unavailable");
                 "service unavailable".to_owned()
             }
@@ -105,11 +121,15 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
-        if let Self::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            );
+        let retry_after = match self {
+            Self::RateLimited { retry_after_secs } => Some(retry_after_secs.max(1)),
+            Self::DatabaseUnavailable(_) => Some(DATABASE_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

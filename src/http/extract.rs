@@ -1,12 +1,13 @@
 //! Extractors whose rejections are [`ApiError`], so a body, query or id the API cannot read is
-//! answered in one place and with the one error body: 413 past the body limit, 400 for what is
-//! not JSON (or not a query), 422 for JSON of the wrong shape, 404 for an id that is not a UUID.
+//! answered in one place and with the one error body: 413 past the body limit, 415 for an engine's
+//! body not labelled JSON, 400 for what is not JSON (or not a query), 422 for JSON of the wrong
+//! shape, 404 for an id that is not a UUID.
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -29,16 +30,30 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-/// The raw body, for use cases that parse it themselves (signals, outcomes, prices: their parsers
-/// name each broken field).
+/// The raw body of an engine's request (signals, outcomes, prices: their parsers name each broken
+/// field). It must say it is JSON (`Content-Type: application/json`, parameters allowed): a body
+/// labelled as anything else is refused with 415 rather than guessed at.
 pub struct Body(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(Bytes::from_request(request, state).await?))
+        let labelled_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+        if !labelled_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        Ok(Self(raw_body(request, state).await?))
     }
+}
+
+async fn raw_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Ok(Bytes::from_request(request, state).await?)
 }
 
 /// A JSON body read as `T`. No `Content-Type` is required: the engine's clients never had to send
@@ -62,7 +77,7 @@ impl<T: JsonRequest, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Body(bytes) = Body::from_request(request, state).await?;
+        let bytes = raw_body(request, state).await?;
         serde_json::from_slice(&bytes)
             .map(Self)
             .map_err(T::unreadable)

@@ -1,9 +1,9 @@
 //! The guard in front of every route, enforcing its row of the route table: the IP allow-list,
 //! the per-IP rate limit, the credential, the per-caller rate limit, in that order. Every denial
-//! is a security event (log line and audit row); a rate-limit answer is only logged, since a
-//! flood would otherwise turn into a flood of writes.
+//! is a security event (log line, and an audit row within the address's budget); a rate-limit
+//! answer is only logged, since a flood would otherwise turn into a flood of writes.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -52,12 +52,8 @@ pub(super) async fn guard(
     };
 
     if route.ip_restricted() && !client_ip::allowed(client, &app.config.allowed_ips) {
-        app.store
-            .audit(denied(
-                "auth.ip",
-                "address not in HERALD_ALLOWED_IPS".into(),
-            ))
-            .await;
+        let detail = "address not in HERALD_ALLOWED_IPS".to_owned();
+        write_refusal(&app, client, denied("auth.ip", detail)).await;
         return ApiError::Forbidden.into_response();
     }
     // Unknown clients (no peer, or a garbled proxy header) share one bucket with the peer.
@@ -71,9 +67,11 @@ pub(super) async fn guard(
     let principal = match authenticate(&app, request.headers(), route.access).await {
         Ok(principal) => principal,
         Err(denial) => {
-            app.store
-                .audit(denied(denial.action(), denial.detail()))
-                .await;
+            // A database outage is no one's failure, and its audit row could not be written.
+            if let Some(failure) = denial.failure() {
+                crate::ops::metrics::auth_failure(failure);
+                write_refusal(&app, client, denied(denial.action(), denial.detail())).await;
+            }
             return denial.into_error().into_response();
         }
     };
@@ -85,6 +83,23 @@ pub(super) async fn guard(
         request.extensions_mut().insert(principal);
     }
     next.run(request).await
+}
+
+/// A refusal's audit row, within the address's budget (`refusals`); past it, a log line only.
+async fn write_refusal(app: &AppState, client: Option<IpAddr>, event: AuditEvent) {
+    match app.security.refusals.admit(client) {
+        Some(0) => app.store.audit(event).await,
+        Some(unwritten) => {
+            let note = format!("{unwritten} more refusals from this address since its last row");
+            app.store.audit(event.note(note)).await;
+        }
+        None => tracing::warn!(
+            target: "herald::audit",
+            category = "security",
+            ip = ?client,
+            "request refused (no audit row: the address is over its budget of rows)"
+        ),
+    }
 }
 
 fn rate_limited(route: &Route, limit: &'static str, wait: std::time::Duration) -> Response {

@@ -1,18 +1,21 @@
 //! The HTTP API: one router built from the route table (`routes.rs`), over one shared state.
 
-mod admin_auth;
+pub mod admin_auth;
 mod answers;
 mod audit;
 mod auth;
 pub mod client_ip;
+mod connections;
 pub mod error;
 mod extract;
 mod guard;
 pub mod health;
+pub mod listener;
 pub mod openapi;
 mod paging;
 mod performance;
 pub mod rate_limit;
+mod refusals;
 mod routes;
 pub mod security;
 mod signals;
@@ -20,6 +23,7 @@ pub mod tls;
 mod users;
 pub mod webhook;
 
+pub use refusals::ROWS_PER_MINUTE;
 pub use routes::{Access, Route, routes};
 
 use std::sync::Arc;
@@ -47,6 +51,11 @@ pub struct AppState {
     pub security: Arc<security::Security>,
     pub lifecycle: health::Lifecycle,
     pub outcomes: crate::signals::outcomes::Outcomes,
+}
+
+/// The metrics listener's one route (`HERALD_METRICS_LISTEN`): Prometheus text at `/metrics`.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", axum::routing::get(crate::ops::metrics::render))
 }
 
 pub fn router(state: AppState) -> Router {

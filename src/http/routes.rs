@@ -24,7 +24,7 @@ use crate::signals::outcomes::PricesAnswer;
 /// rate limit, and every one under `/api/` but `Probe` ones obeys `HERALD_ALLOWED_IPS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Health checks for load balancers: nothing is checked, nothing sensitive is answered.
+    /// Liveness checks for load balancers: nothing is checked, nothing sensitive is answered.
     Probe,
     /// No credential (the login form itself checks one).
     Public,
@@ -73,15 +73,13 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         row!(GET "/api/health", Probe, health::health,
             Doc::new("operations", "Liveness: 200 while the process serves"),
             [json(200, Health::NAME)]),
-        row!(GET "/api/ready", Probe, health::ready,
+        // Readiness tells the state of the database and Telegram: allow-listed, unlike liveness.
+        row!(GET "/api/ready", Public, health::ready,
             Doc::new("operations", "Readiness: database, Telegram and migrations"),
             [json(200, Ready::NAME), json(503, Ready::NAME)]),
         row!(GET "/api/openapi.json", Public, openapi::serve,
             Doc::new("operations", "This document"),
             [answer(200, Body::AnyJson)]),
-        row!(GET "/metrics", Probe, crate::ops::metrics::render,
-            Doc::new("operations", "Prometheus metrics (text format)"),
-            [answer(200, Body::Text)]),
         row!(POST "/api/signals", ApiKey(Signals), signals::create,
             Doc::new("signals", "Submit a signal (idempotent on `id`; 200 for a repeat)")
                 .request("SignalRequest"),
@@ -112,6 +110,9 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             Doc::new("admin", "Admin login: name + password + TOTP code → a 15-minute token")
                 .request("LoginRequest"),
             [json(200, Token::NAME), error(401), error(503)]),
+        row!(POST "/api/auth/logout", Admin, admin_auth::logout,
+            Doc::new("admin", "End every session of the calling admin (all its tokens)"),
+            [answer(204, Body::Empty)]),
         row!(GET "/api/users", Admin, users::list,
             Doc::new("admin", "List users, searchable")
                 .query(users::LIST_QUERY),

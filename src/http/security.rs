@@ -1,5 +1,5 @@
-//! State shared by the API's defences: the admin-token keys, the rate limiters, and when each
-//! stored API key was last marked used.
+//! State shared by the API's defences: the admin-token keys, the rate limiters, the budget of
+//! audit rows refusals may write, and when each stored API key was last marked used.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::rate_limit::{RateLimits, SWEEP_EVERY};
+use super::refusals::RefusalLog;
 use crate::auth::jwt::JwtKeys;
 use crate::config::{Config, reveal};
 use crate::store::Store;
@@ -19,6 +20,7 @@ pub struct Security {
     /// `None` when `HERALD_JWT_SECRET` is not set: the admin API is off.
     pub jwt: Option<JwtKeys>,
     pub limits: RateLimits,
+    pub refusals: RefusalLog,
     touched: Mutex<HashMap<String, Instant>>,
 }
 
@@ -30,6 +32,7 @@ impl Security {
                 .as_ref()
                 .map(|secret| JwtKeys::new(reveal(secret).as_bytes())),
             limits: RateLimits::new(config.security.rate_per_ip, config.security.rate_per_key),
+            refusals: RefusalLog::default(),
             touched: Mutex::new(HashMap::new()),
         }
     }
@@ -65,7 +68,10 @@ impl Security {
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(SWEEP_EVERY) => self.limits.sweep(),
+                _ = tokio::time::sleep(SWEEP_EVERY) => {
+                    self.limits.sweep();
+                    self.refusals.sweep();
+                }
             }
         }
     }

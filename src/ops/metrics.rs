@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use crate::store::{DeliveryOutcome, QueuedDelivery};
 
 pub use gauges::spawn_gauges;
-pub use http::track_http;
+pub use http::{connection_closed, connection_opened, connection_refused, track_http};
 
 /// Seconds; from a fast database round trip up to a long Telegram call.
 const LATENCY_BUCKETS: &[f64] = &[
@@ -129,6 +129,7 @@ pub struct Tallies {
     pub telegram_failures: AtomicU64,
     pub telegram_calls: AtomicU64,
     pub auth_failures: AtomicU64,
+    pub admin_lockouts: AtomicU64,
 }
 
 pub static TALLIES: Tallies = Tallies {
@@ -136,6 +137,7 @@ pub static TALLIES: Tallies = Tallies {
     telegram_failures: AtomicU64::new(0),
     telegram_calls: AtomicU64::new(0),
     auth_failures: AtomicU64::new(0),
+    admin_lockouts: AtomicU64::new(0),
 };
 
 pub fn error(kind: ErrorKind) {
@@ -232,10 +234,53 @@ pub fn updates_received(source: &'static str, result: &'static str, count: u64) 
     }
 }
 
-/// A failed authentication (`api_key`, `login`, `totp`, `webhook_secret`, …).
-pub fn auth_failure(kind: &'static str) {
-    counter!("herald_auth_failures_total", "kind" => kind).increment(1);
-    TALLIES.auth_failures.fetch_add(1, Ordering::Relaxed);
+/// A refused credential, for `herald_auth_failures_total{kind}` and the failed-logins alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// `POST /api/auth/login` refused: unknown name, locked account, wrong password or code.
+    Login,
+    /// An unknown, wrong or revoked API key.
+    ApiKey,
+    /// An admin token that is forged, expired or otherwise refused.
+    Token,
+    /// A webhook request without Telegram's secret header, or with another secret.
+    WebhookSecret,
+    /// A request with no credential at all.
+    Missing,
+    /// A good credential without the scope or role the route needs.
+    Forbidden,
+}
+
+impl AuthFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::ApiKey => "api_key",
+            Self::Token => "token",
+            Self::WebhookSecret => "webhook_secret",
+            Self::Missing => "missing",
+            Self::Forbidden => "forbidden",
+        }
+    }
+
+    /// Guessed credentials feed the alert; a missing credential or role is a client's mistake
+    /// (or a scanner), not someone trying secrets.
+    fn is_guess(self) -> bool {
+        !matches!(self, Self::Missing | Self::Forbidden)
+    }
+}
+
+pub fn auth_failure(failure: AuthFailure) {
+    counter!("herald_auth_failures_total", "kind" => failure.as_str()).increment(1);
+    if failure.is_guess() {
+        TALLIES.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// An admin account locked for every address: failed logins spread over many of them.
+pub fn admin_locked() {
+    counter!("herald_admin_lockouts_total").increment(1);
+    TALLIES.admin_lockouts.fetch_add(1, Ordering::Relaxed);
 }
 
 pub fn leader(is_leader: bool) {
@@ -247,6 +292,18 @@ pub fn alert(name: &'static str, state: &'static str) {
 }
 
 fn describe() {
+    describe_counter!(
+        "herald_admin_lockouts_total",
+        "Admin accounts locked for every address after failed logins from many"
+    );
+    describe_gauge!(
+        "herald_http_connections",
+        "Connections open on the API listener"
+    );
+    describe_counter!(
+        "herald_http_connections_refused_total",
+        "Connections closed on accept: the listener or the address held its cap"
+    );
     describe_counter!(
         "herald_deliveries_total",
         "Delivery attempts by outcome (sent, retry, uncertain, failed, blocked, skipped)"

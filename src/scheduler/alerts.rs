@@ -1,5 +1,5 @@
 //! Alerts to admins over Telegram: Telegram API failures, error-rate spikes, database
-//! trouble, a growing delivery queue, repeated failed logins.
+//! trouble, a growing delivery queue, repeated failed logins, an admin account locked.
 //!
 //! One message when an incident opens, one when it is over, nothing in between except a reminder
 //! if it lasts longer than [`REMINDER_AFTER`]; all alerts together are capped at
@@ -41,15 +41,17 @@ pub enum Alert {
     ErrorRate,
     QueueGrowing,
     FailedLogins,
+    AdminLocked,
 }
 
 impl Alert {
-    pub const ALL: [Alert; 5] = [
+    pub const ALL: [Alert; 6] = [
         Alert::Database,
         Alert::Telegram,
         Alert::ErrorRate,
         Alert::QueueGrowing,
         Alert::FailedLogins,
+        Alert::AdminLocked,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Alert {
             Self::ErrorRate => "error_rate",
             Self::QueueGrowing => "queue_growing",
             Self::FailedLogins => "failed_logins",
+            Self::AdminLocked => "admin_locked",
         }
     }
 
@@ -70,6 +73,7 @@ impl Alert {
             Self::ErrorRate => "alert-error-rate",
             Self::QueueGrowing => "alert-queue",
             Self::FailedLogins => "alert-logins",
+            Self::AdminLocked => "alert-admin-locked",
         }
     }
 }
@@ -88,6 +92,7 @@ struct Seen {
     telegram_failures: u64,
     telegram_calls: u64,
     auth_failures: u64,
+    admin_lockouts: u64,
     queue: Option<i64>,
 }
 
@@ -146,6 +151,7 @@ impl Alerter {
             telegram_failures: TALLIES.telegram_failures.load(Ordering::Relaxed),
             telegram_calls: TALLIES.telegram_calls.load(Ordering::Relaxed),
             auth_failures: TALLIES.auth_failures.load(Ordering::Relaxed),
+            admin_lockouts: TALLIES.admin_lockouts.load(Ordering::Relaxed),
             queue,
         }
     }
@@ -173,6 +179,7 @@ impl Alerter {
             .saturating_sub(before.telegram_failures);
         let tg_calls = now.telegram_calls.saturating_sub(before.telegram_calls);
         let logins = now.auth_failures.saturating_sub(before.auth_failures);
+        let lockouts = now.admin_lockouts.saturating_sub(before.admin_lockouts);
 
         let mut findings = vec![(
             Alert::Database,
@@ -208,6 +215,10 @@ impl Alerter {
         findings.push((
             Alert::FailedLogins,
             (logins >= limits.login_failures).then(|| format!("{logins} failed attempts")),
+        ));
+        findings.push((
+            Alert::AdminLocked,
+            (lockouts > 0).then(|| format!("{lockouts} admin accounts locked")),
         ));
         findings
     }

@@ -1,5 +1,6 @@
 //! Admin accounts of the HTTP API: Argon2id password hashes, sealed TOTP secrets, the last TOTP
-//! step used (so a code works once) and the failed-attempt counter behind the lockout.
+//! step used (so a code works once), the failed-attempt counter behind the lockout, and the token
+//! generation that logout, a new password and disabling bump (older tokens are refused).
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -20,6 +21,9 @@ pub struct AdminRecord {
     pub failed_attempts: u32,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Tokens carry the generation they were issued in; only the current one is accepted.
+    pub token_generation: u32,
+    pub disabled_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for AdminRecord {
@@ -43,7 +47,7 @@ pub enum LoginFailure {
 }
 
 const COLUMNS: &str = "id, name, password_hash, totp_secret, totp_last_step, role, \
-     failed_attempts, locked_until, created_at";
+     failed_attempts, locked_until, created_at, token_generation, disabled_at";
 
 impl Store {
     fn admin_from_row(&self, row: &AnyRow) -> StoreResult<AdminRecord> {
@@ -66,6 +70,11 @@ impl Store {
                 .try_get::<Option<i64>, _>("locked_until")?
                 .map(from_millis),
             created_at: from_millis(row.try_get("created_at")?),
+            token_generation: u32::try_from(row.try_get::<i32, _>("token_generation")?)
+                .map_err(|_| corrupt("token_generation"))?,
+            disabled_at: row
+                .try_get::<Option<i64>, _>("disabled_at")?
+                .map(from_millis),
         })
     }
 
@@ -105,6 +114,61 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(|row| self.admin_from_row(row)).transpose()
+    }
+
+    pub async fn admin_by_id(&self, id: Uuid) -> StoreResult<Option<AdminRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM admins WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(|row| self.admin_from_row(row)).transpose()
+    }
+
+    /// Ends every session of the admin (logout): tokens issued before are refused from now on.
+    pub async fn end_admin_sessions(&self, id: Uuid) -> StoreResult<bool> {
+        let result =
+            sqlx::query("UPDATE admins SET token_generation = token_generation + 1 WHERE id = $1")
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// A new password: the lockout is lifted and every session ends. `NotFound` for an unknown
+    /// name.
+    pub async fn set_admin_password(&self, name: &str, password_hash: &str) -> StoreResult<Uuid> {
+        let row = sqlx::query(
+            "UPDATE admins SET password_hash = $2, failed_attempts = 0, locked_until = NULL, \
+             token_generation = token_generation + 1 WHERE name = $1 RETURNING id",
+        )
+        .bind(name)
+        .bind(password_hash)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        parse_uuid(&row.try_get::<String, _>("id")?)
+    }
+
+    /// Disables (or enables again) an admin: a disabled one can neither log in nor use a token,
+    /// and enabling does not bring old tokens back. `NotFound` for an unknown name.
+    pub async fn set_admin_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Uuid> {
+        let row = sqlx::query(
+            "UPDATE admins SET disabled_at = $2, token_generation = token_generation + 1 \
+             WHERE name = $1 RETURNING id",
+        )
+        .bind(name)
+        .bind(disabled.then(|| to_millis(now)))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        parse_uuid(&row.try_get::<String, _>("id")?)
     }
 
     pub async fn list_admins(&self) -> StoreResult<Vec<AdminRecord>> {

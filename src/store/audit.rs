@@ -131,6 +131,16 @@ impl AuditEvent {
         self
     }
 
+    /// Adds `note` to the detail, after what is there.
+    pub fn note(mut self, note: impl AsRef<str>) -> Self {
+        let note = note.as_ref();
+        self.detail = Some(match self.detail.take() {
+            Some(detail) => format!("{detail} ({note})"),
+            None => note.to_owned(),
+        });
+        self
+    }
+
     pub fn outcome(mut self, outcome: Outcome) -> Self {
         self.outcome = outcome;
         self

@@ -24,6 +24,7 @@ mod encryption_keys;
 mod inbox;
 mod kv_state;
 mod leader;
+mod login_failures;
 mod outcomes;
 mod prices;
 mod reports;
@@ -95,6 +96,28 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot decrypt stored data: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+}
+
+impl StoreError {
+    /// The database could not be reached (down, restarting, the network cut, every connection
+    /// busy): the same request can succeed later, unlike a bad statement or bad data.
+    pub fn is_unavailable(&self) -> bool {
+        let Self::Database(err) = self else {
+            return false;
+        };
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // SQLSTATE class 08 (connection exception) and 57P01-57P03 (shutting down, starting).
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

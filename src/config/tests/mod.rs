@@ -112,6 +112,46 @@ fn webhook_url_needs_a_secret() {
 }
 
 #[test]
+fn webhook_secrets_must_be_long_and_allowed_ips_cidrs() {
+    let url = ("HERALD_WEBHOOK_URL", "https://bot.example.com/tg");
+    let short = load(&[url, ("HERALD_WEBHOOK_SECRET", "x")], None).unwrap_err();
+    assert_eq!(short.name, "HERALD_WEBHOOK_SECRET");
+    let secret = ("HERALD_WEBHOOK_SECRET", "0123456789abcdef0123456789abcdef");
+    assert!(load(&[url, secret], None).is_ok());
+    let ranges = (
+        "HERALD_WEBHOOK_ALLOWED_IPS",
+        "149.154.160.0/20, 91.108.4.0/22",
+    );
+    let config = load(&[url, secret, ranges], None).unwrap();
+    assert_eq!(config.webhook_allowed_ips.len(), 2);
+    let bad = load(
+        &[url, secret, ("HERALD_WEBHOOK_ALLOWED_IPS", "telegram")],
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(bad.name, "HERALD_WEBHOOK_ALLOWED_IPS");
+}
+
+#[test]
+fn an_all_zero_encryption_key_is_refused() {
+    let zeros = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let err = load(&[("HERALD_ENCRYPTION_KEY", zeros)], None).unwrap_err();
+    assert_eq!(err.name, "HERALD_ENCRYPTION_KEY");
+    assert!(err.problem.contains("all zeros"), "{err}");
+    let previous = [
+        (
+            "HERALD_ENCRYPTION_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+        ("HERALD_ENCRYPTION_KEY_PREVIOUS", zeros),
+    ];
+    assert_eq!(
+        load(&previous, None).unwrap_err().name,
+        "HERALD_ENCRYPTION_KEY_PREVIOUS"
+    );
+}
+
+#[test]
 fn unknown_file_keys_are_rejected() {
     let err = load(&[], Some("global_rat = 3")).unwrap_err();
     assert_eq!(err.name, "herald.toml");

@@ -113,6 +113,8 @@ impl Reader<'_> {
         }
         if text.chars().any(char::is_control) {
             self.fail(field, "must not contain control characters");
+        } else if text.chars().any(hides_or_reorders) {
+            self.fail(field, HIDDEN_CHARACTERS);
         } else if text.chars().count() > max_chars {
             self.fail(field, format!("must be at most {max_chars} characters"));
         }
@@ -133,6 +135,8 @@ impl Reader<'_> {
                 field,
                 "must not contain control characters other than newlines",
             );
+        } else if text.chars().any(hides_or_reorders) {
+            self.fail(field, HIDDEN_CHARACTERS);
         } else if text.chars().count() > max_chars {
             self.fail(field, format!("must be at most {max_chars} characters"));
         }
@@ -176,7 +180,10 @@ impl Reader<'_> {
             return None;
         };
         let at = at.with_timezone(&Utc);
-        if at > now + TimeDelta::seconds(Signal::MAX_FUTURE_SKEW_SECS) {
+        if at.timestamp() < Signal::EARLIEST_GENERATED_AT {
+            // A year-0 or epoch-zero time is an engine's bug, and users would be shown it.
+            self.fail("generated_at", "must not be before 2000-01-01");
+        } else if at > now + TimeDelta::seconds(Signal::MAX_FUTURE_SKEW_SECS) {
             self.fail(
                 "generated_at",
                 "must not be more than 5 minutes in the future",
@@ -184,4 +191,19 @@ impl Reader<'_> {
         }
         Some(at)
     }
+}
+
+const HIDDEN_CHARACTERS: &str = "must not contain bidirectional overrides or zero-width characters (U+200B, U+200C, U+200E, \
+     U+200F, U+202A-U+202E, U+2060-U+2069, U+FEFF)";
+
+/// Characters that make text read other than it is: bidirectional embeddings, overrides and
+/// isolates reorder what follows (a "buy" that displays as "yub"), and zero-width ones hide
+/// differences. U+200D (zero-width joiner) stays allowed: emoji sequences are made with it, and
+/// it reorders nothing.
+fn hides_or_reorders(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{200C}' | '\u{200E}' | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{FEFF}')
 }

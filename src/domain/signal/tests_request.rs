@@ -117,6 +117,43 @@ fn generated_at_is_rfc3339_and_not_too_far_ahead() {
         error(with(buy(), json!({"generated_at": "yesterday"}))),
         pair("generated_at", message)
     );
+    ok(with(buy(), json!({"generated_at": "2000-01-01T00:00:00Z"})));
+    for ancient in [
+        "0000-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z",
+        "1999-12-31T23:59:59Z",
+    ] {
+        assert_eq!(
+            error(with(buy(), json!({"generated_at": ancient}))),
+            pair("generated_at", "must not be before 2000-01-01"),
+            "{ancient}"
+        );
+    }
+}
+
+#[test]
+fn text_that_hides_or_reorders_itself_is_refused() {
+    let message = "must not contain bidirectional overrides or zero-width characters (U+200B, \
+                   U+200C, U+200E, U+200F, U+202A-U+202E, U+2060-U+2069, U+FEFF)";
+    for sneaky in [
+        "buy \u{202E}lles",
+        "a\u{2066}b\u{2069}",
+        "B\u{200B}TC",
+        "\u{FEFF}note",
+    ] {
+        let errors = errors(with(
+            buy(),
+            json!({"notes": [sneaky], "market_context": sneaky}),
+        ));
+        assert_eq!(errors["notes[0]"], message, "{sneaky:?}");
+        assert_eq!(errors["market_context"], message, "{sneaky:?}");
+    }
+    // Emoji sequences join with U+200D, which reorders and hides nothing.
+    let family = "👨\u{200D}👩\u{200D}👧";
+    assert_eq!(
+        ok(with(buy(), json!({"notes": [family]}))).signal.notes,
+        [family]
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
-use metrics::{counter, histogram};
+use metrics::{counter, gauge, histogram};
 
 use crate::ops::telemetry::PERFORMANCE;
 
@@ -35,4 +35,17 @@ pub async fn track_http(request: Request, next: Next) -> Response {
         tracing::info!(target: PERFORMANCE, %method, %route, status = status.as_u16(), latency_ms = elapsed.as_millis() as u64, "request served");
     }
     response
+}
+
+pub fn connection_opened() {
+    gauge!("herald_http_connections").increment(1.0);
+}
+
+pub fn connection_closed() {
+    gauge!("herald_http_connections").decrement(1.0);
+}
+
+/// A connection closed as soon as it was accepted, over a cap (`listener_full`, `address_full`).
+pub fn connection_refused(reason: &'static str) {
+    counter!("herald_http_connections_refused_total", "reason" => reason).increment(1);
 }

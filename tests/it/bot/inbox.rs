@@ -10,13 +10,7 @@ use crate::harness::chat::{Chat, text};
 use crate::harness::ops::metric;
 
 async fn database_errors(app: &TestApp) -> f64 {
-    let response = app
-        .client
-        .get(format!("{}/metrics", app.api))
-        .send()
-        .await
-        .unwrap();
-    let body = response.text().await.unwrap();
+    let body = app.metrics_text().await;
     metric(&body, "herald_errors_total", &[("kind", "database")])
 }
 

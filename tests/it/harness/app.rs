@@ -21,6 +21,8 @@ pub const WAIT: Duration = Duration::from_secs(15);
 
 pub struct TestApp {
     pub api: String,
+    /// The metrics listener (`HERALD_METRICS_LISTEN`), where `/metrics` is.
+    pub metrics: String,
     pub emulator: EmulatorHandle,
     pub store: Store,
     pub client: reqwest::Client,
@@ -95,10 +97,15 @@ impl TestApp {
             .await
             .expect("bind");
         let api = format!("http://{}", listener.local_addr().expect("addr"));
+        let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let metrics = format!("http://{}", metrics_listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(app.run(listener, shutdown.clone()));
+        let task = tokio::spawn(app.run(listener, Some(metrics_listener), shutdown.clone()));
         TestApp {
             api,
+            metrics,
             emulator,
             store,
             client: reqwest::Client::new(),
@@ -134,6 +141,18 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(Value::String(text)),
         )
+    }
+
+    /// `/metrics` from the metrics listener, as Prometheus text.
+    pub async fn metrics_text(&self) -> String {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.metrics))
+            .send()
+            .await
+            .expect("metrics listener answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.expect("metrics text")
     }
 
     pub async fn get(&self, path: &str, key: Option<&str>) -> (StatusCode, Value) {

@@ -188,7 +188,7 @@ pub async fn wait_messages(emulator: &EmulatorHandle, chat: i64, count: usize) -
 }
 
 pub const WEBHOOK_PATH: &str = "/telegram/webhook";
-pub const WEBHOOK_SECRET: &str = "test_webhook-secret_0123456789";
+pub const WEBHOOK_SECRET: &str = "test_webhook-secret_0123456789abcdef";
 
 /// Environment for webhook mode, with `url` registered at Telegram (the load balancer's).
 pub fn webhook_env(url: &str) -> Vec<(&'static str, String)> {
@@ -245,7 +245,7 @@ impl Replica {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = tokio_util::sync::CancellationToken::new();
-        let task = tokio::spawn(app.run(listener, shutdown.clone()));
+        let task = tokio::spawn(app.run(listener, None, shutdown.clone()));
         Replica {
             api,
             instance,

@@ -53,6 +53,7 @@ impl HeraldProcess {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HERALD_LISTEN", "127.0.0.1:0")
+            .env("HERALD_METRICS_LISTEN", "off")
             .env("HERALD_LOG_FORMAT", "json")
             .env("HERALD_CONFIG", "/nonexistent/herald.toml")
             .env("HERALD_ENCRYPTION_KEY", super::app::ENCRYPTION_KEY)

@@ -6,7 +6,6 @@ use herald::store::Backend;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::harness::app::{ENCRYPTION_KEY, Options, TestApp};
 
@@ -29,10 +28,22 @@ pub async fn spawn_secure(backend: Backend, env: &[(&'static str, &str)]) -> Tes
     .await
 }
 
-/// An admin token signed with the app's secret, as a login would issue it.
-pub fn admin_token(name: &str) -> String {
+/// An admin named `name` in the app's store (made if there is none), and a token signed with the app's secret as a
+/// login would issue it.
+pub async fn admin_token(app: &TestApp, name: &str) -> String {
+    let (id, generation) = match app.store.admin_by_name(name).await.unwrap() {
+        Some(admin) => (admin.id, admin.token_generation),
+        None => {
+            let id = app
+                .store
+                .create_admin(name, "not-a-password-hash", "JBSWY3DPEHPK3PXP", Utc::now())
+                .await
+                .unwrap();
+            (id, 0)
+        }
+    };
     JwtKeys::new(JWT_SECRET.as_bytes())
-        .issue(Uuid::now_v7(), name, Utc::now())
+        .issue(id, name, generation, Utc::now())
         .unwrap()
         .0
 }

@@ -106,3 +106,37 @@ async fn readiness_fails_while_shutting_down() {
     assert!(saw_draining, "readiness never reported draining");
     stopping.await.unwrap();
 }
+
+/// While PostgreSQL is unreachable the signal engine is told to send the same signal again later
+/// (503 with `Retry-After`, not a 500), and that retry is accepted once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_asks_the_engine_to_retry() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let (app, proxy) = app_behind_proxy(emulator, Vec::new()).await;
+    let signal = crate::harness::app::buy_signal();
+    proxy.cut();
+    let response = app
+        .client
+        .post(format!("{}/api/signals", app.api))
+        .header("content-type", "application/json")
+        .header("X-API-Key", crate::harness::app::API_KEY)
+        .body(signal.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let retry_after = response.headers().get("retry-after").cloned();
+    assert_eq!(
+        retry_after.as_ref().and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+
+    proxy.restore();
+    app.eventually("the retried signal is accepted", || async {
+        app.post_signal(&signal).await.0 == 202
+    })
+    .await;
+    app.stop().await;
+}

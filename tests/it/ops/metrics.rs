@@ -10,7 +10,7 @@ use crate::harness::ops::metric;
 async fn scrape(app: &TestApp) -> String {
     let response = app
         .client
-        .get(format!("{}/metrics", app.api))
+        .get(format!("{}/metrics", app.metrics))
         .send()
         .await
         .unwrap();

@@ -183,3 +183,89 @@ async fn two_replicas_share_webhook_updates_each_once_in_order() {
     .unwrap();
     assert!(emulator.webhook_info().is_none());
 }
+
+async fn webhook_app(extra: Vec<(&'static str, String)>) -> TestApp {
+    let mut env = webhook_env(&format!("http://127.0.0.1:9{WEBHOOK_PATH}"));
+    env.extend(extra);
+    TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            env,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// The status line of a raw request that announces a body and never sends it.
+async fn status_without_body(app: &TestApp, secret: &str, length: usize) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.api.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {WEBHOOK_PATH} HTTP/1.1\r\nHost: herald\r\nContent-Type: application/json\r\n\
+         X-Telegram-Bot-Api-Secret-Token: {secret}\r\nContent-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(3), stream.read(&mut answer));
+    let n = read.await.ok()?.ok()?;
+    let text = String::from_utf8_lossy(&answer[..n]).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_is_refused_before_the_body_is_read() {
+    let app = webhook_app(Vec::new()).await;
+    // A megabyte announced and never sent: the answer comes from the headers alone.
+    assert_eq!(
+        status_without_body(&app, "not-the-secret", 1_000_000)
+            .await
+            .as_deref(),
+        Some("HTTP/1.1 401 Unauthorized")
+    );
+    // More than an update may be is refused on its announced length, unread.
+    assert_eq!(
+        status_without_body(&app, WEBHOOK_SECRET, 2 * 1024 * 1024)
+            .await
+            .as_deref(),
+        Some("HTTP/1.1 413 Payload Too Large")
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_secrets_are_limited_per_address() {
+    let app = webhook_app(Vec::new()).await;
+    let user = app.emulator.create_user("Ana", Some("ana"), Some("en")).id;
+    let limit = herald::http::webhook::FAILURES_PER_MINUTE;
+    for _ in 0..limit {
+        assert_eq!(
+            post_update(&app, help_update(1, user), Some("guess")).await,
+            401
+        );
+    }
+    assert_eq!(
+        post_update(&app, help_update(1, user), Some("guess")).await,
+        429
+    );
+    // The right secret still gets through: Telegram is not locked out by someone else's guesses.
+    assert_eq!(
+        post_update(&app, help_update(2, user), Some(WEBHOOK_SECRET)).await,
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_allowed_addresses_reach_the_webhook_when_a_list_is_set() {
+    let telegram_only = ("HERALD_WEBHOOK_ALLOWED_IPS", "149.154.160.0/20".to_owned());
+    let app = webhook_app(vec![telegram_only]).await;
+    let user = app.emulator.create_user("Ana", Some("ana"), Some("en")).id;
+    assert_eq!(
+        post_update(&app, help_update(3, user), Some(WEBHOOK_SECRET)).await,
+        403
+    );
+    assert_eq!(app.store.inbox_backlog().await.unwrap(), 0);
+    app.stop().await;
+}

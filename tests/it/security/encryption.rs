@@ -68,7 +68,7 @@ async fn names_are_sealed(backend: Backend) {
         &app,
         Method::GET,
         &format!("/api/users?q={chat}"),
-        &[("authorization", &bearer(&admin_token("ops")))],
+        &[("authorization", &bearer(&admin_token(&app, "ops").await))],
         None,
     )
     .await;

@@ -43,6 +43,43 @@ fn seeds_hold_every_property() {
     for seed in seeds("render_message") {
         let _ = properties::render_message(&seed);
     }
+    for seed in seeds("webhook_body") {
+        let text = String::from_utf8_lossy(&seed);
+        assert!(
+            properties::webhook_body(&seed),
+            "seed not an update: {text}"
+        );
+    }
+}
+
+/// Webhook bodies: an update seed with one field, anywhere in it, replaced by an arbitrary value.
+fn mutated_update() -> impl Strategy<Value = Vec<u8>> {
+    let value = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(serde_json::Value::from),
+        ".{0,20}".prop_map(serde_json::Value::from),
+        Just(serde_json::json!({})),
+    ];
+    let path = prop_oneof![
+        Just("/update_id"),
+        Just("/message/chat/id"),
+        Just("/message/chat"),
+        Just("/message/from/id"),
+        Just("/message/text"),
+        Just("/callback_query/message/chat/id"),
+        Just("/callback_query/from"),
+        Just("/my_chat_member/chat/id"),
+    ];
+    (0..4usize, path, value).prop_map(|(seed, path, value)| {
+        let seeds = seeds("webhook_body");
+        let mut body: serde_json::Value =
+            serde_json::from_slice(&seeds[seed % seeds.len()]).unwrap();
+        if let Some(slot) = body.pointer_mut(path) {
+            *slot = value;
+        }
+        body.to_string().into_bytes()
+    })
 }
 
 /// The generators reach the interesting part: a fair share of their inputs are accepted
@@ -182,5 +219,15 @@ proptest! {
     #[test]
     fn render_message_holds(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
         let _ = properties::render_message(&bytes);
+    }
+
+    #[test]
+    fn webhook_body_holds(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = properties::webhook_body(&bytes);
+    }
+
+    #[test]
+    fn mutated_updates_hold(body in mutated_update()) {
+        let _ = properties::webhook_body(&body);
     }
 }

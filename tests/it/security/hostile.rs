@@ -161,6 +161,31 @@ async fn hostile_signals(backend: Backend) {
     if status != 413 {
         failures.push(format!("10 MB body: {status}"));
     }
+    // A good signal labelled as anything but JSON, or not labelled at all, is refused unread.
+    let signal = crate::harness::app::buy_signal().to_string();
+    for label in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = app
+            .client
+            .post(format!("{}/api/signals", app.api))
+            .header("x-api-key", API_KEY)
+            .body(signal.clone());
+        if let Some(label) = label {
+            request = request.header("content-type", label);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let answer: Value = response.json().await.unwrap_or_default();
+        if status != 415 || answer["error"]["code"] != "unsupported_media_type" {
+            failures.push(format!(
+                "signal labelled {label:?}: {status} {}",
+                short(&answer)
+            ));
+        }
+    }
     for query in [
         "limit=-1",
         "limit=0",
@@ -241,7 +266,7 @@ both_backends!(markup_in_text_fields_reaches_users_as_text, markup_is_text);
 async fn hostile_admin_input(backend: Backend) {
     let app = spawn_secure(backend, &[]).await;
     let chat = app.subscribed_user("Ivan", "en").await;
-    let auth = bearer(&admin_token("ops"));
+    let auth = bearer(&admin_token(&app, "ops").await);
     let (_, _, list) = send(
         &app,
         Method::GET,
@@ -403,7 +428,11 @@ async fn hostile_admin_input(backend: Backend) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let after = app.store.preferences(id.parse().unwrap()).await.unwrap();
     assert_eq!(after, before, "nothing changed");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM admins").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM admins").await,
+        1,
+        "only the token's own admin"
+    );
     assert_eq!(app.emulator.messages(chat).len(), 3, "nothing sent");
     app.stop().await;
 }

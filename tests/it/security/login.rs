@@ -1,5 +1,5 @@
 //! Admin login: password + single-use TOTP code → a token that opens the admin API; failures are
-//! security events and lock the account; nothing reveals which names exist.
+//! security events and lock the guessing address out; nothing reveals which names exist.
 
 use herald::store::Backend;
 use reqwest::{Method, StatusCode};
@@ -101,27 +101,42 @@ async fn login_flow(backend: Backend) {
 }
 both_backends!(admin_login, login_flow);
 
+/// A login as if from `address` (127.0.0.1 is a trusted proxy in these tests).
+async fn login_from(app: &TestApp, address: &str, password: &str, totp: &str) -> StatusCode {
+    let body = serde_json::json!({ "name": "bob", "password": password, "totp": totp });
+    let headers = [("x-forwarded-for", address)];
+    let body = Some(body.to_string().into_bytes());
+    send(app, Method::POST, "/api/auth/login", &headers, body)
+        .await
+        .0
+}
+
 async fn lockout(backend: Backend) {
-    let app = spawn_secure(backend, &[]).await;
+    let app = spawn_secure(backend, &[("HERALD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let admin = herald::cli::security::create_admin(&app.store, "bob")
         .await
         .unwrap();
-    for _ in 0..5 {
-        let (status, _) = login(&app, "bob", "guess", "000000").await;
+    let code = || herald::auth::totp::current_code(&admin.totp_secret, unix_now()).unwrap();
+    let guesser = "203.0.113.5";
+    for _ in 0..4 {
+        let status = login_from(&app, guesser, "guess", "000000").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    // Locked: even the right password and a fresh code are refused now.
-    let code = herald::auth::totp::current_code(&admin.totp_secret, unix_now()).unwrap();
-    let (status, _) = login(&app, "bob", &admin.password, &code).await;
+    // The guessing address is locked out: even the right password and code are refused from it.
+    let status = login_from(&app, guesser, &admin.password, &code()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let record = app.store.admin_by_name("bob").await.unwrap().unwrap();
-    let until = record.locked_until.expect("locked");
-    let minutes = (until - chrono::Utc::now()).num_minutes();
-    assert!((14..=15).contains(&minutes), "locked for {minutes} min");
     assert_eq!(
         record.totp_last_step, None,
         "the refused code was not consumed"
     );
+    assert_eq!(
+        record.locked_until, None,
+        "the account itself is not locked"
+    );
+    // Bob, elsewhere, still gets in.
+    let status = login_from(&app, "198.51.100.7", &admin.password, &code()).await;
+    assert_eq!(status, StatusCode::OK);
 
     let events = app
         .store
@@ -133,16 +148,22 @@ async fn lockout(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(events.len(), 6);
-    assert!(events.iter().all(|e| e.outcome == "denied"));
+    assert_eq!(events[0].outcome, "ok");
+    assert!(events[1..].iter().all(|e| e.outcome == "denied"));
+    let details: Vec<&str> = events.iter().filter_map(|e| e.detail.as_deref()).collect();
     assert!(
-        events.iter().any(|e| e
-            .detail
-            .as_deref()
-            .unwrap_or("")
-            .contains("account locked until")),
-        "{events:?}"
+        details
+            .iter()
+            .any(|d| d.contains("4 failures from this address: locked for it until")),
+        "{details:?}"
     );
-    assert_eq!(events[0].actor_name.as_deref(), Some("bob"));
+    assert!(
+        details
+            .iter()
+            .any(|d| d.starts_with("locked for this address until")),
+        "{details:?}"
+    );
+    assert_eq!(events[1].ip.as_deref(), Some(guesser));
     app.stop().await;
 }
 both_backends!(repeated_failures_lock_the_account, lockout);

@@ -1,5 +1,7 @@
-//! Security: encryption at rest, hostile input, logins, logs, the route matrix, network, retention, users.
+//! Security: connections, encryption at rest, hostile input, logins, sessions, logs, the route
+//! matrix, network, retention, users.
 
+mod connections;
 mod encryption;
 mod fuzz_smoke;
 mod hostile;
@@ -8,4 +10,5 @@ mod logs;
 mod matrix;
 mod network;
 mod retention;
+mod sessions;
 mod users;

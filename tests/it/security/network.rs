@@ -125,6 +125,43 @@ async fn per_ip_limit(backend: Backend) {
 }
 both_backends!(rate_limit_per_address, per_ip_limit);
 
+/// Refusals are audited, but one address cannot grow the audit table at will: past its budget of
+/// rows a minute, its refusals are counted and logged only.
+async fn refusal_rows_are_capped(backend: Backend) {
+    let app = spawn_secure(backend, &[]).await;
+    for n in 0..30 {
+        let key = format!("hk_guess_{n:060}");
+        let (status, _, _) = send(
+            &app,
+            Method::GET,
+            "/api/signals",
+            &[("x-api-key", &key)],
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let rows = app
+        .store
+        .list_audit(&herald::store::AuditQuery {
+            action: Some("auth.api_key".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        herald::http::ROWS_PER_MINUTE as usize,
+        "{rows:?}"
+    );
+    app.stop().await;
+}
+both_backends!(
+    refusals_write_a_bounded_number_of_rows,
+    refusal_rows_are_capped
+);
+
 async fn quiet_health(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (status, headers, body) = send(&app, Method::GET, "/api/health", &[], None).await;

@@ -15,7 +15,7 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let token = admin_token("ops");
+    let token = admin_token(app, "ops").await;
     let auth = bearer(&token);
     let (status, _, answer) = send(
         app,
