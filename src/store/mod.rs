@@ -106,8 +106,11 @@ impl StoreError {
             return false;
         };
         match err {
+            // A protocol error is the connection's (a server, or whatever answers in its place,
+            // saying something unexpected), never the statement's.
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => true,
