@@ -53,15 +53,31 @@ pub fn token_with(claims: &Claims, secret: &str) -> String {
 }
 
 pub async fn login(app: &TestApp, name: &str, password: &str, totp: &str) -> (StatusCode, Value) {
+    login_with(app, &[], name, password, totp).await
+}
+
+/// A login as if from `address`: the app must trust 127.0.0.1 as a proxy
+/// (`HERALD_TRUSTED_PROXIES`) for the forwarded address to count.
+pub async fn login_from(
+    app: &TestApp,
+    address: &str,
+    name: &str,
+    password: &str,
+    totp: &str,
+) -> (StatusCode, Value) {
+    login_with(app, &[("x-forwarded-for", address)], name, password, totp).await
+}
+
+async fn login_with(
+    app: &TestApp,
+    headers: &[(&str, &str)],
+    name: &str,
+    password: &str,
+    totp: &str,
+) -> (StatusCode, Value) {
     let body = serde_json::json!({ "name": name, "password": password, "totp": totp });
-    let (status, _, body) = send(
-        app,
-        Method::POST,
-        "/api/auth/login",
-        &[],
-        Some(body.to_string().into_bytes()),
-    )
-    .await;
+    let body = Some(body.to_string().into_bytes());
+    let (status, _, body) = send(app, Method::POST, "/api/auth/login", headers, body).await;
     (status, body)
 }
 

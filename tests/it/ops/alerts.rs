@@ -72,28 +72,50 @@ fn auth_failures(text: &str, kind: &str) -> f64 {
     crate::harness::ops::metric(text, "herald_auth_failures_total", &[("kind", kind)])
 }
 
-/// Wrong passwords and wrong API keys are counted by kind, and a burst of them within one check
-/// alerts the admin. (Counts are process-wide: other tests may add to them, never take away.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guessed_credentials_are_counted_and_alert_the_admin() {
-    use crate::harness::security::{JWT_SECRET, login};
+/// An app whose alerts go to a new admin chat every `interval`, with the admin API on; the
+/// thresholds not under test are out of reach. Returns the app and the admin's chat.
+async fn alerting_app(
+    interval: &str,
+    extra: Vec<(&'static str, String)>,
+) -> (crate::harness::app::TestApp, i64) {
     let emulator = telegram_emulator::Emulator::start(Default::default())
         .await
         .unwrap();
     let admin = emulator.create_user("Admin", Some("admin"), Some("en")).id;
     let db = crate::harness::db::TestDb::new(herald::store::Backend::Sqlite).await;
-    let app = crate::harness::app::TestApp::spawn_on(
-        emulator,
-        db,
-        vec![
-            ("HERALD_ADMIN_IDS", admin.to_string()),
-            ("HERALD_JWT_SECRET", JWT_SECRET.to_owned()),
-            ("HERALD_ALERT_INTERVAL", "2s".to_owned()),
-            ("HERALD_ALERT_ERRORS", "1000000".to_owned()),
-            ("HERALD_ALERT_LOGIN_FAILURES", "6".to_owned()),
-        ],
-    )
+    let mut env = vec![
+        ("HERALD_ADMIN_IDS", admin.to_string()),
+        (
+            "HERALD_JWT_SECRET",
+            crate::harness::security::JWT_SECRET.to_owned(),
+        ),
+        ("HERALD_ALERT_INTERVAL", interval.to_owned()),
+        ("HERALD_ALERT_ERRORS", "1000000".to_owned()),
+    ];
+    env.extend(extra);
+    let app = crate::harness::app::TestApp::spawn_on(emulator, db, env).await;
+    (app, admin)
+}
+
+/// Waits until an alert whose text contains `words` reaches the admin's chat.
+async fn wait_alert(app: &crate::harness::app::TestApp, admin: i64, words: &str) {
+    app.eventually(words, || async {
+        app.emulator.messages(admin).iter().any(|m| {
+            m.plain_text
+                .as_deref()
+                .is_some_and(|text| text.contains(words))
+        })
+    })
     .await;
+}
+
+/// Wrong passwords and wrong API keys are counted by kind, and a burst of them within one check
+/// alerts the admin. (Counts are process-wide: other tests may add to them, never take away.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessed_credentials_are_counted_and_alert_the_admin() {
+    use crate::harness::security::login;
+    let threshold = ("HERALD_ALERT_LOGIN_FAILURES", "6".to_owned());
+    let (app, admin) = alerting_app("2s", vec![threshold]).await;
     let before = app.metrics_text().await;
     // Fewer logins than the per-address login limit (10 a minute), so each one is checked.
     let logins = (0..8).map(|_| login(&app, "mallory", "guess", "000000"));
@@ -113,14 +135,7 @@ async fn guessed_credentials_are_counted_and_alert_the_admin() {
     assert!(auth_failures(&after, "api_key") - auth_failures(&before, "api_key") >= 10.0);
 
     // 18 failures span at most two 2 s checks, so one of them counts at least the threshold.
-    app.eventually("the failed-logins alert", || async {
-        app.emulator.messages(admin).iter().any(|m| {
-            m.plain_text
-                .as_deref()
-                .is_some_and(|text| text.contains("repeated failed logins"))
-        })
-    })
-    .await;
+    wait_alert(&app, admin, "repeated failed logins").await;
     app.stop().await;
 }
 
@@ -128,48 +143,19 @@ async fn guessed_credentials_are_counted_and_alert_the_admin() {
 /// every address, and the admins hear of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_distributed_guess_locks_the_account_and_alerts() {
-    use crate::harness::security::{JWT_SECRET, send};
-    let emulator = telegram_emulator::Emulator::start(Default::default())
-        .await
-        .unwrap();
-    let admin = emulator.create_user("Admin", Some("admin"), Some("en")).id;
-    let db = crate::harness::db::TestDb::new(herald::store::Backend::Sqlite).await;
-    let app = crate::harness::app::TestApp::spawn_on(
-        emulator,
-        db,
-        vec![
-            ("HERALD_ADMIN_IDS", admin.to_string()),
-            ("HERALD_JWT_SECRET", JWT_SECRET.to_owned()),
-            ("HERALD_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-            ("HERALD_ALERT_INTERVAL", "200ms".to_owned()),
-            ("HERALD_ALERT_ERRORS", "1000000".to_owned()),
-            ("HERALD_ALERT_LOGIN_FAILURES", "1000000".to_owned()),
-        ],
-    )
-    .await;
+    use crate::harness::security::login_from;
+    let env = vec![
+        ("HERALD_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ("HERALD_ALERT_LOGIN_FAILURES", "1000000".to_owned()),
+    ];
+    let (app, admin) = alerting_app("200ms", env).await;
     let account = herald::cli::security::create_admin(&app.store, "carol")
         .await
         .unwrap();
-    let attempt = |address: String| {
-        let app = &app;
-        async move {
-            let form = serde_json::json!({"name": "carol", "password": "guess", "totp": "000000"});
-            let headers = [("x-forwarded-for", address.as_str())];
-            let body = Some(form.to_string().into_bytes());
-            send(
-                app,
-                reqwest::Method::POST,
-                "/api/auth/login",
-                &headers,
-                body,
-            )
-            .await
-            .0
-        }
-    };
     let limit = herald::http::admin_auth::DISTRIBUTED_FAILURES;
     for n in 0..limit {
-        let status = attempt(format!("203.0.113.{}", n + 1)).await;
+        let address = format!("203.0.113.{}", n + 1);
+        let (status, _) = login_from(&app, &address, "carol", "guess", "000000").await;
         assert_eq!(status, 401);
     }
     let record = app.store.admin_by_name("carol").await.unwrap().unwrap();
@@ -179,25 +165,9 @@ async fn a_distributed_guess_locks_the_account_and_alerts() {
         crate::harness::security::unix_now(),
     )
     .unwrap();
-    let form = serde_json::json!({"name": "carol", "password": account.password, "totp": code});
-    let headers = [("x-forwarded-for", "198.51.100.9")];
-    let (status, _, _) = send(
-        &app,
-        reqwest::Method::POST,
-        "/api/auth/login",
-        &headers,
-        Some(form.to_string().into_bytes()),
-    )
-    .await;
+    let (status, _) = login_from(&app, "198.51.100.9", "carol", &account.password, &code).await;
     assert_eq!(status, 401, "refused from a fresh address too");
 
-    app.eventually("the admin-locked alert", || async {
-        app.emulator.messages(admin).iter().any(|m| {
-            m.plain_text
-                .as_deref()
-                .is_some_and(|text| text.contains("admin account locked"))
-        })
-    })
-    .await;
+    wait_alert(&app, admin, "admin account locked").await;
     app.stop().await;
 }

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 
 use crate::both_backends;
 use crate::harness::app::{Options, TestApp};
-use crate::harness::security::{bearer, login, raw_pool, send, spawn_secure, unix_now};
+use crate::harness::security::{bearer, login, login_from, raw_pool, send, spawn_secure, unix_now};
 
 async fn login_flow(backend: Backend) {
     let app = spawn_secure(backend, &[]).await;
@@ -101,16 +101,6 @@ async fn login_flow(backend: Backend) {
 }
 both_backends!(admin_login, login_flow);
 
-/// A login as if from `address` (127.0.0.1 is a trusted proxy in these tests).
-async fn login_from(app: &TestApp, address: &str, password: &str, totp: &str) -> StatusCode {
-    let body = serde_json::json!({ "name": "bob", "password": password, "totp": totp });
-    let headers = [("x-forwarded-for", address)];
-    let body = Some(body.to_string().into_bytes());
-    send(app, Method::POST, "/api/auth/login", &headers, body)
-        .await
-        .0
-}
-
 async fn lockout(backend: Backend) {
     let app = spawn_secure(backend, &[("HERALD_TRUSTED_PROXIES", "127.0.0.1")]).await;
     let admin = herald::cli::security::create_admin(&app.store, "bob")
@@ -119,11 +109,13 @@ async fn lockout(backend: Backend) {
     let code = || herald::auth::totp::current_code(&admin.totp_secret, unix_now()).unwrap();
     let guesser = "203.0.113.5";
     for _ in 0..4 {
-        let status = login_from(&app, guesser, "guess", "000000").await;
+        let status = login_from(&app, guesser, "bob", "guess", "000000").await.0;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // The guessing address is locked out: even the right password and code are refused from it.
-    let status = login_from(&app, guesser, &admin.password, &code()).await;
+    let status = login_from(&app, guesser, "bob", &admin.password, &code())
+        .await
+        .0;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let record = app.store.admin_by_name("bob").await.unwrap().unwrap();
     assert_eq!(
@@ -135,7 +127,9 @@ async fn lockout(backend: Backend) {
         "the account itself is not locked"
     );
     // Bob, elsewhere, still gets in.
-    let status = login_from(&app, "198.51.100.7", &admin.password, &code()).await;
+    let status = login_from(&app, "198.51.100.7", "bob", &admin.password, &code())
+        .await
+        .0;
     assert_eq!(status, StatusCode::OK);
 
     let events = app
