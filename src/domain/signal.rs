@@ -192,7 +192,8 @@ pub struct Signal {
 }
 
 impl Signal {
-    /// Ingest limits, part of the API contract. Rendering relies on them to stay under Telegram's 4096 characters.
+    /// Ingest limits, part of the API contract. Rendering relies on them to stay under Telegram's
+    /// 4096 characters.
     pub const MAX_NOTES: usize = 10;
     pub const MAX_NOTE_CHARS: usize = 200;
     pub const MAX_MESSAGE_CHARS: usize = 1000;

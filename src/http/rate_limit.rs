@@ -1,10 +1,10 @@
 //! Per-IP and per-caller rate limits for the API (GCRA, via governor).
 //!
 //! A keyed limiter keeps one state per key, and governor never forgets a key by itself
-//! (`retain_recent` must be called): a flood from many addresses would grow it without bound. So memory is bounded twice:
-//! a sweep every [`SWEEP_EVERY`] forgets keys whose bucket is full again, and past
-//! [`MAX_TRACKED`] keys new checks share one overflow bucket until a sweep makes room. IPv6
-//! addresses count per /64, the block one subscriber usually gets.
+//! (`retain_recent` must be called): a flood from many addresses would grow it without bound. So
+//! memory is bounded twice: a sweep every [`SWEEP_EVERY`] forgets keys whose bucket is full again,
+//! and past [`MAX_TRACKED`] keys new checks share one overflow bucket until a sweep makes room.
+//! IPv6 addresses count per /64, the block one subscriber usually gets.
 
 use std::hash::Hash;
 use std::net::IpAddr;

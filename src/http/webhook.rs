@@ -4,9 +4,9 @@
 //! Per update: check the sender's address against `HERALD_WEBHOOK_ALLOWED_IPS` (when set); compare
 //! the secret header in constant time, before a byte of the body is read; store the update in the
 //! inbox keyed by `update_id` (a redelivery changes nothing); only then answer 200. Wrong secrets
-//! are limited per address: past [`FAILURES_PER_MINUTE`] an address gets 429s. If the update cannot be
-//! stored the answer is 503 and Telegram delivers it again later. Handling happens afterwards, from
-//! the inbox, on whichever replica leases the chat (`bot::inbox`).
+//! are limited per address: past [`FAILURES_PER_MINUTE`] they are answered 429. If the update
+//! cannot be stored the answer is 503 and Telegram delivers it again later. Handling happens
+//! afterwards, from the inbox, on whichever replica leases the chat (`bot::inbox`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -34,7 +34,8 @@ pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Updates are small, but a message may quote another with entities; stay generous, yet bounded.
 const MAX_UPDATE_BYTES: usize = 1024 * 1024;
 
-/// Wrong secrets one address may send a minute before its requests are refused unchecked.
+/// Wrong secrets one address may send a minute before the next ones are answered 429 (the right
+/// secret still gets through: someone else's guesses do not lock Telegram out).
 pub const FAILURES_PER_MINUTE: u32 = 20;
 
 /// Who may call the webhook route.
