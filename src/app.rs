@@ -102,6 +102,12 @@ impl App {
             ingest.clone(),
             Arc::new(self.config.performance.horizons.clone()),
         );
+        let billing = crate::billing::Billing::new(
+            self.store.clone(),
+            self.outbound.clone(),
+            Arc::new(self.config.plans.clone()),
+            crate::config::reveal(self.config.require_token()?),
+        );
         let state = AppState {
             store: self.store.clone(),
             config: self.config.clone(),
@@ -110,6 +116,7 @@ impl App {
             telegram: probe.clone(),
             lifecycle: lifecycle.clone(),
             security: Arc::new(http::security::Security::new(&self.config)),
+            billing: billing.clone(),
         };
         let security = state.security.clone();
         let (receiver, feed) = inbox::receiver(self.store.clone(), self.instance.clone());
@@ -163,6 +170,7 @@ impl App {
             self.config.clone(),
             self.instance.clone(),
             feed,
+            billing,
             stop.clone(),
         ));
         let leader = Leader {
@@ -229,6 +237,7 @@ async fn run_conversations(
     config: Arc<Config>,
     instance: Arc<str>,
     feed: inbox::ReceiverFeed,
+    billing: crate::billing::Billing,
     stop: CancellationToken,
 ) {
     let username = loop {
@@ -246,7 +255,10 @@ async fn run_conversations(
     crate::telegram::check_registration(outbound.bot(), &config).await;
     setup::register_commands(outbound.bot()).await;
     let settings = bot_settings(&config);
-    let ctx = BotContext::new(store.clone(), outbound, &username, settings);
+    if let Some(url) = &settings.mini_app {
+        setup::set_menu_app(&outbound, url.clone()).await;
+    }
+    let ctx = BotContext::new(store.clone(), outbound, &username, settings, billing);
     // Reminders claim each row before sending, so every replica may run them.
     let reminders = tokio::spawn(reminders::run(
         store,
@@ -263,6 +275,7 @@ fn bot_settings(config: &Config) -> BotSettings {
         tiers: Arc::new(config.tiers.clone()),
         admin_ids: config.admin_ids.clone().into(),
         commands_per_minute: config.command_rate,
+        mini_app: config.mini_app_url(),
     }
 }
 

@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod bot;
 pub mod broadcasts;
 pub mod charts;

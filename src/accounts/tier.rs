@@ -37,6 +37,9 @@ pub enum Grant {
     /// Premium for this many more days, counted from the end of premium time still running, so
     /// a grant to a current premium user extends it rather than cutting it.
     PremiumDays(u32),
+    /// `tier` until at least `until`: premium time of the same tier running past it is kept, so
+    /// granting the same thing twice (a retried payment) changes nothing the second time.
+    Through { tier: Tier, until: DateTime<Utc> },
 }
 
 /// A subscription before and after a change.
@@ -46,6 +49,7 @@ pub struct TierChange {
     pub after: Subscription,
 }
 
+/// Grants `grant`, audited as `tier.grant` by `actor`.
 pub async fn grant(
     store: &Store,
     user_id: Uuid,
@@ -70,6 +74,20 @@ pub async fn grant(
                 Tier::Premium,
                 Some(from + chrono::Duration::days(i64::from(days))),
             )
+        }
+        Grant::Through { tier, until } => {
+            if until <= now {
+                return Err(TierError::EndsInPast);
+            }
+            let current = store.subscription(user_id).await?;
+            let same = current.tier == tier;
+            let expires_at = match current.expires_at {
+                // Granted without an end already.
+                None if same => None,
+                Some(running) if same && running > until => Some(running),
+                _ => Some(until),
+            };
+            (tier, expires_at)
         }
     };
     change(store, user_id, tier, expires_at, "tier.grant", actor).await

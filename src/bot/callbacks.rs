@@ -17,6 +17,7 @@ use crate::domain::preferences::{
 use crate::domain::signal::{Asset, SignalKind};
 
 pub const ACCEPT_DISCLAIMER: &str = "disclaimer:accept";
+const PREMIUM: &str = "premium";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Callback {
@@ -30,6 +31,8 @@ pub enum Callback {
     Language(Lang),
     /// `/delete`'s confirmation: true erases.
     Delete(bool),
+    /// The ⭐ Premium button of `/settings` and `/status`: shows `/premium`.
+    Premium,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +151,7 @@ impl Callback {
             Self::OnboardTimezone(choice) => format!("o:tz:{}", tz_text(*choice)),
             Self::Language(lang) => format!("l:{}", lang.code()),
             Self::Delete(yes) => format!("del:{}", if *yes { "yes" } else { "no" }),
+            Self::Premium => PREMIUM.to_owned(),
             Self::Settings(action) => match action {
                 SettingsAction::Show(page) => format!("s:page:{}", page.as_str()),
                 SettingsAction::Close => "s:close".to_owned(),
@@ -160,6 +164,9 @@ impl Callback {
     pub fn parse(data: &str) -> Option<Self> {
         if data == ACCEPT_DISCLAIMER {
             return Some(Self::AcceptDisclaimer);
+        }
+        if data == PREMIUM {
+            return Some(Self::Premium);
         }
         if let Some(id) = parse_ack_data(data) {
             return Some(Self::Ack(id));
@@ -296,6 +303,7 @@ mod tests {
             Just(Callback::OnboardTimezone(TzChoice::Skip)),
             lang.clone().prop_map(Callback::Language),
             any::<bool>().prop_map(Callback::Delete),
+            Just(Callback::Premium),
             (0..9usize).prop_map(|i| Callback::Settings(SettingsAction::Show(Page::ALL[i]))),
             Just(Callback::Settings(SettingsAction::Close)),
             Just(Callback::Settings(SettingsAction::TypeTimezone)),

@@ -23,6 +23,14 @@ use crate::telegram::Outbound;
 
 pub use replies::Replies;
 
+/// The update kinds the bot handles: what the poller asks for and the webhook registers.
+pub const ALLOWED_UPDATES: [teloxide_core::types::AllowedUpdate; 4] = [
+    teloxide_core::types::AllowedUpdate::Message,
+    teloxide_core::types::AllowedUpdate::CallbackQuery,
+    teloxide_core::types::AllowedUpdate::MyChatMember,
+    teloxide_core::types::AllowedUpdate::PreCheckoutQuery,
+];
+
 /// What the conversation needs from the configuration.
 #[derive(Clone)]
 pub struct BotSettings {
@@ -31,6 +39,8 @@ pub struct BotSettings {
     pub admin_ids: Arc<[i64]>,
     /// Commands per user per minute.
     pub commands_per_minute: u32,
+    /// The Mini App's address (`HERALD_PUBLIC_URL` + `/app`), when it is on.
+    pub mini_app: Option<reqwest::Url>,
 }
 
 impl Default for BotSettings {
@@ -39,6 +49,7 @@ impl Default for BotSettings {
             tiers: Arc::new(TierRules::default()),
             admin_ids: Arc::from(Vec::new()),
             commands_per_minute: ratelimit::CommandRate::DEFAULT_PER_MINUTE,
+            mini_app: None,
         }
     }
 }
@@ -54,8 +65,10 @@ pub struct BotContext {
     /// Button presses have their own, larger budget: a menu takes several presses.
     pub press_rate: Arc<ratelimit::CommandRate>,
     pub telegram: TelegramProbe,
-    /// Wakes the premium reminder loop after a `/grant`.
+    /// Wakes the premium reminder loop after a `/grant` or a payment.
     pub reminders_wake: Arc<tokio::sync::Notify>,
+    /// Stars payments: plans, invoice links, grants and refunds.
+    pub billing: crate::billing::Billing,
 }
 
 impl BotContext {
@@ -64,6 +77,7 @@ impl BotContext {
         outbound: Outbound,
         bot_username: &str,
         settings: BotSettings,
+        billing: crate::billing::Billing,
     ) -> Self {
         Self {
             store,
@@ -76,6 +90,7 @@ impl BotContext {
             )),
             settings,
             reminders_wake: Arc::new(tokio::sync::Notify::new()),
+            billing,
         }
     }
 }
@@ -86,6 +101,8 @@ pub enum BotError {
     Store(#[from] StoreError),
     #[error("telegram: {0}")]
     Telegram(String),
+    #[error(transparent)]
+    Billing(#[from] crate::billing::BillingError),
 }
 
 /// Routes one update to its handler. Kinds the bot does not use are confirmed and ignored.
@@ -99,6 +116,7 @@ pub async fn handle_update(
         UpdateKind::Message(message) => handlers::message(ctx, message, prefetched).await,
         UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query, prefetched).await,
         UpdateKind::MyChatMember(change) => handlers::membership(ctx, change).await,
+        UpdateKind::PreCheckoutQuery(query) => handlers::pre_checkout(ctx, query).await,
         _ => Ok(()),
     }
 }
@@ -107,6 +125,7 @@ pub async fn handle_update(
 pub fn chat_of(update: &Update) -> Option<i64> {
     update.chat().map(|chat| chat.id.0).or(match &update.kind {
         UpdateKind::CallbackQuery(query) => Some(query.from.id.0 as i64),
+        UpdateKind::PreCheckoutQuery(query) => Some(query.from.id.0 as i64),
         _ => None,
     })
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use teloxide_core::Bot;
 use teloxide_core::payloads::GetUpdatesSetters;
 use teloxide_core::prelude::Requester;
-use teloxide_core::types::AllowedUpdate;
 use tokio_util::sync::CancellationToken;
 
 use super::chat_of;
@@ -34,11 +33,7 @@ pub async fn poll(store: Store, bot: Bot, receiver: UpdateReceiver, stop: Cancel
         let mut request = bot
             .get_updates()
             .timeout(LONG_POLL_SECONDS)
-            .allowed_updates([
-                AllowedUpdate::Message,
-                AllowedUpdate::CallbackQuery,
-                AllowedUpdate::MyChatMember,
-            ]);
+            .allowed_updates(super::ALLOWED_UPDATES);
         if let Some(offset) = offset {
             request = request.offset(offset);
         }

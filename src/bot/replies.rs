@@ -33,6 +33,18 @@ impl Replies {
         Ok(i64::from(message.id.0))
     }
 
+    /// Answers a pre-checkout query: `Err(reason)` declines it.
+    pub async fn answer_pre_checkout(
+        &self,
+        query_id: teloxide_core::types::PreCheckoutQueryId,
+        verdict: Result<(), String>,
+    ) -> Result<(), BotError> {
+        self.outbound
+            .answer_pre_checkout(query_id, verdict)
+            .await
+            .map_err(telegram_error)
+    }
+
     /// Replaces a message's text and buttons in place (menus, refresh buttons).
     pub async fn edit(
         &self,

@@ -33,3 +33,14 @@ pub async fn register_commands(bot: &teloxide_core::Bot) {
         tracing::warn!(error = %crate::telegram::error_text(&err), "cannot register the command menu with Telegram");
     }
 }
+
+/// The menu button of every private chat opens the Mini App. Not fatal: `/settings` still has
+/// its button.
+pub async fn set_menu_app(outbound: &crate::telegram::Outbound, url: reqwest::Url) {
+    if let Err(err) = outbound
+        .set_menu_app(t(Lang::default(), "menu-app"), url)
+        .await
+    {
+        tracing::warn!(error = %err, "cannot set the menu button to the Mini App");
+    }
+}

@@ -6,17 +6,11 @@ use clap::Subcommand;
 use teloxide_core::RequestError;
 use teloxide_core::payloads::{DeleteWebhookSetters, SetWebhookSetters};
 use teloxide_core::prelude::Requester;
-use teloxide_core::types::AllowedUpdate;
 
 use crate::config::{Config, ConfigError, reveal};
 use crate::telegram::{build_bot, error_text};
 
-/// The update kinds the bot handles; the same list the poller asks for.
-pub const ALLOWED_UPDATES: [AllowedUpdate; 3] = [
-    AllowedUpdate::Message,
-    AllowedUpdate::CallbackQuery,
-    AllowedUpdate::MyChatMember,
-];
+pub use crate::bot::ALLOWED_UPDATES;
 
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {

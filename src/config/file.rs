@@ -1,5 +1,6 @@
 //! `herald.toml`: the same settings as the environment, in lower case without the `HERALD_`
-//! prefix, plus the structured ones the environment cannot hold (`[tiers.*]`, `[performance]`).
+//! prefix, plus the structured ones the environment cannot hold (`[tiers.*]`, `[performance]`,
+//! `[plans.*]`).
 
 use serde::Deserialize;
 
@@ -46,6 +47,8 @@ pub(super) struct FileConfig {
     pub http_max_connections: Option<usize>,
     pub http_max_connections_per_ip: Option<usize>,
     pub performance: Option<PerformanceFile>,
+    pub plans: Option<std::collections::BTreeMap<String, crate::billing::PlanFile>>,
+    pub public_url: Option<String>,
 }
 
 impl FileConfig {

@@ -10,6 +10,7 @@ mod access;
 mod file;
 mod listener;
 mod ops;
+mod payments;
 mod performance;
 mod rates;
 mod reader;
@@ -83,6 +84,10 @@ pub struct Config {
     /// The API listener's header deadline and connection caps (`config::listener`).
     pub connections: ConnectionLimits,
     pub performance: PerformanceSettings,
+    /// `[plans.*]`: what users can buy with Telegram Stars (none: premium is granted only).
+    pub plans: crate::billing::Plans,
+    /// `HERALD_PUBLIC_URL`: where `/app` (the Mini App) is reachable; `None` turns it off.
+    pub public_url: Option<reqwest::Url>,
 }
 
 impl std::fmt::Debug for Config {
@@ -100,6 +105,8 @@ impl std::fmt::Debug for Config {
             .field("global_rate", &self.global_rate)
             .field("trusted_proxies", &self.security.trusted_proxies)
             .field("tls", &self.security.tls)
+            .field("plans", &self.plans)
+            .field("public_url", &self.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -157,6 +164,7 @@ impl Config {
         let ops = ops::load(&reader, &file)?;
         let performance = performance::load(&reader, file.performance.as_ref())?;
         let connections = listener::load(&reader, &file)?;
+        let payments = payments::load(&reader, &file)?;
         Ok(Self {
             telegram_token: telegram.token,
             telegram_api_url: telegram.api_url,
@@ -180,6 +188,8 @@ impl Config {
             security,
             connections,
             performance,
+            plans: payments.plans,
+            public_url: payments.public_url,
         })
     }
 
@@ -191,6 +201,15 @@ impl Config {
                 "required: the bot token from @BotFather",
             )
         })
+    }
+
+    /// The Mini App's address: `HERALD_PUBLIC_URL` + `/app`, when the URL is set.
+    pub fn mini_app_url(&self) -> Option<reqwest::Url> {
+        let base = self.public_url.as_ref()?;
+        let path = format!("{}/app", base.path().trim_end_matches('/'));
+        let mut url = base.clone();
+        url.set_path(&path);
+        Some(url)
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -53,6 +53,7 @@ impl Lang {
 }
 
 /// An argument for a message: text or a number (numbers select plural forms).
+#[derive(Clone)]
 pub enum Arg<'a> {
     Str(Cow<'a, str>),
     Num(f64),

@@ -36,6 +36,9 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Telegram refused what this request asked of it; answered `502` with its description.
+    #[error("telegram refused: {0}")]
+    Upstream(String),
     /// The database cannot be reached; answered `503` with `Retry-After`.
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
@@ -77,6 +80,7 @@ impl ApiError {
             Self::Unavailable(_) | Self::DatabaseUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
+            Self::Upstream(_) => (StatusCode::BAD_GATEWAY, "telegram"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

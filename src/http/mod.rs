@@ -13,6 +13,7 @@ pub mod health;
 pub mod listener;
 pub mod openapi;
 mod paging;
+mod payments;
 mod performance;
 pub mod rate_limit;
 mod refusals;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub security: Arc<security::Security>,
     pub lifecycle: health::Lifecycle,
     pub outcomes: crate::signals::outcomes::Outcomes,
+    /// Stars payments: listing and refunds for admins, invoice links for the Mini App.
+    pub billing: crate::billing::Billing,
 }
 
 /// The metrics listener's one route (`HERALD_METRICS_LISTEN`): Prometheus text at `/metrics`.

@@ -10,15 +10,16 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodFilter, MethodRouter};
 
 use super::answers::{
-    Activity, AuditPage, Health, OutcomeAnswer, PerformanceReport, PreferencesChanged, Ready,
-    Schema, SignalAccepted, SignalDetail, SignalPage, StatsReport, SubscriptionChanged, Token,
-    UserDetail, UserPage,
+    Activity, AuditPage, Health, OutcomeAnswer, PaymentPage, PerformanceReport, PreferencesChanged,
+    Ready, Schema, SignalAccepted, SignalDetail, SignalPage, StatsReport, SubscriptionChanged,
+    Token, UserDetail, UserPage,
 };
 use super::guard::{GuardState, guard};
 use super::openapi::{Answer, Body, Doc, answer, error, json};
-use super::{AppState, admin_auth, audit, health, openapi, performance, signals, users};
+use super::{AppState, admin_auth, audit, health, openapi, payments, performance, signals, users};
 use crate::auth::Scope;
 use crate::signals::outcomes::PricesAnswer;
+use crate::store::Payment;
 
 /// Who may call a route. Beyond the credential, every route but `Probe` ones obeys the per-IP
 /// rate limit, and every one under `/api/` but `Probe` ones obeys `HERALD_ALLOWED_IPS`.
@@ -140,6 +141,13 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         row!(POST "/api/users/{id}/activate", Admin, users::activate,
             Doc::new("admin", "Resume deliveries to a user"),
             [json(200, Activity::NAME)]),
+        row!(GET "/api/payments", Admin, payments::list,
+            Doc::new("admin", "Telegram Stars payments, newest first")
+                .query(payments::LIST_QUERY),
+            [json(200, PaymentPage::NAME)]),
+        row!(POST "/api/payments/{charge_id}/refund", Admin, payments::refund,
+            Doc::new("admin", "Refund a payment through Telegram; the tier it bought ends"),
+            [json(200, Payment::NAME), error(404), error(409), error(502)]),
         row!(GET "/api/audit", Admin, audit::list,
             Doc::new("admin", "The audit and security log, newest first")
                 .query(audit::AUDIT_QUERY),

@@ -210,6 +210,11 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
+        // Payments stay for accounting and refunds, no longer linked to the account.
+        sqlx::query("UPDATE payments SET user_id = NULL WHERE user_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         // The update being handled (the /delete confirmation itself) is not handled yet; it
         // goes with the next retention purge, a day later at most.
         sqlx::query("DELETE FROM telegram_updates WHERE chat_id = $1 AND handled_at IS NOT NULL")

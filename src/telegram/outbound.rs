@@ -10,14 +10,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use teloxide_core::payloads::{
-    AnswerCallbackQuerySetters, EditMessageMediaSetters, EditMessageTextSetters, SendMessage,
-    SendMessageSetters, SendPhotoSetters,
+    AnswerCallbackQuerySetters, AnswerPreCheckoutQuerySetters, CreateInvoiceLinkSetters,
+    EditMessageMediaSetters, EditMessageTextSetters, SendMessage, SendMessageSetters,
+    SendPhotoSetters, SetChatMenuButtonSetters,
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::requests::{JsonRequest, Output, Request};
 use teloxide_core::types::{
     CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
-    Message, MessageId, ParseMode,
+    LabeledPrice, MenuButton, Message, MessageId, ParseMode, PreCheckoutQueryId, Seconds,
+    TelegramTransactionId, UserId, WebAppInfo,
 };
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
@@ -31,6 +33,23 @@ use crate::ops::metrics::CallOutcome;
 pub struct Outbound {
     bot: Bot,
     limiter: Arc<Mutex<Limiter>>,
+}
+
+/// Telegram Stars, the currency of digital goods.
+const STARS: &str = "XTR";
+
+/// What a Stars invoice asks for.
+#[derive(Debug, Clone)]
+pub struct Invoice {
+    /// 1-32 characters.
+    pub title: String,
+    /// 1-255 characters.
+    pub description: String,
+    /// 1-128 bytes, handed back with the pre-checkout query and the payment.
+    pub payload: String,
+    pub label: String,
+    pub stars: u32,
+    pub renews: bool,
 }
 
 /// A picture to send: new bytes, or a file Telegram already has.
@@ -194,6 +213,66 @@ impl Outbound {
             request = request.text(text);
         }
         self.call("answerCallbackQuery", request.send())
+            .await
+            .map(drop)
+    }
+
+    /// A Telegram Stars invoice link (`XTR`, no provider token, one price); `renews` makes it a
+    /// subscription Telegram charges again every 30 days.
+    pub async fn invoice_link(&self, invoice: Invoice) -> Result<String, SendFailure> {
+        let price = LabeledPrice::new(invoice.label, invoice.stars);
+        let mut request = self.bot.create_invoice_link(
+            invoice.title,
+            invoice.description,
+            invoice.payload,
+            STARS,
+            [price],
+        );
+        if invoice.renews {
+            request = request.subscription_period(Seconds::from_seconds(
+                crate::billing::SUBSCRIPTION_PERIOD_SECS,
+            ));
+        }
+        self.call("createInvoiceLink", request.send()).await
+    }
+
+    /// Answers a pre-checkout query: `Err(reason)` declines, with the reason shown to the user.
+    /// Telegram waits 10 seconds for it; it is not a message in a chat, so it is not paced.
+    pub async fn answer_pre_checkout(
+        &self,
+        query_id: PreCheckoutQueryId,
+        verdict: Result<(), String>,
+    ) -> Result<(), SendFailure> {
+        let mut request = self
+            .bot
+            .answer_pre_checkout_query(query_id, verdict.is_ok());
+        if let Err(reason) = verdict {
+            request = request.error_message(reason);
+        }
+        self.call("answerPreCheckoutQuery", request.send())
+            .await
+            .map(drop)
+    }
+
+    /// Gives a user back the Stars of one charge; Telegram then sends a `refunded_payment`.
+    pub async fn refund_stars(&self, telegram_id: i64, charge_id: &str) -> Result<(), SendFailure> {
+        let user = UserId(u64::try_from(telegram_id).unwrap_or_default());
+        let request = self
+            .bot
+            .refund_star_payment(user, TelegramTransactionId(charge_id.to_owned()));
+        self.call("refundStarPayment", request.send())
+            .await
+            .map(drop)
+    }
+
+    /// The menu button every private chat shows: a Mini App at `url`, labelled `text`.
+    pub async fn set_menu_app(&self, text: String, url: reqwest::Url) -> Result<(), SendFailure> {
+        let button = MenuButton::WebApp {
+            text,
+            web_app: WebAppInfo { url },
+        };
+        let request = self.bot.set_chat_menu_button().menu_button(button);
+        self.call("setChatMenuButton", request.send())
             .await
             .map(drop)
     }

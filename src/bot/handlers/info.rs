@@ -99,7 +99,7 @@ pub async fn signals(
     send(ctx, caller.chat_id, text).await
 }
 
-fn local_time(time: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn local_time(time: DateTime<Utc>, tz: Tz) -> String {
     time.with_timezone(&tz)
         .format("%Y-%m-%d %H:%M %Z")
         .to_string()
@@ -165,7 +165,12 @@ pub async fn status(
     send(ctx, caller.chat_id, lines.join("\n")).await
 }
 
-fn plan_line(lang: Lang, subscription: &Subscription, now: DateTime<Utc>, tz: Tz) -> String {
+pub(super) fn plan_line(
+    lang: Lang,
+    subscription: &Subscription,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> String {
     match (subscription.tier, subscription.expires_at) {
         (Tier::Free, _) => t(lang, "status-plan-free"),
         (Tier::Premium, None) => t(lang, "status-plan-premium"),

@@ -7,11 +7,14 @@ mod filter;
 mod info;
 mod onboarding;
 mod performance;
+mod premium;
 mod settings;
 mod subscription;
 
 use chrono::Utc;
-use teloxide_core::types::{CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message};
+use teloxide_core::types::{
+    CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, MessageKind, PreCheckoutQuery,
+};
 
 use super::callbacks::Callback;
 use super::commands::{self, Command, Group, Parsed};
@@ -93,6 +96,13 @@ pub async fn message(
     // Groups and channels are not conversations with a user; signals go to private chats.
     if !message.chat.is_private() {
         return Ok(());
+    }
+    // Payments are Telegram's word, not the user's: never rate-limited, never a hint.
+    if let Some(payment) = message.successful_payment() {
+        return premium::paid(ctx, message, payment).await;
+    }
+    if let MessageKind::RefundedPayment(refund) = &message.kind {
+        return premium::refunded(ctx, &refund.refunded_payment).await;
     }
     let Some(from) = message.from.as_ref() else {
         return Ok(());
@@ -192,6 +202,8 @@ async fn dispatch(ctx: &BotContext, caller: &Caller<'_>, command: Command) -> Re
                 Command::Language { args } => account::language(ctx, caller, user, &args).await,
                 Command::Privacy => send(ctx, caller.chat_id, t(caller.lang, "privacy-text")).await,
                 Command::Delete => account::ask_delete(ctx, caller).await,
+                Command::Premium => premium::show(ctx, caller, account).await,
+                Command::PaySupport { args } => premium::support(ctx, caller, account, &args).await,
                 // Routed above.
                 Command::Start { .. }
                 | Command::Subscribe
@@ -268,6 +280,10 @@ pub async fn callback(
         Callback::Delete(confirmed) => {
             account::delete_pressed(ctx, &caller, &press, confirmed).await
         }
+        Callback::Premium => {
+            ctx.replies.answer(&query.id, None).await?;
+            premium::show(ctx, &caller, caller.account()?).await
+        }
     }
 }
 
@@ -286,6 +302,11 @@ pub async fn expired(
     ctx.replies
         .answer(&query.id, Some(t(caller.lang, "callback-expired")))
         .await
+}
+
+/// Telegram asks whether to take a payment.
+pub async fn pre_checkout(ctx: &BotContext, query: &PreCheckoutQuery) -> Result<(), BotError> {
+    premium::pre_checkout(ctx, query).await
 }
 
 /// Telegram tells us when a user blocks (kicked) or unblocks (member) the bot.

@@ -31,7 +31,7 @@ pub async fn open(
     account: &Account,
 ) -> Result<(), BotError> {
     let rule = effective_rule(ctx, &account.subscription);
-    let (text, keyboard) = page(Page::Main, &account.prefs, &rule);
+    let (text, keyboard) = page(Page::Main, &account.prefs, &rule, &Extras::of(ctx));
     send_with(ctx, caller.chat_id, text, keyboard).await
 }
 
@@ -102,7 +102,7 @@ pub async fn on_press(
             prefs.clone()
         }
     };
-    let (text, keyboard) = page(shown, &prefs, &rule);
+    let (text, keyboard) = page(shown, &prefs, &rule, &Extras::of(ctx));
     ctx.replies
         .edit(caller.chat_id, press.message_id, text, Some(keyboard))
         .await
@@ -144,7 +144,28 @@ fn back(lang: Lang) -> Vec<InlineKeyboardButton> {
 }
 
 /// The text and buttons of one menu page.
-pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, InlineKeyboardMarkup) {
+/// What the main page offers beyond preferences: premium when plans are on sale, the Mini App
+/// when `HERALD_PUBLIC_URL` is set.
+pub struct Extras {
+    pub premium: bool,
+    pub mini_app: Option<reqwest::Url>,
+}
+
+impl Extras {
+    pub fn of(ctx: &BotContext) -> Self {
+        Self {
+            premium: !ctx.billing.plans().is_empty(),
+            mini_app: ctx.settings.mini_app.clone(),
+        }
+    }
+}
+
+pub fn page(
+    page: Page,
+    prefs: &Preferences,
+    rule: &TierRule,
+    extras: &Extras,
+) -> (String, InlineKeyboardMarkup) {
     let lang = prefs.language;
     let title = |key: &str| {
         format!(
@@ -172,6 +193,22 @@ pub fn page(page: Page, prefs: &Preferences, rule: &TierRule) -> (String, Inline
                         .map(|(key, page)| button(t(lang, key), SettingsAction::Show(*page)))
                         .collect(),
                 );
+            }
+            let mut last = Vec::new();
+            if let Some(url) = &extras.mini_app {
+                last.push(InlineKeyboardButton::web_app(
+                    t(lang, "settings-open-app"),
+                    teloxide_core::types::WebAppInfo { url: url.clone() },
+                ));
+            }
+            if extras.premium {
+                last.push(InlineKeyboardButton::callback(
+                    t(lang, "premium-button"),
+                    Callback::Premium.encode(),
+                ));
+            }
+            if !last.is_empty() {
+                rows.push(last);
             }
             rows.push(vec![button(
                 t(lang, "settings-close"),

@@ -3,12 +3,14 @@
 //! (`schemas`), and `tests/it/ops/openapi.rs` checks real answers against them.
 
 mod figures;
+mod payments;
 mod signals;
 mod users;
 
 pub use figures::{
     AuditPage, DeliveryFigures, Health, PerformanceReport, Ready, SignalFigures, StatsReport, Token,
 };
+pub use payments::PaymentPage;
 pub use signals::{OutcomeAnswer, SignalAccepted, SignalDetail, SignalPage, SignalSummary};
 pub use users::{Activity, PreferencesChanged, SubscriptionChanged, UserDetail, UserPage};
 
@@ -102,6 +104,8 @@ pub fn schemas() -> Map<String, Value> {
         entry::<AuditPage>(),
         entry::<Health>(),
         entry::<Ready>(),
+        entry::<crate::store::Payment>(),
+        entry::<PaymentPage>(),
     ]
     .into_iter()
     .collect()
