@@ -159,9 +159,10 @@ mod tests {
         }
         // The map may pass the cap by the few inserts racing one check, never by more.
         assert!(max_tracked <= capacity + 1, "tracked {max_tracked}");
-        // Past the cap newcomers share one bucket: most of the flood was refused.
+        // Past the cap newcomers share one bucket: most of the flood was refused. A slow loop
+        // may have let the shared bucket refill by a token, never by two.
         let ip = IpAddr::V4(Ipv4Addr::from(4_000_000_000u32));
-        assert!(limiter.check(&ip).is_err());
+        assert!((0..2).any(|_| limiter.check(&ip).is_err()));
         limiter.sweep();
         assert!(limiter.tracked() <= capacity);
     }

@@ -6,6 +6,7 @@ mod bot;
 mod delivery;
 mod harness;
 mod ops;
+mod payments;
 mod performance;
 mod security;
 mod store;

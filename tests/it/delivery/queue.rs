@@ -331,6 +331,7 @@ async fn paces_at_the_global_rate(backend: Backend) {
         Options {
             limits: limits(30),
             env: vec![("HERALD_GLOBAL_RATE", "30".into())],
+            ..Options::default()
         },
     )
     .await;

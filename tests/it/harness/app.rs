@@ -35,6 +35,8 @@ pub struct TestApp {
 pub struct Options {
     pub limits: Limits,
     pub env: Vec<(&'static str, String)>,
+    /// The text of a `herald.toml` (plans, tiers: what only the file can hold).
+    pub file: Option<String>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
         Self {
             limits: Limits::telegram(),
             env: Vec::new(),
+            file: None,
         }
     }
 }
@@ -59,7 +62,7 @@ impl TestApp {
         .await
         .expect("emulator starts");
         let db = TestDb::new(backend).await;
-        Self::spawn_on(emulator, db, options.env).await
+        Self::spawn_configured(emulator, db, options.env, options.file).await
     }
 
     /// Another Herald process on the same emulator and database (replicas).
@@ -67,6 +70,16 @@ impl TestApp {
         emulator: EmulatorHandle,
         db: TestDb,
         extra_env: Vec<(&'static str, String)>,
+    ) -> TestApp {
+        Self::spawn_configured(emulator, db, extra_env, None).await
+    }
+
+    /// As `spawn_on`, with a `herald.toml` as well.
+    pub async fn spawn_configured(
+        emulator: EmulatorHandle,
+        db: TestDb,
+        extra_env: Vec<(&'static str, String)>,
+        file: Option<String>,
     ) -> TestApp {
         let mut env: HashMap<String, String> = HashMap::from([
             ("HERALD_TELEGRAM_TOKEN".to_owned(), emulator.token()),
@@ -87,7 +100,7 @@ impl TestApp {
         let lookup = move |name: &str| env.get(name).cloned();
         let config = Config::load(Sources {
             env: &lookup,
-            file: None,
+            file,
             stdout_is_terminal: false,
         })
         .expect("test config is valid");

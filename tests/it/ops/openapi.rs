@@ -322,6 +322,17 @@ async fn answers_match_the_document(backend: Backend) {
     }
     walk.call(Method::GET, "/api/audit", "/api/audit", &admin, None)
         .await;
+    walk.call(Method::GET, "/api/payments", "/api/payments", &admin, None)
+        .await;
+    // No such charge: 404 with the error body.
+    walk.call(
+        Method::POST,
+        "/api/payments/{charge_id}/refund",
+        "/api/payments/nope/refund",
+        &admin,
+        None,
+    )
+    .await;
     // 204, then 404 with the error body.
     walk.call(Method::DELETE, "/api/users/{id}", &one, &admin, None)
         .await;

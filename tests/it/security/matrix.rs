@@ -42,6 +42,8 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (Method::POST, "/api/users/{id}/deactivate", Admin),
         (Method::POST, "/api/users/{id}/activate", Admin),
         (Method::GET, "/api/audit", Admin),
+        (Method::GET, "/api/payments", Admin),
+        (Method::POST, "/api/payments/{charge_id}/refund", Admin),
     ]
 }
 
