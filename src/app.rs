@@ -120,8 +120,12 @@ impl App {
         };
         let security = state.security.clone();
         let (receiver, feed) = inbox::receiver(self.store.clone(), self.instance.clone());
-        // Routes outside the route table: only the webhook, which checks its own secret.
+        // Routes outside the route table: the webhook, which checks its own secret, and the Mini
+        // App's page, which holds nothing personal.
         let mut routes = axum::Router::new();
+        if self.config.public_url.is_some() {
+            routes = routes.merge(http::mini_app::pages());
+        }
         if let (Some(url), Some(secret)) = (&self.config.webhook_url, &self.config.webhook_secret) {
             let path = webhook_path(url);
             tracing::info!(%path, "webhook mode: receiving updates over HTTP");

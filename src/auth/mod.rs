@@ -3,6 +3,7 @@
 //! a [`Principal`], on each request.
 
 pub mod api_keys;
+pub mod init_data;
 pub mod jwt;
 pub mod passwords;
 pub mod totp;
@@ -62,6 +63,8 @@ pub enum Principal {
     },
     /// An admin holding a valid token.
     Admin { id: Uuid, name: String },
+    /// A Telegram user in the Mini App, by launch data signed for this bot (`init_data`).
+    MiniAppUser { telegram_id: i64 },
 }
 
 impl Principal {
@@ -71,6 +74,7 @@ impl Principal {
             Self::ApiKey { id: Some(id), .. } => format!("key:{id}"),
             Self::ApiKey { id: None, name, .. } => format!("env:{name}"),
             Self::Admin { id, .. } => format!("admin:{id}"),
+            Self::MiniAppUser { telegram_id } => format!("tma:{telegram_id}"),
         }
     }
 }

@@ -45,7 +45,12 @@ const USERS: [DemoUser; 3] = [
 
 pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     crate::ops::telemetry::init(LogFormat::Pretty, "warn,herald=warn");
-    let emulator = Emulator::start(EmulatorConfig::default()).await?;
+    // The test environment: the Mini App is served over plain http on this machine.
+    let emulator = Emulator::start(EmulatorConfig {
+        test_environment: true,
+        ..EmulatorConfig::default()
+    })
+    .await?;
     config.telegram_token = Some(SecretString::from(emulator.token()));
     config.telegram_api_url = emulator.base_url();
     let temp_dir = tempfile::tempdir()?;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::error::ApiError;
 use super::routes::Access;
+use crate::auth::init_data::{self, InitDataError};
 use crate::auth::jwt::JwtError;
 use crate::auth::{Principal, Scope, api_keys};
 use crate::config::reveal;
@@ -27,8 +28,8 @@ impl FromRequestParts<AppState> for ApiKey {
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Principal>() {
-            Some(_) => Ok(ApiKey),
-            None => Err(ApiError::Unauthorized),
+            Some(Principal::ApiKey { .. } | Principal::Admin { .. }) => Ok(ApiKey),
+            _ => Err(ApiError::Unauthorized),
         }
     }
 }
@@ -49,7 +50,7 @@ impl FromRequestParts<AppState> for AdminCaller {
                 name: name.clone(),
             }),
             Some(Principal::ApiKey { .. }) => Err(ApiError::Forbidden),
-            None => Err(ApiError::Unauthorized),
+            Some(Principal::MiniAppUser { .. }) | None => Err(ApiError::Unauthorized),
         }
     }
 }
@@ -67,6 +68,8 @@ pub(super) enum Denial {
     NotAnAdmin,
     /// The stored keys could not be read: not the caller's fault, and worth a retry.
     Unavailable(String),
+    /// Mini App launch data that is missing, stale or not signed for this bot.
+    InitData(Option<InitDataError>),
 }
 
 impl Denial {
@@ -76,6 +79,7 @@ impl Denial {
             Self::Token(_) | Self::AdminApiDisabled => "auth.token",
             Self::MissingScope(_) | Self::NotAnAdmin => "auth.scope",
             Self::Unavailable(_) => "auth.unavailable",
+            Self::InitData(_) => "auth.init_data",
         }
     }
 
@@ -91,6 +95,8 @@ impl Denial {
             Self::MissingScope(scope) => format!("API key lacks the {} scope", scope.as_str()),
             Self::NotAnAdmin => "API key on a route for admins".into(),
             Self::Unavailable(err) => format!("cannot read API keys: {err}"),
+            Self::InitData(None) => "no `Authorization: tma` launch data".into(),
+            Self::InitData(Some(err)) => format!("launch data refused: {err}"),
         }
     }
 
@@ -108,7 +114,8 @@ impl Denial {
     /// role; `None` when the credential could not be checked at all.
     pub(super) fn failure(&self) -> Option<AuthFailure> {
         Some(match self {
-            Self::NoCredential => AuthFailure::Missing,
+            Self::NoCredential | Self::InitData(None) => AuthFailure::Missing,
+            Self::InitData(Some(_)) => AuthFailure::InitData,
             Self::UnknownKey | Self::RevokedKey(_) => AuthFailure::ApiKey,
             Self::Token(JwtError::NotAdmin) | Self::MissingScope(_) | Self::NotAnAdmin => {
                 AuthFailure::Forbidden
@@ -138,6 +145,7 @@ pub(super) async fn authenticate(
         });
     let principal = match (access, key, bearer) {
         (Access::Probe | Access::Public, _, _) => return Ok(None),
+        (Access::MiniApp, _, _) => mini_app_user(state, headers)?,
         (Access::ApiKey(scope) | Access::KeyOrAdmin(scope), Some(key), _) => {
             let principal = api_key(state, key).await?;
             if let Principal::ApiKey { scopes, .. } = &principal
@@ -158,6 +166,27 @@ pub(super) async fn authenticate(
         _ => return Err(Denial::NoCredential),
     };
     Ok(Some(principal))
+}
+
+/// `Authorization: tma <initData>`, validated with the bot token.
+fn mini_app_user(state: &AppState, headers: &HeaderMap) -> Result<Principal, Denial> {
+    let init_data = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("tma "))
+        .map(str::trim)
+        .filter(|data| !data.is_empty())
+        .ok_or(Denial::InitData(None))?;
+    let token = state
+        .config
+        .telegram_token
+        .as_ref()
+        .ok_or(Denial::InitData(None))?;
+    let user = init_data::validate(init_data, reveal(token), chrono::Utc::now())
+        .map_err(|err| Denial::InitData(Some(err)))?;
+    Ok(Principal::MiniAppUser {
+        telegram_id: user.id,
+    })
 }
 
 async fn api_key(state: &AppState, presented: &str) -> Result<Principal, Denial> {

@@ -76,7 +76,13 @@ pub(super) async fn guard(
         }
     };
     if let Some(principal) = principal {
-        if let Err(wait) = app.security.limits.per_caller.check(&principal.bucket()) {
+        let limited = match &principal {
+            crate::auth::Principal::MiniAppUser { telegram_id } => {
+                app.security.limits.per_user.check(telegram_id)
+            }
+            other => app.security.limits.per_caller.check(&other.bucket()),
+        };
+        if let Err(wait) = limited {
             return rate_limited(&route, "caller", wait);
         }
         tracing::debug!(caller = %principal.bucket(), "authenticated");

@@ -11,6 +11,7 @@ mod extract;
 mod guard;
 pub mod health;
 pub mod listener;
+pub mod mini_app;
 pub mod openapi;
 mod paging;
 mod payments;

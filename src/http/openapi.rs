@@ -138,6 +138,8 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
                 "jwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "miniApp": {"type": "apiKey", "in": "header", "name": "Authorization",
+                    "description": "`tma <initData>`: the Mini App's launch data, signed by Telegram for this bot"},
             },
             "schemas": schemas::components(),
         },
@@ -149,7 +151,9 @@ fn implied_errors(route: &Route) -> Vec<u16> {
     let mut statuses = match route.access {
         Access::Probe => vec![],
         Access::Public => vec![429],
-        Access::ApiKey(_) | Access::KeyOrAdmin(_) | Access::Admin => vec![401, 403, 429],
+        Access::ApiKey(_) | Access::KeyOrAdmin(_) | Access::Admin | Access::MiniApp => {
+            vec![401, 403, 429]
+        }
     };
     if route.ip_restricted() {
         statuses.push(403);
@@ -183,6 +187,7 @@ fn describe(route: &Route) -> Value {
         Access::ApiKey(_) => json!([{"apiKey": []}]),
         Access::KeyOrAdmin(_) => json!([{"apiKey": []}, {"jwt": []}]),
         Access::Admin => json!([{"jwt": []}]),
+        Access::MiniApp => json!([{"miniApp": []}]),
     };
     let method = route.method.as_str().to_ascii_lowercase();
     let mut out = json!({

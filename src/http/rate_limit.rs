@@ -90,14 +90,17 @@ pub struct RateLimits {
     pub per_ip: KeyedLimiter<IpAddr>,
     /// Per API key or admin (see `auth::Principal::bucket`).
     pub per_caller: KeyedLimiter<String>,
+    /// Per Telegram user in the Mini App: the budget of their button presses in the bot.
+    pub per_user: KeyedLimiter<i64>,
     pub login: KeyedLimiter<IpAddr>,
 }
 
 impl RateLimits {
-    pub fn new(per_ip: u32, per_caller: u32) -> Self {
+    pub fn new(per_ip: u32, per_caller: u32, per_user: u32) -> Self {
         Self {
             per_ip: KeyedLimiter::new(per_ip, MAX_TRACKED),
             per_caller: KeyedLimiter::new(per_caller, MAX_TRACKED),
+            per_user: KeyedLimiter::new(per_user, MAX_TRACKED),
             login: KeyedLimiter::new(LOGIN_PER_MINUTE, MAX_TRACKED),
         }
     }
@@ -105,6 +108,7 @@ impl RateLimits {
     pub fn sweep(&self) {
         self.per_ip.sweep();
         self.per_caller.sweep();
+        self.per_user.sweep();
         self.login.sweep();
     }
 }

@@ -15,8 +15,11 @@ use super::answers::{
     Token, UserDetail, UserPage,
 };
 use super::guard::{GuardState, guard};
+use super::mini_app::{InvoiceLink, MiniAppMe};
 use super::openapi::{Answer, Body, Doc, answer, error, json};
-use super::{AppState, admin_auth, audit, health, openapi, payments, performance, signals, users};
+use super::{
+    AppState, admin_auth, audit, health, mini_app, openapi, payments, performance, signals, users,
+};
 use crate::auth::Scope;
 use crate::signals::outcomes::PricesAnswer;
 use crate::store::Payment;
@@ -35,6 +38,8 @@ pub enum Access {
     KeyOrAdmin(Scope),
     /// An admin token.
     Admin,
+    /// Mini App launch data (`Authorization: tma <initData>`) signed for this bot.
+    MiniApp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +153,17 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
         row!(POST "/api/payments/{charge_id}/refund", Admin, payments::refund,
             Doc::new("admin", "Refund a payment through Telegram; the tier it bought ends"),
             [json(200, Payment::NAME), error(404), error(409), error(502)]),
+        row!(GET "/app/api/me", MiniApp, mini_app::me,
+            Doc::new("mini app", "The Mini App's user: preferences, plan and plans on sale"),
+            [json(200, MiniAppMe::NAME), error(404)]),
+        row!(PUT "/app/api/preferences", MiniApp, mini_app::preferences,
+            Doc::new("mini app", "Change the caller's preferences (validated like /filter)")
+                .request("PreferencesPatch"),
+            [json(200, PreferencesChanged::NAME), error(404)]),
+        row!(POST "/app/api/invoice", MiniApp, mini_app::invoice,
+            Doc::new("mini app", "A Stars invoice link for a plan, for openInvoice")
+                .request("InvoiceRequest"),
+            [json(200, InvoiceLink::NAME), error(404), error(502)]),
         row!(GET "/api/audit", Admin, audit::list,
             Doc::new("admin", "The audit and security log, newest first")
                 .query(audit::AUDIT_QUERY),

@@ -31,7 +31,12 @@ impl Security {
                 .jwt_secret
                 .as_ref()
                 .map(|secret| JwtKeys::new(reveal(secret).as_bytes())),
-            limits: RateLimits::new(config.security.rate_per_ip, config.security.rate_per_key),
+            // Mini App calls count like button presses in the bot: three times the command rate.
+            limits: RateLimits::new(
+                config.security.rate_per_ip,
+                config.security.rate_per_key,
+                config.command_rate.saturating_mul(3),
+            ),
             refusals: RefusalLog::default(),
             touched: Mutex::new(HashMap::new()),
         }

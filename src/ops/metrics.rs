@@ -249,6 +249,8 @@ pub enum AuthFailure {
     Missing,
     /// A good credential without the scope or role the route needs.
     Forbidden,
+    /// Mini App launch data that is forged, changed, stale or another bot's.
+    InitData,
 }
 
 impl AuthFailure {
@@ -260,6 +262,7 @@ impl AuthFailure {
             Self::WebhookSecret => "webhook_secret",
             Self::Missing => "missing",
             Self::Forbidden => "forbidden",
+            Self::InitData => "init_data",
         }
     }
 

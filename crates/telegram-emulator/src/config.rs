@@ -12,6 +12,9 @@ pub struct EmulatorConfig {
     pub limits: Limits,
     /// Seeds every random choice (fault injection, ids), so runs are reproducible.
     pub seed: u64,
+    /// Telegram's test environment, where Mini Apps may be served over plain http ("you can
+    /// use HTTP links without TLS to test your Mini App"); the production one takes https only.
+    pub test_environment: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -21,6 +24,7 @@ impl Default for EmulatorConfig {
             bot_username: "herald_test_bot".to_owned(),
             limits: Limits::telegram(),
             seed: 0,
+            test_environment: false,
         }
     }
 }

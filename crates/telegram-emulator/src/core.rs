@@ -25,6 +25,8 @@ const FALLBACK_BOT_ID: i64 = 123_456;
 #[derive(Debug)]
 pub(crate) struct Core {
     pub token: String,
+    /// Mini App URLs may be http (Telegram's test environment).
+    pub test_environment: bool,
     pub bot: TgUser,
     pub state: Mutex<State>,
     pub updates: UpdateQueue,
@@ -57,6 +59,7 @@ impl Core {
         };
         Core {
             token: config.token.clone(),
+            test_environment: config.test_environment,
             bot,
             state: Mutex::new(State::new(config.limits.clone(), config.seed)),
             updates: UpdateQueue::new(),

@@ -63,5 +63,5 @@ pub use model::{
 };
 pub use payments::PRE_CHECKOUT_TIMEOUT;
 pub use types::{TgBotCommand, TgMenuButton, TgUser};
-pub use webapp::sign_init_data;
+pub use webapp::{init_data_hash, launch_url, sign_init_data};
 pub use webhook::SECRET_HEADER;

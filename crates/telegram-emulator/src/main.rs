@@ -55,6 +55,9 @@ struct Args {
     /// Seed for fault injection and generated ids.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Act as Telegram's test environment: Mini App URLs may be plain http.
+    #[arg(long)]
+    test_environment: bool,
     /// Log only warnings (by default every Bot API call is logged at debug level).
     #[arg(long)]
     quiet: bool,
@@ -118,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         bot_username: args.bot_username.clone(),
         limits: args.limits(),
         seed: args.seed,
+        test_environment: args.test_environment,
     };
     let emulator = Emulator::start_on(config, listener).await?;
     // The base URL on stdout, alone, so scripts can read it; the token is never printed.

@@ -28,6 +28,8 @@ pub(crate) struct Upload {
 pub(crate) struct Params {
     values: Map<String, Value>,
     files: Vec<Upload>,
+    /// The call reached Telegram's test environment (http Mini App URLs allowed).
+    pub(crate) test_environment: bool,
 }
 
 impl Params {
@@ -101,6 +103,7 @@ impl Params {
                 _ => Map::new(),
             },
             files: Vec::new(),
+            test_environment: false,
         }
     }
 

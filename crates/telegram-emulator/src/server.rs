@@ -85,7 +85,10 @@ async fn bot_api(
 async fn answer(core: &Arc<Core>, method: Method, req: Request) -> Response {
     let kill = req.extensions().get::<ConnectionKill>().cloned();
     let params = match Params::from_request(req).await {
-        Ok(params) => params,
+        Ok(mut params) => {
+            params.test_environment = core.test_environment;
+            params
+        }
         Err(e) => return error(core, e),
     };
     let mut decision = Decision::default();

@@ -193,7 +193,16 @@ impl Core {
         Ok(self.opened(user_id, web_app.url))
     }
 
+    /// The address the client opens: the Mini App's URL with Telegram's launch parameters in
+    /// the fragment — the signed `tgWebAppData`, the version, the platform, the theme.
     fn opened(&self, user_id: i64, url: String) -> String {
+        let user = self.lock().users.get(&user_id).map(|rec| rec.user.clone());
+        let url = match user {
+            Some(user) => {
+                crate::webapp::launch_url(&self.token, &user, &url, crate::core::unix_now())
+            }
+            None => url,
+        };
         self.emit(|| EmulatorEvent::WebAppOpened {
             user_id,
             url: url.clone(),

@@ -101,6 +101,23 @@ pub fn sign_init_data(
     query.finish()
 }
 
+/// Telegram's light theme, as a client hands it to Mini Apps in `tgWebAppThemeParams`.
+const THEME: &str = r##"{"bg_color":"#ffffff","text_color":"#000000","hint_color":"#999999","link_color":"#2481cc","button_color":"#2481cc","button_text_color":"#ffffff","secondary_bg_color":"#efeff3","section_bg_color":"#ffffff","accent_text_color":"#2481cc","destructive_text_color":"#ff3b30"}"##;
+
+/// What a client opens for a Mini App at `url`: the URL with the launch parameters in its
+/// fragment, the initData signed for `user` at `auth_date`.
+pub fn launch_url(token: &str, user: &TgUser, url: &str, auth_date: i64) -> String {
+    let query_id = format!("AAE{}{auth_date}", user.id);
+    let init_data = sign_init_data(token, user, auth_date, &query_id, &[]);
+    let mut fragment = form_urlencoded::Serializer::new(String::new());
+    fragment.append_pair("tgWebAppData", &init_data);
+    fragment.append_pair("tgWebAppVersion", "8.0");
+    fragment.append_pair("tgWebAppPlatform", "tdesktop");
+    fragment.append_pair("tgWebAppThemeParams", THEME);
+    let base = url.split('#').next().unwrap_or(url);
+    format!("{base}#{}", fragment.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,6 +106,8 @@ pub fn schemas() -> Map<String, Value> {
         entry::<Ready>(),
         entry::<crate::store::Payment>(),
         entry::<PaymentPage>(),
+        entry::<crate::http::mini_app::MiniAppMe>(),
+        entry::<crate::http::mini_app::InvoiceLink>(),
     ]
     .into_iter()
     .collect()

@@ -1,10 +1,11 @@
-//! Answers of the admin API over Stars payments.
+//! Answers over Stars payments: the admin API's, and the Mini App's.
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Schema, exactly, reference, text_or_null, time, time_or_null};
-use crate::store::Payment;
+use crate::http::mini_app::{InvoiceLink, MiniAppMe};
+use crate::store::{Payment, Subscription};
 
 impl Schema for Payment {
     const NAME: &'static str = "Payment";
@@ -43,5 +44,33 @@ impl Schema for PaymentPage {
             "payments": {"type": "array", "items": reference(Payment::NAME)},
             "next": time_or_null(),
         }))
+    }
+}
+
+impl Schema for MiniAppMe {
+    const NAME: &'static str = "MiniAppMe";
+    fn schema() -> Value {
+        exactly(json!({
+            "user": exactly(json!({
+                "telegram_id": {"type": "integer"},
+                "first_name": text_or_null(),
+            })),
+            "language": {"type": "string", "enum": ["en", "es"]},
+            "preferences": super::users::preferences(),
+            "subscription": reference(Subscription::NAME),
+            "plans": {"type": "array", "items": exactly(json!({
+                "id": {"type": "string"},
+                "stars": {"type": "integer", "minimum": 1},
+                "days": {"type": "integer", "minimum": 1},
+                "renews": {"type": "boolean"},
+            }))},
+        }))
+    }
+}
+
+impl Schema for InvoiceLink {
+    const NAME: &'static str = "InvoiceLink";
+    fn schema() -> Value {
+        exactly(json!({"link": {"type": "string", "format": "uri"}}))
     }
 }

@@ -71,7 +71,7 @@ pub struct UserDetail {
     pub deliveries: BTreeMap<String, i64>,
 }
 
-fn preferences() -> Value {
+pub(super) fn preferences() -> Value {
     json!({"type": "object", "description": "the user's preferences as stored"})
 }
 

@@ -92,6 +92,12 @@ pub(super) fn components() -> Value {
                 "assets": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "InvoiceRequest": {
+            "type": "object",
+            "required": ["plan"],
+            "additionalProperties": false,
+            "properties": {"plan": {"type": "string", "examples": ["premium_monthly"]}},
+        },
         "TierRequest": {
             "type": "object",
             "required": ["tier"],

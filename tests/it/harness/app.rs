@@ -57,6 +57,8 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let emulator = Emulator::start(EmulatorConfig {
             limits: options.limits,
+            // Mini Apps at the app's own http://127.0.0.1 address, as Telegram's test servers allow.
+            test_environment: true,
             ..EmulatorConfig::default()
         })
         .await
@@ -74,13 +76,18 @@ impl TestApp {
         Self::spawn_configured(emulator, db, extra_env, None).await
     }
 
-    /// As `spawn_on`, with a `herald.toml` as well.
+    /// As `spawn_on`, with a `herald.toml` as well. `{api}` in an env value stands for the
+    /// app's own address (known once its listener is bound), e.g. for `HERALD_PUBLIC_URL`.
     pub async fn spawn_configured(
         emulator: EmulatorHandle,
         db: TestDb,
         extra_env: Vec<(&'static str, String)>,
         file: Option<String>,
     ) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let api = format!("http://{}", listener.local_addr().expect("addr"));
         let mut env: HashMap<String, String> = HashMap::from([
             ("HERALD_TELEGRAM_TOKEN".to_owned(), emulator.token()),
             ("HERALD_TELEGRAM_API_URL".to_owned(), emulator.base_url()),
@@ -95,7 +102,7 @@ impl TestApp {
             );
         }
         for (name, value) in extra_env {
-            env.insert(name.to_owned(), value);
+            env.insert(name.to_owned(), value.replace("{api}", &api));
         }
         let lookup = move |name: &str| env.get(name).cloned();
         let config = Config::load(Sources {
@@ -106,10 +113,6 @@ impl TestApp {
         .expect("test config is valid");
         let app = App::build(config).await.expect("app builds");
         let store = app.store.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let api = format!("http://{}", listener.local_addr().expect("addr"));
         let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

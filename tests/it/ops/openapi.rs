@@ -199,7 +199,7 @@ impl Walk<'_> {
 /// Every JSON route called at least once, each answer checked against the schema of its
 /// status; a route the walk misses fails the test too.
 async fn answers_match_the_document(backend: Backend) {
-    let app = spawn_secure(backend, &[]).await;
+    let app = spawn_secure(backend, &[("HERALD_PUBLIC_URL", "http://127.0.0.1:9")]).await;
     let chat = app.subscribed_user("Ada", "en").await;
     let (_, doc) = app.get("/api/openapi.json", None).await;
     let mut walk = Walk {
@@ -324,6 +324,40 @@ async fn answers_match_the_document(backend: Backend) {
         .await;
     walk.call(Method::GET, "/api/payments", "/api/payments", &admin, None)
         .await;
+    let ada = app.emulator.create_user("Ada", None, Some("en"));
+    let launch = telegram_emulator::sign_init_data(
+        &app.emulator.token(),
+        &telegram_emulator::TgUser { id: chat, ..ada },
+        chrono::Utc::now().timestamp(),
+        "AAEwalk",
+        &[],
+    );
+    let tma = format!("tma {launch}");
+    let user = [("authorization", tma.as_str())];
+    walk.call(Method::GET, "/app/api/me", "/app/api/me", &user, None)
+        .await;
+    for change in [
+        json!({"format": "compact"}),
+        json!({"timezone": "Mars/Olympus"}),
+    ] {
+        walk.call(
+            Method::PUT,
+            "/app/api/preferences",
+            "/app/api/preferences",
+            &user,
+            Some(change),
+        )
+        .await;
+    }
+    // No plans on sale here: 422 on `plan`.
+    walk.call(
+        Method::POST,
+        "/app/api/invoice",
+        "/app/api/invoice",
+        &user,
+        Some(json!({"plan": "premium_monthly"})),
+    )
+    .await;
     // No such charge: 404 with the error body.
     walk.call(
         Method::POST,

@@ -96,14 +96,17 @@ async fn buy_renew_replay(backend: Backend) {
     assert!(text(&confirmed).starts_with("⭐ Thank you! Premium is active until"));
     assert!(text(&confirmed).contains("renews by itself every 30 days"));
     assert_eq!(tier_of(&app, &chat).await, (Tier::Premium, Some(until)));
-    assert_eq!(app.emulator.pre_checkout_answers()[0].ok, true);
+    assert!(app.emulator.pre_checkout_answers()[0].ok);
     let stored = app
         .store
         .payment(&payment.telegram_payment_charge_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((stored.stars, stored.plan.as_str()), (500, "premium_monthly"));
+    assert_eq!(
+        (stored.stars, stored.plan.as_str()),
+        (500, "premium_monthly")
+    );
     assert!(stored.granted_at.is_some() && stored.recurring);
     let status = text(&chat.say("/status").await);
     assert!(status.contains("Plan: ⭐ Premium until"), "{status}");
@@ -140,7 +143,10 @@ async fn buy_renew_replay(backend: Backend) {
     .await;
     let messages_after_replay = chat.messages().len();
     assert_eq!(tier_of(&app, &chat).await, (Tier::Premium, Some(until)));
-    assert_eq!(app.store.list_payments(None, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store.list_payments(None, None, 10).await.unwrap().len(),
+        1
+    );
 
     // Telegram charges the next month: the end moves by 30 days.
     let renewal = app
@@ -155,10 +161,16 @@ async fn buy_renew_replay(backend: Backend) {
         tier_of(&app, &chat).await,
         (Tier::Premium, Some(renewed_until))
     );
-    assert_eq!(app.store.list_payments(None, None, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        app.store.list_payments(None, None, 10).await.unwrap().len(),
+        2
+    );
     app.stop().await;
 }
-both_backends!(a_plan_bought_renews_and_a_replay_grants_once, buy_renew_replay);
+both_backends!(
+    a_plan_bought_renews_and_a_replay_grants_once,
+    buy_renew_replay
+);
 
 /// createInvoiceLink as anyone holding the token could call it, with a payload of their making.
 async fn link_with_payload(app: &TestApp, payload: &str, stars: u32) -> String {
@@ -170,9 +182,11 @@ async fn link_with_payload(app: &TestApp, payload: &str, stars: u32) -> String {
     let body: Value = app
         .client
         .post(url)
-        .json(&json!({"title": "Premium", "description": "30 days", "payload": payload,
+        .json(
+            &json!({"title": "Premium", "description": "30 days", "payload": payload,
             "currency": "XTR", "prices": [{"label": "Premium", "amount": stars}],
-            "subscription_period": 2_592_000}))
+            "subscription_period": 2_592_000}),
+        )
         .send()
         .await
         .unwrap()
@@ -210,11 +224,27 @@ async fn forged_and_stale(backend: Backend) {
     let now = Utc::now();
     let not_ours = t(Lang::Es, "checkout-not-ours");
     // Made up, signed with another key, another user's, at a price the plan does not have.
-    let made_up = format!("h1.premium_monthly.{}.{}.AAAAAAAAAAAAAAAAAAAAAA", chat.id, now.timestamp());
+    let made_up = format!(
+        "h1.premium_monthly.{}.{}.AAAAAAAAAAAAAAAAAAAAAA",
+        chat.id,
+        now.timestamp()
+    );
     let other_key = PayloadKey::from_bot_token("1:another-bot").sign(&monthly, chat.id, now);
     let others = key.sign(&monthly, other.id, now);
-    let cheaper = key.sign(&Plan { stars: 1, ..monthly.clone() }, chat.id, now);
-    for (payload, stars) in [(made_up, 500), (other_key, 500), (others, 500), (cheaper, 1)] {
+    let cheaper = key.sign(
+        &Plan {
+            stars: 1,
+            ..monthly.clone()
+        },
+        chat.id,
+        now,
+    );
+    for (payload, stars) in [
+        (made_up, 500),
+        (other_key, 500),
+        (others, 500),
+        (cheaper, 1),
+    ] {
         let link = link_with_payload(&app, &payload, stars).await;
         assert_eq!(declined(&chat, &link).await, not_ours, "{payload}");
     }
@@ -228,10 +258,17 @@ async fn forged_and_stale(backend: Backend) {
     // The genuine offer, in Spanish, still goes through.
     let link = url_button(&offer, &pay_label(Lang::Es, 500, 30));
     let confirmed = pay(&chat, &link).await;
-    assert!(text(&confirmed).starts_with("⭐ ¡Gracias!"), "{}", text(&confirmed));
+    assert!(
+        text(&confirmed).starts_with("⭐ ¡Gracias!"),
+        "{}",
+        text(&confirmed)
+    );
     app.stop().await;
 }
-both_backends!(forged_stale_and_foreign_offers_are_declined, forged_and_stale);
+both_backends!(
+    forged_stale_and_foreign_offers_are_declined,
+    forged_and_stale
+);
 
 async fn refunds(backend: Backend) {
     let app = spawn_selling(backend).await;
@@ -244,7 +281,9 @@ async fn refunds(backend: Backend) {
     let year = until.unwrap() - Utc::now();
     assert_eq!(tier, Tier::Premium);
     assert!(year > chrono::Duration::days(364) && year <= chrono::Duration::days(365));
-    let charge = app.emulator.payments()[0].telegram_payment_charge_id.clone();
+    let charge = app.emulator.payments()[0]
+        .telegram_payment_charge_id
+        .clone();
 
     let token = admin_token(&app, "ops").await;
     let (status, page) = admin(&app, &token, reqwest::Method::GET, "/api/payments").await;
@@ -271,7 +310,13 @@ async fn refunds(backend: Backend) {
     .await;
     let (status, _) = admin(&app, &token, reqwest::Method::POST, &path).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (status, _) = admin(&app, &token, reqwest::Method::POST, "/api/payments/nope/refund").await;
+    let (status, _) = admin(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/api/payments/nope/refund",
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(chat.messages().len(), before + 1);
     let audit = app
@@ -288,7 +333,12 @@ async fn refunds(backend: Backend) {
 }
 both_backends!(an_admin_refund_revokes_and_tells_the_user, refunds);
 
-async fn admin(app: &TestApp, token: &str, method: reqwest::Method, path: &str) -> (StatusCode, Value) {
+async fn admin(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+) -> (StatusCode, Value) {
     let response = app
         .client
         .request(method, format!("{}{path}", app.api))
@@ -312,3 +362,5 @@ async fn not_for_sale(backend: Backend) {
     app.stop().await;
 }
 both_backends!(without_plans_premium_is_not_for_sale, not_for_sale);
+
+mod mini_app;

@@ -44,6 +44,11 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (Method::GET, "/api/audit", Admin),
         (Method::GET, "/api/payments", Admin),
         (Method::POST, "/api/payments/{charge_id}/refund", Admin),
+        // The Mini App's user, by launch data Telegram signed; not behind HERALD_ALLOWED_IPS,
+        // since users' phones call it from anywhere.
+        (Method::GET, "/app/api/me", MiniApp),
+        (Method::PUT, "/app/api/preferences", MiniApp),
+        (Method::POST, "/app/api/invoice", MiniApp),
     ]
 }
 
@@ -101,6 +106,8 @@ struct Keys {
     stats_only: String,
     revoked: String,
     admin: String,
+    /// `tma <initData>` of a registered user.
+    mini_app: String,
 }
 
 /// The status a cell must get, or `None` for "let in" (any answer but 401/403/429).
@@ -110,6 +117,9 @@ fn must_get(access: Access, cell: Cell) -> Option<StatusCode> {
     let forbidden = Some(StatusCode::FORBIDDEN);
     match (access, cell) {
         (Access::Probe, _) => None,
+        (Access::MiniApp, Allowed | DisallowedIp) => None,
+        // Keys and tokens are not launch data.
+        (Access::MiniApp, _) => unauthorized,
         (_, Allowed) => None,
         (_, DisallowedIp) => forbidden,
         (Access::Public, _) => None,
@@ -141,6 +151,7 @@ fn headers_for(access: Access, cell: Cell, keys: &Keys) -> Vec<(&'static str, St
         Access::ApiKey(scope) => vec![("x-api-key", key_for(scope))],
         Access::KeyOrAdmin(scope) => vec![("x-api-key", key_for(scope))],
         Access::Admin => vec![("authorization", bearer(&keys.admin))],
+        Access::MiniApp => vec![("authorization", keys.mini_app.clone())],
         Access::Probe | Access::Public => vec![],
     };
     match cell {
@@ -201,9 +212,29 @@ async fn authorization_matrix(backend: Backend) {
         &[
             ("HERALD_ALLOWED_IPS", "127.0.0.0/8, 2001:db8::/32"),
             ("HERALD_TRUSTED_PROXIES", "127.0.0.1"),
+            ("HERALD_PUBLIC_URL", "http://127.0.0.1:9"),
         ],
     )
     .await;
+    let member = app.emulator.create_user("Mia", Some("mia"), Some("en"));
+    let new_user = herald::store::NewUser {
+        telegram_id: member.id,
+        username: None,
+        first_name: Some("Mia".into()),
+        last_name: None,
+        language_code: None,
+    };
+    app.store
+        .upsert_user(&new_user, herald::domain::i18n::Lang::En, Utc::now())
+        .await
+        .unwrap();
+    let launch = telegram_emulator::sign_init_data(
+        &app.emulator.token(),
+        &member,
+        Utc::now().timestamp(),
+        "AAEmatrix",
+        &[],
+    );
     let keys = Keys {
         signals_only: herald::cli::security::create_api_key(&app.store, "engine", "signals")
             .await
@@ -223,6 +254,7 @@ async fn authorization_matrix(backend: Backend) {
             key.key
         },
         admin: admin_token(&app, "matrix").await,
+        mini_app: format!("tma {launch}"),
     };
     let counted_before = app.metrics_text().await;
     let mut failures = Vec::new();

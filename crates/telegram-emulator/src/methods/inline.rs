@@ -70,7 +70,7 @@ fn article(value: &Value) -> Result<TgInlineQueryResultArticle, ApiError> {
     check_text(&body)?;
     let reply_markup = match object.get("reply_markup") {
         None | Some(Value::Null) => None,
-        Some(markup) => keyboard::markup(markup)?,
+        Some(markup) => keyboard::markup(markup, false)?,
     };
     Ok(TgInlineQueryResultArticle {
         id,

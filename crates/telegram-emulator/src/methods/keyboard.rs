@@ -23,11 +23,14 @@ pub(crate) fn reply_markup(params: &Params) -> Result<Option<TgInlineKeyboardMar
     let Some(value) = value else {
         return Ok(None);
     };
-    markup(&value)
+    markup(&value, params.test_environment)
 }
 
 /// A `reply_markup` object: the inline keyboard, or `None` for the markups the emulator ignores.
-pub(crate) fn markup(value: &Value) -> Result<Option<TgInlineKeyboardMarkup>, ApiError> {
+pub(crate) fn markup(
+    value: &Value,
+    test_environment: bool,
+) -> Result<Option<TgInlineKeyboardMarkup>, ApiError> {
     let Some(object) = value.as_object() else {
         return Err(ApiError::bad(
             "can't parse reply keyboard markup JSON object",
@@ -47,7 +50,7 @@ pub(crate) fn markup(value: &Value) -> Result<Option<TgInlineKeyboardMarkup>, Ap
         let row = row.as_array().ok_or_else(rows_error)?;
         let mut buttons = Vec::with_capacity(row.len());
         for button in row {
-            buttons.push(parse_button(button)?);
+            buttons.push(parse_button(button, test_environment)?);
         }
         inline_keyboard.push(buttons);
     }
@@ -99,7 +102,7 @@ const ACTIONS: [&str; 10] = [
     "pay",
 ];
 
-fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
+fn parse_button(value: &Value, test_environment: bool) -> Result<TgInlineKeyboardButton, ApiError> {
     let object = value.as_object().ok_or_else(|| {
         ApiError::bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
     })?;
@@ -153,7 +156,11 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
         return Err(ApiError::bad("BUTTON_URL_INVALID"));
     }
     if let Some(web_app) = &button.web_app {
-        check_web_app_url("inline keyboard button Web App URL", &web_app.url)?;
+        check_web_app_url(
+            "inline keyboard button Web App URL",
+            &web_app.url,
+            test_environment,
+        )?;
     }
     if button
         .copy_text
@@ -165,10 +172,16 @@ fn parse_button(value: &Value) -> Result<TgInlineKeyboardButton, ApiError> {
     Ok(button)
 }
 
-/// Mini Apps are served over https only; `what` names the field as the server does.
-pub(crate) fn check_web_app_url(what: &str, url: &str) -> Result<(), ApiError> {
+/// Mini Apps are served over https only (http too in the test environment); `what` names the
+/// field as the server does.
+pub(crate) fn check_web_app_url(
+    what: &str,
+    url: &str,
+    test_environment: bool,
+) -> Result<(), ApiError> {
     let rest = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+        Some((scheme, rest)) if test_environment && scheme.eq_ignore_ascii_case("http") => rest,
         Some((scheme, _)) if scheme.eq_ignore_ascii_case("http") => {
             return Err(ApiError::bad(format!(
                 "{what} '{url}' is invalid: Only HTTPS links are allowed"

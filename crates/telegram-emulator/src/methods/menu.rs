@@ -69,7 +69,11 @@ pub(crate) fn set_chat_menu_button(core: &Arc<Core>, params: &Params) -> Result<
         if text.trim().is_empty() {
             return Err(ApiError::bad("BUTTON_TEXT_INVALID"));
         }
-        check_web_app_url("menu button Web App URL", &web_app.url)?;
+        check_web_app_url(
+            "menu button Web App URL",
+            &web_app.url,
+            params.test_environment,
+        )?;
     }
     let chat_id = menu_chat(core, params)?;
     let mut state = core.lock();

@@ -142,11 +142,31 @@ async fn web_app_buttons_are_for_private_chats_and_open_their_url() {
         .emu
         .open_web_app(alice, message_id, "Open settings")
         .unwrap();
-    assert_eq!(url, "https://h.example/app");
+    // The launch parameters ride in the fragment, initData signed for this user and bot.
+    let (base, fragment) = url.split_once('#').unwrap();
+    assert_eq!(base, "https://h.example/app");
+    let params: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(fragment.as_bytes())
+            .into_owned()
+            .collect();
+    let init_data = &params["tgWebAppData"];
+    let fields: Vec<(String, String)> = form_urlencoded::parse(init_data.as_bytes())
+        .into_owned()
+        .collect();
+    let hash = &fields.iter().find(|(k, _)| k == "hash").unwrap().1;
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        *hash,
+        telegram_emulator::init_data_hash(&tg.emu.token(), &borrowed)
+    );
+    assert!(params["tgWebAppThemeParams"].contains("bg_color"));
     next_event(&mut events, |e| {
         *e == EmulatorEvent::WebAppOpened {
             user_id: alice,
-            url: "https://h.example/app".into(),
+            url: url.clone(),
         }
     })
     .await;
