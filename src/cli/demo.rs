@@ -73,6 +73,13 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
         anyhow::anyhow!("cannot listen on {listen} ({err}); set HERALD_LISTEN to a free address")
     })?;
     let api = format!("http://{}", listener.local_addr()?);
+    // Premium for sale, and the Mini App served by the demo itself.
+    if config.plans.is_empty() {
+        config.plans = demo_plans();
+    }
+    if config.public_url.is_none() {
+        config.public_url = reqwest::Url::parse(&api).ok();
+    }
 
     let app = App::build(config).await?;
     let shutdown = CancellationToken::new();
@@ -92,6 +99,8 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
 
     let names = spawn_printer(&emulator, shutdown.clone());
     let users = onboard_users(&emulator, &names).await;
+    buy_premium(&emulator, &users).await;
+    open_mini_apps(&emulator, &users);
     let engine = tokio::spawn(simulate_engine(
         api,
         api_key,
@@ -187,6 +196,67 @@ async fn onboard_users(emulator: &EmulatorHandle, names: &Names) -> Vec<i64> {
         }
     }
     ids
+}
+
+fn demo_plans() -> crate::billing::Plans {
+    let premium = |id: &str, stars, days| crate::billing::Plan {
+        id: id.to_owned(),
+        stars,
+        period: chrono::Duration::days(days),
+        renews: days == 30,
+        tier: crate::domain::preferences::Tier::Premium,
+    };
+    crate::billing::Plans::new(vec![
+        premium("premium_monthly", 500, 30),
+        premium("premium_year", 4500, 365),
+    ])
+}
+
+/// Bruno opens `/premium` and pays its first button with Telegram Stars.
+async fn buy_premium(emulator: &EmulatorHandle, users: &[i64]) {
+    let Some(&bruno) = users.get(1) else {
+        return;
+    };
+    say(emulator, "Bruno", bruno, "/premium");
+    // Earlier replies may still be arriving: wait for the one with the pay buttons.
+    let pay_link = || {
+        emulator.messages(bruno).iter().find_map(|m| {
+            m.reply_markup
+                .as_ref()?
+                .get("inline_keyboard")?
+                .as_array()?
+                .iter()
+                .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+                .find_map(|button| button.get("url")?.as_str().map(str::to_owned))
+        })
+    };
+    let mut link = None;
+    for _ in 0..100 {
+        link = pay_link();
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if let Some(link) = link {
+        println!("[Bruno] → pays 500 ⭐ with Telegram Stars\n");
+        if let Err(err) = emulator.pay_invoice(bruno, &link) {
+            println!("(the payment did not start: {err})\n");
+        }
+    }
+}
+
+/// Each user's Mini App, opened from the menu button: the address carries launch data signed
+/// for that user, so a person can open it in a browser for the next 24 hours.
+fn open_mini_apps(emulator: &EmulatorHandle, users: &[i64]) {
+    for (user, id) in USERS.iter().zip(users) {
+        if let Ok(url) = emulator.open_menu_app(*id) {
+            println!(
+                "[{}] opens the Mini App (open it in a browser):\n    {url}\n",
+                user.name
+            );
+        }
+    }
 }
 
 fn say(emulator: &EmulatorHandle, name: &str, user_id: i64, text: &str) {
