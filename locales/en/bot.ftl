@@ -124,6 +124,7 @@ privacy-text =
     • Your preferences and subscription: to send you only the signals you want.
     • Which signals were sent to you and when: to deliver each once, answer “why didn't I get it?”, and measure delivery.
     • Your recent messages to me: kept briefly so a command is never lost if I restart.
+    • Your Stars payments (amount, plan, dates, Telegram's charge id): for accounting and refunds. /delete unlinks them from you; the charge records stay.
 
     Nothing is sold or shared. Send /delete to erase everything about you.
 delete-question = 🗑 Erase everything about you: your account, preferences and subscription? Signals stop at once. This cannot be undone.
@@ -137,7 +138,7 @@ premium-granted = ⭐ You now have Premium until { $date }. Enjoy every signal t
 premium-reminder = ⏳ Your Premium plan ends on { $date } ({ $days ->
         [one] 1 day left
        *[other] { $days } days left
-    }). After that you keep receiving signals with the Free plan's rules.
+    }). After that you keep receiving signals with the Free plan's rules. A monthly Stars subscription renews by itself; otherwise /premium extends it.
 
 # Admin commands
 admin-code-prompt = 🔐 To confirm “{ $action }”, send the 6-digit code from your authenticator app.

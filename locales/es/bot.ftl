@@ -124,6 +124,7 @@ privacy-text =
     • Tus preferencias y tu suscripción: para enviarte solo las señales que quieres.
     • Qué señales se te enviaron y cuándo: para entregar cada una una sola vez, responder «¿por qué no me llegó?» y medir los envíos.
     • Tus mensajes recientes: se guardan poco tiempo para que ningún comando se pierda si me reinicio.
+    • Tus pagos con Stars (importe, plan, fechas, id de cargo de Telegram): para la contabilidad y los reembolsos. /delete los desvincula de ti; los registros de cargo se quedan.
 
     Nada se vende ni se comparte. Envía /delete para borrar todo lo que hay sobre ti.
 delete-question = 🗑 ¿Borrar todo lo que hay sobre ti: tu cuenta, preferencias y suscripción? Las señales se detienen al momento. No se puede deshacer.
@@ -137,7 +138,7 @@ premium-granted = ⭐ Ahora tienes Premium hasta el { $date }. Disfruta de todos
 premium-reminder = ⏳ Tu plan Premium termina el { $date } ({ $days ->
         [one] queda 1 día
        *[other] quedan { $days } días
-    }). Después seguirás recibiendo señales con las reglas del plan Gratuito.
+    }). Después seguirás recibiendo señales con las reglas del plan Gratuito. Una suscripción mensual con Stars se renueva sola; si no, /premium lo amplía.
 
 # Comandos de administración
 admin-code-prompt = 🔐 Para confirmar «{ $action }», envía el código de 6 dígitos de tu aplicación de autenticación.
