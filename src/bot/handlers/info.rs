@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{Caller, escape, send};
 use crate::bot::{BotContext, BotError};
@@ -162,7 +163,21 @@ pub async fn status(
     if account.user.disclaimer_accepted_at.is_none() {
         lines.insert(5, t(lang, "status-disclaimer-pending"));
     }
-    send(ctx, caller.chat_id, lines.join("\n")).await
+    if ctx.billing.plans().is_empty() {
+        return send(ctx, caller.chat_id, lines.join("\n")).await;
+    }
+    // Where the plan is shown, the way to change it is one tap away.
+    let premium = InlineKeyboardButton::callback(
+        t(lang, "premium-button"),
+        crate::bot::callbacks::Callback::Premium.encode(),
+    );
+    super::send_with(
+        ctx,
+        caller.chat_id,
+        lines.join("\n"),
+        InlineKeyboardMarkup::new([[premium]]),
+    )
+    .await
 }
 
 pub(super) fn plan_line(

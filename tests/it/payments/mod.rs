@@ -108,8 +108,23 @@ async fn buy_renew_replay(backend: Backend) {
         (500, "premium_monthly")
     );
     assert!(stored.granted_at.is_some() && stored.recurring);
-    let status = text(&chat.say("/status").await);
-    assert!(status.contains("Plan: ⭐ Premium until"), "{status}");
+    let status = chat.say("/status").await;
+    assert!(
+        text(&status).contains("Plan: ⭐ Premium until"),
+        "{}",
+        text(&status)
+    );
+    // Its ⭐ Premium button opens /premium.
+    let before = chat.messages().len();
+    app.emulator
+        .press_button(chat.id, chat.id, status.message_id, "premium")
+        .unwrap();
+    let shown = app.wait_for(chat.id, before + 1).await;
+    assert!(
+        text(&shown[before]).starts_with("⭐ Premium"),
+        "{}",
+        text(&shown[before])
+    );
 
     // The same payment again, as a second update (a redelivery): granted once, nothing said.
     let update = json!({"update_id": 900_000_001, "message": {
