@@ -233,3 +233,63 @@ fn carries_number(value: &serde_json::Value, number: i64) -> bool {
         _ => false,
     }
 }
+
+/// The bot token the `init_data` property signs with.
+const INIT_DATA_TOKEN: &str = "123456:FUZZ-TOKEN";
+
+/// The launch string the `init_data` property starts from, signed at `now()`.
+pub fn signed_launch() -> String {
+    let user = telegram_emulator::TgUser {
+        id: 4242,
+        is_bot: false,
+        first_name: "Fuzz".to_owned(),
+        last_name: None,
+        username: Some("fuzz".to_owned()),
+        language_code: Some("es".to_owned()),
+    };
+    telegram_emulator::sign_init_data(INIT_DATA_TOKEN, &user, now().timestamp(), "AAEfuzz", &[])
+}
+
+/// Mini App launch data: a string is accepted only if it says exactly what was signed. The
+/// input is either raw text (first byte 0) or edits to a genuine launch string, as pairs of
+/// (position, byte); whatever is accepted must decode to the genuine fields, in any order.
+/// Returns whether it was accepted.
+pub fn init_data(data: &[u8]) -> bool {
+    let genuine = signed_launch();
+    let candidate = match data.split_first() {
+        Some((0, raw)) => String::from_utf8_lossy(raw).into_owned(),
+        _ => {
+            let mut bytes = genuine.clone().into_bytes();
+            for edit in data.chunks(2) {
+                if let [at, byte] = edit
+                    && !bytes.is_empty()
+                {
+                    let at = usize::from(*at) * bytes.len() / 256;
+                    bytes[at] = *byte;
+                }
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    };
+    let Ok(user) = herald::auth::init_data::validate(&candidate, INIT_DATA_TOKEN, now()) else {
+        return false;
+    };
+    let fields = |text: &str| {
+        let mut pairs: Vec<(String, String)> = form_urlencoded_pairs(text);
+        pairs.sort();
+        pairs
+    };
+    assert_eq!(
+        fields(&candidate),
+        fields(&genuine),
+        "accepted launch data that says something else: {candidate}"
+    );
+    assert_eq!(user.id, 4242);
+    true
+}
+
+fn form_urlencoded_pairs(text: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}

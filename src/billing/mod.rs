@@ -255,6 +255,9 @@ impl Billing {
         self.store
             .mark_payment_granted(&payment.charge_id, now)
             .await?;
+        let renewal = payment.recurring && !payment.first_recurring;
+        crate::ops::metrics::payment(if renewal { "renewed" } else { "paid" }, "");
+        crate::ops::metrics::stars_received(&payment.plan, charge.total_amount);
         self.store
             .audit(
                 crate::store::AuditEvent::audit("payment.received")
@@ -296,6 +299,7 @@ impl Billing {
                 Err(err) => return Err(err.into()),
             }
         }
+        crate::ops::metrics::payment("refunded", "");
         self.store
             .audit(
                 crate::store::AuditEvent::audit("payment.refunded")

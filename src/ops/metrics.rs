@@ -286,6 +286,17 @@ pub fn admin_locked() {
     TALLIES.admin_lockouts.fetch_add(1, Ordering::Relaxed);
 }
 
+/// What happened to a Stars payment: `declined` at pre-checkout (by reason), `paid` (a first
+/// payment or a one-off), `renewed`, `refunded`. Stars paid are counted by plan.
+pub fn payment(event: &'static str, reason: &'static str) {
+    counter!("herald_payments_total", "event" => event, "reason" => reason).increment(1);
+}
+
+pub fn stars_received(plan: &str, stars: u32) {
+    // A closed set: plan ids come from herald.toml, "unknown" for a plan no longer configured.
+    counter!("herald_payment_stars_total", "plan" => plan.to_owned()).increment(u64::from(stars));
+}
+
 pub fn leader(is_leader: bool) {
     gauge!("herald_leader").set(if is_leader { 1.0 } else { 0.0 });
 }
@@ -295,6 +306,14 @@ pub fn alert(name: &'static str, state: &'static str) {
 }
 
 fn describe() {
+    describe_counter!(
+        "herald_payments_total",
+        "Stars payments by event (declined, paid, renewed, refunded) and decline reason"
+    );
+    describe_counter!(
+        "herald_payment_stars_total",
+        "Telegram Stars received, by plan (refunds not subtracted)"
+    );
     describe_counter!(
         "herald_admin_lockouts_total",
         "Admin accounts locked for every address after failed logins from many"

@@ -23,6 +23,23 @@ pub async fn check_registration(bot: &Bot, config: &Config) {
                     "Telegram has a different webhook registered; run `herald webhook set`"
                 );
             }
+            // A registration from an older version misses update kinds added since (payments).
+            let missing: Vec<_> = info
+                .allowed_updates
+                .as_ref()
+                .map(|kinds| {
+                    crate::bot::ALLOWED_UPDATES
+                        .iter()
+                        .filter(|kind| !kinds.iter().any(|have| have == *kind))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !missing.is_empty() {
+                tracing::warn!(
+                    ?missing,
+                    "the webhook is registered without update kinds Herald handles; run `herald webhook set`"
+                );
+            }
         }
         Err(err) => {
             tracing::warn!(error = %error_text(&err), "cannot read the webhook registration")

@@ -258,6 +258,7 @@ pub async fn pre_checkout(ctx: &BotContext, query: &PreCheckoutQuery) -> Result<
         .map(drop)
         .map_err(|declined| {
             tracing::info!(reason = declined.as_str(), "checkout declined");
+            crate::ops::metrics::payment("declined", declined.as_str());
             declined.reason(lang)
         });
     ctx.replies

@@ -43,6 +43,11 @@ fn seeds_hold_every_property() {
     for seed in seeds("render_message") {
         let _ = properties::render_message(&seed);
     }
+    for seed in seeds("init_data") {
+        let _ = properties::init_data(&seed);
+    }
+    // No edits: the genuine launch string, which must be accepted for the property to bite.
+    assert!(properties::init_data(&[]), "genuine launch data refused");
     for seed in seeds("webhook_body") {
         let text = String::from_utf8_lossy(&seed);
         assert!(
@@ -224,6 +229,19 @@ proptest! {
     #[test]
     fn webhook_body_holds(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = properties::webhook_body(&bytes);
+    }
+
+    #[test]
+    fn init_data_holds_under_edits(edits in prop::collection::vec(1u8.., 2..16)) {
+        // Every accepted edit must have changed nothing the launch data says.
+        let _ = properties::init_data(&edits);
+    }
+
+    #[test]
+    fn init_data_holds_on_text(text in "[a-z_]{1,10}=[^&]{0,40}(&[a-z_]{1,10}=[^&]{0,40}){0,5}") {
+        let mut raw = vec![0];
+        raw.extend_from_slice(text.as_bytes());
+        prop_assert!(!properties::init_data(&raw));
     }
 
     #[test]
