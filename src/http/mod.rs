@@ -7,6 +7,7 @@ mod auth;
 pub mod client_ip;
 mod connections;
 pub mod error;
+mod exports;
 mod extract;
 mod guard;
 pub mod health;

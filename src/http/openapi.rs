@@ -50,6 +50,8 @@ pub enum Body {
     AnyJson,
     /// Plain text (Prometheus metrics).
     Text,
+    /// RFC 4180 CSV with a header line (exports).
+    Csv,
     /// No body.
     Empty,
 }
@@ -223,6 +225,8 @@ fn response(status: u16, body: Body) -> Value {
             "content": {"application/json": {"schema": {}}}}),
         Body::Text => json!({"description": description,
             "content": {"text/plain": {"schema": {"type": "string"}}}}),
+        Body::Csv => json!({"description": description,
+            "content": {"text/csv": {"schema": {"type": "string"}}}}),
         Body::Empty => json!({"description": description}),
     }
 }

@@ -18,7 +18,8 @@ use super::guard::{GuardState, guard};
 use super::mini_app::{InvoiceLink, MiniAppMe};
 use super::openapi::{Answer, Body, Doc, answer, error, json};
 use super::{
-    AppState, admin_auth, audit, health, mini_app, openapi, payments, performance, signals, users,
+    AppState, admin_auth, audit, exports, health, mini_app, openapi, payments, performance,
+    signals, users,
 };
 use crate::auth::Scope;
 use crate::signals::outcomes::PricesAnswer;
@@ -109,6 +110,22 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             Doc::new("performance", "Statistics with every breakdown and the equity curve")
                 .query(performance::PERFORMANCE_QUERY),
             [json(200, PerformanceReport::NAME)]),
+        row!(GET "/api/export/signals.csv", KeyOrAdmin(Stats), exports::signals,
+            Doc::new("export", "Signals as CSV, oldest first, streamed")
+                .query(exports::EXPORT_QUERY),
+            [answer(200, Body::Csv)]),
+        row!(GET "/api/export/deliveries.csv", KeyOrAdmin(Stats), exports::deliveries,
+            Doc::new("export", "Deliveries as CSV (no chat ids), oldest first, streamed")
+                .query(exports::EXPORT_QUERY),
+            [answer(200, Body::Csv)]),
+        row!(GET "/api/export/outcomes.csv", KeyOrAdmin(Stats), exports::outcomes,
+            Doc::new("export", "Signal outcomes as CSV, by closing time, streamed")
+                .query(exports::EXPORT_QUERY),
+            [answer(200, Body::Csv)]),
+        row!(GET "/api/export/payments.csv", KeyOrAdmin(Stats), exports::payments,
+            Doc::new("export", "Stars payments as CSV, oldest first, streamed")
+                .query(exports::EXPORT_QUERY),
+            [answer(200, Body::Csv)]),
         row!(GET "/api/stats", ApiKey(Stats), performance::stats,
             Doc::new("performance", "Delivery and performance figures"),
             [json(200, StatsReport::NAME)]),

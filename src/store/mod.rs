@@ -21,6 +21,7 @@ mod callers;
 mod charts;
 mod deliveries;
 mod encryption_keys;
+mod exports;
 mod inbox;
 mod kv_state;
 mod leader;
@@ -47,6 +48,7 @@ pub use deliveries::{
     Recipient, SignalFlow, due_deliveries_sql,
 };
 pub use encryption_keys::{KeyCheck, KeyProblem, RotationReport};
+pub use exports::{Cell, ExportTable};
 pub use inbox::{InboxUpdate, NewUpdate, Receipt};
 pub use leader::Leadership;
 pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};

@@ -1,7 +1,9 @@
-//! Operating Herald: alerts, docs, health and readiness, metrics, OpenAPI, reload, replicas, webhook mode.
+//! Operating Herald: alerts, docs, exports, health and readiness, metrics, OpenAPI, reload, replicas,
+//! webhook mode.
 
 mod alerts;
 mod docs;
+mod exports;
 pub mod health;
 mod metrics;
 mod openapi;
