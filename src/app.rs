@@ -351,6 +351,12 @@ impl Leader {
         );
         let sender = ReportSender::new(self.store.clone(), self.outbound.clone());
         work.spawn(scheduler.run(sender, Arc::new(SystemClock), term.clone()));
+        match crate::webhooks::Sender::new(self.store.clone()) {
+            Ok(sender) => {
+                work.spawn(sender.run(term.clone()));
+            }
+            Err(err) => tracing::error!(error = %err, "outgoing webhooks are off: no HTTP client"),
+        }
         work.spawn(crate::scheduler::retention::run(
             self.store.clone(),
             self.config.security.clone(),

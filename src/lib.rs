@@ -36,3 +36,4 @@ pub mod scheduler;
 pub mod signals;
 pub mod store;
 pub mod telegram;
+pub mod webhooks;

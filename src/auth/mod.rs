@@ -15,17 +15,20 @@ use uuid::Uuid;
 pub enum Scope {
     /// Post and read signals, outcomes and prices.
     Signals,
-    /// Read statistics and performance.
+    /// Read statistics and performance; export CSV.
     Stats,
+    /// Register, list and remove outgoing webhooks.
+    Webhooks,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Signals, Scope::Stats];
+    pub const ALL: [Scope; 3] = [Scope::Signals, Scope::Stats, Scope::Webhooks];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Signals => "signals",
             Self::Stats => "stats",
+            Self::Webhooks => "webhooks",
         }
     }
 

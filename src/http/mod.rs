@@ -1,7 +1,7 @@
 //! The HTTP API: one router built from the route table (`routes.rs`), over one shared state.
 
 pub mod admin_auth;
-mod answers;
+pub mod answers;
 mod audit;
 mod auth;
 pub mod client_ip;
@@ -25,6 +25,7 @@ mod signals;
 pub mod tls;
 mod users;
 pub mod webhook;
+pub mod webhooks_api;
 
 pub use refusals::ROWS_PER_MINUTE;
 pub use routes::{Access, Route, routes};

@@ -17,9 +17,10 @@ use super::answers::{
 use super::guard::{GuardState, guard};
 use super::mini_app::{InvoiceLink, MiniAppMe};
 use super::openapi::{Answer, Body, Doc, answer, error, json};
+use super::webhooks_api::{WebhookCreated, WebhookList};
 use super::{
     AppState, admin_auth, audit, exports, health, mini_app, openapi, payments, performance,
-    signals, users,
+    signals, users, webhooks_api,
 };
 use crate::auth::Scope;
 use crate::signals::outcomes::PricesAnswer;
@@ -181,6 +182,16 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             Doc::new("mini app", "A Stars invoice link for a plan, for openInvoice")
                 .request("InvoiceRequest"),
             [json(200, InvoiceLink::NAME), error(404), error(502)]),
+        row!(POST "/api/webhooks", KeyOrAdmin(Webhooks), webhooks_api::create,
+            Doc::new("webhooks", "Register a receiver of outgoing webhooks; its secret is answered once")
+                .request("NewWebhook"),
+            [json(201, WebhookCreated::NAME), error(409)]),
+        row!(GET "/api/webhooks", KeyOrAdmin(Webhooks), webhooks_api::list,
+            Doc::new("webhooks", "The registered receivers (no secrets)"),
+            [json(200, WebhookList::NAME)]),
+        row!(DELETE "/api/webhooks/{id}", KeyOrAdmin(Webhooks), webhooks_api::delete,
+            Doc::new("webhooks", "Remove a receiver and what was still to be sent to it"),
+            [answer(204, Body::Empty)]),
         row!(GET "/api/audit", Admin, audit::list,
             Doc::new("admin", "The audit and security log, newest first")
                 .query(audit::AUDIT_QUERY),

@@ -297,6 +297,11 @@ pub fn stars_received(plan: &str, stars: u32) {
     counter!("herald_payment_stars_total", "plan" => plan.to_owned()).increment(u64::from(stars));
 }
 
+/// One outgoing webhook attempt: delivered, retry, failed (given up), gone (410: disabled).
+pub fn webhook_attempt(outcome: &'static str) {
+    counter!("herald_webhook_attempts_total", "outcome" => outcome).increment(1);
+}
+
 pub fn leader(is_leader: bool) {
     gauge!("herald_leader").set(if is_leader { 1.0 } else { 0.0 });
 }
@@ -306,6 +311,10 @@ pub fn alert(name: &'static str, state: &'static str) {
 }
 
 fn describe() {
+    describe_counter!(
+        "herald_webhook_attempts_total",
+        "Outgoing webhook attempts by outcome (delivered, retry, failed, gone)"
+    );
     describe_counter!(
         "herald_payments_total",
         "Stars payments by event (declined, paid, renewed, refunded) and decline reason"

@@ -36,6 +36,7 @@ mod stats;
 mod user_activity;
 mod user_admin;
 mod users;
+mod webhooks;
 
 pub use admin_figures::{ActivityStats, SignUp, UserCounts};
 pub use admins::{AdminRecord, LoginFailure};
@@ -60,6 +61,7 @@ pub use stats::{DeliveryStats, LatencyStats, UserStats};
 pub use user_activity::ActiveUsers;
 pub use user_admin::{UserListQuery, UserSummary};
 pub use users::{Candidate, NewUser, Subscription, User};
+pub use webhooks::{DueDelivery, WaitingEvent, WebhookEndpoint};
 
 use std::str::FromStr;
 use std::sync::Arc;

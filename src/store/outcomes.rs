@@ -208,6 +208,8 @@ impl Store {
             }
             self.announce_deliveries(&mut tx).await?;
         }
+        super::webhooks::record_event(&mut tx, "signal.closed", &original.id.to_string(), now)
+            .await?;
         tx.commit().await?;
         if announcement.is_some() {
             self.deliveries_queued.notify_one();

@@ -119,13 +119,19 @@ impl Store {
         charge_id: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(
             "UPDATE payments SET granted_at = $2 WHERE charge_id = $1 AND granted_at IS NULL",
         )
         .bind(charge_id)
         .bind(to_millis(at))
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if marked == 1 {
+            super::webhooks::record_event(&mut tx, "payment.succeeded", charge_id, at).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -136,16 +142,23 @@ impl Store {
         at: DateTime<Utc>,
         by: &str,
     ) -> StoreResult<bool> {
-        let result = sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query(
             "UPDATE payments SET refunded_at = $2, refunded_by = $3 \
              WHERE charge_id = $1 AND refunded_at IS NULL",
         )
         .bind(charge_id)
         .bind(to_millis(at))
         .bind(by)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if marked {
+            super::webhooks::record_event(&mut tx, "payment.refunded", charge_id, at).await?;
+        }
+        tx.commit().await?;
+        Ok(marked)
     }
 
     /// Payments newest first, paid before `before` (a page's cursor), of one user if given.

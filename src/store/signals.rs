@@ -133,6 +133,13 @@ impl Store {
             };
         }
         self.announce_deliveries(&mut tx).await?;
+        super::webhooks::record_event(
+            &mut tx,
+            "signal.created",
+            &signal.id.to_string(),
+            accepted_at,
+        )
+        .await?;
         tx.commit().await?;
         self.deliveries_queued.notify_one();
         let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;

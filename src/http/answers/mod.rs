@@ -108,6 +108,8 @@ pub fn schemas() -> Map<String, Value> {
         entry::<PaymentPage>(),
         entry::<crate::http::mini_app::MiniAppMe>(),
         entry::<crate::http::mini_app::InvoiceLink>(),
+        entry::<crate::http::webhooks_api::WebhookCreated>(),
+        entry::<crate::http::webhooks_api::WebhookList>(),
     ]
     .into_iter()
     .collect()

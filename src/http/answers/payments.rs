@@ -1,10 +1,11 @@
-//! Answers over Stars payments: the admin API's, and the Mini App's.
+//! Answers over Stars payments (the admin API's and the Mini App's) and outgoing webhooks.
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Schema, exactly, reference, text_or_null, time, time_or_null};
 use crate::http::mini_app::{InvoiceLink, MiniAppMe};
+use crate::http::webhooks_api::{WebhookCreated, WebhookList};
 use crate::store::{Payment, Subscription};
 
 impl Schema for Payment {
@@ -72,5 +73,41 @@ impl Schema for InvoiceLink {
     const NAME: &'static str = "InvoiceLink";
     fn schema() -> Value {
         exactly(json!({"link": {"type": "string", "format": "uri"}}))
+    }
+}
+
+fn webhook_properties() -> serde_json::Map<String, Value> {
+    let Value::Object(properties) = json!({
+        "id": {"type": "string", "format": "uuid"},
+        "url": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "string"}},
+        "description": text_or_null(),
+        "created_at": time(),
+        "disabled_at": time_or_null(),
+        "disabled_reason": text_or_null(),
+    }) else {
+        unreachable!("an object literal")
+    };
+    properties
+}
+
+impl Schema for WebhookCreated {
+    const NAME: &'static str = "WebhookCreated";
+    fn schema() -> Value {
+        let mut properties = webhook_properties();
+        properties.insert(
+            "secret".into(),
+            json!({"type": "string", "pattern": "^whsec_", "description": "shown once"}),
+        );
+        exactly(Value::Object(properties))
+    }
+}
+
+impl Schema for WebhookList {
+    const NAME: &'static str = "WebhookList";
+    fn schema() -> Value {
+        exactly(
+            json!({"webhooks": {"type": "array", "items": exactly(Value::Object(webhook_properties()))}}),
+        )
     }
 }

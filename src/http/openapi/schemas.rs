@@ -92,6 +92,17 @@ pub(super) fn components() -> Value {
                 "assets": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "NewWebhook": {
+            "type": "object",
+            "required": ["url", "events"],
+            "additionalProperties": false,
+            "properties": {
+                "url": {"type": "string", "format": "uri", "description": "https (http only to this machine)"},
+                "events": {"type": "array", "minItems": 1, "items": {"type": "string",
+                    "enum": ["signal.created", "signal.closed", "payment.succeeded", "payment.refunded"]}},
+                "description": {"type": "string", "maxLength": 200},
+            },
+        },
         "InvoiceRequest": {
             "type": "object",
             "required": ["plan"],

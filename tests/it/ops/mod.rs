@@ -1,5 +1,5 @@
-//! Operating Herald: alerts, docs, exports, health and readiness, metrics, OpenAPI, reload, replicas,
-//! webhook mode.
+//! Operating Herald: alerts, docs, exports, health and readiness, metrics, OpenAPI, outgoing
+//! webhooks, reload, replicas, webhook mode.
 
 mod alerts;
 mod docs;
@@ -7,6 +7,7 @@ mod exports;
 pub mod health;
 mod metrics;
 mod openapi;
+mod outgoing_webhooks;
 mod reload;
 mod replicas;
 mod webhook;

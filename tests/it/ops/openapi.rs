@@ -324,6 +324,41 @@ async fn answers_match_the_document(backend: Backend) {
         .await;
     walk.call(Method::GET, "/api/payments", "/api/payments", &admin, None)
         .await;
+    let hook = json!({"url": "https://hooks.example.com/herald", "events": ["signal.created"]});
+    let created = walk
+        .call(
+            Method::POST,
+            "/api/webhooks",
+            "/api/webhooks",
+            &admin,
+            Some(hook),
+        )
+        .await;
+    walk.call(
+        Method::POST,
+        "/api/webhooks",
+        "/api/webhooks",
+        &admin,
+        Some(json!({"url": "ftp://x", "events": []})),
+    )
+    .await;
+    walk.call(Method::GET, "/api/webhooks", "/api/webhooks", &admin, None)
+        .await;
+    let hook_path = format!(
+        "/api/webhooks/{}",
+        created["id"].as_str().unwrap_or_default()
+    );
+    for _ in 0..2 {
+        // 204, then 404.
+        walk.call(
+            Method::DELETE,
+            "/api/webhooks/{id}",
+            &hook_path,
+            &admin,
+            None,
+        )
+        .await;
+    }
     let ada = app.emulator.create_user("Ada", None, Some("en"));
     let launch = telegram_emulator::sign_init_data(
         &app.emulator.token(),

@@ -48,6 +48,9 @@ fn expected() -> Vec<(Method, &'static str, Access)> {
         (Method::GET, "/api/audit", Admin),
         (Method::GET, "/api/payments", Admin),
         (Method::POST, "/api/payments/{charge_id}/refund", Admin),
+        (Method::POST, "/api/webhooks", KeyOrAdmin(Webhooks)),
+        (Method::GET, "/api/webhooks", KeyOrAdmin(Webhooks)),
+        (Method::DELETE, "/api/webhooks/{id}", KeyOrAdmin(Webhooks)),
         // The Mini App's user, by launch data Telegram signed; not behind HERALD_ALLOWED_IPS,
         // since users' phones call it from anywhere.
         (Method::GET, "/app/api/me", MiniApp),
@@ -108,6 +111,7 @@ const CELLS: [Cell; 11] = [
 struct Keys {
     signals_only: String,
     stats_only: String,
+    webhooks_only: String,
     revoked: String,
     admin: String,
     /// `tma <initData>` of a registered user.
@@ -145,10 +149,11 @@ fn headers_for(access: Access, cell: Cell, keys: &Keys) -> Vec<(&'static str, St
     let key_for = |scope: Scope| match scope {
         Scope::Signals => keys.signals_only.clone(),
         Scope::Stats => keys.stats_only.clone(),
+        Scope::Webhooks => keys.webhooks_only.clone(),
     };
     let other_scope = |scope: Scope| match scope {
         Scope::Signals => keys.stats_only.clone(),
-        Scope::Stats => keys.signals_only.clone(),
+        Scope::Stats | Scope::Webhooks => keys.signals_only.clone(),
     };
     // The credential that the route accepts, for the allowed and disallowed-IP cells.
     let good = match access {
@@ -245,6 +250,10 @@ async fn authorization_matrix(backend: Backend) {
             .unwrap()
             .key,
         stats_only: herald::cli::security::create_api_key(&app.store, "dashboard", "stats")
+            .await
+            .unwrap()
+            .key,
+        webhooks_only: herald::cli::security::create_api_key(&app.store, "hooks", "webhooks")
             .await
             .unwrap()
             .key,
