@@ -16,7 +16,7 @@ use crate::domain::signal::Signal;
 
 /// Rows per page: large enough that the per-query cost vanishes, small enough to stay a few
 /// hundred KiB.
-const PAGE_ROWS: i64 = 2000;
+const PAGE_ROWS: i64 = 500;
 
 /// What can be exported, each with its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +49,8 @@ struct Spec {
     table: &'static str,
     /// The column the `since`/`until` window is on.
     window: &'static str,
-    /// The order, as a number and a text (keyset); `''` where one number is enough.
-    keys: (&'static str, &'static str),
+    /// The order, as a number and a text (keyset); `None` where the number is unique.
+    keys: (&'static str, Option<&'static str>),
     columns: &'static [(&'static str, Kind)],
 }
 
@@ -130,13 +130,13 @@ impl ExportTable {
             Self::Signals => Spec {
                 table: "signals",
                 window: "accepted_at",
-                keys: ("accepted_at", "id"),
+                keys: ("accepted_at", Some("id")),
                 columns: &[("body", Text), ("accepted_at", Time), ("recipients", Plain)],
             },
             Self::Deliveries => Spec {
                 table: "signal_deliveries",
                 window: "accepted_at",
-                keys: ("id", "''"),
+                keys: ("id", None),
                 columns: &[
                     ("id", Plain),
                     ("signal_id", Text),
@@ -158,7 +158,7 @@ impl ExportTable {
             Self::Outcomes => Spec {
                 table: "signal_outcomes",
                 window: "closed_at",
-                keys: ("closed_at", "signal_id"),
+                keys: ("closed_at", Some("signal_id")),
                 columns: &[
                     ("signal_id", Text),
                     ("asset", Text),
@@ -178,7 +178,7 @@ impl ExportTable {
             Self::Payments => Spec {
                 table: "payments",
                 window: "paid_at",
-                keys: ("paid_at", "charge_id"),
+                keys: ("paid_at", Some("charge_id")),
                 columns: &[
                     ("charge_id", Text),
                     ("user_id", Text),
@@ -201,17 +201,29 @@ impl ExportTable {
     fn page_sql(self, backend: Backend) -> String {
         let spec = self.spec();
         let columns: Vec<&str> = spec.columns.iter().map(|(name, _)| *name).collect();
-        let (number, text) = spec.keys;
         let (aggregate, array) = match backend {
             Backend::Sqlite => ("json_group_array", "json_array"),
             Backend::Postgres => ("json_agg", "json_build_array"),
         };
+        // Written so each database walks the index on the number (`>=` first), never sorts the
+        // table: PostgreSQL did for an `OR` of both keys, one page taking a whole scan.
+        let (text, after) = match spec.keys {
+            (number, Some(text)) => (
+                text.to_owned(),
+                format!("{number} >= $3 AND ({number} > $3 OR {text} > $4)"),
+            ),
+            (number, None) => ("''".to_owned(), format!("{number} > $3 AND $4 = ''")),
+        };
+        let number = spec.keys.0;
+        let order = match spec.keys.1 {
+            Some(text) => format!("{number}, {text}"),
+            None => number.to_owned(),
+        };
         format!(
             "SELECT CAST({aggregate}({array}({list}, k1, k2) ORDER BY k1, k2) AS TEXT) AS page \
              FROM (SELECT {list}, {number} AS k1, {text} AS k2 FROM {table} \
-             WHERE {window} >= $1 AND {window} < $2 \
-             AND ({number} > $3 OR ({number} = $3 AND {text} > $4)) \
-             ORDER BY k1, k2 LIMIT $5) AS page_rows",
+             WHERE {window} >= $1 AND {window} < $2 AND {after} \
+             ORDER BY {order} LIMIT $5) AS page_rows",
             list = columns.join(", "),
             table = spec.table,
             window = spec.window,
