@@ -1,10 +1,13 @@
 //! Tables read for CSV export, in pages sent into a bounded channel as they are read, so a
 //! million rows never sit in memory and a slow client slows the read.
 //!
-//! Each page is one row holding a JSON array of up to [`PAGE_ROWS`] rows (`json_group_array` /
-//! `json_agg`), read by keyset on the table's order. One value per page rather than one row per
-//! row: sqlx's SQLite driver hands every row from its worker thread to the runtime with a thread
-//! wake-up, which alone cost ~15 µs a row (53,000 rows/s); pages make that cost vanish.
+//! Every row is read as one JSON array of its columns, mapped to cells the same way on both
+//! backends. PostgreSQL streams the rows of one query. SQLite reads pages instead, one row
+//! holding a JSON array of up to [`PAGE_ROWS`] rows (`json_group_array`), by keyset on the
+//! table's order: sqlx's SQLite driver hands every row from its worker thread to the runtime
+//! with a thread wake-up, which alone cost ~15 µs a row (53,000 rows/s); pages make that vanish.
+//! (Pages on PostgreSQL cost a round trip and an aggregate each: 88,000 rows/s against 130,000+
+//! streamed.)
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -196,15 +199,11 @@ impl ExportTable {
         }
     }
 
-    /// One page after the keyset `($3, $4)` within the window `[$1, $2)`, as a JSON array of
-    /// rows, each row its columns then the two keys.
-    fn page_sql(self, backend: Backend) -> String {
+    /// SQLite: one page after the keyset `($3, $4)` within the window `[$1, $2)`, as a JSON
+    /// array of rows, each row its columns then the two keys.
+    fn page_sql(self) -> String {
         let spec = self.spec();
         let columns: Vec<&str> = spec.columns.iter().map(|(name, _)| *name).collect();
-        let (aggregate, array) = match backend {
-            Backend::Sqlite => ("json_group_array", "json_array"),
-            Backend::Postgres => ("json_agg", "json_build_array"),
-        };
         // Written so each database walks the index on the number (`>=` first), never sorts the
         // table: PostgreSQL did for an `OR` of both keys, one page taking a whole scan.
         let (text, after) = match spec.keys {
@@ -220,12 +219,29 @@ impl ExportTable {
             None => number.to_owned(),
         };
         format!(
-            "SELECT CAST({aggregate}({array}({list}, k1, k2) ORDER BY k1, k2) AS TEXT) AS page \
+            "SELECT CAST(json_group_array(json_array({list}, k1, k2) ORDER BY k1, k2) AS TEXT) AS page \
              FROM (SELECT {list}, {number} AS k1, {text} AS k2 FROM {table} \
              WHERE {window} >= $1 AND {window} < $2 AND {after} \
              ORDER BY {order} LIMIT $5) AS page_rows",
             list = columns.join(", "),
             table = spec.table,
+            window = spec.window,
+        )
+    }
+
+    /// PostgreSQL: every row in the window, each as one JSON array of its columns, streamed.
+    fn stream_sql(self) -> String {
+        let spec = self.spec();
+        let columns: Vec<&str> = spec.columns.iter().map(|(name, _)| *name).collect();
+        let order = match spec.keys {
+            (number, Some(text)) => format!("{number}, {text}"),
+            (number, None) => number.to_owned(),
+        };
+        format!(
+            "SELECT CAST(json_build_array({}) AS TEXT) AS row FROM {} \
+             WHERE {window} >= $1 AND {window} < $2 ORDER BY {order}",
+            columns.join(", "),
+            spec.table,
             window = spec.window,
         )
     }
@@ -313,6 +329,31 @@ impl Store {
         }
     }
 
+    /// PostgreSQL streams rows to the runtime as they come, no thread between: one query.
+    async fn export_stream(
+        &self,
+        table: ExportTable,
+        since: i64,
+        until: i64,
+        rows: &mpsc::Sender<StoreResult<Vec<Cell>>>,
+    ) -> StoreResult<()> {
+        use futures_util::TryStreamExt;
+        let sql = table.stream_sql();
+        let mut stream = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(since)
+            .bind(until)
+            .fetch(&self.pool);
+        while let Some(row) = stream.try_next().await? {
+            let text: String = row.try_get("row")?;
+            let values: Vec<Value> = serde_json::from_str(&text)
+                .map_err(|err| StoreError::Corrupt(format!("export row: {err}")))?;
+            if rows.send(table.cells(&values)).await.is_err() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
     async fn export_pages(
         &self,
         table: ExportTable,
@@ -320,9 +361,12 @@ impl Store {
         until: Option<DateTime<Utc>>,
         rows: &mpsc::Sender<StoreResult<Vec<Cell>>>,
     ) -> StoreResult<()> {
-        let sql = table.page_sql(self.backend);
         let since = since.map_or(i64::MIN, super::to_millis);
         let until = until.map_or(i64::MAX, super::to_millis);
+        if self.backend == Backend::Postgres {
+            return self.export_stream(table, since, until, rows).await;
+        }
+        let sql = table.page_sql();
         let (mut after_number, mut after_text) = (i64::MIN, String::new());
         loop {
             let page: Option<String> = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
