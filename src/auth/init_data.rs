@@ -6,10 +6,10 @@
 //! must be at most a day old. Anything else is refused, with no hint of which check failed.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
+
+use crate::crypto::hmac_sha256;
 
 /// Launch data older than this is refused: a leaked initData cannot be replayed for long.
 pub const MAX_AGE: chrono::Duration = chrono::Duration::hours(24);
@@ -88,14 +88,6 @@ pub fn validate(
         .and_then(|json| serde_json::from_str::<WebAppUser>(json).ok())
         .filter(|user| user.id > 0)
         .ok_or(InitDataError::NoUser)
-}
-
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        unreachable!("HMAC takes keys of any length")
-    };
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -10,10 +10,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use super::plans::Plan;
+use crate::crypto::hmac_sha256;
 
 const VERSION: &str = "h1";
 const TAG_BYTES: usize = 16;
@@ -69,14 +68,6 @@ pub struct Offer {
     pub plan: String,
     pub telegram_id: i64,
     pub issued: DateTime<Utc>,
-}
-
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        unreachable!("HMAC takes keys of any length")
-    };
-    mac.update(message);
-    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

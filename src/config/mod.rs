@@ -241,6 +241,19 @@ impl Config {
     }
 }
 
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, ::1): where plain http is
+/// allowed, since nothing crosses a network.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
 /// Exposes a secret for the one place that needs it (building a request), never for logging.
 pub fn reveal(secret: &SecretString) -> &str {
     secret.expose_secret()

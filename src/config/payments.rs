@@ -25,14 +25,7 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<PaymentSettings
 fn public_url(text: &str) -> Result<reqwest::Url, ConfigError> {
     let problem = |problem: &str| ConfigError::new("HERALD_PUBLIC_URL", problem);
     let url = reqwest::Url::parse(text).map_err(|err| problem(&format!("not a URL ({err})")))?;
-    let loopback = match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    };
+    let loopback = super::is_loopback(&url);
     if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
         return Err(problem(
             "must be https (Telegram opens Mini Apps over https only; http is for localhost)",

@@ -66,14 +66,7 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<TelegramSetting
 fn check_api_url(url: &str) -> Result<(), ConfigError> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|err| ConfigError::new("HERALD_TELEGRAM_API_URL", format!("not a URL ({err})")))?;
-    let loopback = match parsed.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    };
+    let loopback = super::is_loopback(&parsed);
     if parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback) {
         Ok(())
     } else {

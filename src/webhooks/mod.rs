@@ -53,14 +53,10 @@ const KEEP_EVENTS: chrono::Duration = chrono::Duration::days(7);
 /// Why an endpoint URL is refused.
 pub fn check_url(text: &str) -> Result<reqwest::Url, &'static str> {
     let url = reqwest::Url::parse(text).map_err(|_| "not a URL")?;
-    let loopback = match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => return Err("not a URL with a host"),
-    };
+    if url.host_str().is_none() {
+        return Err("not a URL with a host");
+    }
+    let loopback = crate::config::is_loopback(&url);
     match url.scheme() {
         "https" => Ok(url),
         "http" if loopback => Ok(url),
