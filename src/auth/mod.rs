@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod init_data;
 pub mod jwt;
+pub mod key_registry;
 pub mod passwords;
 pub mod totp;
 

@@ -5,7 +5,8 @@
 use chrono::Utc;
 use clap::Subcommand;
 
-use crate::auth::{Scope, api_keys, passwords};
+use crate::auth::key_registry::{self, By};
+use crate::auth::{Scope, passwords};
 use crate::config::{Config, ConfigError};
 use crate::store::{AuditEvent, Outcome, RotationReport, Store, StoreError, StoredApiKey};
 
@@ -64,12 +65,7 @@ pub struct NewAdmin {
     pub otpauth_uri: String,
 }
 
-/// What `apikey create` shows once.
-pub struct NewApiKey {
-    pub id: String,
-    pub key: String,
-    pub scopes: Vec<Scope>,
-}
+pub use crate::auth::key_registry::NewApiKey;
 
 fn valid_admin_name(name: &str) -> bool {
     (1..=64).contains(&name.chars().count())
@@ -136,43 +132,15 @@ pub async fn set_admin_disabled(store: &Store, name: &str, disabled: bool) -> an
 }
 
 pub async fn create_api_key(store: &Store, name: &str, scopes: &str) -> anyhow::Result<NewApiKey> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        anyhow::bail!("key names are 1-64 printable characters");
-    }
-    let scopes = Scope::parse_list(scopes)
-        .map_err(|bad| anyhow::anyhow!("unknown scope {bad:?}; scopes are signals, stats"))?;
-    let generated = api_keys::generate();
-    let names: Vec<&str> = scopes.iter().map(|scope| scope.as_str()).collect();
-    store
-        .create_api_key(&generated.id, name, &generated.hash, &names, Utc::now())
-        .await?;
-    store
-        .audit(
-            AuditEvent::audit("apikey.create")
-                .target("api_key", generated.id.clone())
-                .detail(format!("{name} ({})", names.join(","))),
-        )
-        .await;
-    Ok(NewApiKey {
-        id: generated.id,
-        key: generated.key,
-        scopes,
-    })
+    let scopes = Scope::parse_list(scopes).map_err(|bad| {
+        let known: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
+        anyhow::anyhow!("unknown scope {bad:?}; scopes are {}", known.join(", "))
+    })?;
+    Ok(key_registry::create(store, name, &scopes, By::Operator).await?)
 }
 
 pub async fn revoke_api_key(store: &Store, id_or_name: &str) -> anyhow::Result<u64> {
-    let revoked = store.revoke_api_key(id_or_name, Utc::now()).await?;
-    if revoked > 0 {
-        store
-            .audit(
-                AuditEvent::audit("apikey.revoke")
-                    .target("api_key", id_or_name)
-                    .detail(format!("{revoked} key(s)")),
-            )
-            .await;
-    }
-    Ok(revoked)
+    Ok(key_registry::revoke(store, id_or_name, By::Operator).await?)
 }
 
 /// Re-seals personal data with the current key; the previous ones must be configured.

@@ -42,10 +42,10 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct LoginRequest {
-    name: String,
-    password: String,
-    totp: String,
+pub struct LoginRequest {
+    pub name: String,
+    pub password: String,
+    pub totp: String,
 }
 
 impl JsonRequest for LoginRequest {
@@ -60,17 +60,47 @@ pub(super) async fn login(
     Extension(ClientIp(ip)): Extension<ClientIp>,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<Token>, ApiError> {
+    let Some(keys) = state.security.jwt.clone() else {
+        return Err(ApiError::Unavailable(
+            "admin API disabled: HERALD_JWT_SECRET is not set".into(),
+        ));
+    };
+    let now = Utc::now();
+    let admin = check_login(&state, ip, &request, Via::Api, now).await?;
+    let (token, expires_at) = keys
+        .issue(admin.id, &admin.name, admin.token_generation, now)
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!(err)))?;
+    Ok(Json(Token {
+        token,
+        token_type: "Bearer",
+        expires_at,
+        expires_in: TOKEN_LIFETIME.num_seconds(),
+    }))
+}
+
+/// Where a login comes from, as its audit row says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Api,
+    Console,
+}
+
+/// Checks a login, with the lockout, the single-use codes and the audit rows described above;
+/// the admin when name, password and code are right. Every edge that logs admins in (the API's
+/// tokens, the console's sessions) goes through here.
+pub async fn check_login(
+    state: &AppState,
+    ip: Option<IpAddr>,
+    request: &LoginRequest,
+    via: Via,
+    now: DateTime<Utc>,
+) -> Result<AdminRecord, ApiError> {
     if request.name.is_empty() || request.name.chars().count() > 64 {
         return Err(ApiError::invalid("name", "1 to 64 characters"));
     }
     if request.password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::invalid("password", "too long"));
     }
-    let Some(keys) = state.security.jwt.clone() else {
-        return Err(ApiError::Unavailable(
-            "admin API disabled: HERALD_JWT_SECRET is not set".into(),
-        ));
-    };
     if let Some(ip) = ip
         && let Err(wait) = state.security.limits.login.check(&ip)
     {
@@ -78,11 +108,11 @@ pub(super) async fn login(
             retry_after_secs: retry_after_secs(wait),
         });
     }
-    let now = Utc::now();
     let attempt = Attempt {
-        state: &state,
-        request: &request,
+        state,
+        request,
         ip,
+        via,
         address: ip.map_or_else(|| "unknown".to_owned(), |ip| ip_bucket(ip).to_string()),
     };
 
@@ -130,17 +160,9 @@ pub(super) async fn login(
                     .store
                     .clear_login_failures(&admin.name, &attempt.address)
                     .await?;
-                let (token, expires_at) = keys
-                    .issue(admin.id, &admin.name, admin.token_generation, now)
-                    .map_err(|err| ApiError::Internal(anyhow::anyhow!(err)))?;
                 let ok = attempt.event(Outcome::Ok).by_admin(admin.id, &admin.name);
                 state.store.audit(ok).await;
-                return Ok(Json(Token {
-                    token,
-                    token_type: "Bearer",
-                    expires_at,
-                    expires_in: TOKEN_LIFETIME.num_seconds(),
-                }));
+                return Ok(admin);
             }
             // Another login used this code a moment ago.
             "two-factor code already used"
@@ -168,13 +190,18 @@ struct Attempt<'a> {
     state: &'a AppState,
     request: &'a LoginRequest,
     ip: Option<IpAddr>,
+    via: Via,
     /// The key of the per-address count: the address, IPv6 by its /64.
     address: String,
 }
 
 impl Attempt<'_> {
     fn event(&self, outcome: Outcome) -> AuditEvent {
-        AuditEvent::security("auth.login", outcome)
+        let action = match self.via {
+            Via::Api => "auth.login",
+            Via::Console => "console.login",
+        };
+        AuditEvent::security(action, outcome)
             .by_anonymous(Some(&self.request.name))
             .ip(self.ip)
     }

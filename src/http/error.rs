@@ -64,6 +64,10 @@ impl ApiError {
         Self::Invalid(BTreeMap::from([(field.to_owned(), message.into())]))
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Malformed(_) => (StatusCode::BAD_REQUEST, "malformed"),

@@ -44,7 +44,7 @@ pub(super) async fn signals(
     _caller: ApiKey,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    export(state, ExportTable::Signals, "signals.csv", params)
+    export(state, ExportTable::Signals, params.since, params.until)
 }
 
 pub(super) async fn deliveries(
@@ -52,7 +52,7 @@ pub(super) async fn deliveries(
     _caller: ApiKey,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    export(state, ExportTable::Deliveries, "deliveries.csv", params)
+    export(state, ExportTable::Deliveries, params.since, params.until)
 }
 
 pub(super) async fn outcomes(
@@ -60,7 +60,7 @@ pub(super) async fn outcomes(
     _caller: ApiKey,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    export(state, ExportTable::Outcomes, "outcomes.csv", params)
+    export(state, ExportTable::Outcomes, params.since, params.until)
 }
 
 pub(super) async fn payments(
@@ -68,23 +68,25 @@ pub(super) async fn payments(
     _caller: ApiKey,
     Query(params): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    export(state, ExportTable::Payments, "payments.csv", params)
+    export(state, ExportTable::Payments, params.since, params.until)
 }
 
-fn export(
+/// The CSV of `table` in `[since, until)`, streamed; the API's routes and the console's
+/// download buttons both answer with this.
+pub(super) fn export(
     state: AppState,
     table: ExportTable,
-    file_name: &'static str,
-    params: ExportParams,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
 ) -> Result<Response, ApiError> {
-    if let (Some(since), Some(until)) = (params.since, params.until)
+    if let (Some(since), Some(until)) = (since, until)
         && until <= since
     {
         return Err(ApiError::invalid("until", "must be after since"));
     }
     let (rows, received) = mpsc::channel(ROWS_AHEAD);
     let store = state.store.clone();
-    tokio::spawn(async move { store.export(table, params.since, params.until, rows).await });
+    tokio::spawn(async move { store.export(table, since, until, rows).await });
     let body = Body::from_stream(futures_util::stream::unfold(
         Chunks::new(table, received),
         |mut chunks| async move { chunks.next().await.map(|chunk| (chunk, chunks)) },
@@ -95,7 +97,7 @@ fn export(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
     );
-    let disposition = format!("attachment; filename=\"{file_name}\"");
+    let disposition = format!("attachment; filename=\"{}.csv\"", table.name());
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 pub mod client_ip;
 mod connections;
+pub mod console;
 pub mod error;
 mod exports;
 mod extract;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(extra: Router<AppState>, state: AppState) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     routes::build(&state)
+        .merge(console::router(&state))
         .merge(extra)
         .layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

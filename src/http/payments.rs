@@ -57,14 +57,20 @@ pub(super) async fn refund(
         id: admin.id,
         name: &admin.name,
     };
-    match state.billing.refund(&charge_id, actor, Utc::now()).await {
-        Ok(payment) => Ok(Json(payment)),
-        Err(BillingError::UnknownPayment) => Err(ApiError::NotFound),
-        Err(BillingError::AlreadyRefunded) => Err(ApiError::Conflict(
-            "the payment was already refunded".into(),
-        )),
-        Err(BillingError::Telegram(failure)) => Err(ApiError::Upstream(failure.to_string())),
-        Err(BillingError::Store(err)) => Err(err.into()),
-        Err(err) => Err(ApiError::Internal(err.into())),
+    let payment = state.billing.refund(&charge_id, actor, Utc::now()).await?;
+    Ok(Json(payment))
+}
+
+impl From<BillingError> for ApiError {
+    fn from(err: BillingError) -> Self {
+        match err {
+            BillingError::UnknownPayment => Self::NotFound,
+            BillingError::AlreadyRefunded => {
+                Self::Conflict("the payment was already refunded".into())
+            }
+            BillingError::Telegram(failure) => Self::Upstream(failure.to_string()),
+            BillingError::Store(err) => err.into(),
+            err => Self::Internal(err.into()),
+        }
     }
 }

@@ -6,18 +6,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::auth::ApiKey;
 use super::error::ApiError;
 use super::extract::{Json as JsonBody, JsonRequest, PathId};
-use crate::store::{AuditEvent, WebhookEndpoint};
-use crate::webhooks::{EVENT_TYPES, WebhookSecret, check_url};
-
-/// At most this many endpoints: each event is sent to every subscribed one.
-const MAX_ENDPOINTS: usize = 20;
+use crate::store::WebhookEndpoint;
+use crate::webhooks::registry::{self, RegisterError};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,58 +44,28 @@ pub(super) async fn create(
     _caller: ApiKey,
     JsonBody(request): JsonBody<NewWebhook>,
 ) -> Result<Response, ApiError> {
-    let url = check_url(&request.url).map_err(|problem| ApiError::invalid("url", problem))?;
-    let mut events = request.events.clone();
-    events.sort();
-    events.dedup();
-    if events.is_empty() {
-        return Err(ApiError::invalid("events", "name at least one event"));
-    }
-    if let Some(unknown) = events.iter().find(|e| !EVENT_TYPES.contains(&e.as_str())) {
-        return Err(ApiError::invalid(
-            "events",
-            format!(
-                "unknown event {unknown:?}; known: {}",
-                EVENT_TYPES.join(", ")
-            ),
-        ));
-    }
-    if request
-        .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > 200)
-    {
-        return Err(ApiError::invalid("description", "at most 200 characters"));
-    }
-    if state.store.webhook_endpoints().await?.len() >= MAX_ENDPOINTS {
-        return Err(ApiError::Conflict(format!(
-            "at most {MAX_ENDPOINTS} endpoints; remove one first"
-        )));
-    }
-    let secret = WebhookSecret::generate();
-    let endpoint = state
-        .store
-        .create_webhook_endpoint(
-            url.as_str(),
-            &events,
-            request.description.as_deref(),
-            &secret,
-            Utc::now(),
-        )
-        .await?;
-    state
-        .store
-        .audit(
-            AuditEvent::audit("webhook.create")
-                .target("webhook", endpoint.id.to_string())
-                .detail(format!("{} for {}", endpoint.url, events.join(","))),
-        )
-        .await;
+    let (endpoint, secret) = registry::register(
+        &state.store,
+        &request.url,
+        &request.events,
+        request.description.as_deref(),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookCreated { endpoint, secret }),
     )
         .into_response())
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(err: RegisterError) -> Self {
+        match err {
+            RegisterError::Invalid(field, problem) => Self::invalid(field, problem),
+            RegisterError::Full => Self::Conflict(err.to_string()),
+            RegisterError::Store(err) => err.into(),
+        }
+    }
 }
 
 pub(super) async fn list(
@@ -116,12 +82,8 @@ pub(super) async fn delete(
     _caller: ApiKey,
     PathId(id): PathId,
 ) -> Result<StatusCode, ApiError> {
-    if !state.store.delete_webhook_endpoint(id).await? {
+    if !registry::remove(&state.store, id).await? {
         return Err(ApiError::NotFound);
     }
-    state
-        .store
-        .audit(AuditEvent::audit("webhook.delete").target("webhook", id.to_string()))
-        .await;
     Ok(StatusCode::NO_CONTENT)
 }

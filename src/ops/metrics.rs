@@ -130,6 +130,8 @@ pub struct Tallies {
     pub telegram_calls: AtomicU64,
     pub auth_failures: AtomicU64,
     pub admin_lockouts: AtomicU64,
+    /// Bot API calls answered 429, for the console's dashboard.
+    pub rate_limited: AtomicU64,
 }
 
 pub static TALLIES: Tallies = Tallies {
@@ -138,6 +140,7 @@ pub static TALLIES: Tallies = Tallies {
     telegram_calls: AtomicU64::new(0),
     auth_failures: AtomicU64::new(0),
     admin_lockouts: AtomicU64::new(0),
+    rate_limited: AtomicU64::new(0),
 };
 
 pub fn error(kind: ErrorKind) {
@@ -168,6 +171,7 @@ pub fn telegram_call(method: &'static str, started: Instant, outcome: CallOutcom
         CallOutcome::Ok => "ok",
         CallOutcome::RateLimited(wait) => {
             counter!("herald_telegram_rate_limited_total", "method" => method).increment(1);
+            TALLIES.rate_limited.fetch_add(1, Ordering::Relaxed);
             histogram!("herald_telegram_retry_after_seconds").record(wait.as_secs_f64());
             "rate_limited"
         }

@@ -58,6 +58,23 @@ struct Spec {
 }
 
 impl ExportTable {
+    pub const ALL: [ExportTable; 4] = [
+        Self::Signals,
+        Self::Deliveries,
+        Self::Outcomes,
+        Self::Payments,
+    ];
+
+    /// The table's name in URLs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Signals => "signals",
+            Self::Deliveries => "deliveries",
+            Self::Outcomes => "outcomes",
+            Self::Payments => "payments",
+        }
+    }
+
     pub fn header(self) -> &'static [&'static str] {
         match self {
             Self::Signals => &[

@@ -19,6 +19,8 @@ mod audit;
 mod bot_state;
 mod callers;
 mod charts;
+mod console_figures;
+mod console_sessions;
 mod deliveries;
 mod encryption_keys;
 mod exports;
@@ -44,6 +46,8 @@ pub use api_keys::StoredApiKey;
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use callers::{Account, CallerRecord};
+pub use console_figures::HourCounts;
+pub use console_sessions::{ConsoleSession, NewConsoleSession};
 pub use deliveries::{
     DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
     Recipient, SignalFlow, due_deliveries_sql,

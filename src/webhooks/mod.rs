@@ -7,6 +7,7 @@
 //! a delivery per subscribed endpoint, then sends what is due: a 2xx delivers, `410 Gone`
 //! disables the endpoint, anything else is tried again after the next delay of [`RETRY_DELAYS`].
 
+pub mod registry;
 pub mod signature;
 
 use std::time::Duration;

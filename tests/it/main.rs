@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bot;
+mod console;
 mod delivery;
 mod harness;
 mod ops;

@@ -1,6 +1,7 @@
 pub mod app;
 pub mod browser;
 pub mod chat;
+pub mod console;
 pub mod db;
 pub mod ops;
 pub mod performance;

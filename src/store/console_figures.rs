@@ -1,0 +1,75 @@
+//! Figures only the console's dashboard shows: deliveries per hour for its chart, and how many
+//! were sent in the last moments (the send rate).
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreResult, from_millis, to_millis};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Deliveries of signals accepted in one hour, by what became of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HourCounts {
+    pub hour: DateTime<Utc>,
+    pub sent: i64,
+    /// Failed or blocked.
+    pub failed: i64,
+    /// Still to send (pending, uncertain, sending).
+    pub waiting: i64,
+}
+
+impl Store {
+    /// One entry per hour from `since`'s hour to now's, empty hours included.
+    pub async fn deliveries_per_hour(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<HourCounts>> {
+        let first = to_millis(since).div_euclid(HOUR_MS);
+        let last = to_millis(now).div_euclid(HOUR_MS);
+        let rows = sqlx::query(
+            "SELECT accepted_at / 3600000 AS hour, status, COUNT(*) AS n FROM signal_deliveries \
+             WHERE accepted_at >= $1 GROUP BY accepted_at / 3600000, status",
+        )
+        .bind(first * HOUR_MS)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut hours: Vec<HourCounts> = (first..=last)
+            .map(|hour| HourCounts {
+                hour: from_millis(hour * HOUR_MS),
+                ..HourCounts::default()
+            })
+            .collect();
+        for row in rows {
+            let hour: i64 = row.try_get("hour")?;
+            let Some(slot) = usize::try_from(hour - first)
+                .ok()
+                .and_then(|index| hours.get_mut(index))
+            else {
+                continue;
+            };
+            let n: i64 = row.try_get("n")?;
+            match row.try_get::<String, _>("status")?.as_str() {
+                "sent" => slot.sent += n,
+                "failed" | "blocked" => slot.failed += n,
+                "skipped" => {}
+                _ => slot.waiting += n,
+            }
+        }
+        Ok(hours)
+    }
+
+    /// Deliveries Telegram accepted at or after `since` (of signals of the last day).
+    pub async fn sent_since(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM signal_deliveries \
+             WHERE accepted_at >= $1 AND status = 'sent' AND delivered_at >= $2",
+        )
+        .bind(to_millis(now - chrono::Duration::hours(24)))
+        .bind(to_millis(since))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
