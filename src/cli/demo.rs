@@ -12,6 +12,7 @@ use telegram_emulator::{Emulator, EmulatorConfig, EmulatorEvent, EmulatorHandle}
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
+use crate::cli::security::NewAdmin;
 use crate::config::{Config, LogFormat};
 
 struct DemoUser {
@@ -82,6 +83,7 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     }
 
     let app = App::build(config).await?;
+    let console_admin = demo_admin(&app.store).await?;
     let shutdown = CancellationToken::new();
     // The demo shows the bot and the API; metrics are for operators.
     let server = tokio::spawn(app.run(listener, None, shutdown.clone()));
@@ -95,6 +97,7 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     println!(
         "  curl -s -X POST {api}/api/signals -H 'X-API-Key: {api_key}' -H 'Content-Type: application/json' \\\n    -d '{{\"type\":\"buy\",\"asset\":\"BTC/USD\",\"entry_price\":45250,\"target_price\":46500,\"stop_loss\":44500,\"timeframe\":\"1H\",\"confidence\":85,\"source_model\":\"lstm-v3\",\"market_context\":\"Trending, high volume\",\"notes\":[\"Strong bullish momentum detected\"]}}'\n"
     );
+    print_console(&api, &console_admin);
     println!("Press Ctrl-C to stop.\n");
 
     let names = spawn_printer(&emulator, shutdown.clone());
@@ -116,6 +119,26 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     println!("\nDemo stopped.");
     result??;
     Ok(())
+}
+
+/// An admin for the operator console, made as `herald admin create` makes one.
+async fn demo_admin(store: &crate::store::Store) -> anyhow::Result<NewAdmin> {
+    let name = format!("demo-{}", &uuid::Uuid::new_v4().simple().to_string()[..6]);
+    crate::cli::security::create_admin(store, &name).await
+}
+
+fn print_console(api: &str, admin: &NewAdmin) {
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+    let code = crate::auth::totp::current_code(&admin.totp_secret, now)
+        .unwrap_or_else(|_| "(unavailable)".to_owned());
+    println!("Operator console: {api}/console");
+    println!("  name      {}", admin.name);
+    println!("  password  {}", admin.password);
+    println!("  code      {code} (good for about a minute)");
+    println!(
+        "  later codes: add {} to an authenticator app\n",
+        admin.otpauth_uri
+    );
 }
 
 type Names = std::sync::Arc<std::sync::Mutex<HashMap<i64, &'static str>>>;

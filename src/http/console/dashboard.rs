@@ -14,7 +14,7 @@ use crate::ops::metrics::TALLIES;
 use crate::store::HourCounts;
 
 /// The send rate is deliveries sent over this last window.
-const RATE_WINDOW_SECS: i64 = 60;
+const RATE_WINDOW_SECS: i64 = 10;
 /// The tables an operator can download.
 const EXPORTS: [&str; 4] = ["signals", "deliveries", "outcomes", "payments"];
 /// The dashboard's figures refresh this often.
@@ -86,7 +86,7 @@ async fn figures(state: &AppState, lang: Lang) -> Result<Markup, crate::store::S
                 &tr_args(lang, "console-card-users-sub", [("active", users.active.into()), ("total", users.total.into())]), "users"))
         }
         h2 { (tr(lang, "console-deliveries-24h")) }
-        table #deliveries-by-status {
+        table.compact #deliveries-by-status {
             tr { @for (status, _) in &deliveries.by_status { th.num { (status) } } }
             tr { @for (status, n) in &deliveries.by_status { td.num class=(format!("status-{status}")) { (n) } } }
         }

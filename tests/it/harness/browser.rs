@@ -16,11 +16,23 @@ pub struct Browser {
     pub client: Client,
     _driver: Child,
     _profile: tempfile::TempDir,
+    /// Where downloads land.
+    pub downloads: tempfile::TempDir,
 }
 
 impl Browser {
-    /// A headless Chromium, or `None` (skip) where none is installed and none is required.
+    /// A headless Chromium the size of a phone, or `None` (skip) where none is installed and
+    /// none is required.
     pub async fn start() -> Option<Browser> {
+        Self::start_sized(480, 900).await
+    }
+
+    /// A headless Chromium with a desktop-sized window.
+    pub async fn desktop() -> Option<Browser> {
+        Self::start_sized(1280, 900).await
+    }
+
+    async fn start_sized(width: u32, height: u32) -> Option<Browser> {
         let installed =
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
         if !installed {
@@ -53,13 +65,17 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=480,900",
+            &format!("--window-size={width},{height}"),
             &format!("--user-data-dir={}", profile.path().display()),
         ];
+        let downloads = tempfile::tempdir().expect("downloads dir");
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({"binary": CHROMIUM, "args": args}),
+            json!({"binary": CHROMIUM, "args": args, "prefs": {
+                "download.default_directory": downloads.path().display().to_string(),
+                "download.prompt_for_download": false,
+            }}),
         );
         let url = format!("http://127.0.0.1:{port}");
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -84,6 +100,7 @@ impl Browser {
             client,
             _driver: driver,
             _profile: profile,
+            downloads,
         })
     }
 
