@@ -4,6 +4,7 @@
 //! strings are plain text, escaped exactly once here, and the only markup is ours (`<b>`, `<i>`).
 //! The detailed layout is the seed's §3.1; the compact one fits in two lines.
 
+mod card;
 mod compact;
 mod detailed;
 mod format;
@@ -19,6 +20,7 @@ use chrono_tz::Tz;
 
 #[cfg(test)]
 pub use html::check_telegram_html;
+pub use card::{Ending, ShareCard, render_share_card};
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
 
 use super::i18n::{Arg, Lang, t, t_args};
