@@ -43,9 +43,10 @@ impl OutgoingMessage {
     /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
     /// the message it follows up, if any (sent anyway should that message be gone).
     pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
-        let ack = self.button.as_ref().map(|(text, data)| {
-            InlineKeyboardButton::callback(text.to_string(), data.to_string())
-        });
+        let ack = self
+            .button
+            .as_ref()
+            .map(|(text, data)| InlineKeyboardButton::callback(text.to_string(), data.to_string()));
         // Telegram opens the chat picker and types `@bot <query>` there.
         let share = self.share.as_ref().map(|(text, query)| {
             InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())

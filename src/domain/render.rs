@@ -18,9 +18,9 @@ mod tests;
 
 use chrono_tz::Tz;
 
+pub use card::{Ending, ShareCard, render_share_card};
 #[cfg(test)]
 pub use html::check_telegram_html;
-pub use card::{Ending, ShareCard, render_share_card};
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
 
 use super::i18n::{Arg, Lang, t, t_args};

@@ -109,8 +109,10 @@ mod tests {
     pub(crate) fn signal(kind: &str) -> Signal {
         let json = match kind {
             "alert" => r#"{"type":"alert","asset":"BTC/USD","confidence":90,"message":"m"}"#,
-            _ => r#"{"type":"buy","asset":"BTC/USD","entry_price":45250,"target_price":46500,
-                "stop_loss":44500,"timeframe":"1H","confidence":85}"#,
+            _ => {
+                r#"{"type":"buy","asset":"BTC/USD","entry_price":45250,"target_price":46500,
+                "stop_loss":44500,"timeframe":"1H","confidence":85}"#
+            }
         };
         crate::domain::signal::parse_signal(json.as_bytes(), Uuid::now_v7(), Utc::now())
             .unwrap()
@@ -154,8 +156,20 @@ mod tests {
         assert!(!shareable(&buy, now - Duration::days(3), false, &free, now));
         assert!(shareable(&buy, now, true, &free, now));
         free.delivery_delay_secs = 300;
-        assert!(!shareable(&buy, now - Duration::seconds(299), false, &free, now));
-        assert!(shareable(&buy, now - Duration::seconds(300), false, &free, now));
+        assert!(!shareable(
+            &buy,
+            now - Duration::seconds(299),
+            false,
+            &free,
+            now
+        ));
+        assert!(shareable(
+            &buy,
+            now - Duration::seconds(300),
+            false,
+            &free,
+            now
+        ));
         // A type the free tier does not get stays premium's.
         free.signal_types = vec![SignalKind::Sell];
         assert!(!shareable(&buy, now - Duration::days(1), false, &free, now));

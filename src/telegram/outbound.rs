@@ -10,16 +10,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use teloxide_core::payloads::{
-    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, AnswerPreCheckoutQuerySetters, CreateInvoiceLinkSetters,
-    EditMessageMediaSetters, EditMessageTextSetters, SendMessage, SendMessageSetters,
-    SendPhotoSetters, SetChatMenuButtonSetters,
+    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, AnswerPreCheckoutQuerySetters,
+    CreateInvoiceLinkSetters, EditMessageMediaSetters, EditMessageTextSetters, SendMessage,
+    SendMessageSetters, SendPhotoSetters, SetChatMenuButtonSetters,
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::requests::{JsonRequest, Output, Request};
 use teloxide_core::types::{
-    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult, InputFile, InputMedia, InputMediaPhoto,
-    LabeledPrice, MenuButton, Message, MessageId, ParseMode, PreCheckoutQueryId, Seconds,
-    TelegramTransactionId, UserId, WebAppInfo,
+    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
+    InputFile, InputMedia, InputMediaPhoto, LabeledPrice, MenuButton, Message, MessageId,
+    ParseMode, PreCheckoutQueryId, Seconds, TelegramTransactionId, UserId, WebAppInfo,
 };
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;

@@ -21,7 +21,10 @@ pub(crate) fn router() -> Router<Arc<Core>> {
         .route("/users/{id}/open_menu_app", post(open_menu_app))
         .route("/users/{id}/inline_query", post(inline_query))
         .route("/users/{id}/switch_inline", post(switch_inline))
-        .route("/users/{id}/choose_inline_result", post(choose_inline_result))
+        .route(
+            "/users/{id}/choose_inline_result",
+            post(choose_inline_result),
+        )
         .route("/chats/{id}/all_messages", get(all_messages))
         .route("/users/{id}/pay", post(pay))
         .route("/users/{id}/renew", post(renew))

@@ -148,12 +148,9 @@ impl Core {
         Self::check_poster(&state, user_id, chat_id)?;
         let content = &article.input_message_content;
         // Checked when the bot answered, so it parses again.
-        let body = crate::methods::format_text(
-            &content.message_text,
-            content.parse_mode.as_deref(),
-            None,
-        )
-        .map_err(|_| unknown())?;
+        let body =
+            crate::methods::format_text(&content.message_text, content.parse_mode.as_deref(), None)
+                .map_err(|_| unknown())?;
         let parse_mode = content.parse_mode.clone();
         let rendered = state
             .post(chat_id, Some(user_id), &self.bot, |msg| {

@@ -16,7 +16,11 @@ const MAX_COMMAND_LEN: usize = 32;
 
 impl Core {
     /// The user must exist, be active and belong to the chat.
-    pub(crate) fn check_sender(state: &State, user_id: i64, chat_id: i64) -> Result<(), EmulatorError> {
+    pub(crate) fn check_sender(
+        state: &State,
+        user_id: i64,
+        chat_id: i64,
+    ) -> Result<(), EmulatorError> {
         let user = state
             .users
             .get(&user_id)
@@ -35,7 +39,11 @@ impl Core {
     }
 
     /// Only administrators post in a channel, and the simulated users are subscribers.
-    pub(crate) fn check_poster(state: &State, user_id: i64, chat_id: i64) -> Result<(), EmulatorError> {
+    pub(crate) fn check_poster(
+        state: &State,
+        user_id: i64,
+        chat_id: i64,
+    ) -> Result<(), EmulatorError> {
         Self::check_sender(state, user_id, chat_id)?;
         if state
             .chats

@@ -82,7 +82,9 @@ pub async fn start(
             Arrival::Campaign(campaign) => {
                 ctx.store.set_referral_if_absent(user.id, campaign).await?;
             }
-            Arrival::Referral(code) if created => super::sharing::referred(ctx, &user, code).await?,
+            Arrival::Referral(code) if created => {
+                super::sharing::referred(ctx, &user, code).await?
+            }
             Arrival::Referral(_) | Arrival::BadReferral => {}
         },
         Some(_) => tracing::debug!("ignored a malformed /start payload"),

@@ -85,7 +85,12 @@ async fn cards(
 ) -> Result<Vec<InlineQueryResult>, BotError> {
     let received = match ShareQuery::parse(query) {
         ShareQuery::Other => return Ok(Vec::new()),
-        ShareQuery::Signal(id) => ctx.store.received_signal(user.id, id).await?.into_iter().collect(),
+        ShareQuery::Signal(id) => ctx
+            .store
+            .received_signal(user.id, id)
+            .await?
+            .into_iter()
+            .collect(),
         ShareQuery::Latest => ctx.store.received_outcomes(user.id, LATEST).await?,
     };
     let now = Utc::now();
@@ -94,7 +99,13 @@ async fn cards(
         .into_iter()
         .filter(|r| {
             let stored = &r.stored;
-            shareable(&stored.signal, stored.accepted_at, r.outcome.is_some(), free, now)
+            shareable(
+                &stored.signal,
+                stored.accepted_at,
+                r.outcome.is_some(),
+                free,
+                now,
+            )
         })
         .collect();
     if shared.is_empty() {

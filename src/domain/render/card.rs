@@ -116,7 +116,12 @@ mod tests {
 
     #[test]
     fn a_closed_buy_shows_entry_exit_result_and_the_link() {
-        let card = render_share_card(Lang::En, &seed(), &closed("46100", OutcomeReason::Close), LINK);
+        let card = render_share_card(
+            Lang::En,
+            &seed(),
+            &closed("46100", OutcomeReason::Close),
+            LINK,
+        );
         assert_eq!(card.title, "✅ BTC/USD BUY: +1.88%");
         assert_eq!(
             card.html,
@@ -130,10 +135,23 @@ mod tests {
 
     #[test]
     fn spanish_cards_and_losses_and_open_signals() {
-        let card = render_share_card(Lang::Es, &sell(), &closed("1.09", OutcomeReason::Stop), LINK);
-        assert!(card.title.starts_with("❌ EUR/USD VENTA: -0.44%"), "{}", card.title);
+        let card = render_share_card(
+            Lang::Es,
+            &sell(),
+            &closed("1.09", OutcomeReason::Stop),
+            LINK,
+        );
+        assert!(
+            card.title.starts_with("❌ EUR/USD VENTA: -0.44%"),
+            "{}",
+            card.title
+        );
         assert!(card.html.contains(LINK), "{}", card.html);
-        assert!(card.html.contains("Entrada $1.08523 → salida $1.09"), "{}", card.html);
+        assert!(
+            card.html.contains("Entrada $1.08523 → salida $1.09"),
+            "{}",
+            card.html
+        );
         check_telegram_html(&card.html).unwrap();
 
         let open = render_share_card(Lang::En, &seed(), &Ending::default(), LINK);

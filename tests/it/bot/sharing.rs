@@ -18,10 +18,14 @@ use crate::payments::spawn_selling;
 
 /// The inline query of the message's `📤 Share` button, if it has one.
 fn share_query(message: &ChatMessage) -> Option<String> {
-    message.buttons.iter().flatten().find_map(|b| match &b.kind {
-        ButtonKind::SwitchInlineQuery(query) => Some(query.clone()),
-        _ => None,
-    })
+    message
+        .buttons
+        .iter()
+        .flatten()
+        .find_map(|b| match &b.kind {
+            ButtonKind::SwitchInlineQuery(query) => Some(query.clone()),
+            _ => None,
+        })
 }
 
 /// Waits for the bot's answer to inline query `id`.
@@ -76,7 +80,11 @@ async fn buy_premium(chat: &Chat<'_>) {
     let before = chat.messages().len();
     chat.app.emulator.pay_invoice(chat.id, &link).expect("pay");
     let thanks = chat.app.wait_for(chat.id, before + 1).await;
-    assert!(text(&thanks[before]).starts_with("⭐"), "{:?}", thanks[before]);
+    assert!(
+        text(&thanks[before]).starts_with("⭐"),
+        "{:?}",
+        thanks[before]
+    );
 }
 
 fn invite_counts(reply: &ChatMessage) -> (String, String) {
@@ -88,16 +96,26 @@ fn invite_counts(reply: &ChatMessage) -> (String, String) {
             .unwrap_or_else(|| panic!("no {prefix:?} in {words}"))
             .to_owned()
     };
-    (line("Joined through it: "), line("Of them bought Premium: "))
+    (
+        line("Joined through it: "),
+        line("Of them bought Premium: "),
+    )
 }
 
 async fn share_join_pay(backend: Backend) {
     let app = spawn_selling(backend).await;
     let alice_id = app.subscribed_user("Alice", "en").await;
-    let alice = Chat { app: &app, id: alice_id };
+    let alice = Chat {
+        app: &app,
+        id: alice_id,
+    };
     let signal = post_signal(&app, &buy_signal()).await;
     let original = app.wait_for(alice.id, 4).await.remove(3);
-    assert_eq!(share_query(&original), None, "an open signal has no Share button");
+    assert_eq!(
+        share_query(&original),
+        None,
+        "an open signal has no Share button"
+    );
 
     let close = json!({"type": "close", "asset": "BTC/USD", "closes": signal, "exit_price": 46100});
     assert_eq!(app.post_signal(&close).await.0, StatusCode::ACCEPTED);
@@ -109,7 +127,9 @@ async fn share_join_pay(backend: Backend) {
 
     // Alice presses Share and picks a group with Bob: the card has the result and her link.
     let bob_user = app.emulator.create_user("Bob", Some("bob"), Some("en"));
-    let group = app.emulator.create_group("Friends", &[alice.id, bob_user.id]);
+    let group = app
+        .emulator
+        .create_group("Friends", &[alice.id, bob_user.id]);
     let query_id = app
         .emulator
         .press_switch_inline(alice.id, alice.id, result.message_id, label, group)
@@ -150,16 +170,27 @@ async fn share_join_pay(backend: Backend) {
     assert!(mine.expect("sent").via_bot);
 
     // Bob follows the link: a new user, referred by Alice.
-    let bob = Chat { app: &app, id: bob_user.id };
+    let bob = Chat {
+        app: &app,
+        id: bob_user.id,
+    };
     let replies = bob.say_n(&format!("/start r_{code}"), 2).await;
     assert_eq!(
         replies[1].text.as_deref(),
         Some(t(Lang::En, "disclaimer-text").as_str())
     );
     assert_eq!(referred_by(&bob).await, Some(alice.user().await.id));
-    assert_eq!(bob.user().await.referral, None, "a referral is not a campaign");
+    assert_eq!(
+        bob.user().await.referral,
+        None,
+        "a referral is not a campaign"
+    );
     let invite = alice.say("/invite").await;
-    assert!(text(&invite).contains(&format!("Your link: {link}")), "{}", text(&invite));
+    assert!(
+        text(&invite).contains(&format!("Your link: {link}")),
+        "{}",
+        text(&invite)
+    );
     assert_eq!(invite_counts(&invite), ("1".to_owned(), "0".to_owned()));
 
     // Bob buys Premium: Alice's invite counts one paid.
@@ -196,19 +227,28 @@ async fn share_join_pay(backend: Backend) {
     assert_eq!(referred_by(&carol).await, None);
     app.stop().await;
 }
-both_backends!(a_shared_card_brings_a_friend_who_joins_and_pays, share_join_pay);
+both_backends!(
+    a_shared_card_brings_a_friend_who_joins_and_pays,
+    share_join_pay
+);
 
 /// When the signal's outcome was recorded, as the card prints it.
 async fn closed_at(app: &TestApp, signal: &str) -> String {
     let id = uuid::Uuid::parse_str(signal).unwrap();
     let outcome = app.store.outcome(id).await.unwrap().expect("closed");
-    outcome.closed_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    outcome
+        .closed_at
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
 }
 
 async fn open_signals_and_own_or_unknown_codes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let alice_id = app.subscribed_user("Alicia", "es").await;
-    let alice = Chat { app: &app, id: alice_id };
+    let alice = Chat {
+        app: &app,
+        id: alice_id,
+    };
     let signal = post_signal(&app, &buy_signal()).await;
     app.wait_for(alice.id, 4).await;
 
@@ -233,7 +273,10 @@ async fn open_signals_and_own_or_unknown_codes(backend: Backend) {
     assert_eq!(referred_by(&dan).await, None);
     let eve = Chat::new(&app, "Eve", "en");
     eve.say_n("/start r_bad", 2).await;
-    assert_eq!((referred_by(&eve).await, eve.user().await.referral), (None, None));
+    assert_eq!(
+        (referred_by(&eve).await, eve.user().await.referral),
+        (None, None)
+    );
     let invite = alice.say("/invite").await;
     let words = text(&invite);
     assert!(words.contains("Se unieron con él: 0"), "{words}");

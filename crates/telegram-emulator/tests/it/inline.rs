@@ -213,21 +213,30 @@ async fn a_share_button_opens_inline_mode_in_the_chosen_chat_and_the_result_is_s
         .press_switch_inline(alice, alice, message, "Here", group)
         .unwrap();
     let updates = tg
-        .ok("getUpdates", json!({"offset": updates[0]["update_id"].as_i64().unwrap() + 1}))
+        .ok(
+            "getUpdates",
+            json!({"offset": updates[0]["update_id"].as_i64().unwrap() + 1}),
+        )
         .await;
     assert_eq!(updates[0]["inline_query"]["id"], json!(here));
     assert_eq!(updates[0]["inline_query"]["query"], "s_43");
     assert_eq!(updates[0]["inline_query"]["chat_type"], "sender");
     assert!(matches!(
-        tg.emu.press_switch_inline(alice, alice, message, "Nope", group),
+        tg.emu
+            .press_switch_inline(alice, alice, message, "Nope", group),
         Err(EmulatorError::SwitchInlineButtonNotFound { .. })
     ));
     // Bob is not in a chat he could pick for Alice's message, and cannot press it.
-    assert!(tg.emu.press_switch_inline(bob, alice, message, "📤 Share", group).is_err());
+    assert!(
+        tg.emu
+            .press_switch_inline(bob, alice, message, "📤 Share", group)
+            .is_err()
+    );
 }
 
 #[tokio::test]
-async fn switch_inline_buttons_are_refused_in_channels_and_queries_need_a_chat_the_user_writes_in() {
+async fn switch_inline_buttons_are_refused_in_channels_and_queries_need_a_chat_the_user_writes_in()
+{
     let tg = Tg::start().await;
     let alice = tg.user("Alice");
     let channel = tg.emu.create_channel("Signals", "@signals_demo", &[alice]);
@@ -251,7 +260,10 @@ async fn switch_inline_buttons_are_refused_in_channels_and_queries_need_a_chat_t
                 {"text": "Here", "switch_inline_query_current_chat": ""}]]}}),
         )
         .await;
-    assert!(refused.contains("switch_inline_query_current_chat button in a channel"), "{refused}");
+    assert!(
+        refused.contains("switch_inline_query_current_chat button in a channel"),
+        "{refused}"
+    );
     // Subscribers cannot type in a channel, so no inline query comes from one.
     assert!(tg.emu.inline_query_in(alice, channel, "s_42").is_err());
     let (status, _) = control(
