@@ -246,7 +246,16 @@ async fn run_conversations(
 ) {
     let username = loop {
         match outbound.bot().get_me().await {
-            Ok(me) => break me.username.clone().unwrap_or_default(),
+            Ok(me) => {
+                // Share buttons open inline mode, which only BotFather can turn on.
+                if !me.supports_inline_queries {
+                    tracing::warn!(
+                        "inline mode is off for this bot: 📤 Share cannot show its card until it \
+                         is turned on with BotFather (/setinline)"
+                    );
+                }
+                break me.username.clone().unwrap_or_default();
+            }
             Err(_) => {
                 tracing::warn!("Telegram unreachable (getMe); retrying");
                 tokio::select! {

@@ -24,9 +24,10 @@ use crate::telegram::Outbound;
 pub use replies::Replies;
 
 /// The update kinds the bot handles: what the poller asks for and the webhook registers.
-pub const ALLOWED_UPDATES: [teloxide_core::types::AllowedUpdate; 4] = [
+pub const ALLOWED_UPDATES: [teloxide_core::types::AllowedUpdate; 5] = [
     teloxide_core::types::AllowedUpdate::Message,
     teloxide_core::types::AllowedUpdate::CallbackQuery,
+    teloxide_core::types::AllowedUpdate::InlineQuery,
     teloxide_core::types::AllowedUpdate::MyChatMember,
     teloxide_core::types::AllowedUpdate::PreCheckoutQuery,
 ];
@@ -117,6 +118,7 @@ pub async fn handle_update(
         UpdateKind::CallbackQuery(query) => handlers::callback(ctx, query, prefetched).await,
         UpdateKind::MyChatMember(change) => handlers::membership(ctx, change).await,
         UpdateKind::PreCheckoutQuery(query) => handlers::pre_checkout(ctx, query).await,
+        UpdateKind::InlineQuery(query) => handlers::inline(ctx, query, prefetched).await,
         _ => Ok(()),
     }
 }
@@ -126,6 +128,8 @@ pub fn chat_of(update: &Update) -> Option<i64> {
     update.chat().map(|chat| chat.id.0).or(match &update.kind {
         UpdateKind::CallbackQuery(query) => Some(query.from.id.0 as i64),
         UpdateKind::PreCheckoutQuery(query) => Some(query.from.id.0 as i64),
+        // Per user, like button presses: a user's queries are answered in order.
+        UpdateKind::InlineQuery(query) => Some(query.from.id.0 as i64),
         _ => None,
     })
 }

@@ -95,6 +95,19 @@ impl Replies {
         Ok(message.as_ref().and_then(largest_file_id))
     }
 
+    /// Answers an inline query with these results (none: "no results"), personal to the asker.
+    pub async fn answer_inline(
+        &self,
+        query_id: teloxide_core::types::InlineQueryId,
+        results: Vec<teloxide_core::types::InlineQueryResult>,
+        cache_time: u32,
+    ) -> Result<(), BotError> {
+        self.outbound
+            .answer_inline(query_id, results, cache_time, true)
+            .await
+            .map_err(telegram_error)
+    }
+
     /// Every callback query must be answered, or the user's client shows a spinner.
     pub async fn answer(
         &self,

@@ -14,7 +14,8 @@ use uuid::Uuid;
 use crate::domain::i18n::{Lang, t};
 use crate::domain::preferences::MessageFormat;
 use crate::domain::render::{AcceptedContext, RenderContext, render_signal};
-use crate::domain::signal::Signal;
+use crate::domain::sharing::share_query;
+use crate::domain::signal::{Signal, SignalKind};
 use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
 use crate::telegram::Outbound;
 
@@ -34,18 +35,24 @@ pub struct OutgoingMessage {
     pub text: Arc<str>,
     /// The button's text and callback data; broadcasts have none.
     pub button: Option<(Arc<str>, Arc<str>)>,
+    /// The `📤 Share` button's text and inline query: on the result of a closed buy or sell.
+    pub share: Option<(Arc<str>, Arc<str>)>,
 }
 
 impl OutgoingMessage {
     /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
     /// the message it follows up, if any (sent anyway should that message be gone).
     pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
-        let button = self.button.as_ref().map(|(text, data)| {
-            InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-                text.to_string(),
-                data.to_string(),
-            )]])
+        let ack = self
+            .button
+            .as_ref()
+            .map(|(text, data)| InlineKeyboardButton::callback(text.to_string(), data.to_string()));
+        // Telegram opens the chat picker and types `@bot <query>` there.
+        let share = self.share.as_ref().map(|(text, query)| {
+            InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())
         });
+        let buttons: Vec<InlineKeyboardButton> = ack.into_iter().chain(share).collect();
+        let button = (!buttons.is_empty()).then(|| InlineKeyboardMarkup::new([buttons]));
         let request = outbound
             .message(row.chat_id, self.text.to_string(), button)
             .disable_notification(row.silent)
@@ -66,6 +73,22 @@ impl OutgoingMessage {
             None => request,
         }
     }
+}
+
+/// A close announces a result: once a buy or sell is closed it may be shared (its outcome was
+/// recorded with the close, so the inline answer finds it).
+fn share_button(
+    signal: &Signal,
+    original: Option<&Signal>,
+    lang: Lang,
+) -> Option<(Arc<str>, Arc<str>)> {
+    let original = original.filter(|o| matches!(o.kind, SignalKind::Buy | SignalKind::Sell))?;
+    (signal.kind == SignalKind::Close).then(|| {
+        (
+            t(lang, "share-button").into(),
+            share_query(original.id).into(),
+        )
+    })
 }
 
 #[derive(Default)]
@@ -109,6 +132,7 @@ impl MessageCache {
                 t(delivery.lang, "signal-button-ack").into(),
                 ack_data(signal.id).into(),
             )),
+            share: share_button(signal, context.original.as_ref(), delivery.lang),
         };
         self.texts.insert(key, message.clone());
         Ok(message)
@@ -129,6 +153,7 @@ impl MessageCache {
         let message = OutgoingMessage {
             text: format!("📢 {}", crate::domain::render::escape(&text)).into(),
             button: None,
+            share: None,
         };
         self.broadcasts.insert(id, message.clone());
         Ok(message)

@@ -7,5 +7,6 @@ pub mod performance;
 pub mod preferences;
 pub mod recipients;
 pub mod render;
+pub mod sharing;
 pub mod signal;
 pub mod tier;

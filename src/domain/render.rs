@@ -4,6 +4,7 @@
 //! strings are plain text, escaped exactly once here, and the only markup is ours (`<b>`, `<i>`).
 //! The detailed layout is the seed's §3.1; the compact one fits in two lines.
 
+mod card;
 mod compact;
 mod detailed;
 mod format;
@@ -17,6 +18,7 @@ mod tests;
 
 use chrono_tz::Tz;
 
+pub use card::{Ending, ShareCard, render_share_card};
 #[cfg(test)]
 pub use html::check_telegram_html;
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};

@@ -101,6 +101,7 @@ pub(super) async fn show(
         user: summary,
         preferences: state.store.preferences(id).await?,
         deliveries: state.store.user_delivery_counts(id).await?,
+        referrals: state.store.referral_counts(id).await?,
     }))
 }
 

@@ -10,16 +10,16 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use teloxide_core::payloads::{
-    AnswerCallbackQuerySetters, AnswerPreCheckoutQuerySetters, CreateInvoiceLinkSetters,
-    EditMessageMediaSetters, EditMessageTextSetters, SendMessage, SendMessageSetters,
-    SendPhotoSetters, SetChatMenuButtonSetters,
+    AnswerCallbackQuerySetters, AnswerInlineQuerySetters, AnswerPreCheckoutQuerySetters,
+    CreateInvoiceLinkSetters, EditMessageMediaSetters, EditMessageTextSetters, SendMessage,
+    SendMessageSetters, SendPhotoSetters, SetChatMenuButtonSetters,
 };
 use teloxide_core::prelude::Requester;
 use teloxide_core::requests::{JsonRequest, Output, Request};
 use teloxide_core::types::{
-    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
-    LabeledPrice, MenuButton, Message, MessageId, ParseMode, PreCheckoutQueryId, Seconds,
-    TelegramTransactionId, UserId, WebAppInfo,
+    CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
+    InputFile, InputMedia, InputMediaPhoto, LabeledPrice, MenuButton, Message, MessageId,
+    ParseMode, PreCheckoutQueryId, Seconds, TelegramTransactionId, UserId, WebAppInfo,
 };
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
@@ -250,6 +250,25 @@ impl Outbound {
             request = request.error_message(reason);
         }
         self.call("answerPreCheckoutQuery", request.send())
+            .await
+            .map(drop)
+    }
+
+    /// Answers an inline query (an empty list is "no results"). `is_personal` keeps Telegram
+    /// from showing one user's answer to another. Not a message in a chat, so not paced.
+    pub async fn answer_inline(
+        &self,
+        query_id: InlineQueryId,
+        results: Vec<InlineQueryResult>,
+        cache_time: u32,
+        is_personal: bool,
+    ) -> Result<(), SendFailure> {
+        let request = self
+            .bot
+            .answer_inline_query(query_id, results)
+            .cache_time(cache_time)
+            .is_personal(is_personal);
+        self.call("answerInlineQuery", request.send())
             .await
             .map(drop)
     }

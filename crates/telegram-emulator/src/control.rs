@@ -47,7 +47,9 @@ impl IntoResponse for EmulatorError {
             | EmulatorError::UnknownChat(_)
             | EmulatorError::MessageNotFound { .. }
             | EmulatorError::UnknownInvoice(_)
-            | EmulatorError::UnknownCharge(_) => StatusCode::NOT_FOUND,
+            | EmulatorError::UnknownCharge(_)
+            | EmulatorError::SwitchInlineButtonNotFound { .. }
+            | EmulatorError::UnknownInlineResult { .. } => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
         (status, Json(json!({ "error": self.to_string() }))).into_response()

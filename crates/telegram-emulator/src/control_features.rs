@@ -20,6 +20,12 @@ pub(crate) fn router() -> Router<Arc<Core>> {
         .route("/users/{id}/open_web_app", post(open_web_app))
         .route("/users/{id}/open_menu_app", post(open_menu_app))
         .route("/users/{id}/inline_query", post(inline_query))
+        .route("/users/{id}/switch_inline", post(switch_inline))
+        .route(
+            "/users/{id}/choose_inline_result",
+            post(choose_inline_result),
+        )
+        .route("/chats/{id}/all_messages", get(all_messages))
         .route("/users/{id}/pay", post(pay))
         .route("/users/{id}/renew", post(renew))
         .route("/menu_button", get(menu_button))
@@ -76,6 +82,8 @@ async fn open_menu_app(State(core): Shared, Path(id): Path<i64>) -> Response {
 #[derive(Deserialize)]
 struct InlineQuery {
     query: String,
+    /// Where it is typed; the user's chat with the bot when absent.
+    chat_id: Option<i64>,
 }
 
 async fn inline_query(
@@ -83,7 +91,48 @@ async fn inline_query(
     Path(id): Path<i64>,
     Json(q): Json<InlineQuery>,
 ) -> Response {
-    query_answer("inline_query_id", core.user_inline_query(id, &q.query))
+    let chat_id = q.chat_id.unwrap_or(id);
+    query_answer(
+        "inline_query_id",
+        core.user_inline_query(id, chat_id, &q.query),
+    )
+}
+
+#[derive(Deserialize)]
+struct SwitchInline {
+    chat_id: i64,
+    message_id: i64,
+    /// The button's label.
+    text: String,
+    /// The chat the user picks (for `switch_inline_query`).
+    target_chat_id: i64,
+}
+
+async fn switch_inline(
+    State(core): Shared,
+    Path(id): Path<i64>,
+    Json(s): Json<SwitchInline>,
+) -> Response {
+    let asked = core.user_switch_inline(id, s.chat_id, s.message_id, &s.text, s.target_chat_id);
+    query_answer("inline_query_id", asked)
+}
+
+#[derive(Deserialize)]
+struct ChooseInlineResult {
+    inline_query_id: String,
+    result_id: String,
+}
+
+async fn choose_inline_result(
+    State(core): Shared,
+    Path(id): Path<i64>,
+    Json(c): Json<ChooseInlineResult>,
+) -> Response {
+    answer(core.user_choose_inline_result(id, &c.inline_query_id, &c.result_id))
+}
+
+async fn all_messages(State(core): Shared, Path(id): Path<i64>) -> Response {
+    Json(core.all_messages(id)).into_response()
 }
 
 #[derive(Deserialize)]

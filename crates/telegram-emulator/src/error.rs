@@ -31,6 +31,17 @@ pub enum EmulatorError {
         message_id: i64,
         text: String,
     },
+    #[error("message {message_id} in chat {chat_id} has no switch_inline_query button {text:?}")]
+    SwitchInlineButtonNotFound {
+        chat_id: i64,
+        message_id: i64,
+        text: String,
+    },
+    #[error("inline query {inline_query_id:?} of this user has no answered result {result_id:?}")]
+    UnknownInlineResult {
+        inline_query_id: String,
+        result_id: String,
+    },
     #[error("the menu button of chat {0} does not open a Mini App")]
     NoMenuWebApp(i64),
     #[error("user {user_id} may not post in channel {chat_id}")]

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::error::EmulatorError;
 use crate::handle::EmulatorHandle;
-use crate::model::{InlineAnswer, Payment, PreCheckoutAnswer};
+use crate::model::{ChatMessage, InlineAnswer, Payment, PreCheckoutAnswer};
 use crate::types::TgMenuButton;
 
 impl EmulatorHandle {
@@ -40,7 +40,52 @@ impl EmulatorHandle {
     /// The user types `@bot query` in their chat with the bot: queues an `inline_query` update
     /// and returns its id. The bot has [`crate::INLINE_QUERY_TIMEOUT`] to answer.
     pub fn inline_query(&self, user_id: i64, query: &str) -> Result<String, EmulatorError> {
-        self.core.user_inline_query(user_id, query)
+        self.core.user_inline_query(user_id, user_id, query)
+    }
+
+    /// The user types `@bot query` in `chat_id`, a group they are in (or their chat with the
+    /// bot): as [`EmulatorHandle::inline_query`], with that chat's `chat_type`.
+    pub fn inline_query_in(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        query: &str,
+    ) -> Result<String, EmulatorError> {
+        self.core.user_inline_query(user_id, chat_id, query)
+    }
+
+    /// The user presses the button labelled `text` on bot message `message_id` in `chat_id`.
+    /// For `switch_inline_query` they pick `target_chat_id` (a group they are in, or their chat
+    /// with the bot) and the client types `@bot <query>` there; `switch_inline_query_current_chat`
+    /// types it in `chat_id`. Returns the id of the queued `inline_query`.
+    pub fn press_switch_inline(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        message_id: i64,
+        text: &str,
+        target_chat_id: i64,
+    ) -> Result<String, EmulatorError> {
+        self.core
+            .user_switch_inline(user_id, chat_id, message_id, text, target_chat_id)
+    }
+
+    /// The user sends result `result_id` of the bot's answer to their query `inline_query_id`:
+    /// it becomes their message, `via_bot`, in the chat they typed the query in (and an update
+    /// for the bot). Returns the message.
+    pub fn choose_inline_result(
+        &self,
+        user_id: i64,
+        inline_query_id: &str,
+        result_id: &str,
+    ) -> Result<ChatMessage, EmulatorError> {
+        self.core
+            .user_choose_inline_result(user_id, inline_query_id, result_id)
+    }
+
+    /// Every message of the chat, the users' too (`sender` set), oldest first.
+    pub fn chat_messages(&self, chat_id: i64) -> Vec<ChatMessage> {
+        self.core.all_messages(chat_id)
     }
 
     /// Successful answerInlineQuery calls, oldest first.

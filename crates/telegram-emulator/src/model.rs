@@ -11,6 +11,12 @@ use crate::types::{TgInlineKeyboardMarkup, TgInlineQueryResultArticle};
 pub struct ChatMessage {
     pub message_id: i64,
     pub chat_id: i64,
+    /// The user who wrote it; `None` for the bot's own (see `EmulatorHandle::chat_messages`).
+    #[serde(default)]
+    pub sender: Option<i64>,
+    /// Sent by a user from one of the bot's inline results.
+    #[serde(default)]
+    pub via_bot: bool,
     /// The text as the bot sent it, tags and all (latest version after edits).
     pub text: Option<String>,
     /// The text after entity parsing: what the user reads.

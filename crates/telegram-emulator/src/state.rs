@@ -112,6 +112,8 @@ pub(crate) struct StoredMessage {
     /// Sent with `allow_paid_broadcast`.
     pub paid_broadcast: bool,
     pub payment: Option<PaymentNote>,
+    /// A user's message made from an inline result of the bot (`via_bot`).
+    pub via_bot: bool,
     pub edits: Vec<String>,
     pub deleted: bool,
 }
@@ -133,6 +135,7 @@ impl StoredMessage {
             protect_content: false,
             paid_broadcast: false,
             payment: None,
+            via_bot: false,
             edits: Vec::new(),
             deleted: false,
         }
@@ -142,6 +145,8 @@ impl StoredMessage {
         ChatMessage {
             message_id: self.message_id,
             chat_id,
+            sender: self.sender,
+            via_bot: self.via_bot,
             text: self.text.as_ref().map(|b| b.raw.clone()),
             plain_text: self.text.as_ref().map(|b| b.plain.clone()),
             parse_mode: self.parse_mode.clone(),
@@ -181,11 +186,14 @@ pub(crate) struct CallbackRec {
     pub answered: bool,
 }
 
-/// An inline query the bot may still answer.
+/// An inline query the bot may still answer, and where its results would be sent.
 #[derive(Debug)]
 pub(crate) struct InlineQueryRec {
     pub asked: Instant,
     pub answered: bool,
+    pub user_id: i64,
+    /// The chat the user typed the query in, where a chosen result is sent.
+    pub chat_id: i64,
 }
 
 #[derive(Debug)]
@@ -414,6 +422,7 @@ impl State {
                 .map(|b| b.entities.clone())
                 .unwrap_or_default(),
             reply_markup: msg.reply_markup.clone(),
+            via_bot: msg.via_bot.then(|| bot.clone()),
             successful_payment,
             refunded_payment,
         }

@@ -200,6 +200,7 @@ mod tests {
             caption: None,
             caption_entities: Vec::new(),
             reply_markup: None,
+            via_bot: None,
             successful_payment: None,
             refunded_payment: None,
         })

@@ -16,7 +16,11 @@ const MAX_COMMAND_LEN: usize = 32;
 
 impl Core {
     /// The user must exist, be active and belong to the chat.
-    fn check_sender(state: &State, user_id: i64, chat_id: i64) -> Result<(), EmulatorError> {
+    pub(crate) fn check_sender(
+        state: &State,
+        user_id: i64,
+        chat_id: i64,
+    ) -> Result<(), EmulatorError> {
         let user = state
             .users
             .get(&user_id)
@@ -35,7 +39,11 @@ impl Core {
     }
 
     /// Only administrators post in a channel, and the simulated users are subscribers.
-    fn check_poster(state: &State, user_id: i64, chat_id: i64) -> Result<(), EmulatorError> {
+    pub(crate) fn check_poster(
+        state: &State,
+        user_id: i64,
+        chat_id: i64,
+    ) -> Result<(), EmulatorError> {
         Self::check_sender(state, user_id, chat_id)?;
         if state
             .chats
@@ -285,6 +293,18 @@ impl Core {
         chat.messages
             .iter()
             .filter(|m| m.sender.is_none())
+            .map(|m| m.to_chat_message(chat_id))
+            .collect()
+    }
+
+    /// Every message of the chat, the users' too.
+    pub(crate) fn all_messages(&self, chat_id: i64) -> Vec<ChatMessage> {
+        let state = self.lock();
+        let Some(chat) = state.chats.get(&chat_id) else {
+            return Vec::new();
+        };
+        chat.messages
+            .iter()
             .map(|m| m.to_chat_message(chat_id))
             .collect()
     }

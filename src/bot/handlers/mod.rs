@@ -9,11 +9,13 @@ mod onboarding;
 mod performance;
 mod premium;
 mod settings;
+mod sharing;
 mod subscription;
 
 use chrono::Utc;
 use teloxide_core::types::{
-    CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message, MessageKind, PreCheckoutQuery,
+    CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, InlineQuery, Message, MessageKind,
+    PreCheckoutQuery,
 };
 
 use super::callbacks::Callback;
@@ -95,6 +97,11 @@ pub async fn message(
 ) -> Result<(), BotError> {
     // Groups and channels are not conversations with a user; signals go to private chats.
     if !message.chat.is_private() {
+        return Ok(());
+    }
+    // A card the user sent through inline mode (ours or another bot's) is content, not a
+    // message to us: Telegram shows the bot messages sent via it, and it needs no answer.
+    if message.via_bot.is_some() {
         return Ok(());
     }
     // Payments are Telegram's word, not the user's: never rate-limited, never a hint.
@@ -203,6 +210,7 @@ async fn dispatch(ctx: &BotContext, caller: &Caller<'_>, command: Command) -> Re
                 Command::Privacy => send(ctx, caller.chat_id, t(caller.lang, "privacy-text")).await,
                 Command::Delete => account::ask_delete(ctx, caller).await,
                 Command::Premium => premium::show(ctx, caller, account).await,
+                Command::Invite => sharing::invite(ctx, caller, account).await,
                 Command::PaySupport { args } => premium::support(ctx, caller, account, &args).await,
                 // Routed above.
                 Command::Start { .. }
@@ -302,6 +310,15 @@ pub async fn expired(
     ctx.replies
         .answer(&query.id, Some(t(caller.lang, "callback-expired")))
         .await
+}
+
+/// Someone typed `@bot …` or pressed a `📤 Share` button.
+pub async fn inline(
+    ctx: &BotContext,
+    query: &InlineQuery,
+    prefetched: Option<CallerRecord>,
+) -> Result<(), BotError> {
+    sharing::inline(ctx, query, prefetched).await
 }
 
 /// Telegram asks whether to take a payment.

@@ -12,6 +12,7 @@ use crate::bot::callbacks::{Callback, TzChoice};
 use crate::bot::{BotContext, BotError};
 use crate::domain::filter::parse_timezone;
 use crate::domain::i18n::{Arg, Lang, t, t_args};
+use crate::domain::sharing::Arrival;
 use crate::store::{NewUser, User};
 
 pub const AWAITING_TIMEZONE: &str = "timezone";
@@ -42,6 +43,11 @@ fn valid_payload(payload: &str) -> bool {
 
 /// Registers a Telegram user (id, username and names — nothing else) or refreshes their names.
 pub async fn register(ctx: &BotContext, caller: &Caller<'_>) -> Result<User, BotError> {
+    Ok(register_new(ctx, caller).await?.0)
+}
+
+/// As `register`, and whether this call created the user.
+async fn register_new(ctx: &BotContext, caller: &Caller<'_>) -> Result<(User, bool), BotError> {
     let from = caller.from;
     let new = NewUser {
         telegram_id: from.id.0 as i64,
@@ -60,7 +66,7 @@ pub async fn register(ctx: &BotContext, caller: &Caller<'_>) -> Result<User, Bot
     if !user.is_active {
         ctx.store.reactivate_chat(user.telegram_id).await?;
     }
-    Ok(user)
+    Ok((user, created))
 }
 
 pub async fn start(
@@ -68,12 +74,19 @@ pub async fn start(
     caller: &Caller<'_>,
     payload: Option<&str>,
 ) -> Result<(), BotError> {
-    let user = register(ctx, caller).await?;
-    // A deep link (referral, campaign) is recorded once; a malformed one is ignored, never fatal.
+    let (user, created) = register_new(ctx, caller).await?;
+    // A deep link is recorded once; a malformed one is ignored, never fatal. A referral link
+    // counts only for a new user, so nobody is attributed to a link after the fact.
     match payload {
-        Some(payload) if valid_payload(payload) => {
-            ctx.store.set_referral_if_absent(user.id, payload).await?;
-        }
+        Some(payload) if valid_payload(payload) => match Arrival::of(payload) {
+            Arrival::Campaign(campaign) => {
+                ctx.store.set_referral_if_absent(user.id, campaign).await?;
+            }
+            Arrival::Referral(code) if created => {
+                super::sharing::referred(ctx, &user, code).await?
+            }
+            Arrival::Referral(_) | Arrival::BadReferral => {}
+        },
         Some(_) => tracing::debug!("ignored a malformed /start payload"),
         None => {}
     }

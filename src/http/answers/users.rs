@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Schema, counts, exactly, reference, text_or_null, time, time_or_null};
 use crate::domain::preferences::Preferences;
-use crate::store::{Subscription, UserSummary};
+use crate::store::{ReferralCounts, Subscription, UserSummary};
 
 impl Schema for Subscription {
     const NAME: &'static str = "Subscription";
@@ -69,6 +69,18 @@ pub struct UserDetail {
     pub user: UserSummary,
     pub preferences: Preferences,
     pub deliveries: BTreeMap<String, i64>,
+    pub referrals: ReferralCounts,
+}
+
+/// The user's referral code (null until first needed), users who joined through it, and those of
+/// them with a granted, unrefunded Stars payment.
+fn referrals() -> Value {
+    let count = json!({"type": "integer", "minimum": 0});
+    exactly(json!({
+        "code": text_or_null(),
+        "joined": count,
+        "paid": count,
+    }))
 }
 
 pub(super) fn preferences() -> Value {
@@ -81,6 +93,7 @@ impl Schema for UserDetail {
         let mut properties = user_properties();
         properties["preferences"] = preferences();
         properties["deliveries"] = counts("count of deliveries per status");
+        properties["referrals"] = referrals();
         exactly(properties)
     }
 }

@@ -1,5 +1,5 @@
-//! The bot as a user sees it: onboarding, commands, settings, account, admin two-factor, load, and
-//! the inbox under a database fault.
+//! The bot as a user sees it: onboarding, commands, settings, account, admin two-factor, load,
+//! sharing and referrals, and the inbox under a database fault.
 
 mod account;
 mod admin;
@@ -8,3 +8,4 @@ mod inbox;
 mod load;
 mod onboarding;
 mod settings;
+mod sharing;

@@ -16,6 +16,7 @@ mod updates;
 mod webhook;
 
 pub(crate) use commands::default_scope_commands;
+pub(crate) use send::format as format_text;
 
 use std::sync::Arc;
 

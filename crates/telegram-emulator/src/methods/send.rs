@@ -181,18 +181,34 @@ pub(crate) fn check_recipient(state: &State, chat_id: i64) -> Result<(), ApiErro
 }
 
 /// `web_app` buttons open a Mini App for the user the chat is with, so Telegram allows them in
-/// private chats only.
+/// private chats only. Channel posts are signed by the channel, not the bot, so a button that
+/// types `@bot …` cannot work there (TDLib's `get_inline_keyboard_button`).
 pub(crate) fn check_markup_fits(
     state: &State,
     chat_id: i64,
     markup: Option<&TgInlineKeyboardMarkup>,
 ) -> Result<(), ApiError> {
-    let private = state
-        .chats
-        .get(&chat_id)
-        .is_some_and(|c| c.chat.is_private());
+    let chat = state.chats.get(&chat_id).map(|c| &c.chat);
+    let private = chat.is_some_and(|c| c.is_private());
     if !private && markup.is_some_and(TgInlineKeyboardMarkup::has_web_app) {
         return Err(ApiError::bad("BUTTON_TYPE_INVALID"));
+    }
+    if chat.is_some_and(|c| c.is_channel())
+        && let Some(button) = markup.and_then(|m| {
+            m.buttons().find(|b| {
+                b.switch_inline_query.is_some() || b.switch_inline_query_current_chat.is_some()
+            })
+        })
+    {
+        let name = if button.switch_inline_query.is_some() {
+            "switch_inline_query"
+        } else {
+            "switch_inline_query_current_chat"
+        };
+        return Err(ApiError::bad(format!(
+            "Can't use {name} button in a channel chat, because users will not be able to use \
+             the button without knowing bot's username"
+        )));
     }
     Ok(())
 }

@@ -178,6 +178,9 @@ pub struct TgMessage {
     pub caption_entities: Vec<TgMessageEntity>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_markup: Option<TgInlineKeyboardMarkup>,
+    /// The bot whose inline result the user sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_bot: Option<TgUser>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub successful_payment: Option<TgSuccessfulPayment>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
