@@ -67,6 +67,37 @@ pub(super) async fn record_event(
     Ok(())
 }
 
+/// Whether an enabled receiver subscribes to `kind` (the endpoint table is tiny).
+pub(super) async fn wanted(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    kind: &str,
+) -> StoreResult<bool> {
+    let rows = sqlx::query("SELECT events FROM webhook_endpoints WHERE disabled_at IS NULL")
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in rows {
+        let events: String = row.try_get("events")?;
+        if events.split(',').any(|event| event == kind) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A delivery that failed for good, as `delivery.failed` reports it: Herald's ids, never the
+/// chat's.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedDelivery {
+    pub delivery_id: i64,
+    pub signal_id: Uuid,
+    /// `None` once the user erased their data.
+    pub user_id: Option<Uuid>,
+    /// `failed`, or `blocked` (the user blocked the bot).
+    pub status: String,
+    pub attempts: i64,
+    pub error: Option<String>,
+}
+
 fn endpoint(row: &sqlx::any::AnyRow) -> StoreResult<WebhookEndpoint> {
     let events: String = row.try_get("events")?;
     Ok(WebhookEndpoint {
@@ -331,6 +362,28 @@ impl Store {
     }
 
     /// Events older than `before` and their deliveries go: the log is for sending, not keeping.
+    pub async fn failed_delivery(&self, id: i64) -> StoreResult<Option<FailedDelivery>> {
+        let row = sqlx::query(
+            "SELECT id, signal_id, user_id, status, attempts, last_error FROM signal_deliveries \
+             WHERE id = $1 AND status IN ('failed', 'blocked')",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(FailedDelivery {
+            delivery_id: row.try_get("id")?,
+            signal_id: parse_uuid(&row.try_get::<String, _>("signal_id")?)?,
+            user_id: row
+                .try_get::<Option<String>, _>("user_id")?
+                .map(|id| parse_uuid(&id))
+                .transpose()?,
+            status: row.try_get("status")?,
+            attempts: i64::from(row.try_get::<i32, _>("attempts")?),
+            error: row.try_get("last_error")?,
+        }))
+    }
+
     pub async fn purge_webhook_events(&self, before: DateTime<Utc>) -> StoreResult<u64> {
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -23,9 +23,10 @@ pub use signature::{VerifyError, WebhookSecret};
 use crate::store::{DueDelivery, Store, StoreError, WaitingEvent};
 
 /// The events a receiver can subscribe to.
-pub const EVENT_TYPES: [&str; 4] = [
+pub const EVENT_TYPES: [&str; 5] = [
     "signal.created",
     "signal.closed",
+    "delivery.failed",
     "payment.succeeded",
     "payment.refunded",
 ];
@@ -138,6 +139,15 @@ impl Sender {
                 };
                 match self.store.outcome(id).await? {
                     Some(outcome) => json!(outcome),
+                    None => return Ok(None),
+                }
+            }
+            "delivery.failed" => {
+                let Ok(id) = event.subject.parse::<i64>() else {
+                    return Ok(None);
+                };
+                match self.store.failed_delivery(id).await? {
+                    Some(failed) => json!(failed),
                     None => return Ok(None),
                 }
             }

@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::page::{ConsoleError, Ctx, Nav, notice, page, parse_id, urlencode, when, when_opt};
+use super::page::{
+    ConsoleError, Ctx, Nav, notice, page, parse_id, tr_args, urlencode, when, when_opt,
+};
 use super::signals::day_start;
 use crate::accounts::{self, Grant};
 use crate::domain::preferences::Tier;
@@ -168,6 +170,10 @@ pub(super) async fn show(
         .user_delivery_counts(id)
         .await
         .map_err(|err| ctx.err(err))?;
+    let referrals = store
+        .referral_counts(id)
+        .await
+        .map_err(|err| ctx.err(err))?;
     let user = &summary.user;
     let subscription = &summary.subscription;
     let done_key = done.done.as_deref().and_then(|key| match key {
@@ -199,6 +205,12 @@ pub(super) async fn show(
             tr { th { (ctx.t("console-users-assets")) } td { (assets) } }
             tr { th { (ctx.t("console-users-min-confidence")) } td { (preferences.confidence_threshold) "%" } }
             tr { th { (ctx.t("console-users-disclaimer")) } td { (when_opt(user.disclaimer_accepted_at)) } }
+            tr { th { (ctx.t("console-users-referrals")) } td #user-referrals {
+                (tr_args(ctx.lang, "console-users-referrals-counts", [
+                    ("joined", referrals.joined.into()), ("paid", referrals.paid.into()),
+                ]))
+                @if let Some(code) = &referrals.code { " · " code { "r_" (code) } }
+            } }
         }
         h2 { (ctx.t("console-users-deliveries")) }
         @if deliveries.is_empty() { p.muted { (ctx.t("console-none")) } } @else {

@@ -99,7 +99,7 @@ pub(super) fn components() -> Value {
             "properties": {
                 "url": {"type": "string", "format": "uri", "description": "https (http only to this machine)"},
                 "events": {"type": "array", "minItems": 1, "items": {"type": "string",
-                    "enum": ["signal.created", "signal.closed", "payment.succeeded", "payment.refunded"]}},
+                    "enum": crate::webhooks::EVENT_TYPES}},
                 "description": {"type": "string", "maxLength": 200},
             },
         },

@@ -349,6 +349,30 @@ impl Store {
                 block_chat(&mut tx, delivery.chat_id, error).await?;
             }
         }
+        let failed: Vec<i64> = outcomes
+            .iter()
+            .filter(|(delivery, outcome)| {
+                delivery.broadcast_id.is_none()
+                    && matches!(
+                        outcome,
+                        DeliveryOutcome::Failed { .. } | DeliveryOutcome::Blocked { .. }
+                    )
+            })
+            .map(|(delivery, _)| delivery.id)
+            .collect();
+        // A broadcast can fail thousands of times: written only when a receiver wants them.
+        if !failed.is_empty() && super::super::webhooks::wanted(&mut tx, "delivery.failed").await? {
+            let now = chrono::Utc::now();
+            for id in failed {
+                super::super::webhooks::record_event(
+                    &mut tx,
+                    "delivery.failed",
+                    &id.to_string(),
+                    now,
+                )
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

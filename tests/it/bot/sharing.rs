@@ -217,6 +217,16 @@ async fn share_join_pay(backend: Backend) {
         bob_detail["referrals"],
         json!({"code": Value::Null, "joined": 0, "paid": 0})
     );
+    // So does the console's page of the user.
+    let console = crate::harness::console::logged_in(&app, "console-admin").await;
+    let page = console.get(&format!("/console/users/{alice_uuid}")).await;
+    assert!(
+        page.body
+            .contains("1 joined through their link, 1 of them paid")
+            && page.body.contains(&format!("r_{code}")),
+        "{}",
+        page.body
+    );
 
     // Alice erases her data: Bob stays, pointing at nobody, and her link leads nowhere.
     let (status, _, _) = send(&app, Method::DELETE, &path, &headers, None).await;

@@ -322,3 +322,39 @@ async fn killed_mid_retry(backend: Backend) {
     second.kill().await;
 }
 both_backends!(a_kill_mid_retry_loses_nothing, killed_mid_retry);
+
+/// A delivery that fails for good is reported, by Herald's ids only; one that goes through is not.
+async fn failed_deliveries_reported(backend: Backend) {
+    let app = spawn_secure(backend, &[]).await;
+    let receiver = Receiver::start().await;
+    let (_, secret) = register(&app.api, &receiver, &["delivery.failed"]).await;
+    let blocker = app.subscribed_user("Hana", "en").await;
+    let reader = app.subscribed_user("Ivo", "en").await;
+    // A deleted account: Telegram answers 403, with no update to warn first.
+    app.emulator.deactivate_user(blocker);
+    let signal = post_signal(&app).await;
+    app.wait_for(reader, 4).await;
+    let got = receiver.delivered(1).await;
+    let event = verified(&got[0], &secret);
+    assert_eq!(event["type"], "delivery.failed");
+    let data = &event["data"];
+    assert_eq!(data["signal_id"], signal.as_str());
+    assert_eq!(data["status"], "blocked");
+    let user = app
+        .store
+        .user_by_telegram_id(blocker)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(data["user_id"], user.id.to_string());
+    assert!(
+        !got[0].body.contains(&blocker.to_string()),
+        "no chat id leaves: {}",
+        got[0].body
+    );
+    // The reader's delivery succeeded: nothing more arrives.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(receiver.got().len(), 1, "{:#?}", receiver.got());
+    app.stop().await;
+}
+both_backends!(a_failed_delivery_is_reported, failed_deliveries_reported);
