@@ -331,8 +331,17 @@ impl Billing {
             .await
             .map_err(BillingError::Telegram)?;
         let refunded = self.refunded(charge_id, by, now).await?;
-        if let Some(refunded) = &refunded {
-            self.tell_refunded(refunded).await;
+        match &refunded {
+            Some(refunded) => self.tell_refunded(refunded).await,
+            // Telegram's `refunded_payment` for this very refund got there first (and told the
+            // user): the refund is still this admin's.
+            None => {
+                if let Actor::ApiAdmin { name, .. } = by {
+                    self.store
+                        .attribute_refund(charge_id, &format!("admin:{name}"))
+                        .await?;
+                }
+            }
         }
         Ok(self.store.payment(charge_id).await?.unwrap_or(payment))
     }

@@ -161,6 +161,18 @@ impl Store {
         Ok(marked)
     }
 
+    /// Names who asked for a refund that Telegram's own report recorded first.
+    pub async fn attribute_refund(&self, charge_id: &str, by: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE payments SET refunded_by = $2 WHERE charge_id = $1 AND refunded_by = 'telegram'",
+        )
+        .bind(charge_id)
+        .bind(by)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Payments newest first, paid before `before` (a page's cursor), of one user if given.
     pub async fn list_payments(
         &self,

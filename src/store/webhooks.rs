@@ -199,20 +199,16 @@ impl Store {
             .collect()
     }
 
-    /// Gives `event` its body and a delivery row for every enabled endpoint subscribed to its
-    /// kind, at once; `None` as body when its subject is gone (nothing is sent). Returns how many
-    /// deliveries were queued.
+    /// Gives `event` its body and a delivery row for each of `subscribed` (the enabled endpoints
+    /// that want its kind), at once; `None` as body when its subject is gone or nobody wants it
+    /// (nothing is sent). Returns how many deliveries were queued.
     pub async fn fan_out_webhook_event(
         &self,
         event: &WaitingEvent,
         body: Option<&str>,
+        subscribed: &[&WebhookEndpoint],
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
-        let endpoints = self.webhook_endpoints().await?;
-        let subscribed: Vec<&WebhookEndpoint> = endpoints
-            .iter()
-            .filter(|e| e.disabled_at.is_none() && e.events.contains(&event.kind))
-            .collect();
         let mut tx = self.begin_write().await?;
         let claimed = sqlx::query(
             "UPDATE webhook_events SET body = $2, fanned_out_at = $3 \
@@ -228,7 +224,7 @@ impl Store {
             tx.commit().await?;
             return Ok(0);
         }
-        for endpoint in &subscribed {
+        for endpoint in subscribed {
             sqlx::query(
                 "INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at) \
                  VALUES ($1, $2, 'pending', $3) ON CONFLICT (event_id, endpoint_id) DO NOTHING",

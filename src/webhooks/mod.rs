@@ -108,13 +108,28 @@ impl Sender {
 
     /// Gives waiting events their bodies and deliveries.
     pub async fn fan_out(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let waiting = self.store.waiting_webhook_events(200).await?;
+        if waiting.is_empty() {
+            return Ok(0);
+        }
+        // Read once per pass: an endpoint registered meanwhile gets the events of later passes.
+        let endpoints = self.store.webhook_endpoints().await?;
         let mut queued = 0;
-        for event in self.store.waiting_webhook_events(200).await? {
-            let body = self.body(&event).await?;
+        for event in waiting {
+            let subscribed: Vec<&crate::store::WebhookEndpoint> = endpoints
+                .iter()
+                .filter(|e| e.disabled_at.is_none() && e.events.contains(&event.kind))
+                .collect();
+            // Nobody wants it: no body to build, the event is only marked done.
+            let body = if subscribed.is_empty() {
+                None
+            } else {
+                self.body(&event).await?
+            };
             let text = body.as_ref().map(Value::to_string);
             queued += self
                 .store
-                .fan_out_webhook_event(&event, text.as_deref(), now)
+                .fan_out_webhook_event(&event, text.as_deref(), &subscribed, now)
                 .await?;
         }
         Ok(queued)
