@@ -26,6 +26,7 @@ pub(super) struct FileConfig {
     pub webhook_allowed_ips: Option<Vec<String>>,
     pub allowed_ips: Option<Vec<String>>,
     pub global_rate: Option<u32>,
+    pub paid_broadcast: Option<bool>,
     pub command_rate: Option<u32>,
     pub log_format: Option<String>,
     pub features: Option<String>,

@@ -160,7 +160,7 @@ impl Config {
         let access = access::load(&reader, &file)?;
         let encryption_key = security::encryption_key(&reader, &file)?;
         let security = SecuritySettings::load(&reader, &file, encryption_key.is_some())?;
-        let rates = rates::load(&reader, &file)?;
+        let rates = rates::load(&reader, &file, &telegram.api_url)?;
         let ops = ops::load(&reader, &file)?;
         let performance = performance::load(&reader, file.performance.as_ref())?;
         let connections = listener::load(&reader, &file)?;
@@ -182,7 +182,10 @@ impl Config {
             global_rate: rates.global_rate,
             command_rate: rates.command_rate,
             log_format: server.log_format,
-            delivery: DeliverySettings::default(),
+            delivery: DeliverySettings {
+                paid_broadcast: rates.paid_broadcast,
+                ..DeliverySettings::default()
+            },
             ops,
             tiers: file.tiers.unwrap_or_default(),
             security,

@@ -30,6 +30,9 @@ pub struct DeliverySettings {
     pub max_attempts: u32,
     /// Requests to Telegram in flight at once.
     pub max_in_flight: usize,
+    /// `HERALD_PAID_BROADCAST`: deliveries carry `allow_paid_broadcast` (0.1 Star per message
+    /// past the free 30/s), which lets the global rate go up to 1000/s.
+    pub paid_broadcast: bool,
 }
 
 impl Default for DeliverySettings {
@@ -39,6 +42,7 @@ impl Default for DeliverySettings {
             group_per_minute: 20,
             max_attempts: 8,
             max_in_flight: 64,
+            paid_broadcast: false,
         }
     }
 }
@@ -47,9 +51,19 @@ impl Default for DeliverySettings {
 pub(super) struct Rates {
     pub global_rate: u32,
     pub command_rate: u32,
+    pub paid_broadcast: bool,
 }
 
-pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<Rates, ConfigError> {
+/// Telegram's free bulk limit; above it only paid broadcasts go through.
+pub const TELEGRAM_FREE_RATE: u32 = 30;
+
+/// `api_url` is the Bot API's address: the limits below are Telegram's own, and a local Bot API
+/// server or the emulator may be driven faster.
+pub(super) fn load(
+    reader: &Reader,
+    file: &FileConfig,
+    api_url: &str,
+) -> Result<Rates, ConfigError> {
     let global_rate = reader.number(
         "HERALD_GLOBAL_RATE",
         file.global_rate,
@@ -57,6 +71,27 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<Rates, ConfigEr
         1..=MAX_GLOBAL_RATE,
         "messages per second",
     )?;
+    let paid_broadcast = reader.boolean("HERALD_PAID_BROADCAST", file.paid_broadcast, false)?;
+    let official = reqwest::Url::parse(api_url)
+        .ok()
+        .and_then(|url| url.host_str().map(|host| host == "api.telegram.org"))
+        .unwrap_or(false);
+    if official && !paid_broadcast && global_rate > TELEGRAM_FREE_RATE {
+        return Err(ConfigError::new(
+            "HERALD_GLOBAL_RATE",
+            format!(
+                "{global_rate}/s is above Telegram's {TELEGRAM_FREE_RATE}/s: set HERALD_PAID_BROADCAST=true to send up to {TELEGRAM_PAID_RATE}/s with paid broadcasts (0.1 Star per message)"
+            ),
+        ));
+    }
+    if official && global_rate > TELEGRAM_PAID_RATE {
+        return Err(ConfigError::new(
+            "HERALD_GLOBAL_RATE",
+            format!(
+                "{global_rate}/s is above Telegram's paid-broadcast limit of {TELEGRAM_PAID_RATE}/s"
+            ),
+        ));
+    }
     if global_rate > TELEGRAM_PAID_RATE {
         tracing::warn!(
             global_rate,
@@ -73,5 +108,6 @@ pub(super) fn load(reader: &Reader, file: &FileConfig) -> Result<Rates, ConfigEr
     Ok(Rates {
         global_rate,
         command_rate,
+        paid_broadcast,
     })
 }

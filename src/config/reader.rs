@@ -47,6 +47,27 @@ impl<'a> Reader<'a> {
             .unwrap_or_else(|| from_file.unwrap_or_default())
     }
 
+    /// A switch: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`), else the file's, else
+    /// `default`.
+    pub(super) fn boolean(
+        &self,
+        name: &str,
+        from_file: Option<bool>,
+        default: bool,
+    ) -> Result<bool, ConfigError> {
+        let Some(text) = self.env(name) else {
+            return Ok(from_file.unwrap_or(default));
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            other => Err(ConfigError::new(
+                name,
+                format!("expected true or false, got {other:?}"),
+            )),
+        }
+    }
+
     /// A number within `range`; anything else is "expected {what} from {start} to {end}".
     pub(super) fn number<T>(
         &self,

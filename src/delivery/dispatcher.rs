@@ -20,6 +20,7 @@ use super::recorder::{Attempt, record_results};
 use crate::config::DeliverySettings;
 use crate::store::{DeliveryOutcome, Leadership, QueuedDelivery, Recipient, Store};
 use crate::telegram::{Outbound, RetryPolicy};
+use teloxide_core::payloads::SendMessageSetters;
 
 /// How far ahead a row may be claimed: just enough to keep the pipe full, short enough that few
 /// rows sit in `sending` before their request goes out.
@@ -321,10 +322,11 @@ impl<'a> Term<'a> {
             };
             let outbound = self.dispatcher.outbound.clone();
             let policy = self.dispatcher.policy;
+            let paid = self.dispatcher.settings.paid_broadcast;
             let results = self.results.clone();
             self.sends.spawn(async move {
                 let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
-                let sent = send(&outbound, policy, &row, &message, at);
+                let sent = send(&outbound, policy, &row, &message, at, paid);
                 let outcome = tracing::Instrument::instrument(sent, span).await;
                 let _ = results.send(Attempt {
                     row,
@@ -364,8 +366,14 @@ async fn send(
     row: &QueuedDelivery,
     message: &OutgoingMessage,
     at: Instant,
+    paid_broadcast: bool,
 ) -> DeliveryOutcome {
     let request = message.request(outbound, row);
+    let request = if paid_broadcast {
+        request.allow_paid_broadcast(true)
+    } else {
+        request
+    };
     match outbound.send_booked(at, row.chat_id, request).await {
         Ok(sent) => DeliveryOutcome::Sent {
             message_id: i64::from(sent.id.0),

@@ -14,7 +14,7 @@ mod tests;
 mod tests_request;
 
 pub use number::{NumberError, decimal_from_json};
-pub use parse::{FieldErrors, ParsedSignal, SignalError, parse_signal};
+pub use parse::{FieldErrors, ParsedSignal, Repeated, SignalError, parse_signal};
 
 /// What a signal asks the trader to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

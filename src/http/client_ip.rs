@@ -15,6 +15,19 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
+/// The connection's peer and the client behind it (see [`resolve`]) of a request.
+pub fn of_request<B>(
+    request: &axum::http::Request<B>,
+    trusted: &[IpNet],
+) -> (Option<IpAddr>, Option<IpAddr>) {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip());
+    let client = peer.and_then(|peer| resolve(peer, request.headers(), trusted));
+    (peer, client)
+}
+
 pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));

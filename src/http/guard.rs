@@ -3,9 +3,9 @@
 //! is a security event (log line, and an audit row within the address's budget); a rate-limit
 //! answer is only logged, since a flood would otherwise turn into a flood of writes.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -32,17 +32,7 @@ pub(super) async fn guard(
     if route.access == Access::Probe {
         return next.run(request).await;
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let client = peer.and_then(|peer| {
-        client_ip::resolve(
-            peer,
-            request.headers(),
-            &app.config.security.trusted_proxies,
-        )
-    });
+    let (peer, client) = client_ip::of_request(&request, &app.config.security.trusted_proxies);
     request.extensions_mut().insert(ClientIp(client));
     let denied = |action: &str, detail: String| {
         AuditEvent::security(action, Outcome::Denied)

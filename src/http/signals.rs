@@ -116,7 +116,7 @@ pub(super) async fn list(
     Ok(Json(SignalPage { signals, next }))
 }
 
-fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+pub(super) fn parse_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
     let bad = || ApiError::invalid("cursor", "not a cursor from a previous page");
     let (millis, id) = cursor.split_once('_').ok_or_else(bad)?;
     let at = millis

@@ -13,7 +13,7 @@ use super::closing::{AlreadyClosed, outcome_return, record_close};
 use super::planning::Planner;
 use crate::domain::performance::OutcomeReason;
 use crate::domain::render::AcceptedContext;
-use crate::domain::signal::{FieldErrors, Signal, SignalError, SignalKind, parse_signal};
+use crate::domain::signal::{FieldErrors, ParsedSignal, SignalError, SignalKind, parse_signal};
 use crate::domain::tier::TierRules;
 use crate::store::{
     Announcement, DeliveryStatus, InsertOutcome, NewOutcome, Recorded, Store, StoreError,
@@ -95,7 +95,7 @@ impl Ingest {
 
         let original = match parsed.signal.closes {
             Some(id) => {
-                let original = self.original_of_close(&parsed.signal, id).await?;
+                let original = self.original_of_close(&parsed, id).await?;
                 parsed.inherit_confidence(&original.signal);
                 Some(original)
             }
@@ -196,9 +196,10 @@ impl Ingest {
     /// A close must end a known, still open buy or sell of the same asset, and not before it.
     async fn original_of_close(
         &self,
-        close: &Signal,
+        parsed: &ParsedSignal,
         id: Uuid,
     ) -> Result<StoredSignal, IngestError> {
+        let close = &parsed.signal;
         let Some(original) = self.store.signal(id).await? else {
             return Err(IngestError::Invalid(BTreeMap::from([(
                 "closes".to_owned(),
@@ -221,6 +222,7 @@ impl Ingest {
                 ),
             );
         }
+        fields.extend(parsed.contradictions(&original.signal));
         if close.generated_at < original.signal.generated_at {
             fields.insert(
                 "generated_at".to_owned(),

@@ -218,3 +218,47 @@ fn database_passwords_are_redacted() {
     );
     assert_eq!(redact_url("sqlite://herald.db"), "sqlite://herald.db");
 }
+
+#[test]
+fn above_thirty_a_second_needs_paid_broadcasts_against_telegram() {
+    let refused = load(&[("HERALD_GLOBAL_RATE", "100")], None).unwrap_err();
+    assert_eq!(refused.name, "HERALD_GLOBAL_RATE");
+    assert!(
+        refused.to_string().contains("HERALD_PAID_BROADCAST"),
+        "{refused}"
+    );
+    let paid = load(
+        &[
+            ("HERALD_GLOBAL_RATE", "1000"),
+            ("HERALD_PAID_BROADCAST", "true"),
+        ],
+        None,
+    )
+    .unwrap();
+    assert!(paid.delivery.paid_broadcast);
+    assert_eq!(paid.global_rate, 1000);
+    let too_fast = load(
+        &[
+            ("HERALD_GLOBAL_RATE", "1001"),
+            ("HERALD_PAID_BROADCAST", "yes"),
+        ],
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(too_fast.name, "HERALD_GLOBAL_RATE");
+    // A local Bot API server (or the emulator) is not held to Telegram's limits.
+    let local = load(
+        &[
+            ("HERALD_GLOBAL_RATE", "5000"),
+            ("HERALD_TELEGRAM_API_URL", "http://127.0.0.1:8081"),
+        ],
+        None,
+    )
+    .unwrap();
+    assert!(!local.delivery.paid_broadcast);
+    let file = load(&[], Some("paid_broadcast = true\nglobal_rate = 300\n")).unwrap();
+    assert!(file.delivery.paid_broadcast);
+    let bad = load(&[("HERALD_PAID_BROADCAST", "sometimes")], None).unwrap_err();
+    assert_eq!(bad.name, "HERALD_PAID_BROADCAST");
+    assert!(!load(&[], None).unwrap().delivery.paid_broadcast);
+}

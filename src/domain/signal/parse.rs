@@ -40,6 +40,19 @@ pub struct ParsedSignal {
     /// `signal.confidence` is a placeholder 0 until [`ParsedSignal::inherit_confidence`] is called
     /// with the closed signal (which the HTTP layer loads anyway to check that `closes` is known).
     pub confidence: Option<Confidence>,
+    /// What a close repeated of the signal it closes; checked against it by
+    /// [`ParsedSignal::contradictions`], never stored on the close itself.
+    pub repeated: Repeated,
+}
+
+/// Fields of a buy or sell that a close may repeat (engines that send one schema for every type
+/// do): equal to the original's is fine, anything else contradicts it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Repeated {
+    pub entry_price: Option<Price>,
+    pub target_price: Option<Price>,
+    pub stop_loss: Option<Price>,
+    pub timeframe: Option<super::Timeframe>,
 }
 
 impl ParsedSignal {
@@ -48,6 +61,56 @@ impl ParsedSignal {
         if self.confidence.is_none() {
             self.signal.confidence = closed.confidence;
         }
+    }
+
+    /// The fields of a close that contradict the signal it closes, named as in the request.
+    /// A model the original did not name contradicts nothing.
+    pub fn contradictions(&self, closed: &Signal) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        let differs = |field: &str, ours: Option<String>, theirs: Option<String>| {
+            let ours = ours?;
+            (Some(&ours) != theirs.as_ref()).then(|| {
+                let theirs = theirs.unwrap_or_else(|| "none".to_owned());
+                (
+                    field.to_owned(),
+                    format!("does not match the closed signal ({theirs})"),
+                )
+            })
+        };
+        let price = |p: Option<Price>| p.map(|p| p.value().normalize().to_string());
+        let repeated = &self.repeated;
+        let checks = [
+            differs(
+                "entry_price",
+                price(repeated.entry_price),
+                price(closed.entry_price),
+            ),
+            differs(
+                "target_price",
+                price(repeated.target_price),
+                price(closed.target_price),
+            ),
+            differs(
+                "stop_loss",
+                price(repeated.stop_loss),
+                price(closed.stop_loss),
+            ),
+            differs(
+                "timeframe",
+                repeated.timeframe.map(|t| t.as_str().to_owned()),
+                closed.timeframe.map(|t| t.as_str().to_owned()),
+            ),
+        ];
+        errors.extend(checks.into_iter().flatten());
+        if let (Some(ours), Some(theirs)) = (&self.signal.source_model, &closed.source_model)
+            && ours != theirs
+        {
+            errors.insert(
+                "source_model".to_owned(),
+                format!("does not match the closed signal ({theirs})"),
+            );
+        }
+        errors
     }
 }
 
@@ -82,17 +145,9 @@ fn rules(kind: SignalKind) -> (&'static [&'static str], &'static [&'static str])
             ],
             &["closes", "exit_price", "message"],
         ),
-        // A close inherits entry, target, stop and timeframe from the signal it closes.
-        SignalKind::Close => (
-            &["closes", "exit_price"],
-            &[
-                "entry_price",
-                "target_price",
-                "stop_loss",
-                "timeframe",
-                "message",
-            ],
-        ),
+        // A close inherits entry, target, stop and timeframe from the signal it closes; it may
+        // repeat them (see `Repeated`), but a message has no original to match.
+        SignalKind::Close => (&["closes", "exit_price"], &["message"]),
         // An alert may name a timeframe but recommends no trade, so carries no prices.
         SignalKind::Alert => (
             &["message", "confidence"],
@@ -199,6 +254,24 @@ pub fn parse_signal(
         return Err(SignalError::Invalid(r.errors));
     };
     let id = id.unwrap_or(fresh_id);
+    // A close keeps what it repeated apart: its own levels are the original's.
+    let (repeated, entry_price, target_price, stop_loss, timeframe) = if kind == SignalKind::Close {
+        let repeated = Repeated {
+            entry_price,
+            target_price,
+            stop_loss,
+            timeframe,
+        };
+        (repeated, None, None, None, None)
+    } else {
+        (
+            Repeated::default(),
+            entry_price,
+            target_price,
+            stop_loss,
+            timeframe,
+        )
+    };
     let signal = Signal {
         id,
         kind,
@@ -216,16 +289,18 @@ pub fn parse_signal(
         exit_price,
         message,
     };
-    let canonical = canonical_json(&signal, confidence, given_at);
+    let canonical = canonical_json(&signal, &repeated, confidence, given_at);
     Ok(ParsedSignal {
         signal,
         canonical,
         confidence,
+        repeated,
     })
 }
 
 fn canonical_json(
     signal: &Signal,
+    repeated: &Repeated,
     confidence: Option<Confidence>,
     given_at: Option<DateTime<Utc>>,
 ) -> String {
@@ -236,9 +311,12 @@ fn canonical_json(
     fields.insert("type", text(signal.kind.as_str()));
     fields.insert("asset", text(signal.asset.as_str()));
     let prices = [
-        ("entry_price", signal.entry_price),
-        ("target_price", signal.target_price),
-        ("stop_loss", signal.stop_loss),
+        ("entry_price", signal.entry_price.or(repeated.entry_price)),
+        (
+            "target_price",
+            signal.target_price.or(repeated.target_price),
+        ),
+        ("stop_loss", signal.stop_loss.or(repeated.stop_loss)),
         ("exit_price", signal.exit_price),
     ];
     for (name, price) in prices {
@@ -250,7 +328,10 @@ fn canonical_json(
     let optional_texts = [
         (
             "timeframe",
-            signal.timeframe.map(|tf| tf.as_str().to_owned()),
+            signal
+                .timeframe
+                .or(repeated.timeframe)
+                .map(|tf| tf.as_str().to_owned()),
         ),
         ("source_model", signal.source_model.clone()),
         ("market_context", signal.market_context.clone()),

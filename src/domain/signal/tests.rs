@@ -299,18 +299,14 @@ fn close_needs_closes_and_exit_price_and_may_inherit_confidence() {
 
 #[test]
 fn fields_that_do_not_apply_are_rejected() {
+    // A close may repeat its original's levels (checked against it at ingest), not a message;
+    // what it repeats must still be well-formed.
     let close = json!({"type": "close", "asset": "BTC/USD", "closes": CLOSED, "exit_price": 46100,
         "entry_price": 1, "target_price": "x", "stop_loss": 1, "timeframe": "1H", "message": "m"});
     let close_errors = errors(close);
-    for field in [
-        "entry_price",
-        "target_price",
-        "stop_loss",
-        "timeframe",
-        "message",
-    ] {
-        assert_eq!(close_errors[field], "not allowed for close signals");
-    }
+    assert_eq!(close_errors.len(), 2, "{close_errors:?}");
+    assert_eq!(close_errors["message"], "not allowed for close signals");
+    assert!(close_errors.contains_key("target_price"));
     let alert = json!({"type": "alert", "asset": "BTC/USD", "message": "Flash crash", "confidence": 90,
         "entry_price": 1, "exit_price": 2, "closes": CLOSED});
     let alert_errors = errors(alert);
@@ -322,4 +318,41 @@ fn fields_that_do_not_apply_are_rejected() {
     ));
     assert_eq!(buy_errors["message"], "not allowed for buy signals");
     assert_eq!(buy_errors.len(), 3);
+}
+
+#[test]
+fn a_close_may_repeat_its_original_but_not_contradict_it() {
+    let original = ok(with(buy(), json!({"source_model": "lstm-v3"}))).signal;
+    let repeat = |extra: serde_json::Value| {
+        let close =
+            json!({"type": "close", "asset": "BTC/USD", "closes": CLOSED, "exit_price": 46100});
+        ok(with(close, extra))
+    };
+    let same = repeat(
+        json!({"entry_price": 45250.0, "target_price": 46500, "stop_loss": 44500,
+        "timeframe": "1H", "source_model": "lstm-v3"}),
+    );
+    assert!(same.contradictions(&original).is_empty());
+    // What it repeated stays out of the close itself.
+    assert_eq!(same.signal.entry_price, None);
+    assert_eq!(same.signal.timeframe, None);
+    assert!(
+        same.canonical.contains("\"timeframe\":\"1H\""),
+        "{}",
+        same.canonical
+    );
+    let other =
+        repeat(json!({"entry_price": 45000, "timeframe": "4H", "source_model": "other-v1"}));
+    let contradictions = other.contradictions(&original);
+    assert_eq!(
+        contradictions
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["entry_price", "source_model", "timeframe"]
+    );
+    assert_eq!(
+        contradictions["entry_price"],
+        "does not match the closed signal (45250)"
+    );
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::page::{ConsoleError, Ctx, Nav, page, urlencode, when};
+use super::page::{ConsoleError, Ctx, Nav, filled, page, urlencode, when};
 use crate::store::AuditQuery;
 
 const PAGE_SIZE: i64 = 100;
@@ -23,13 +23,6 @@ pub(super) async fn list(
     ctx: Ctx,
     Query(filters): Query<AuditFilters>,
 ) -> Result<Markup, ConsoleError> {
-    let filled = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
     let category = filled(&filters.category);
     if category
         .as_deref()

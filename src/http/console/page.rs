@@ -113,13 +113,7 @@ pub fn page(ctx: &Ctx, nav: Nav, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Herald" }
-                link rel="stylesheet" href="/console/assets/console.css";
-                script src="/console/assets/console.js" defer {}
-            }
+            (head(title, true))
             body {
                 header.top {
                     a.brand href="/console" { "Herald" }
@@ -151,12 +145,7 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · Herald" }
-                link rel="stylesheet" href="/console/assets/console.css";
-            }
+            (head(title, false))
             body.bare {
                 main.narrow {
                     div.brand-line { span.brand { "Herald" } (language_switch(lang, "/console/login")) }
@@ -164,6 +153,18 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
                     (body)
                 }
             }
+        }
+    }
+}
+
+fn head(title: &str, with_script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Herald" }
+            link rel="stylesheet" href="/console/assets/console.css";
+            @if with_script { script src="/console/assets/console.js" defer {} }
         }
     }
 }
@@ -201,6 +202,15 @@ pub fn when_opt(at: Option<DateTime<Utc>>) -> String {
 /// A percentage with its sign, or a dash.
 pub fn pct(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |v| format!("{v:+.2}%"))
+}
+
+/// A query or form field with something in it, trimmed; an empty field is no filter.
+pub fn filled(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
 }
 
 /// A path's id, or the not-found page.

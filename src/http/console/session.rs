@@ -11,10 +11,10 @@
 //! cannot forget it. The login form, which has no session yet, is protected the same way by a
 //! token in a short-lived cookie of its own (double submit).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -90,17 +90,7 @@ pub struct ConsoleClient(pub Option<IpAddr>);
 /// limit, the client address and the page language for the handlers, and the headers that keep
 /// console pages out of frames, caches and other origins' reach.
 pub async fn front(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let client = peer.and_then(|peer| {
-        client_ip::resolve(
-            peer,
-            request.headers(),
-            &state.config.security.trusted_proxies,
-        )
-    });
+    let (peer, client) = client_ip::of_request(&request, &state.config.security.trusted_proxies);
     let lang = lang_of(request.headers());
     if !client_ip::allowed(client, &state.config.allowed_ips) {
         let event = AuditEvent::security("auth.ip", Outcome::Denied)

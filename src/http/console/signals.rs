@@ -6,11 +6,10 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::page::{ConsoleError, Ctx, Nav, page, pct, tr, tr_args, urlencode, when};
+use super::page::{ConsoleError, Ctx, Nav, filled, page, pct, tr, tr_args, urlencode, when};
 use crate::domain::i18n::Lang;
 use crate::domain::signal::{Asset, SignalKind};
 use crate::store::{DeliveryCounts, DeliveryStatus, SignalListQuery, StoredSignal};
@@ -100,13 +99,6 @@ pub(super) async fn list(
 }
 
 fn parse_filters(filters: &Filters) -> Result<SignalListQuery, ApiError> {
-    let filled = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
     let asset = filled(&filters.asset)
         .map(|text| Asset::parse(&text).map_err(|problem| ApiError::invalid("asset", problem)))
         .transpose()?;
@@ -120,16 +112,7 @@ fn parse_filters(filters: &Filters) -> Result<SignalListQuery, ApiError> {
         .map(|text| day_start(&text, "since"))
         .transpose()?;
     let before = filled(&filters.before)
-        .map(|text| {
-            let bad = || ApiError::invalid("before", "not a link from the previous page");
-            let (millis, id) = text.split_once('_').ok_or_else(bad)?;
-            let at = millis
-                .parse::<i64>()
-                .ok()
-                .and_then(DateTime::from_timestamp_millis)
-                .ok_or_else(bad)?;
-            Ok::<_, ApiError>((at, Uuid::parse_str(id).map_err(|_| bad())?))
-        })
+        .map(|text| super::super::signals::parse_cursor(&text))
         .transpose()?;
     Ok(SignalListQuery {
         asset: asset.map(|asset| asset.as_str().to_owned()),

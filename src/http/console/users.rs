@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::super::AppState;
 use super::super::error::ApiError;
 use super::page::{
-    ConsoleError, Ctx, Nav, notice, page, parse_id, tr_args, urlencode, when, when_opt,
+    ConsoleError, Ctx, Nav, filled, notice, page, parse_id, tr_args, urlencode, when, when_opt,
 };
 use super::signals::day_start;
 use crate::accounts::{self, Grant};
@@ -36,13 +36,6 @@ pub(super) async fn list(
     ctx: Ctx,
     Query(search): Query<Search>,
 ) -> Result<Markup, ConsoleError> {
-    let filled = |value: &Option<String>| {
-        value
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
     let q = filled(&search.q);
     if q.as_ref().is_some_and(|q| q.chars().count() > 64) {
         return Err(ctx.err(ApiError::invalid("q", "at most 64 characters")));

@@ -357,3 +357,106 @@ async fn paces_at_the_global_rate(backend: Backend) {
     app.stop().await;
 }
 both_backends!(global_rate_is_respected, paces_at_the_global_rate);
+
+/// `HERALD_PAID_BROADCAST`: deliveries go out with `allow_paid_broadcast`, past Telegram's free
+/// 30/s without a single 429; replies to commands stay free.
+async fn paid_broadcasts_pass_thirty_a_second(backend: Backend) {
+    const RECIPIENTS: usize = 150;
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            limits: Limits::telegram(),
+            env: vec![
+                ("HERALD_GLOBAL_RATE", "300".into()),
+                ("HERALD_PAID_BROADCAST", "true".into()),
+            ],
+            ..Options::default()
+        },
+    )
+    .await;
+    let asker = app.subscribed_user("Asker", "en").await;
+    let chats = seed_subscribers(&app.store, &app.emulator, RECIPIENTS).await;
+    let (status, _) = app.post_signal(&buy_signal()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.wait_for(asker, 4).await;
+    app.drain().await;
+    let received = signal_messages(&app.emulator, &chats);
+    assert!(
+        received
+            .values()
+            .all(|messages| messages.len() == 1 && messages[0].paid_broadcast),
+        "every recipient gets one paid-broadcast copy"
+    );
+    let counters = app.emulator.counters();
+    assert_eq!(counters.rate_limited, 0);
+    assert_eq!(counters.paid_broadcast_messages, RECIPIENTS as u64 + 1);
+    // The onboarding replies were ordinary messages.
+    let replies = app.emulator.messages(asker);
+    assert!(
+        replies[..3].iter().all(|m| !m.paid_broadcast),
+        "{replies:?}"
+    );
+    app.stop().await;
+}
+both_backends!(paid_broadcasts, paid_broadcasts_pass_thirty_a_second);
+
+/// Within one broadcast the paying recipients are sent first, then the rest in their order.
+async fn premium_recipients_first(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            limits: limits(20),
+            env: vec![("HERALD_GLOBAL_RATE", "20".into())],
+            ..Options::default()
+        },
+    )
+    .await;
+    let chats = seed_subscribers(&app.store, &app.emulator, 30).await;
+    // The last six subscribed pay, for good or for a few days.
+    let now = chrono::Utc::now();
+    let mut paying = Vec::new();
+    for (i, chat) in chats.iter().enumerate().skip(24) {
+        let user = app.store.user_by_telegram_id(*chat).await.unwrap().unwrap();
+        let expires_at = if i == 24 {
+            None
+        } else {
+            Some(now + chrono::Duration::days(3))
+        };
+        herald::accounts::grant(
+            &app.store,
+            user.id,
+            herald::accounts::Grant::Set {
+                tier: herald::domain::preferences::Tier::Premium,
+                expires_at,
+            },
+            herald::accounts::Actor::Operator,
+            now,
+        )
+        .await
+        .unwrap();
+        paying.push(*chat);
+    }
+    let mut events = app.emulator.subscribe();
+    let (status, _) = app.post_signal(&buy_signal()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let mut order = Vec::new();
+    while order.len() < chats.len() {
+        match tokio::time::timeout(WAIT, events.recv()).await {
+            Ok(Ok(EmulatorEvent::MessageSent { chat_id, .. })) => order.push(chat_id),
+            Ok(_) => {}
+            Err(_) => panic!("only {} of {} sent", order.len(), chats.len()),
+        }
+    }
+    let mut first: Vec<i64> = order[..paying.len()].to_vec();
+    first.sort_unstable();
+    let mut expected = paying.clone();
+    expected.sort_unstable();
+    assert_eq!(first, expected, "paying recipients first: {order:?}");
+    let mut rest: Vec<i64> = order[paying.len()..].to_vec();
+    rest.sort_unstable();
+    let mut free = chats[..24].to_vec();
+    free.sort_unstable();
+    assert_eq!(rest, free, "then everyone else, once");
+    app.stop().await;
+}
+both_backends!(premium_first, premium_recipients_first);

@@ -21,7 +21,22 @@ async fn close_signals_record_the_outcome_once(backend: Backend) {
         text(&original)
     );
 
-    let close = json!({"type": "close", "asset": "BTC/USD", "closes": id, "exit_price": 46100});
+    // An engine that sends one schema for every type repeats the original's fields: a
+    // contradicting one is refused, naming it, and nothing is sent.
+    let contradicting = json!({"type": "close", "asset": "BTC/USD", "closes": id,
+        "exit_price": 46100, "timeframe": "4H", "entry_price": 45250, "stop_loss": 44000});
+    let (status, error) = app.post_signal(&contradicting).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let fields = error["error"]["fields"].as_object().unwrap();
+    assert_eq!(
+        fields.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["stop_loss", "timeframe"],
+        "{error}"
+    );
+    assert_eq!(fields["timeframe"], "does not match the closed signal (1H)");
+    let close = json!({"type": "close", "asset": "BTC/USD", "closes": id, "exit_price": 46100,
+        "timeframe": "1H", "entry_price": 45250.00, "target_price": 46500,
+        "source_model": "lstm-v3", "confidence": 85});
     let (status, body) = app.post_signal(&close).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     let closed = app.wait_for(chat, 5).await.remove(4);
