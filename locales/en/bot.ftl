@@ -126,6 +126,7 @@ privacy-text =
     • Your recent messages to me: kept briefly so a command is never lost if I restart.
     • Your Stars payments (amount, plan, dates, Telegram's charge id): for accounting and refunds. /delete unlinks them from you; the charge records stay.
     • Your invite code (random, not your Telegram id), who invited you if you came through a link, and who joined through yours: for /invite. /delete erases your code; people you invited stay, no longer linked to you.
+    • Your price alerts (asset, level, when one fired): to tell you when a price gets there. /delete erases them.
 
     Nothing is sold or shared. Send /delete to erase everything about you.
 delete-question = 🗑 Erase everything about you: your account, preferences and subscription? Signals stop at once. This cannot be undone.

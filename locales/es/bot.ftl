@@ -126,6 +126,7 @@ privacy-text =
     • Tus mensajes recientes: se guardan poco tiempo para que ningún comando se pierda si me reinicio.
     • Tus pagos con Stars (importe, plan, fechas, id de cargo de Telegram): para la contabilidad y los reembolsos. /delete los desvincula de ti; los registros de cargo se quedan.
     • Tu código de invitación (aleatorio, no tu id de Telegram), quién te invitó si llegaste por un enlace y quién se unió con el tuyo: para /invite. /delete borra tu código; las personas que invitaste se quedan, ya sin vínculo contigo.
+    • Tus alertas de precio (activo, nivel, cuándo saltó cada una): para avisarte cuando un precio llegue. /delete las borra.
 
     Nada se vende ni se comparte. Envía /delete para borrar todo lo que hay sobre ti.
 delete-question = 🗑 ¿Borrar todo lo que hay sobre ti: tu cuenta, preferencias y suscripción? Las señales se detienen al momento. No se puede deshacer.

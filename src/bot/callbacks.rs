@@ -33,6 +33,8 @@ pub enum Callback {
     Delete(bool),
     /// The ⭐ Premium button of `/settings` and `/status`: shows `/premium`.
     Premium,
+    /// A delete button under `/alerts`.
+    DeletePriceAlert(Uuid),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +154,7 @@ impl Callback {
             Self::Language(lang) => format!("l:{}", lang.code()),
             Self::Delete(yes) => format!("del:{}", if *yes { "yes" } else { "no" }),
             Self::Premium => PREMIUM.to_owned(),
+            Self::DeletePriceAlert(id) => format!("pa:del:{id}"),
             Self::Settings(action) => match action {
                 SettingsAction::Show(page) => format!("s:page:{}", page.as_str()),
                 SettingsAction::Close => "s:close".to_owned(),
@@ -186,6 +189,10 @@ impl Callback {
                 _ => None,
             },
             "s" => parse_settings(rest).map(Self::Settings),
+            "pa" => rest
+                .strip_prefix("del:")
+                .and_then(|id| Uuid::parse_str(id).ok())
+                .map(Self::DeletePriceAlert),
             _ => None,
         }
     }

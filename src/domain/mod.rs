@@ -5,6 +5,7 @@ pub mod filter;
 pub mod i18n;
 pub mod performance;
 pub mod preferences;
+pub mod price_alert;
 pub mod recipients;
 pub mod render;
 pub mod sharing;

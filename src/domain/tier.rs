@@ -27,6 +27,8 @@ pub struct TierRule {
     pub delivery_delay_secs: u64,
     /// Sent with Telegram's `protect_content` (no forwarding or saving).
     pub protect_content: bool,
+    /// Price alerts (`/alert`) waiting at once.
+    pub price_alerts: u32,
 }
 
 impl TierRule {
@@ -39,6 +41,7 @@ impl TierRule {
             charts: false,
             delivery_delay_secs: 0,
             protect_content: false,
+            price_alerts: 3,
         }
     }
 
@@ -51,6 +54,7 @@ impl TierRule {
             charts: true,
             delivery_delay_secs: 0,
             protect_content: true,
+            price_alerts: 50,
         }
     }
 
@@ -72,6 +76,7 @@ impl TierRule {
             charts,
             delivery_delay_secs,
             protect_content,
+            price_alerts,
         } = overrides;
         if let Some(types) = signal_types {
             self.signal_types = types;
@@ -81,6 +86,7 @@ impl TierRule {
         self.charts = charts.unwrap_or(self.charts);
         self.delivery_delay_secs = delivery_delay_secs.unwrap_or(self.delivery_delay_secs);
         self.protect_content = protect_content.unwrap_or(self.protect_content);
+        self.price_alerts = price_alerts.unwrap_or(self.price_alerts);
         self
     }
 }
@@ -129,6 +135,7 @@ struct TierRuleConfig {
     charts: Option<bool>,
     delivery_delay_secs: Option<u64>,
     protect_content: Option<bool>,
+    price_alerts: Option<u32>,
 }
 
 impl From<TierRulesConfig> for TierRules {

@@ -162,6 +162,11 @@ pub enum CallOutcome {
     Failed,
 }
 
+/// A price alert fired (its message is queued).
+pub fn price_alert_fired() {
+    counter!("herald_price_alerts_fired_total").increment(1);
+}
+
 /// One Bot API call finished: latency, outcome, 429s with their `retry_after`.
 pub fn telegram_call(method: &'static str, started: Instant, outcome: CallOutcome) {
     histogram!("herald_telegram_request_duration_seconds", "method" => method)
@@ -315,6 +320,10 @@ pub fn alert(name: &'static str, state: &'static str) {
 }
 
 fn describe() {
+    describe_counter!(
+        "herald_price_alerts_fired_total",
+        "Price alerts fired by a price from /api/prices (their message queued)"
+    );
     describe_counter!(
         "herald_webhook_attempts_total",
         "Outgoing webhook attempts by outcome (delivered, retry, failed, gone)"

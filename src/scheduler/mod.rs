@@ -25,6 +25,8 @@ use crate::store::Store;
 
 /// How often the scheduler looks for due work. Reports go out within this of their hour.
 const TICK: Duration = Duration::from_secs(10);
+/// Queued messages (reports, fired price alerts) are looked for at least this often.
+const SEND_POLL: Duration = Duration::from_secs(1);
 
 /// Where the current time comes from.
 pub trait Clock: Send + Sync {
@@ -87,24 +89,32 @@ impl Scheduler {
             Ok(n) => tracing::warn!(n, "reports interrupted mid-request are not sent again"),
             Err(err) => tracing::error!(error = %err, "cannot recover interrupted reports"),
         }
+        let reports_queued = self.store.reports_queued();
+        let mut next_tick = tokio::time::Instant::now();
         loop {
-            match self.tick(clock.now()).await {
-                Ok(summary) if summary != TickSummary::default() => {
-                    tracing::info!(
-                        expired = summary.expired,
-                        reports = summary.reports_queued,
-                        "scheduler tick"
-                    );
+            if tokio::time::Instant::now() >= next_tick {
+                next_tick = tokio::time::Instant::now() + TICK;
+                match self.tick(clock.now()).await {
+                    Ok(summary) if summary != TickSummary::default() => {
+                        tracing::info!(
+                            expired = summary.expired,
+                            reports = summary.reports_queued,
+                            "scheduler tick"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
                 }
-                Ok(_) => {}
-                Err(err) => tracing::error!(error = %err, "scheduler tick failed"),
             }
             if let Err(err) = sender.send_due(clock.now(), &stop).await {
                 tracing::error!(error = %err, "cannot send reports");
             }
+            // Fired price alerts go out at once: woken here, or found within a second when
+            // another replica fired them.
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = tokio::time::sleep(TICK) => {}
+                _ = reports_queued.notified() => {}
+                _ = tokio::time::sleep(SEND_POLL) => {}
             }
         }
     }

@@ -30,6 +30,7 @@ mod leader;
 mod login_failures;
 mod outcomes;
 mod payments;
+mod price_alerts;
 mod prices;
 mod referrals;
 mod reports;
@@ -60,6 +61,7 @@ pub use inbox::{InboxUpdate, NewUpdate, Receipt};
 pub use leader::Leadership;
 pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};
 pub use payments::{NewPayment, Payment};
+pub use price_alerts::{NewPriceAlert, PriceAlert};
 pub use referrals::ReferralCounts;
 pub use reports::{NewReport, QueuedReport};
 pub use retention::Purged;
@@ -148,6 +150,8 @@ pub struct Store {
     /// Wakes this process's dispatcher when deliveries are queued here; other replicas are woken
     /// through PostgreSQL's NOTIFY (see `delivery::wake`).
     deliveries_queued: Arc<Notify>,
+    /// Wakes this process's report sender when a fired price alert queued its message.
+    reports_queued: Arc<Notify>,
     /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
     /// way out; plaintext until `with_cipher` (see `store::at_rest::open_store`).
     cipher: crate::crypto::Cipher,
@@ -225,6 +229,7 @@ impl Store {
             backend,
             url,
             deliveries_queued: Arc::new(Notify::new()),
+            reports_queued: Arc::new(Notify::new()),
             cipher: crate::crypto::Cipher::plaintext(),
             audience: Default::default(),
         })
@@ -274,6 +279,10 @@ impl Store {
 
     pub fn deliveries_queued(&self) -> Arc<Notify> {
         self.deliveries_queued.clone()
+    }
+
+    pub fn reports_queued(&self) -> Arc<Notify> {
+        self.reports_queued.clone()
     }
 
     /// Tells the leader, wherever it runs, that rows were queued: on PostgreSQL a NOTIFY, delivered

@@ -8,6 +8,7 @@ mod info;
 mod onboarding;
 mod performance;
 mod premium;
+mod price_alerts;
 mod settings;
 mod sharing;
 mod subscription;
@@ -206,6 +207,8 @@ async fn dispatch(ctx: &BotContext, caller: &Caller<'_>, command: Command) -> Re
                 }
                 Command::Status => info::status(ctx, caller, account).await,
                 Command::Filter { args } => filter::run(ctx, caller, account, &args).await,
+                Command::Alert { args } => price_alerts::set(ctx, caller, account, &args).await,
+                Command::Alerts => price_alerts::list(ctx, caller, account).await,
                 Command::Language { args } => account::language(ctx, caller, user, &args).await,
                 Command::Privacy => send(ctx, caller.chat_id, t(caller.lang, "privacy-text")).await,
                 Command::Delete => account::ask_delete(ctx, caller).await,
@@ -291,6 +294,9 @@ pub async fn callback(
         Callback::Premium => {
             ctx.replies.answer(&query.id, None).await?;
             premium::show(ctx, &caller, caller.account()?).await
+        }
+        Callback::DeletePriceAlert(id) => {
+            price_alerts::delete_pressed(ctx, &caller, &press, id).await
         }
     }
 }

@@ -45,6 +45,10 @@ impl Outcomes {
             })
             .collect();
         self.store.save_prices(&latest).await?;
+        for (asset, ticks) in &by_asset {
+            let ticks: Vec<_> = ticks.iter().map(|tick| (tick.price, tick.at)).collect();
+            crate::price_alerts::on_prices(&self.store, asset, &ticks, now).await?;
+        }
         let mut closed = Vec::new();
         for (asset, ticks) in &by_asset {
             for original in self.store.open_signals(Some(asset)).await? {

@@ -7,5 +7,6 @@ mod commands;
 mod inbox;
 mod load;
 mod onboarding;
+mod price_alerts;
 mod settings;
 mod sharing;
