@@ -389,7 +389,8 @@ async fn price_alerts(backend: &str, total: usize, report: &mut String) {
     let herald = Herald::start(&emulator, &db, 100_000).await;
     let mut events = emulator.subscribe();
     let post = |asset: usize, price: f64| {
-        let body = format!(r#"{{"asset": "A{asset}/USD", "price": {price}}}"#);
+        let at = chrono::Utc::now().to_rfc3339();
+        let body = format!(r#"{{"asset": "A{asset}/USD", "price": {price}, "at": "{at}"}}"#);
         let request = herald
             .client
             .post(format!("{}/api/prices", herald.api))
