@@ -344,14 +344,8 @@ async fn price_alerts(backend: &str, total: usize, report: &mut String) {
     const ASSETS: usize = 50;
     const FIRING: usize = 3_000;
     const UPDATES: usize = 1_000;
-    let emulator = Emulator::start(EmulatorConfig {
-        limits: Limits::unlimited(),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
-    let db = Database::new(backend).await;
-    seed(&db, &emulator, FIRING).await;
+    // Alerts are read from the database at each price: written after Herald starts, they count.
+    let (emulator, db, herald) = seeded_without_limits(backend, FIRING).await;
     let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
     let users: Vec<(String, i64)> = sqlx::query_as("SELECT id, telegram_id FROM users ORDER BY id")
         .fetch_all(&mut conn)
@@ -386,7 +380,6 @@ async fn price_alerts(backend: &str, total: usize, report: &mut String) {
         conn.execute("ANALYZE price_alerts").await.unwrap();
     }
     drop(conn);
-    let herald = Herald::start(&emulator, &db, 100_000).await;
     let mut events = emulator.subscribe();
     let post = |asset: usize, price: f64| {
         let at = chrono::Utc::now().to_rfc3339();

@@ -28,6 +28,9 @@ cmd-help = this list
 cmd-subscribe = start receiving signals
 cmd-unsubscribe = stop receiving signals
 signal-button-ack = ✅ Got it
+signal-copy-entry = 📋 Entry
+signal-copy-target = 📋 Target
+signal-copy-stop = 📋 Stop
 signal-ack-answer = 👍 Noted
 error-apology = Sorry, something went wrong on our side. Please try again in a moment.
 

@@ -28,6 +28,9 @@ cmd-help = esta lista
 cmd-subscribe = empezar a recibir señales
 cmd-unsubscribe = dejar de recibir señales
 signal-button-ack = ✅ Entendido
+signal-copy-entry = 📋 Entrada
+signal-copy-target = 📋 Objetivo
+signal-copy-stop = 📋 Stop
 signal-ack-answer = 👍 Anotado
 error-apology = Lo sentimos, algo ha fallado por nuestra parte. Inténtalo de nuevo en un momento.
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use teloxide_core::payloads::{SendMessage, SendMessageSetters};
 use teloxide_core::requests::JsonRequest;
 use teloxide_core::types::{
-    InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters,
+    CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters,
 };
 use uuid::Uuid;
 
@@ -37,6 +37,9 @@ pub struct OutgoingMessage {
     pub button: Option<(Arc<str>, Arc<str>)>,
     /// The `📤 Share` button's text and inline query: on the result of a closed buy or sell.
     pub share: Option<(Arc<str>, Arc<str>)>,
+    /// Copy buttons (label, text to copy) for a buy's or sell's entry, target and stop: the
+    /// client copies the number, the bot hears nothing.
+    pub copies: Vec<(Arc<str>, Arc<str>)>,
 }
 
 impl OutgoingMessage {
@@ -52,7 +55,23 @@ impl OutgoingMessage {
             InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())
         });
         let buttons: Vec<InlineKeyboardButton> = ack.into_iter().chain(share).collect();
-        let button = (!buttons.is_empty()).then(|| InlineKeyboardMarkup::new([buttons]));
+        let copies: Vec<InlineKeyboardButton> = self
+            .copies
+            .iter()
+            .map(|(label, text)| {
+                InlineKeyboardButton::copy_text_button(
+                    label.to_string(),
+                    CopyTextButton {
+                        text: text.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let rows: Vec<Vec<InlineKeyboardButton>> = [buttons, copies]
+            .into_iter()
+            .filter(|row| !row.is_empty())
+            .collect();
+        let button = (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows));
         let request = outbound
             .message(row.chat_id, self.text.to_string(), button)
             .disable_notification(row.silent)
@@ -89,6 +108,25 @@ fn share_button(
             share_query(original.id).into(),
         )
     })
+}
+
+/// 📋 Entry / Target / Stop under a buy or sell: the price as the engine wrote it, ready to paste
+/// into an exchange's order form.
+fn copy_buttons(signal: &Signal, lang: Lang) -> Vec<(Arc<str>, Arc<str>)> {
+    if !matches!(signal.kind, SignalKind::Buy | SignalKind::Sell) {
+        return Vec::new();
+    }
+    [
+        ("signal-copy-entry", signal.entry_price),
+        ("signal-copy-target", signal.target_price),
+        ("signal-copy-stop", signal.stop_loss),
+    ]
+    .into_iter()
+    .filter_map(|(key, price)| {
+        let price = price?;
+        Some((t(lang, key).into(), price.value().to_string().into()))
+    })
+    .collect()
 }
 
 #[derive(Default)]
@@ -133,6 +171,7 @@ impl MessageCache {
                 ack_data(signal.id).into(),
             )),
             share: share_button(signal, context.original.as_ref(), delivery.lang),
+            copies: copy_buttons(signal, delivery.lang),
         };
         self.texts.insert(key, message.clone());
         Ok(message)
@@ -154,6 +193,7 @@ impl MessageCache {
             text: format!("📢 {}", crate::domain::render::escape(&text)).into(),
             button: None,
             share: None,
+            copies: Vec::new(),
         };
         self.broadcasts.insert(id, message.clone());
         Ok(message)

@@ -248,3 +248,54 @@ async fn filters_skip_with_a_reason_and_silence(backend: Backend) {
     app.stop().await;
 }
 both_backends!(filters_and_silence, filters_skip_with_a_reason_and_silence);
+
+/// Under a buy: ✅ Got it, then copy buttons for entry, target and stop as the engine wrote them,
+/// labelled in the user's language; a close carries none.
+async fn copy_buttons_on_signals(backend: Backend) {
+    use telegram_emulator::ButtonKind;
+    let app = TestApp::spawn(backend).await;
+    let chat = app.subscribed_user("Rosa", "es").await;
+    let mut signal = buy_signal();
+    signal["entry_price"] = json!(45250.50);
+    let (status, body) = app.post_signal(&signal).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let message = app.wait_for(chat, 4).await.remove(3);
+    let copies: Vec<(String, ButtonKind)> = message.buttons[1]
+        .iter()
+        .map(|b| (b.text.clone(), b.kind.clone()))
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            (
+                "📋 Entrada".to_owned(),
+                ButtonKind::CopyText("45250.5".into())
+            ),
+            (
+                "📋 Objetivo".to_owned(),
+                ButtonKind::CopyText("46500".into())
+            ),
+            ("📋 Stop".to_owned(), ButtonKind::CopyText("44500".into())),
+        ]
+    );
+    assert!(matches!(
+        message.buttons[0][0].kind,
+        ButtonKind::Callback(_)
+    ));
+    let close =
+        json!({"type": "close", "asset": "BTC/USD", "closes": body["id"], "exit_price": 46100});
+    let (status, _) = app.post_signal(&close).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let closed = app.wait_for(chat, 5).await.remove(4);
+    assert!(
+        closed
+            .buttons
+            .iter()
+            .flatten()
+            .all(|b| !matches!(b.kind, ButtonKind::CopyText(_))),
+        "{:?}",
+        closed.buttons
+    );
+    app.stop().await;
+}
+both_backends!(signals_carry_copy_buttons, copy_buttons_on_signals);
