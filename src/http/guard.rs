@@ -82,7 +82,7 @@ pub(super) async fn guard(
 }
 
 /// A refusal's audit row, within the address's budget (`refusals`); past it, a log line only.
-async fn write_refusal(app: &AppState, client: Option<IpAddr>, event: AuditEvent) {
+pub(super) async fn write_refusal(app: &AppState, client: Option<IpAddr>, event: AuditEvent) {
     match app.security.refusals.admit(client) {
         Some(0) => app.store.audit(event).await,
         Some(unwritten) => {

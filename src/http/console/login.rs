@@ -87,7 +87,7 @@ pub(super) async fn submit(
             .by_anonymous(Some(&form.name))
             .ip(ip)
             .detail("login form without its CSRF token");
-        state.store.audit(event).await;
+        super::super::guard::write_refusal(&state, ip, event).await;
         return ConsoleError::status(lang, StatusCode::FORBIDDEN).into_response();
     }
     let request = LoginRequest {

@@ -97,7 +97,8 @@ pub async fn front(State(state): State<AppState>, mut request: Request, next: Ne
             .by_anonymous(None)
             .ip(client)
             .detail(format!("{} {}", request.method(), request.uri().path()));
-        state.store.audit(event).await;
+        // Within the address's budget of audit rows, as the API's guard does.
+        super::super::guard::write_refusal(&state, client, event).await;
         return ConsoleError::status(lang, StatusCode::FORBIDDEN).into_response();
     }
     if let Some(bucket) = client.or(peer).map(ip_bucket)
@@ -193,7 +194,7 @@ async fn ended(
             .by_anonymous(None)
             .ip(client)
             .detail(format!("{what}: session ended or unknown"));
-        state.store.audit(event).await;
+        super::super::guard::write_refusal(state, client, event).await;
     }
     let clear = removal(SESSION_COOKIE);
     if changes_state {
