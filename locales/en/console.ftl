@@ -58,6 +58,7 @@ console-signals-stop = Stop
 console-signals-timeframe = Timeframe
 console-signals-confidence = Confidence
 console-signals-recipients = Recipients
+console-signals-sent = Sent
 console-signals-model = Model
 console-signals-closes = Closes
 console-signals-context = Market context

@@ -58,6 +58,7 @@ console-signals-stop = Stop
 console-signals-timeframe = Plazo
 console-signals-confidence = Confianza
 console-signals-recipients = Destinatarios
+console-signals-sent = Enviados
 console-signals-model = Modelo
 console-signals-closes = Cierra
 console-signals-context = Contexto de mercado

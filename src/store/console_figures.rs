@@ -1,10 +1,13 @@
 //! Figures only the console's dashboard shows: deliveries per hour for its chart, and how many
 //! were sent in the last moments (the send rate).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use uuid::Uuid;
 
-use super::{Store, StoreResult, from_millis, to_millis};
+use super::{Backend, Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -71,5 +74,35 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(row.try_get("n")?)
+    }
+
+    /// (sent, all) deliveries of each signal, for a page of signals: one grouped read through the
+    /// `(signal_id, status)` index.
+    pub async fn sent_of_signals(&self, ids: &[Uuid]) -> StoreResult<HashMap<Uuid, (i64, i64)>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let json =
+            serde_json::to_string(&texts).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let in_ids = match self.backend {
+            Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)))",
+            Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
+        };
+        let sql = format!(
+            "SELECT signal_id, SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
+             COUNT(*) AS n FROM signal_deliveries WHERE signal_id {in_ids} GROUP BY signal_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let id = parse_uuid(&row.try_get::<String, _>("signal_id")?)?;
+                let sent = row.try_get::<Option<i64>, _>("sent")?.unwrap_or(0);
+                Ok((id, (sent, row.try_get("n")?)))
+            })
+            .collect()
     }
 }

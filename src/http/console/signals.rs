@@ -38,6 +38,12 @@ pub(super) async fn list(
         .list_signals(&query)
         .await
         .map_err(|err| ctx.err(err))?;
+    let ids: Vec<uuid::Uuid> = signals.iter().map(|stored| stored.signal.id).collect();
+    let sent = state
+        .store
+        .sent_of_signals(&ids)
+        .await
+        .map_err(|err| ctx.err(err))?;
     let next = (signals.len() as i64 == PAGE_SIZE)
         .then(|| signals.last())
         .flatten()
@@ -68,6 +74,7 @@ pub(super) async fn list(
                     th.num { (ctx.t("console-signals-entry")) }
                     th.num { (ctx.t("console-signals-confidence")) }
                     th.num { (ctx.t("console-signals-recipients")) }
+                    th.num { (ctx.t("console-signals-sent")) }
                     th { (ctx.t("console-signals-model")) }
                 }
                 @for stored in &signals {
@@ -79,6 +86,10 @@ pub(super) async fn list(
                         td.num { (price(signal.entry_price)) }
                         td.num { (signal.confidence.value()) "%" }
                         td.num { (stored.recipients) }
+                        td.num.sent { @match sent.get(&signal.id) {
+                            Some((sent, all)) => { (sent) " / " (all) }
+                            None => { "—" }
+                        } }
                         td { (signal.source_model.as_deref().unwrap_or("—")) }
                     }
                 }

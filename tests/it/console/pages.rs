@@ -43,6 +43,9 @@ async fn users_and_signals(backend: Backend) {
         page.contains("data-done=\"true\"") && page.contains("1 of 1 sent")
     })
     .await;
+    // The list counts each signal's deliveries sent of all (skipped ones included).
+    let list = console.get("/console/signals").await;
+    assert!(list.body.contains("1 / 1"), "{}", list.body);
     let detail = console.get(&format!("/console/signals/{signal_id}")).await;
     assert!(
         detail.body.contains("lstm-v3") && detail.body.contains("45250"),
