@@ -120,6 +120,7 @@ console-performance-total = Total
 console-performance-average = Average
 console-performance-profit-factor = Profit factor
 console-performance-expectancy = Expectancy (R)
+console-performance-streaks = Longest streaks (won / lost)
 console-performance-drawdown = Max drawdown (pts)
 
 console-payments-title = Payments

@@ -120,6 +120,7 @@ console-performance-total = Total
 console-performance-average = Media
 console-performance-profit-factor = Factor de beneficio
 console-performance-expectancy = Esperanza (R)
+console-performance-streaks = Rachas más largas (ganadas / perdidas)
 console-performance-drawdown = Caída máxima (pts)
 
 console-payments-title = Pagos

@@ -60,6 +60,10 @@ fn same(a: &Figures, b: &Figures) -> bool {
         && near_opt(a.expectancy_r, b.expectancy_r)
         && near(a.max_drawdown_pct, b.max_drawdown_pct)
         && near_opt(a.avg_holding_secs, b.avg_holding_secs)
+        && near_opt(a.sharpe, b.sharpe)
+        && near_opt(a.sortino, b.sortino)
+        && (a.longest_win_streak, a.longest_loss_streak)
+            == (b.longest_win_streak, b.longest_loss_streak)
 }
 
 proptest! {

@@ -12,6 +12,12 @@
 //! - `max_drawdown_pct`: the deepest fall of the running total from its previous peak (which
 //!   starts at 0), in percentage points, with trades taken in order of closing.
 //! - `avg_holding_secs`: mean time from entry (the signal's generation) to exit.
+//! - `sharpe`: the mean return over the sample standard deviation of returns (at least two
+//!   trades, some spread), per signal and not annualised: signals do not come at a fixed rate.
+//! - `sortino`: the mean return over the downside deviation, √(Σ min(return, 0)² / count);
+//!   `None` without a loss.
+//! - `longest_win_streak`, `longest_loss_streak`: the most wins (losses) in a row, in order of
+//!   closing; a break-even trade ends both.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -55,6 +61,10 @@ pub struct Figures {
     pub expectancy_r: Option<f64>,
     pub max_drawdown_pct: f64,
     pub avg_holding_secs: Option<f64>,
+    pub sharpe: Option<f64>,
+    pub sortino: Option<f64>,
+    pub longest_win_streak: u64,
+    pub longest_loss_streak: u64,
 }
 
 /// Confidence in bands of ten above 60; below that the engine's confidence says little.
@@ -198,6 +208,12 @@ struct Acc {
     peak: f64,
     max_drawdown: f64,
     holding_ms: f64,
+    squares: f64,
+    downside_squares: f64,
+    win_streak: u64,
+    loss_streak: u64,
+    longest_win_streak: u64,
+    longest_loss_streak: u64,
 }
 
 impl Acc {
@@ -211,12 +227,22 @@ impl Acc {
         if ret > 0.0 {
             self.wins += 1;
             self.gross_profit += ret;
+            self.win_streak += 1;
+            self.loss_streak = 0;
         } else if ret < 0.0 {
             self.losses += 1;
             self.gross_loss -= ret;
+            self.loss_streak += 1;
+            self.win_streak = 0;
+            self.downside_squares += ret * ret;
         } else {
             self.breakeven += 1;
+            self.win_streak = 0;
+            self.loss_streak = 0;
         }
+        self.longest_win_streak = self.longest_win_streak.max(self.win_streak);
+        self.longest_loss_streak = self.longest_loss_streak.max(self.loss_streak);
+        self.squares += ret * ret;
         self.total += ret;
         self.peak = self.peak.max(self.total);
         self.max_drawdown = self.max_drawdown.max(self.peak - self.total);
@@ -249,7 +275,32 @@ impl Acc {
             expectancy_r: (self.r_count > 0).then(|| self.r_sum / self.r_count as f64),
             max_drawdown_pct: self.max_drawdown,
             avg_holding_secs: per_trade(self.holding_ms / 1000.0),
+            sharpe: self.sharpe(),
+            sortino: self.sortino(),
+            longest_win_streak: self.longest_win_streak,
+            longest_loss_streak: self.longest_loss_streak,
         }
+    }
+
+    fn sharpe(&self) -> Option<f64> {
+        if self.count < 2 {
+            return None;
+        }
+        let n = self.count as f64;
+        let mean = self.total / n;
+        // Sample variance from the sums; rounding can leave a tiny negative.
+        let variance = ((self.squares - n * mean * mean) / (n - 1.0)).max(0.0);
+        let spread = variance.sqrt();
+        (spread > 1e-12).then(|| mean / spread)
+    }
+
+    fn sortino(&self) -> Option<f64> {
+        if self.losses == 0 {
+            return None;
+        }
+        let n = self.count as f64;
+        let downside = (self.downside_squares / n).sqrt();
+        (downside > 0.0).then(|| self.total / n / downside)
     }
 }
 

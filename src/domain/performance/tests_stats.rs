@@ -214,3 +214,27 @@ fn unpriced_only() {
         1
     );
 }
+
+#[test]
+fn sharpe_sortino_and_streaks() {
+    // Returns in closing order: +2, +1, -1, 0, +3, -2, -1, -3.
+    let returns = [2.0, 1.0, -1.0, 0.0, 3.0, -2.0, -1.0, -3.0];
+    let trades: Vec<ClosedTrade> = returns
+        .iter()
+        .enumerate()
+        .map(|(i, r)| trade("BTC/USD", Some(*r), 1.0, i as i64 + 1, 1))
+        .collect();
+    let f = figures(&trades);
+    let n = returns.len() as f64;
+    let mean = returns.iter().sum::<f64>() / n;
+    let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    assert_some_close(f.sharpe, mean / variance.sqrt());
+    let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
+    assert_some_close(f.sortino, mean / downside);
+    // Two wins, then a loss, a break-even (ends both), a win, then three losses.
+    assert_eq!((f.longest_win_streak, f.longest_loss_streak), (2, 3));
+    // One trade has no spread, no losses means no Sortino.
+    let one = figures(&trades[..1]);
+    assert_eq!((one.sharpe, one.sortino), (None, None));
+    assert_eq!((one.longest_win_streak, one.longest_loss_streak), (1, 0));
+}

@@ -108,6 +108,9 @@ fn figures_table(lang: Lang, groups: &BTreeMap<String, Figures>, id: &str) -> Ma
                 th.num { (tr(lang, "console-performance-profit-factor")) }
                 th.num { (tr(lang, "console-performance-expectancy")) }
                 th.num { (tr(lang, "console-performance-drawdown")) }
+                th.num { "Sharpe" }
+                th.num { "Sortino" }
+                th.num { (tr(lang, "console-performance-streaks")) }
             }
             @for (name, figures) in groups {
                 tr {
@@ -119,6 +122,9 @@ fn figures_table(lang: Lang, groups: &BTreeMap<String, Figures>, id: &str) -> Ma
                     td.num { (number(figures.profit_factor)) }
                     td.num { (number(figures.expectancy_r)) }
                     td.num { (format!("{:.2}", figures.max_drawdown_pct)) }
+                    td.num { (number(figures.sharpe)) }
+                    td.num { (number(figures.sortino)) }
+                    td.num { (figures.longest_win_streak) " / " (figures.longest_loss_streak) }
                 }
             }
         }

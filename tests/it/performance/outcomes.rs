@@ -64,6 +64,13 @@ async fn close_signals_record_the_outcome_once(backend: Backend) {
     let total = overall["total_return_pct"].as_f64().unwrap();
     assert!((total - 850.0 / 45250.0 * 100.0).abs() < 1e-9, "{total}");
     assert_eq!(perf["summary"]["by"]["asset"]["BTC/USD"]["count"], 1);
+    // One trade: a streak of one win, no spread for a Sharpe ratio, no loss for a Sortino.
+    assert_eq!(overall["longest_win_streak"], 1);
+    assert_eq!(overall["longest_loss_streak"], 0);
+    assert!(
+        overall["sharpe"].is_null() && overall["sortino"].is_null(),
+        "{overall}"
+    );
     assert_eq!(perf["equity_curve"].as_array().unwrap().len(), 1);
 
     // The next buy of the same model and asset shows how the last one did.
