@@ -72,16 +72,23 @@ pub(super) async fn wanted(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     kind: &str,
 ) -> StoreResult<bool> {
-    let rows = sqlx::query("SELECT events FROM webhook_endpoints WHERE disabled_at IS NULL")
+    let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .fetch_all(&mut **tx)
         .await?;
-    for row in rows {
-        let events: String = row.try_get("events")?;
-        if events.split(',').any(|event| event == kind) {
+    for row in &rows {
+        if endpoint(row)?.wants(kind) {
             return Ok(true);
         }
     }
     Ok(false)
+}
+
+impl WebhookEndpoint {
+    /// Enabled, and subscribed to events of `kind`.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.disabled_at.is_none() && self.events.iter().any(|event| event == kind)
+    }
 }
 
 /// A delivery that failed for good, as `delivery.failed` reports it: Herald's ids, never the

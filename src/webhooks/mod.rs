@@ -116,10 +116,8 @@ impl Sender {
         let endpoints = self.store.webhook_endpoints().await?;
         let mut queued = 0;
         for event in waiting {
-            let subscribed: Vec<&crate::store::WebhookEndpoint> = endpoints
-                .iter()
-                .filter(|e| e.disabled_at.is_none() && e.events.contains(&event.kind))
-                .collect();
+            let subscribed: Vec<&crate::store::WebhookEndpoint> =
+                endpoints.iter().filter(|e| e.wants(&event.kind)).collect();
             // Nobody wants it: no body to build, the event is only marked done.
             let body = if subscribed.is_empty() {
                 None

@@ -40,13 +40,12 @@ pub async fn set(
             )
         }
         Err(CreateError::Store(err)) => return Err(err.into()),
-        Err(err) => refusal(lang, &err, args),
+        Err(err) => refusal(lang, &err),
     };
     send(ctx, caller.chat_id, text).await
 }
 
-fn refusal(lang: Lang, err: &CreateError, args: &str) -> String {
-    let asset = args.split_whitespace().next().unwrap_or("").to_uppercase();
+fn refusal(lang: Lang, err: &CreateError) -> String {
     match err {
         CreateError::Parse(ParseError::Usage) => t(lang, "alert-usage"),
         CreateError::Parse(ParseError::Asset(problem)) => {
@@ -60,16 +59,16 @@ fn refusal(lang: Lang, err: &CreateError, args: &str) -> String {
             "alert-bad-percent",
             [("text", Arg::from(escape(text)))],
         ),
-        CreateError::Refused(Refusal::AlreadyPast { last }) => t_args(
+        CreateError::Refused(Refusal::AlreadyPast { last }, _) => t_args(
             lang,
             "alert-already-past",
             [("price", Arg::from(last.normalize().to_string()))],
         ),
-        CreateError::Refused(Refusal::AtLevel) => t(lang, "alert-at-level"),
-        CreateError::Refused(Refusal::NoPrice) => t_args(
+        CreateError::Refused(Refusal::AtLevel, _) => t(lang, "alert-at-level"),
+        CreateError::Refused(Refusal::NoPrice, asset) => t_args(
             lang,
             "alert-no-price",
-            [("asset", Arg::from(escape(&asset)))],
+            [("asset", Arg::from(escape(asset.as_str())))],
         ),
         CreateError::Full(limit) => t_args(lang, "alert-limit", [("limit", Arg::from(*limit))]),
         CreateError::Store(_) => t(lang, "error-apology"),

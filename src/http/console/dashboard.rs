@@ -8,8 +8,9 @@ use chrono::{Duration, Utc};
 use maud::{Markup, html};
 
 use super::super::AppState;
-use super::page::{ConsoleError, Ctx, Nav, page, tr, tr_args, when_opt};
+use super::page::{ConsoleError, Ctx, Nav, page, when_opt};
 use crate::domain::i18n::Lang;
+use crate::domain::i18n::{t, t_args};
 use crate::ops::metrics::TALLIES;
 use crate::store::HourCounts;
 
@@ -72,31 +73,31 @@ async fn figures(state: &AppState, lang: Lang) -> Result<Markup, crate::store::S
     let ms = |value: Option<i64>| value.map_or_else(|| "—".to_owned(), |v| format!("{v} ms"));
     Ok(html! {
         div.cards {
-            (card(&tr(lang, "console-card-signals-today"), &today.to_string(),
-                &tr_args(lang, "console-card-open", [("count", open.into())]), "signals-today"))
-            (card(&tr(lang, "console-card-queue"), &flow.queue_depth.to_string(),
-                &tr_args(lang, "console-card-last-signal", [("at", when_opt(flow.last_signal_at).into())]), "queue-depth"))
-            (card(&tr(lang, "console-card-send-rate"), &format!("{rate:.1}/s"),
-                &tr(lang, "console-card-send-rate-sub"), "send-rate"))
-            (card(&tr(lang, "console-card-latency"), &ms(latency.p50),
+            (card(&t(lang, "console-card-signals-today"), &today.to_string(),
+                &t_args(lang, "console-card-open", [("count", open.into())]), "signals-today"))
+            (card(&t(lang, "console-card-queue"), &flow.queue_depth.to_string(),
+                &t_args(lang, "console-card-last-signal", [("at", when_opt(flow.last_signal_at).into())]), "queue-depth"))
+            (card(&t(lang, "console-card-send-rate"), &format!("{rate:.1}/s"),
+                &t(lang, "console-card-send-rate-sub"), "send-rate"))
+            (card(&t(lang, "console-card-latency"), &ms(latency.p50),
                 &format!("p95 {} · max {}", ms(latency.p95), ms(latency.max)), "latency"))
-            (card(&tr(lang, "console-card-429"), &rate_limited.to_string(),
-                &tr(lang, "console-card-429-sub"), "rate-limited"))
-            (card(&tr(lang, "console-card-users"), &users.subscribed.to_string(),
-                &tr_args(lang, "console-card-users-sub", [("active", users.active.into()), ("total", users.total.into())]), "users"))
+            (card(&t(lang, "console-card-429"), &rate_limited.to_string(),
+                &t(lang, "console-card-429-sub"), "rate-limited"))
+            (card(&t(lang, "console-card-users"), &users.subscribed.to_string(),
+                &t_args(lang, "console-card-users-sub", [("active", users.active.into()), ("total", users.total.into())]), "users"))
         }
-        h2 { (tr(lang, "console-deliveries-24h")) }
+        h2 { (t(lang, "console-deliveries-24h")) }
         table.compact #deliveries-by-status {
             tr { @for (status, _) in &deliveries.by_status { th.num { (status) } } }
             tr { @for (status, n) in &deliveries.by_status { td.num class=(format!("status-{status}")) { (n) } } }
         }
-        @if deliveries.by_status.is_empty() { p.muted { (tr(lang, "console-none")) } }
-        h2 { (tr(lang, "console-chart-title")) }
+        @if deliveries.by_status.is_empty() { p.muted { (t(lang, "console-none")) } }
+        h2 { (t(lang, "console-chart-title")) }
         (chart(&hours))
         p.legend {
-            span { i.sent {} (tr(lang, "console-chart-sent")) }
-            span { i.failed {} (tr(lang, "console-chart-failed")) }
-            span { i.waiting {} (tr(lang, "console-chart-waiting")) }
+            span { i.sent {} (t(lang, "console-chart-sent")) }
+            span { i.failed {} (t(lang, "console-chart-failed")) }
+            span { i.waiting {} (t(lang, "console-chart-waiting")) }
         }
     })
 }

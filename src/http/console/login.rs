@@ -13,12 +13,13 @@ use serde::Deserialize;
 use super::super::AppState;
 use super::super::admin_auth::{LoginRequest, Via, check_login};
 use super::super::error::ApiError;
-use super::page::{ConsoleError, bare, tr};
+use super::page::{ConsoleError, bare};
 use super::session::{
     self, ConsoleAdmin, ConsoleClient, LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, append_cookie,
     cookie_value, removal, secure_cookie, tokens_match,
 };
 use crate::domain::i18n::Lang;
+use crate::domain::i18n::t;
 use crate::store::{AuditEvent, Outcome};
 
 #[derive(Deserialize)]
@@ -34,7 +35,7 @@ pub(super) async fn form(
     let message = query
         .expired
         .is_some()
-        .then(|| tr(lang, "console-session-ended"));
+        .then(|| t(lang, "console-session-ended"));
     login_page(lang, &headers, StatusCode::OK, message.as_deref(), "")
 }
 
@@ -51,13 +52,13 @@ fn login_page(
         @if let Some(message) = message { p.error role="alert" { (message) } }
         form method="post" action="/console/login" autocomplete="off" {
             input type="hidden" name="csrf" value=(token);
-            label { (tr(lang, "console-login-name")) input name="name" id="name" required value=(name) autocomplete="username"; }
-            label { (tr(lang, "console-login-password")) input name="password" id="password" type="password" required autocomplete="current-password"; }
-            label { (tr(lang, "console-login-totp")) input name="totp" id="totp" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code"; }
-            button type="submit" id="login" { (tr(lang, "console-login-submit")) }
+            label { (t(lang, "console-login-name")) input name="name" id="name" required value=(name) autocomplete="username"; }
+            label { (t(lang, "console-login-password")) input name="password" id="password" type="password" required autocomplete="current-password"; }
+            label { (t(lang, "console-login-totp")) input name="totp" id="totp" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code"; }
+            button type="submit" id="login" { (t(lang, "console-login-submit")) }
         }
     };
-    let mut response = (status, bare(lang, &tr(lang, "console-login-title"), body)).into_response();
+    let mut response = (status, bare(lang, &t(lang, "console-login-title"), body)).into_response();
     append_cookie(&mut response, &secure_cookie(LOGIN_COOKIE, token));
     response
 }
@@ -99,7 +100,7 @@ pub(super) async fn submit(
     let admin = match check_login(&state, ip, &request, Via::Console, now).await {
         Ok(admin) => admin,
         Err(ApiError::Unauthorized | ApiError::Invalid(_)) => {
-            let message = tr(lang, "console-login-refused");
+            let message = t(lang, "console-login-refused");
             return login_page(
                 lang,
                 &headers,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 
 use super::session::{ConsoleAdmin, LANG_COOKIE, cookie_value};
-use crate::domain::i18n::{Arg, Lang, t, t_args};
+use crate::domain::i18n::{Lang, t};
 use crate::http::error::ApiError;
 use crate::store::StoreError;
 
@@ -24,18 +24,6 @@ pub fn lang_of(headers: &HeaderMap) -> Lang {
         .and_then(|value| value.split(',').next())
         .and_then(|first| Lang::from_code(first.split(';').next().unwrap_or("").trim()))
         .unwrap_or_default()
-}
-
-pub fn tr(lang: Lang, key: &str) -> String {
-    t(lang, key)
-}
-
-pub fn tr_args<'a>(
-    lang: Lang,
-    key: &str,
-    args: impl IntoIterator<Item = (&'a str, Arg<'a>)>,
-) -> String {
-    t_args(lang, key, args)
 }
 
 /// What a page handler knows of its request: who, in which language, at which address.
@@ -119,7 +107,7 @@ pub fn page(ctx: &Ctx, nav: Nav, title: &str, body: Markup) -> Markup {
                     a.brand href="/console" { "Herald" }
                     nav {
                         @for (item, href, key) in Nav::ALL {
-                            a href=(href) class=[(item == nav).then_some("active")] { (tr(lang, key)) }
+                            a href=(href) class=[(item == nav).then_some("active")] { (t(lang, key)) }
                         }
                     }
                     div.who {
@@ -127,7 +115,7 @@ pub fn page(ctx: &Ctx, nav: Nav, title: &str, body: Markup) -> Markup {
                         span.admin { (ctx.admin.name) }
                         form method="post" action="/console/logout" {
                             (ctx.csrf())
-                            button.link type="submit" id="logout" { (tr(lang, "console-logout")) }
+                            button.link type="submit" id="logout" { (t(lang, "console-logout")) }
                         }
                     }
                 }
@@ -271,7 +259,7 @@ impl IntoResponse for ConsoleError {
             Self::SessionEnded(lang) => (
                 lang,
                 StatusCode::UNAUTHORIZED,
-                Some(tr(lang, "console-session-ended")),
+                Some(t(lang, "console-session-ended")),
                 None,
             ),
             Self::Api { lang, err } => {
@@ -306,7 +294,7 @@ impl IntoResponse for ConsoleError {
             &title,
             html! {
                 @if let Some(detail) = detail { p.error { (detail) } }
-                p { a href="/console" { (tr(lang, "console-back")) } }
+                p { a href="/console" { (t(lang, "console-back")) } }
             },
         );
         let mut response = (status, body).into_response();

@@ -13,9 +13,10 @@ use serde::Deserialize;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::page::{ConsoleError, Ctx, Nav, page, pct, tr};
+use super::page::{ConsoleError, Ctx, Nav, page, pct};
 use crate::charts::{ChartSpec, render_png};
 use crate::domain::i18n::Lang;
+use crate::domain::i18n::t;
 use crate::domain::performance::{
     ClosedTrade, Figures, Period, equity_curve, summarize, window_start,
 };
@@ -82,8 +83,8 @@ pub(super) async fn show(
             ("console-performance-by-timeframe", &summary.by.timeframe),
             ("console-performance-by-confidence", &summary.by.confidence),
         ] {
-            h2 { (tr(lang, key)) }
-            @if groups.is_empty() { p.muted { (tr(lang, "console-none")) } }
+            h2 { (t(lang, key)) }
+            @if groups.is_empty() { p.muted { (t(lang, "console-none")) } }
             @else { (figures_table(lang, groups, key)) }
         }
     };
@@ -101,16 +102,16 @@ fn figures_table(lang: Lang, groups: &BTreeMap<String, Figures>, id: &str) -> Ma
         table id=(id) {
             tr {
                 th { "" }
-                th.num { (tr(lang, "console-performance-trades")) }
-                th.num { (tr(lang, "console-performance-win-rate")) }
-                th.num { (tr(lang, "console-performance-total")) }
-                th.num { (tr(lang, "console-performance-average")) }
-                th.num { (tr(lang, "console-performance-profit-factor")) }
-                th.num { (tr(lang, "console-performance-expectancy")) }
-                th.num { (tr(lang, "console-performance-drawdown")) }
+                th.num { (t(lang, "console-performance-trades")) }
+                th.num { (t(lang, "console-performance-win-rate")) }
+                th.num { (t(lang, "console-performance-total")) }
+                th.num { (t(lang, "console-performance-average")) }
+                th.num { (t(lang, "console-performance-profit-factor")) }
+                th.num { (t(lang, "console-performance-expectancy")) }
+                th.num { (t(lang, "console-performance-drawdown")) }
                 th.num { "Sharpe" }
                 th.num { "Sortino" }
-                th.num { (tr(lang, "console-performance-streaks")) }
+                th.num { (t(lang, "console-performance-streaks")) }
             }
             @for (name, figures) in groups {
                 tr {

@@ -150,7 +150,7 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
         .and_then(|client| client.0);
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD);
     let now = Utc::now();
-    let admin = match live_session(&state, request.headers(), now).await {
+    let admin = match live_session(&state, request.headers(), lang, now).await {
         Ok(Some(admin)) => admin,
         Ok(None) => {
             let had_cookie = cookie_value(request.headers(), SESSION_COOKIE).is_some();
@@ -159,7 +159,7 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
         }
         Err(err) => return err.into_response(),
     };
-    let request = if changes_state {
+    let mut request = if changes_state {
         match check_csrf(request, &admin.csrf).await {
             Ok(request) => request,
             Err(problem) => {
@@ -174,7 +174,6 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
     } else {
         request
     };
-    let mut request = request;
     request.extensions_mut().insert(admin);
     next.run(request).await
 }
@@ -216,9 +215,9 @@ async fn ended(
 async fn live_session(
     state: &AppState,
     headers: &HeaderMap,
+    lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Option<ConsoleAdmin>, ConsoleError> {
-    let lang = lang_of(headers);
     let Some(token) = cookie_value(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -232,22 +231,21 @@ async fn live_session(
     else {
         return Ok(None);
     };
-    if session.expires_at <= now || session.last_seen_at + IDLE_TIMEOUT <= now {
+    let in_time = session.expires_at > now && session.last_seen_at + IDLE_TIMEOUT > now;
+    let admin = if in_time {
         state
             .store
-            .close_console_session(&token_hash)
+            .admin_by_id(session.admin_id)
             .await
-            .map_err(store_error)?;
-        return Ok(None);
-    }
-    let admin = state
-        .store
-        .admin_by_id(session.admin_id)
-        .await
-        .map_err(store_error)?;
-    let Some(admin) = admin.filter(|admin| {
-        admin.disabled_at.is_none() && admin.token_generation == session.generation
-    }) else {
+            .map_err(store_error)?
+            .filter(|admin| {
+                admin.disabled_at.is_none() && admin.token_generation == session.generation
+            })
+    } else {
+        None
+    };
+    // Ended by time, or by the admin's sessions ending: forgotten now.
+    let Some(admin) = admin else {
         state
             .store
             .close_console_session(&token_hash)

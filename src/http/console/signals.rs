@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::super::AppState;
 use super::super::error::ApiError;
-use super::page::{ConsoleError, Ctx, Nav, filled, page, pct, tr, tr_args, urlencode, when};
+use super::page::{ConsoleError, Ctx, Nav, filled, page, pct, urlencode, when};
 use crate::domain::i18n::Lang;
+use crate::domain::i18n::{t, t_args};
 use crate::domain::signal::{Asset, SignalKind};
 use crate::store::{DeliveryCounts, DeliveryStatus, SignalListQuery, StoredSignal};
 
@@ -249,10 +250,10 @@ fn progress_fragment(lang: Lang, stored: &StoredSignal, counts: &DeliveryCounts)
     html! {
         div data-done=(done) {
             p #progress-summary {
-                (tr_args(lang, "console-progress-summary", [
+                (t_args(lang, "console-progress-summary", [
                     ("sent", sent.into()), ("total", total.into()), ("waiting", outstanding.into()),
                 ]))
-                @if done { " · " (tr(lang, "console-progress-done")) } @else { " · " (tr(lang, "console-progress-running")) }
+                @if done { " · " (t(lang, "console-progress-done")) } @else { " · " (t(lang, "console-progress-running")) }
             }
             // An SVG bar: the page's CSP allows no inline styles.
             svg.bar viewBox="0 0 100 4" preserveAspectRatio="none" role="img" aria-label="progress" {
@@ -266,7 +267,7 @@ fn progress_fragment(lang: Lang, stored: &StoredSignal, counts: &DeliveryCounts)
                     td.num class=(format!("status-{}", status.as_str())) data-status=(status.as_str()) { (count(status)) }
                 } }
             }
-            p.muted { (tr_args(lang, "console-progress-recipients", [("count", stored.recipients.into())])) }
+            p.muted { (t_args(lang, "console-progress-recipients", [("count", stored.recipients.into())])) }
         }
     }
 }

@@ -13,10 +13,11 @@ use uuid::Uuid;
 use super::super::AppState;
 use super::super::error::ApiError;
 use super::page::{
-    ConsoleError, Ctx, Nav, filled, notice, page, parse_id, tr_args, urlencode, when, when_opt,
+    ConsoleError, Ctx, Nav, filled, notice, page, parse_id, urlencode, when, when_opt,
 };
 use super::signals::day_start;
 use crate::accounts::{self, Grant};
+use crate::domain::i18n::t_args;
 use crate::domain::preferences::Tier;
 use crate::store::UserListQuery;
 
@@ -199,7 +200,7 @@ pub(super) async fn show(
             tr { th { (ctx.t("console-users-min-confidence")) } td { (preferences.confidence_threshold) "%" } }
             tr { th { (ctx.t("console-users-disclaimer")) } td { (when_opt(user.disclaimer_accepted_at)) } }
             tr { th { (ctx.t("console-users-referrals")) } td #user-referrals {
-                (tr_args(ctx.lang, "console-users-referrals-counts", [
+                (t_args(ctx.lang, "console-users-referrals-counts", [
                     ("joined", referrals.joined.into()), ("paid", referrals.paid.into()),
                 ]))
                 @if let Some(code) = &referrals.code { " · " code { "r_" (code) } }

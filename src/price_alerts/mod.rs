@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::i18n::{Arg, t_args};
 use crate::domain::price_alert::{self, ParseError, Refusal, describe, fires};
-use crate::domain::render::price_text;
+use crate::domain::render::{escape, price_text};
 use crate::domain::signal::{Asset, Price};
 use crate::store::{NewPriceAlert, PriceAlert, Store, StoreError};
 
@@ -16,8 +16,9 @@ use crate::store::{NewPriceAlert, PriceAlert, Store, StoreError};
 pub enum CreateError {
     #[error("unreadable alert: {0:?}")]
     Parse(ParseError),
-    #[error("refused: {0:?}")]
-    Refused(Refusal),
+    /// Readable, but not something to wait for; with the asset it named.
+    #[error("refused for {1}: {0:?}")]
+    Refused(Refusal, Asset),
     /// The tier's limit of waiting alerts is reached.
     #[error("at most {0} alerts")]
     Full(u32),
@@ -38,7 +39,8 @@ pub async fn create(
         .last_price(request.asset.as_str())
         .await?
         .map(|(price, _)| price);
-    let armed = price_alert::arm(request.condition, last).map_err(CreateError::Refused)?;
+    let armed = price_alert::arm(request.condition, last)
+        .map_err(|refusal| CreateError::Refused(refusal, request.asset.clone()))?;
     let spec = describe(&request.asset, request.condition, armed.level);
     let new = NewPriceAlert {
         user_id,
@@ -62,10 +64,19 @@ pub async fn on_prices(
     ticks: &[(Decimal, DateTime<Utc>)],
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    // Prices whose asset or value could not be shown fire nothing: they came through
+    // `/api/prices`' own checks, so this is only a guard.
+    let Ok(asset_name) = Asset::parse(asset) else {
+        return Ok(0);
+    };
     let mut ticks = ticks.to_vec();
     ticks.sort_by_key(|(_, at)| *at);
     let mut fired = 0;
     for (price, _) in ticks {
+        let Some(shown) = Price::new(price) else {
+            continue;
+        };
+        let shown = price_text(&asset_name, shown);
         // Alerts set before this POST: a price's own time may lag our clock.
         for alert in store.price_alerts_reached(asset, price, now).await? {
             let Some(direction) = alert.direction else {
@@ -74,19 +85,13 @@ pub async fn on_prices(
             if !fires(alert.level, direction, alert.strict, price) {
                 continue;
             }
-            let (Ok(asset_name), Some(shown)) = (Asset::parse(asset), Price::new(price)) else {
-                continue;
-            };
             let lang = store.preferences(alert.user_id).await?.language;
             let message = t_args(
                 lang,
                 "alert-fired",
                 [
-                    (
-                        "alert",
-                        Arg::from(crate::domain::render::escape(&alert.spec)),
-                    ),
-                    ("price", Arg::from(price_text(&asset_name, shown))),
+                    ("alert", Arg::from(escape(&alert.spec))),
+                    ("price", Arg::from(shown.as_str())),
                 ],
             );
             if store.fire_price_alert(&alert, price, &message, now).await? {
