@@ -374,11 +374,9 @@ async fn paid_broadcasts_pass_thirty_a_second(backend: Backend) {
         },
     )
     .await;
-    let asker = app.subscribed_user("Asker", "en").await;
     let chats = seed_subscribers(&app.store, &app.emulator, RECIPIENTS).await;
     let (status, _) = app.post_signal(&buy_signal()).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    app.wait_for(asker, 4).await;
     app.drain().await;
     let received = signal_messages(&app.emulator, &chats);
     assert!(
@@ -389,12 +387,18 @@ async fn paid_broadcasts_pass_thirty_a_second(backend: Backend) {
     );
     let counters = app.emulator.counters();
     assert_eq!(counters.rate_limited, 0);
-    assert_eq!(counters.paid_broadcast_messages, RECIPIENTS as u64 + 1);
-    // The onboarding replies were ordinary messages.
+    assert_eq!(counters.paid_broadcast_messages, RECIPIENTS as u64);
+    // Replies to commands are ordinary messages. (After the broadcast: a reply and a signal to
+    // the same chat within a second would meet the per-chat limit, which is not this test's.)
+    let asker = app.subscribed_user("Asker", "en").await;
     let replies = app.emulator.messages(asker);
     assert!(
         replies[..3].iter().all(|m| !m.paid_broadcast),
         "{replies:?}"
+    );
+    assert_eq!(
+        app.emulator.counters().paid_broadcast_messages,
+        RECIPIENTS as u64
     );
     app.stop().await;
 }
