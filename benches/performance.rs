@@ -95,7 +95,7 @@ async fn store_with_outcomes(dir: &Path, n: usize) -> anyhow::Result<Store> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))?
             .signal;
         store
-            .insert_signal(&signal, &body, &serde_json::json!({}), &[], now)
+            .insert_signal(&signal, &body, &serde_json::json!({}), 0, now)
             .await?;
         let exit = Price::new(if i % 3 == 0 { 97.into() } else { 104.into() });
         let outcome = NewOutcome {

@@ -96,7 +96,7 @@ impl App {
         crate::ops::metrics::install();
         let lifecycle = Lifecycle::default();
         let probe = TelegramProbe::new(self.outbound.bot().clone());
-        let ingest = Ingest::new(self.store.clone(), Arc::new(self.config.tiers.clone()));
+        let ingest = Ingest::new(self.store.clone());
         let outcomes = Outcomes::new(
             self.store.clone(),
             ingest.clone(),
@@ -352,6 +352,15 @@ impl Leader {
             let term = term.clone();
             async move { store.forward_notifications(term).await }
         });
+        // Signals' delivery rows are written by one replica at a time, in acceptance order.
+        work.spawn(
+            crate::signals::fanout::Fanout::new(
+                self.store.clone(),
+                Arc::new(self.config.tiers.clone()),
+                self.config.delivery.fanout_chunk,
+            )
+            .run(term.clone()),
+        );
         // Expiry and scheduled reports: leader-only, so one replica does them at a time.
         let scheduler = Scheduler::new(
             self.store.clone(),

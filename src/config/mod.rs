@@ -184,6 +184,7 @@ impl Config {
             log_format: server.log_format,
             delivery: DeliverySettings {
                 paid_broadcast: rates.paid_broadcast,
+                fanout_chunk: rates.fanout_chunk,
                 ..DeliverySettings::default()
             },
             ops,

@@ -33,7 +33,14 @@ pub struct DeliverySettings {
     /// `HERALD_PAID_BROADCAST`: deliveries carry `allow_paid_broadcast` (0.1 Star per message
     /// past the free 30/s), which lets the global rate go up to 1000/s.
     pub paid_broadcast: bool,
+    /// `HERALD_FANOUT_CHUNK`: audience members read and written per fan-out transaction after a
+    /// signal's first (small) chunk.
+    pub fanout_chunk: usize,
 }
+
+/// Large enough that a million recipients take 200 transactions, small enough that one holds
+/// the write lock (SQLite) for a few tens of milliseconds.
+const DEFAULT_FANOUT_CHUNK: usize = 5_000;
 
 impl Default for DeliverySettings {
     fn default() -> Self {
@@ -43,6 +50,7 @@ impl Default for DeliverySettings {
             max_attempts: 8,
             max_in_flight: 64,
             paid_broadcast: false,
+            fanout_chunk: DEFAULT_FANOUT_CHUNK,
         }
     }
 }
@@ -52,6 +60,7 @@ pub(super) struct Rates {
     pub global_rate: u32,
     pub command_rate: u32,
     pub paid_broadcast: bool,
+    pub fanout_chunk: usize,
 }
 
 /// Telegram's free bulk limit; above it only paid broadcasts go through.
@@ -105,9 +114,17 @@ pub(super) fn load(
         1..=MAX_COMMAND_RATE,
         "commands per user per minute",
     )?;
+    let fanout_chunk = reader.number(
+        "HERALD_FANOUT_CHUNK",
+        None,
+        DEFAULT_FANOUT_CHUNK,
+        1..=100_000,
+        "recipients per fan-out chunk",
+    )?;
     Ok(Rates {
         global_rate,
         command_rate,
         paid_broadcast,
+        fanout_chunk,
     })
 }

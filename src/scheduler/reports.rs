@@ -11,33 +11,53 @@ use crate::domain::performance::{
     ClosedTrade, ReportKind, ReportPeriod, figures, latest_due_report, report_text,
 };
 use crate::domain::preferences::ReportFrequency;
-use crate::store::{Candidate, NewReport, TradeQuery};
+use crate::store::{AudiencePage, AudienceSlice, Candidate, NewReport, TradeQuery};
 
 /// A report more than this late (the service was down at the hour) is skipped, not sent
 /// hours later; the next period brings a fresh one.
 const MAX_LATENESS: Duration = Duration::hours(6);
+/// Subscribers read per query.
+const AUDIENCE_PAGE: i64 = 5_000;
 
 impl Scheduler {
     /// Queues every report due at `now` that was not queued before; returns how many.
     pub async fn queue_reports(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let mut due: BTreeMap<String, Vec<(Candidate, ReportPeriod)>> = BTreeMap::new();
-        for candidate in self.store.signal_candidates().await?.iter() {
-            let kind = match candidate.prefs.performance_updates {
-                ReportFrequency::Daily => ReportKind::Daily,
-                ReportFrequency::Weekly => ReportKind::Weekly,
-                ReportFrequency::Never => continue,
-            };
-            let period = latest_due_report(kind, now, candidate.prefs.timezone, self.report_hour);
-            // Too late to be useful, or due before the user subscribed (a new subscriber waits
-            // for the next period rather than getting last week's at once).
-            if now - period.due_at > MAX_LATENESS
-                || candidate.subscription.started_at > period.due_at
-            {
-                continue;
+        // The audience a page at a time: a million subscribers are never in memory at once.
+        let mut after_chat = i64::MIN;
+        loop {
+            let page = self
+                .store
+                .audience_page(AudiencePage {
+                    slice: AudienceSlice::All,
+                    after_chat,
+                    at: now,
+                    limit: AUDIENCE_PAGE,
+                })
+                .await?;
+            for candidate in &page {
+                let kind = match candidate.prefs.performance_updates {
+                    ReportFrequency::Daily => ReportKind::Daily,
+                    ReportFrequency::Weekly => ReportKind::Weekly,
+                    ReportFrequency::Never => continue,
+                };
+                let period =
+                    latest_due_report(kind, now, candidate.prefs.timezone, self.report_hour);
+                // Too late to be useful, or due before the user subscribed (a new subscriber waits
+                // for the next period rather than getting last week's at once).
+                if now - period.due_at > MAX_LATENESS
+                    || candidate.subscription.started_at > period.due_at
+                {
+                    continue;
+                }
+                due.entry(period.key.clone())
+                    .or_default()
+                    .push((candidate.clone(), period));
             }
-            due.entry(period.key.clone())
-                .or_default()
-                .push((candidate.clone(), period));
+            match page.last() {
+                Some(last) if page.len() as i64 == AUDIENCE_PAGE => after_chat = last.chat_id,
+                _ => break,
+            }
         }
         let mut reported = self.reported.lock().await;
         reported.retain(|key, _| due.contains_key(key));

@@ -1,23 +1,20 @@
-//! Accepting a signal: parse it, work out who receives it, and store the signal with one delivery
-//! row per recipient in a single transaction. The answer (202) is given only after that commit,
-//! so nothing accepted can be lost.
+//! Accepting a signal: parse it, check it against the signal it closes, and store it with its
+//! fan-out job in a single transaction. The answer (202) is given only after that commit, so
+//! nothing accepted can be lost; the delivery rows are written afterwards (`signals::fanout`),
+//! so the answer never waits for the size of the audience.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::SimilarCache;
 use super::closing::{AlreadyClosed, outcome_return, record_close};
-use super::planning::Planner;
 use crate::domain::performance::OutcomeReason;
 use crate::domain::render::AcceptedContext;
 use crate::domain::signal::{FieldErrors, ParsedSignal, SignalError, SignalKind, parse_signal};
-use crate::domain::tier::TierRules;
 use crate::store::{
-    Announcement, DeliveryStatus, InsertOutcome, NewOutcome, Recorded, Store, StoreError,
-    StoredSignal,
+    Announcement, InsertOutcome, NewOutcome, Recorded, Store, StoreError, StoredSignal,
 };
 
 /// Why a signal was not accepted.
@@ -52,7 +49,6 @@ impl From<SignalError> for IngestError {
 #[derive(Clone)]
 pub struct Ingest {
     store: Store,
-    planner: Planner,
     /// The performance category of new buys and sells, from memory.
     similar: SimilarCache,
 }
@@ -65,20 +61,15 @@ pub enum Accepted {
 }
 
 impl Ingest {
-    pub fn new(store: Store, tiers: Arc<TierRules>) -> Self {
+    pub fn new(store: Store) -> Self {
         Self {
             similar: SimilarCache::new(store.clone()),
-            planner: Planner::new(store.clone(), tiers),
             store,
         }
     }
 
     pub fn similar(&self) -> &SimilarCache {
         &self.similar
-    }
-
-    pub(crate) fn planner(&self) -> &Planner {
-        &self.planner
     }
 
     pub async fn accept(&self, body: &[u8]) -> Result<Accepted, IngestError> {
@@ -107,28 +98,22 @@ impl Ingest {
             outcome: None,
         };
         let context = serde_json::to_value(&context)?;
-        let deliveries = self.planner.plan(&signal, original.as_ref(), now).await?;
         if let Some(original) = &original {
             let announcement = Announcement {
                 signal: &signal,
                 request: &parsed.canonical,
                 context: &context,
-                deliveries: &deliveries,
+                recipients: original.recipients,
             };
             return self.accept_close(original, announcement, now).await;
         }
+        let audience = self.store.audience_size().await?;
         match self
             .store
-            .insert_signal(&signal, &parsed.canonical, &context, &deliveries, now)
+            .insert_signal(&signal, &parsed.canonical, &context, audience, now)
             .await?
         {
             InsertOutcome::Created(stored) => {
-                crate::ops::metrics::deliveries_skipped(
-                    deliveries
-                        .iter()
-                        .filter(|d| d.status == DeliveryStatus::Skipped)
-                        .count(),
-                );
                 tracing::info!(signal_id = %stored.signal.id, kind = signal.kind.as_str(), recipients = stored.recipients, "signal accepted");
                 Ok(Accepted::Created(stored))
             }
@@ -152,7 +137,7 @@ impl Ingest {
             return_pct: outcome_return(&original.signal, signal.exit_price),
             closed_at: signal.generated_at,
         };
-        let recipients = close.deliveries.iter().filter(|d| d.is_queued()).count() as i64;
+        let recipients = close.recipients;
         let (request, context) = (close.request.to_owned(), close.context.clone());
         let recorded = record_close(
             &self.store,

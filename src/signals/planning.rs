@@ -1,50 +1,42 @@
 //! Who receives a signal: one delivery row per user it concerns, decided by
-//! `domain::recipients` from the cached audience. Engine signals (`ingest`) and Herald's own closes
-//! (`outcomes`) are planned the same way.
+//! `domain::recipients` for one page of the audience at a time (`signals::fanout` walks the
+//! pages). Engine signals (`ingest`) and Herald's own closes (`outcomes`) are planned the same way.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::preferences::Tier;
 use crate::domain::recipients::{self, Decision, SignalFacts};
 use crate::domain::signal::Signal;
 use crate::domain::tier::TierRules;
-use crate::store::{DeliveryStatus, NewDelivery, Store, StoreResult, StoredSignal};
+use crate::store::{Candidate, DeliveryStatus, NewDelivery};
 
 #[derive(Clone)]
 pub(crate) struct Planner {
-    store: Store,
     tiers: Arc<TierRules>,
 }
 
 impl Planner {
-    pub fn new(store: Store, tiers: Arc<TierRules>) -> Self {
-        Self { store, tiers }
+    pub fn new(tiers: Arc<TierRules>) -> Self {
+        Self { tiers }
     }
 
-    /// One row per user the signal concerns: `pending` for recipients, `skipped` (with the
-    /// reason) for subscribers whose filters exclude it. A close (`original` given) reaches every
-    /// chat the original went or is still going to.
-    pub async fn plan(
+    /// One row per candidate the signal concerns, decided at `at` (the signal's acceptance):
+    /// `pending` for recipients, `skipped` (with the reason) for subscribers whose filters
+    /// exclude it. A close reaches the chats in `replies` (those the original went or is still
+    /// going to), each a reply to the original's message where it is known.
+    pub fn decide(
         &self,
         signal: &Signal,
-        original: Option<&StoredSignal>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<NewDelivery>> {
-        // A reply target unknown yet is filled in when the close is sent (see
-        // `store::deliveries`).
-        let replies: HashMap<i64, Option<i64>> = match original {
-            Some(original) => self.store.audience_of_signal(original.signal.id).await?,
-            None => HashMap::new(),
-        };
+        page: &[Candidate],
+        replies: &HashMap<i64, Option<i64>>,
+        at: DateTime<Utc>,
+    ) -> Vec<NewDelivery> {
         let facts = SignalFacts::from(signal);
-        let candidates = self.store.signal_candidates().await?;
-        let mut deliveries = Vec::with_capacity(candidates.len());
-        for candidate in candidates.iter() {
+        let mut deliveries = Vec::with_capacity(page.len());
+        for candidate in page {
             let audience = replies.get(&candidate.chat_id).copied();
-            let reply_to = audience.flatten();
             let view = recipients::Candidate {
                 active: candidate.is_active,
                 subscribed: candidate.subscription.subscribed,
@@ -54,6 +46,8 @@ impl Planner {
                 prefs: candidate.prefs.clone(),
                 received_original: audience.is_some(),
             };
+            // A reply target unknown yet is looked up when the close is sent (see
+            // `store::deliveries`).
             let base = |status, skip_reason: Option<String>| NewDelivery {
                 user_id: candidate.user_id,
                 chat_id: candidate.chat_id,
@@ -63,43 +57,28 @@ impl Planner {
                 format: view.prefs.format,
                 silent: false,
                 protect_content: false,
-                reply_to_message_id: reply_to,
-                next_attempt_at: now.timestamp_millis(),
+                reply_to_message_id: audience.flatten(),
+                next_attempt_at: at.timestamp_millis(),
             };
-            let paying = candidate.subscription.tier != Tier::Free
-                && candidate
-                    .subscription
-                    .expires_at
-                    .is_none_or(|until| until > now);
-            match recipients::decide(&view, &facts, &self.tiers, now) {
+            match recipients::decide(&view, &facts, &self.tiers, at) {
                 Decision::Ignore => {}
-                Decision::Skip(reason) => {
-                    deliveries.push((
-                        paying,
-                        base(DeliveryStatus::Skipped, Some(reason.as_str().to_owned())),
-                    ));
-                }
+                Decision::Skip(reason) => deliveries.push(base(
+                    DeliveryStatus::Skipped,
+                    Some(reason.as_str().to_owned()),
+                )),
                 Decision::Send {
                     silent,
                     protect_content,
                     delay_secs,
-                } => {
-                    deliveries.push((
-                        paying,
-                        NewDelivery {
-                            silent,
-                            protect_content,
-                            next_attempt_at: now.timestamp_millis()
-                                + (delay_secs as i64).saturating_mul(1000),
-                            ..base(DeliveryStatus::Pending, None)
-                        },
-                    ));
-                }
+                } => deliveries.push(NewDelivery {
+                    silent,
+                    protect_content,
+                    next_attempt_at: at.timestamp_millis()
+                        + (delay_secs as i64).saturating_mul(1000),
+                    ..base(DeliveryStatus::Pending, None)
+                }),
             }
         }
-        // Rows are sent in the order they are written: paying recipients first (at 30/s the
-        // 100,000th subscriber waits 55 minutes), each group in the audience's order.
-        deliveries.sort_by_key(|(paying, _)| !paying);
-        Ok(deliveries.into_iter().map(|(_, row)| row).collect())
+        deliveries
     }
 }

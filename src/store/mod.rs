@@ -24,6 +24,7 @@ mod console_sessions;
 mod deliveries;
 mod encryption_keys;
 mod exports;
+mod fanout;
 mod inbox;
 mod kv_state;
 mod leader;
@@ -46,6 +47,7 @@ mod webhooks;
 pub use admin_figures::{ActivityStats, SignUp, UserCounts};
 pub use admins::{AdminRecord, LoginFailure};
 pub use api_keys::StoredApiKey;
+pub use audience::{AudiencePage, AudienceSlice};
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use callers::{Account, CallerRecord};
@@ -57,6 +59,7 @@ pub use deliveries::{
 };
 pub use encryption_keys::{KeyCheck, KeyProblem, RotationReport};
 pub use exports::{Cell, ExportTable};
+pub use fanout::{FanoutCursor, FanoutJob, FanoutPhase};
 pub use inbox::{InboxUpdate, NewUpdate, Receipt};
 pub use leader::Leadership;
 pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};
@@ -150,6 +153,8 @@ pub struct Store {
     /// Wakes this process's dispatcher when deliveries are queued here; other replicas are woken
     /// through PostgreSQL's NOTIFY (see `delivery::wake`).
     deliveries_queued: Arc<Notify>,
+    /// Told when a signal's fan-out job is committed here or, on PostgreSQL, on another replica.
+    fanouts_queued: Arc<Notify>,
     /// Wakes this process's report sender when a fired price alert queued its message.
     reports_queued: Arc<Notify>,
     /// Seals personal data (names, TOTP secrets, stored updates) on the way in, opens it on the
@@ -229,6 +234,7 @@ impl Store {
             backend,
             url,
             deliveries_queued: Arc::new(Notify::new()),
+            fanouts_queued: Arc::new(Notify::new()),
             reports_queued: Arc::new(Notify::new()),
             cipher: crate::crypto::Cipher::plaintext(),
             audience: Default::default(),
@@ -325,14 +331,16 @@ impl Store {
     async fn listen(&self, stop: &tokio_util::sync::CancellationToken) -> StoreResult<()> {
         let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
         listener.listen(DELIVERIES_CHANNEL).await?;
-        // Rows may have been queued while nobody listened.
+        // Rows or fan-outs may have been queued while nobody listened.
         self.deliveries_queued.notify_one();
+        self.fanouts_queued.notify_one();
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return Ok(()),
                 notification = listener.recv() => {
                     notification?;
                     self.deliveries_queued.notify_one();
+                    self.fanouts_queued.notify_one();
                 }
             }
         }

@@ -8,7 +8,6 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::deliveries::NewDelivery;
 use super::signals::{SIGNAL_COLUMNS, insert_signal_rows, signal_from_row};
 use super::{Store, StoreError, StoreResult, StoredSignal, from_millis, parse_uuid, to_millis};
 use crate::domain::performance::{ClosedTrade, Direction, OutcomeReason, Tally, risk_pct};
@@ -27,12 +26,13 @@ pub struct NewOutcome {
 }
 
 /// The close signal that announces an outcome to the original's recipients (the engine's own,
-/// or one Herald writes for an outcome reached another way), with its delivery rows.
+/// or one Herald writes for an outcome reached another way); its rows are fanned out later.
 pub struct Announcement<'a> {
     pub signal: &'a Signal,
     pub request: &'a str,
     pub context: &'a serde_json::Value,
-    pub deliveries: &'a [NewDelivery],
+    /// The audience it goes to: that of the signal it closes.
+    pub recipients: i64,
 }
 
 /// A recorded outcome, as the API shows it.
@@ -190,16 +190,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(a) = &announcement {
-            let inserted = insert_signal_rows(
-                &mut tx,
-                self.backend,
-                a.signal,
-                a.request,
-                a.context,
-                a.deliveries,
-                now,
-            )
-            .await?;
+            let inserted =
+                insert_signal_rows(&mut tx, a.signal, a.request, a.context, a.recipients, now)
+                    .await?;
             if !inserted {
                 tx.rollback().await?;
                 return Err(StoreError::Conflict(
@@ -212,7 +205,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         if announcement.is_some() {
-            self.deliveries_queued.notify_one();
+            self.fanouts_queued.notify_one();
         }
         Ok(Recorded::Closed)
     }
@@ -251,16 +244,30 @@ impl Store {
         rows.iter().map(signal_from_row).collect()
     }
 
-    /// The chats a signal was sent to or is still queued for, with the message id where it has
-    /// one: the audience of its close.
+    /// Which of `users` the signal was sent to or is still queued for, by chat, with the message
+    /// id where it has one: the audience of its close, one page of users at a time (each a probe
+    /// of the per-user index).
     pub async fn audience_of_signal(
         &self,
         signal_id: Uuid,
+        users: &[Uuid],
     ) -> StoreResult<HashMap<i64, Option<i64>>> {
-        let rows = sqlx::query(
-            "SELECT chat_id, telegram_message_id FROM signal_deliveries WHERE signal_id = $1 \
-             AND chat_id IS NOT NULL AND status IN ('sent', 'pending', 'sending', 'uncertain')",
-        )
+        if users.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let users: Vec<String> = users.iter().map(Uuid::to_string).collect();
+        let users =
+            serde_json::to_string(&users).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let in_users = match self.backend {
+            super::Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)))",
+            super::Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT chat_id, telegram_message_id FROM signal_deliveries WHERE user_id {in_users} \
+             AND signal_id = $2 AND chat_id IS NOT NULL \
+             AND status IN ('sent', 'pending', 'sending', 'uncertain')"
+        )))
+        .bind(users)
         .bind(signal_id.to_string())
         .fetch_all(&self.pool)
         .await?;

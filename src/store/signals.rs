@@ -1,12 +1,12 @@
-//! Signals, stored together with their delivery rows in one transaction.
+//! Signals, stored together with their fan-out job in one transaction (`store::fanout`).
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::deliveries::{NewDelivery, insert_deliveries};
-use super::{Backend, Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use super::fanout::insert_fanout_job;
+use super::{Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
 use crate::domain::signal::{Signal, SignalKind};
 
 #[derive(Debug, Clone)]
@@ -17,6 +17,7 @@ pub struct StoredSignal {
     /// What the message needs beyond the signal (e.g. the performance category), as JSON.
     pub context: serde_json::Value,
     pub accepted_at: DateTime<Utc>,
+    /// The audience at acceptance (a close: the audience of the signal it closes).
     pub recipients: i64,
 }
 
@@ -56,22 +57,20 @@ pub(super) fn signal_from_row(row: &AnyRow) -> StoreResult<StoredSignal> {
     })
 }
 
-/// Writes the signal row and its delivery rows inside `tx`; false (and nothing written) when a
+/// Writes the signal row and its fan-out job inside `tx`; false (and nothing written) when a
 /// signal with this id already exists. Shared by plain signals and by closes that record an
 /// outcome in the same transaction (`store::outcomes`).
 pub(super) async fn insert_signal_rows(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
     signal: &Signal,
     request: &str,
     context: &serde_json::Value,
-    deliveries: &[NewDelivery],
+    recipients: i64,
     accepted_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let body = serde_json::to_string(signal).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
     // ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first insert's commit
-    // and then insert nothing, so exactly one set of deliveries is ever written.
+    // and then insert nothing, so exactly one fan-out is ever written.
     let inserted = sqlx::query(
         "INSERT INTO signals (id, kind, asset, confidence, source_model, generated_at, accepted_at, \
          closes, body, request, context, recipients) \
@@ -95,32 +94,24 @@ pub(super) async fn insert_signal_rows(
     if inserted == 0 {
         return Ok(false);
     }
-    insert_deliveries(tx, backend, signal.id, deliveries, accepted_at).await?;
+    insert_fanout_job(tx, signal.id, accepted_at).await?;
     Ok(true)
 }
 
 impl Store {
-    /// Stores the signal and all its delivery rows atomically. The same id posted again with the
-    /// same canonical request returns the original; with a different one, `Conflict`.
+    /// Stores the signal and its fan-out atomically. The same id posted again with the same
+    /// canonical request returns the original; with a different one, `Conflict`.
     pub async fn insert_signal(
         &self,
         signal: &Signal,
         request: &str,
         context: &serde_json::Value,
-        deliveries: &[NewDelivery],
+        recipients: i64,
         accepted_at: DateTime<Utc>,
     ) -> StoreResult<InsertOutcome> {
         let mut tx = self.begin_write().await?;
-        let inserted = insert_signal_rows(
-            &mut tx,
-            self.backend,
-            signal,
-            request,
-            context,
-            deliveries,
-            accepted_at,
-        )
-        .await?;
+        let inserted =
+            insert_signal_rows(&mut tx, signal, request, context, recipients, accepted_at).await?;
         if !inserted {
             tx.rollback().await?;
             let existing = self.signal(signal.id).await?.ok_or(StoreError::NotFound)?;
@@ -141,8 +132,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.deliveries_queued.notify_one();
-        let recipients = deliveries.iter().filter(|d| d.is_queued()).count() as i64;
+        self.fanouts_queued.notify_one();
         Ok(InsertOutcome::Created(StoredSignal {
             signal: signal.clone(),
             request: request.to_owned(),

@@ -21,7 +21,6 @@ use uuid::Uuid;
 use super::SimilarCache;
 use super::closing::{AlreadyClosed, CloseError, outcome_return, record_close};
 use super::ingest::Ingest;
-use super::planning::Planner;
 use crate::domain::performance::{
     ClosedTrade, Direction, FieldErrors, Horizons, OutcomeReason, Period, RequestError,
     parse_outcome, window_start,
@@ -83,7 +82,6 @@ pub struct Closed {
 #[derive(Clone)]
 pub struct Outcomes {
     store: Store,
-    planner: Planner,
     similar: SimilarCache,
     horizons: Arc<Horizons>,
     /// `/api/stats` figures over every outcome, kept briefly: monitoring polls them, and each
@@ -95,11 +93,10 @@ pub struct Outcomes {
 const STATS_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Outcomes {
-    /// Plans closes like `ingest` plans signals, and shares its performance category.
+    /// Shares `ingest`'s performance category.
     pub fn new(store: Store, ingest: Ingest, horizons: Arc<Horizons>) -> Self {
         Self {
             store,
-            planner: ingest.planner().clone(),
             similar: ingest.similar().clone(),
             horizons,
             stats_cache: Arc::new(tokio::sync::Mutex::new(None)),
@@ -275,10 +272,6 @@ impl Outcomes {
             }),
         };
         let context = serde_json::to_value(&context)?;
-        let deliveries = self
-            .planner
-            .plan(&announcement, Some(original), now)
-            .await?;
         let outcome = NewOutcome {
             reason,
             note,
@@ -290,7 +283,7 @@ impl Outcomes {
             signal: &announcement,
             request: &request,
             context: &context,
-            deliveries: &deliveries,
+            recipients: original.recipients,
         };
         let recorded = record_close(
             &self.store,

@@ -143,7 +143,7 @@ async fn killed_mid_broadcast(backend: Backend) {
     let second = HeraldProcess::start(&emulator, &db.url, &env).await;
     second.wait_for_log("elected leader").await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    while store.queue_depth().await.unwrap() > 0 {
+    while !crate::harness::db::settled(&store).await {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the restarted herald did not finish"
@@ -192,7 +192,7 @@ async fn leader_killed_replica_finishes(backend: Backend) {
     one.kill().await;
     two.wait_for_log("elected leader").await;
     let deadline = tokio::time::Instant::now() + WAIT;
-    while store.queue_depth().await.unwrap() > 0 {
+    while !crate::harness::db::settled(&store).await {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the standby did not finish the broadcast"

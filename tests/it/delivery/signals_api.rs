@@ -219,9 +219,10 @@ async fn filters_skip_with_a_reason_and_silence(backend: Backend) {
 
     let (_, body) = app.post_signal(&buy_signal()).await;
     assert_eq!(
-        body["recipients"], 0,
-        "confidence 85 is below the user's 90"
+        body["recipients"], 1,
+        "the audience at acceptance: filters are applied as its rows are written"
     );
+    app.drain().await;
     let id = body["id"].as_str().unwrap().parse().unwrap();
     let rows = app.store.deliveries_of_signal(id).await.unwrap();
     assert_eq!(rows.len(), 1);

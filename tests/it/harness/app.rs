@@ -253,7 +253,7 @@ impl TestApp {
     pub async fn drain(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
-            if self.store.queue_depth().await.expect("queue depth") == 0 {
+            if super::db::settled(&self.store).await {
                 return;
             }
             assert!(

@@ -163,3 +163,24 @@ async fn ensure_template(admin: &str) -> String {
         .expect("unlock");
     template
 }
+
+/// Writes a stored signal's rows as its fan-out would, in one chunk.
+pub async fn write_rows(
+    store: &herald::store::Store,
+    signal: uuid::Uuid,
+    rows: &[herald::store::NewDelivery],
+) {
+    let job = store.fanout_job(signal).await.unwrap().unwrap();
+    assert!(
+        store
+            .write_fanout_chunk(&job, rows, herald::store::FanoutCursor::DONE)
+            .await
+            .unwrap()
+    );
+}
+
+/// Every accepted signal fanned out and every row sent or given up.
+pub async fn settled(store: &herald::store::Store) -> bool {
+    store.fanouts_open().await.expect("open fan-outs") == 0
+        && store.queue_depth().await.expect("queue depth") == 0
+}

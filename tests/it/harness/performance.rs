@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use herald::domain::performance::Horizons;
-use herald::domain::tier::TierRules;
 use herald::signals::ingest::Ingest;
 use herald::signals::outcomes::Outcomes;
 use herald::store::Store;
@@ -43,7 +42,7 @@ pub async fn post_signal(app: &TestApp, signal: &Value) -> String {
 /// A closing service of our own, with its own horizons (e.g. `[("1H", "1s")]`), for driving
 /// expiry without waiting for the real session close.
 pub fn outcomes(store: &Store, horizons: &[(&str, &str)]) -> Outcomes {
-    let ingest = Ingest::new(store.clone(), Arc::new(TierRules::default()));
+    let ingest = Ingest::new(store.clone());
     let horizons: std::collections::BTreeMap<String, String> = horizons
         .iter()
         .map(|(tf, h)| ((*tf).to_owned(), (*h).to_owned()))

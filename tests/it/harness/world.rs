@@ -133,9 +133,16 @@ impl World {
             })
             .collect();
         self.store
-            .insert_signal(&signal, &body.to_string(), &json!({}), &deliveries, opened)
+            .insert_signal(
+                &signal,
+                &body.to_string(),
+                &json!({}),
+                deliveries.len() as i64,
+                opened,
+            )
             .await
             .unwrap();
+        super::db::write_rows(&self.store, signal.id, &deliveries).await;
         // What the dispatcher records once Telegram took the message.
         let queued = self.store.due_deliveries(opened, 0, 100).await.unwrap();
         let sent: Vec<_> = queued

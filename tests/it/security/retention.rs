@@ -1,10 +1,7 @@
 //! Retention: the leader purges finished deliveries, audit rows and handled updates past their
 //! age; unfinished deliveries, recent rows and signals stay.
 
-use std::sync::Arc;
-
 use chrono::{Duration, Utc};
-use herald::domain::tier::TierRules;
 use herald::signals::ingest::{Accepted, Ingest};
 use herald::store::{AuditEvent, Backend, Store};
 use telegram_emulator::{Emulator, EmulatorConfig};
@@ -16,7 +13,7 @@ use crate::harness::db::TestDb;
 const OLD: i64 = 1_577_836_800_000; // 2020-01-01
 
 async fn signal(store: &Store) -> String {
-    let ingest = Ingest::new(store.clone(), Arc::new(TierRules::default()));
+    let ingest = Ingest::new(store.clone());
     match ingest.accept(buy_signal().to_string().as_bytes()).await {
         Ok(Accepted::Created(stored)) => stored.signal.id.to_string(),
         _ => panic!("signal accepted"),

@@ -4,7 +4,7 @@ use chrono::{TimeZone, Utc};
 use herald::domain::i18n::Lang;
 use herald::domain::preferences::{Delivery, HourWindow, MessageFormat, Preferences};
 use herald::domain::signal::Asset;
-use herald::store::{Backend, NewUser};
+use herald::store::{Backend, NewUser, Store};
 
 use crate::both_backends;
 use crate::harness::db::TestDb;
@@ -52,7 +52,7 @@ async fn users_and_preferences(backend: Backend) {
     assert_eq!(store.preferences(user.id).await.unwrap(), changed);
 
     // Not a candidate until the disclaimer is accepted and the user subscribes.
-    assert!(store.signal_candidates().await.unwrap().is_empty());
+    assert!(audience(&store).await.is_empty());
     assert!(store.accept_disclaimer(user.id, now).await.unwrap());
     assert!(!store.accept_disclaimer(user.id, now).await.unwrap());
     assert!(store.set_subscribed(user.id, true, now).await.unwrap());
@@ -60,7 +60,7 @@ async fn users_and_preferences(backend: Backend) {
         !store.set_subscribed(user.id, true, now).await.unwrap(),
         "idempotent"
     );
-    let candidates = store.signal_candidates().await.unwrap();
+    let candidates = audience(&store).await;
     assert_eq!(candidates.len(), 1);
     assert_eq!(candidates[0].chat_id, 1001);
     assert_eq!(candidates[0].prefs, changed);
@@ -68,9 +68,9 @@ async fn users_and_preferences(backend: Backend) {
 
     // Blocking the bot takes the user out.
     assert!(store.deactivate_chat(1001, "blocked").await.unwrap());
-    assert!(store.signal_candidates().await.unwrap().is_empty());
+    assert!(audience(&store).await.is_empty());
     assert!(store.reactivate_chat(1001).await.unwrap());
-    assert_eq!(store.signal_candidates().await.unwrap().len(), 1);
+    assert_eq!(audience(&store).await.len(), 1);
 }
 both_backends!(users_and_preferences_story, users_and_preferences);
 
@@ -427,7 +427,8 @@ async fn inbox_batches(backend: Backend) {
 }
 both_backends!(inbox_batch_story, inbox_batches);
 
-/// The audience is cached between signals; a change another replica commits must show at once.
+/// The audience's size is cached between signals; a change another replica commits must show at
+/// once, in the pages a fan-out reads and in the count.
 async fn audience_follows_other_replicas(backend: Backend) {
     let db = TestDb::new(backend).await;
     let here = db.store().await;
@@ -435,25 +436,17 @@ async fn audience_follows_other_replicas(backend: Backend) {
     let now = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
     let (user, _) = there.upsert_user(&alice(), Lang::En, now).await.unwrap();
     there.accept_disclaimer(user.id, now).await.unwrap();
-    assert!(
-        here.signal_candidates().await.unwrap().is_empty(),
-        "not subscribed yet"
-    );
+    assert!(audience(&here).await.is_empty(), "not subscribed yet");
 
     there.set_subscribed(user.id, true, now).await.unwrap();
-    let audience = here.signal_candidates().await.unwrap();
-    assert_eq!(audience.len(), 1);
-    assert_eq!(audience[0].prefs.confidence_threshold, 0);
+    let subscribed = audience(&here).await;
+    assert_eq!(subscribed.len(), 1);
+    assert_eq!(subscribed[0].prefs.confidence_threshold, 0);
 
     let mut prefs = there.preferences(user.id).await.unwrap();
     prefs.confidence_threshold = 90;
     there.save_preferences(user.id, &prefs, now).await.unwrap();
-    assert_eq!(
-        here.signal_candidates().await.unwrap()[0]
-            .prefs
-            .confidence_threshold,
-        90
-    );
+    assert_eq!(audience(&here).await[0].prefs.confidence_threshold, 90);
 
     // A profile refresh (names, last seen) leaves the audience as it was.
     let renamed = NewUser {
@@ -461,14 +454,16 @@ async fn audience_follows_other_replicas(backend: Backend) {
         ..alice()
     };
     there.upsert_user(&renamed, Lang::En, now).await.unwrap();
-    assert_eq!(here.signal_candidates().await.unwrap().len(), 1);
+    assert_eq!(audience(&here).await.len(), 1);
 
     there.deactivate_chat(1001, "blocked").await.unwrap();
-    assert!(here.signal_candidates().await.unwrap().is_empty());
+    assert!(audience(&here).await.is_empty());
     there.reactivate_chat(1001).await.unwrap();
-    assert_eq!(here.signal_candidates().await.unwrap().len(), 1);
+    assert_eq!(audience(&here).await.len(), 1);
+    assert_eq!(here.audience_size().await.unwrap(), 1);
     there.set_subscribed(user.id, false, now).await.unwrap();
-    assert!(here.signal_candidates().await.unwrap().is_empty());
+    assert!(audience(&here).await.is_empty());
+    assert_eq!(here.audience_size().await.unwrap(), 0);
 }
 both_backends!(audience_story, audience_follows_other_replicas);
 
@@ -516,15 +511,10 @@ async fn unreachable_recipients_are_skipped(backend: Backend) {
     let flow = store.signal_flow().await.unwrap();
     assert_eq!((flow.last_signal_at, flow.queue_depth), (None, 0));
     store
-        .insert_signal(
-            &signal,
-            &body.to_string(),
-            &serde_json::json!({}),
-            &deliveries,
-            now,
-        )
+        .insert_signal(&signal, &body.to_string(), &serde_json::json!({}), 3, now)
         .await
         .unwrap();
+    crate::harness::db::write_rows(&store, signal.id, &deliveries).await;
     let flow = store.signal_flow().await.unwrap();
     assert_eq!(
         flow.last_signal_at.map(|at| at.timestamp_millis()),
@@ -679,4 +669,17 @@ async fn postgres_connections_cut_while_idle_are_replaced() {
 
     let prefs = store.preferences(user.id).await.unwrap();
     assert_eq!(prefs.language, Lang::Es);
+}
+
+/// Everyone who could receive a signal now, in chat order.
+async fn audience(store: &Store) -> Vec<herald::store::Candidate> {
+    store
+        .audience_page(herald::store::AudiencePage {
+            slice: herald::store::AudienceSlice::All,
+            after_chat: i64::MIN,
+            at: Utc::now(),
+            limit: 1_000,
+        })
+        .await
+        .unwrap()
 }
