@@ -27,7 +27,7 @@ fn limits(global_per_sec: u32) -> Limits {
 }
 
 /// Signal messages per chat, in the order the chat received them.
-fn signal_messages(emulator: &EmulatorHandle, chats: &[i64]) -> HashMap<i64, Vec<ChatMessage>> {
+pub(super) fn signal_messages(emulator: &EmulatorHandle, chats: &[i64]) -> HashMap<i64, Vec<ChatMessage>> {
     chats
         .iter()
         .map(|chat| {
@@ -48,7 +48,7 @@ fn signal_messages(emulator: &EmulatorHandle, chats: &[i64]) -> HashMap<i64, Vec
 /// Every chat got the signal; any further copy comes flagged as a possible repeat (and a copy
 /// without the flag, if any, came first). At most `max_uncertain` chats needed a flagged copy, and
 /// none more than `max_copies` of them. Returns how many chats did.
-fn assert_once_or_flagged(
+pub(super) fn assert_once_or_flagged(
     received: &HashMap<i64, Vec<ChatMessage>>,
     max_uncertain: usize,
     max_copies: usize,
@@ -102,7 +102,7 @@ async fn wait_for_sends(emulator: &EmulatorHandle, at_least: u64) {
     }
 }
 
-async fn post(api: &str, body: &serde_json::Value) -> serde_json::Value {
+pub(super) async fn post(api: &str, body: &serde_json::Value) -> serde_json::Value {
     let response = reqwest::Client::new()
         .post(format!("{api}/api/signals"))
         .header("X-API-Key", API_KEY)
