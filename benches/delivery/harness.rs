@@ -261,6 +261,31 @@ pub(crate) fn rss_mb(pid: u32) -> f64 {
         / 1024.0
 }
 
+/// User + system CPU time of every PostgreSQL process (the server's share of a benchmark run);
+/// zero for SQLite, whose work is done inside herald.
+pub(crate) fn postgres_cpu(backend: &str) -> Duration {
+    if backend != "postgres" {
+        return Duration::ZERO;
+    }
+    let mut ticks = 0u64;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(')')) else {
+            continue;
+        };
+        if !name.starts_with("postgres") {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if let (Some(user), Some(system)) = (fields.get(11), fields.get(12)) {
+            ticks += user.parse::<u64>().unwrap_or(0) + system.parse::<u64>().unwrap_or(0);
+        }
+    }
+    Duration::from_secs_f64(ticks as f64 / clock_ticks())
+}
+
 pub(crate) fn clock_ticks() -> f64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")

@@ -8,6 +8,7 @@
 mod alerts;
 mod export;
 mod harness;
+mod scale;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -129,6 +130,7 @@ async fn main() {
         "memory",
         "export",
         "alerts",
+        "scale",
     ];
     for backend in ["sqlite", "postgres"] {
         if !picks(&["sqlite", "postgres"], backend) {
@@ -159,6 +161,16 @@ async fn main() {
             };
             for total in sizes {
                 alerts::price_alerts(backend, *total, &mut report).await;
+            }
+        }
+        if picks(&kinds, "scale") {
+            let sizes: &[usize] = if quick() {
+                &[20_000]
+            } else {
+                &[100_000, 1_000_000]
+            };
+            for n in sizes {
+                scale::scale(backend, *n, &mut report).await;
             }
         }
         eprintln!("{backend} done");

@@ -28,7 +28,8 @@ pub struct DeliverySettings {
     pub group_per_minute: u32,
     /// Attempts for 5xx/network failures before a delivery is `failed`.
     pub max_attempts: u32,
-    /// Requests to Telegram in flight at once.
+    /// Requests to Telegram in flight at once, at most: the dispatcher keeps as many in flight as
+    /// fill the rate at the latency it observes, up to this.
     pub max_in_flight: usize,
     /// `HERALD_PAID_BROADCAST`: deliveries carry `allow_paid_broadcast` (0.1 Star per message
     /// past the free 30/s), which lets the global rate go up to 1000/s.
@@ -48,7 +49,7 @@ impl Default for DeliverySettings {
             per_chat_interval: Duration::from_secs(1),
             group_per_minute: 20,
             max_attempts: 8,
-            max_in_flight: 64,
+            max_in_flight: 512,
             paid_broadcast: false,
             fanout_chunk: DEFAULT_FANOUT_CHUNK,
         }

@@ -2,11 +2,14 @@
 //! records what Telegram answered. Only the leader runs it (see `store::leader`).
 //!
 //! Each pass of a term: read ahead → claim slots → mark `sending` (committed) → send in the slot →
-//! record. At most `max_in_flight` rows are `sending` at any moment, which bounds how many can end
-//! up `uncertain` after a crash.
+//! record. The rows `sending` at any moment — those a crash would leave `uncertain` — are as many
+//! as fill the rate at the Bot API latency observed (rate × latency × 1.5, at least
+//! `MIN_IN_FLIGHT`), and never more than `max_in_flight`: at 30/s and 50 ms that is 8, at 1,000/s
+//! and 50 ms 75.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -38,6 +41,40 @@ const TAKEOVER_PAUSE: Duration = Duration::from_secs(1);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Chats whose pacing no longer matters are forgotten this often.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(30);
+/// Requests in flight however fast Telegram answers: room for a few slow ones.
+const MIN_IN_FLIGHT: usize = 8;
+/// The latency assumed before any answer was timed: a server far from Telegram's.
+const ASSUMED_LATENCY: Duration = Duration::from_millis(100);
+
+/// The Bot API's answer time, smoothed over recent sends (microseconds; an EWMA of weight 1/16),
+/// shared by the send tasks that time it and the term that sizes the pipe from it.
+#[derive(Clone)]
+struct Latency(Arc<AtomicU64>);
+
+impl Latency {
+    fn new() -> Self {
+        Self(Arc::new(AtomicU64::new(ASSUMED_LATENCY.as_micros() as u64)))
+    }
+
+    fn observe(&self, took: Duration) {
+        let sample = took.as_micros().min(u128::from(u32::MAX)) as u64;
+        // Lost updates between racing tasks only drop a sample.
+        let old = self.0.load(Ordering::Relaxed);
+        self.0
+            .store(old - old / 16 + sample / 16, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> Duration {
+        Duration::from_micros(self.0.load(Ordering::Relaxed))
+    }
+}
+
+/// Requests to keep in flight so the rate is filled at `latency`: rate × latency, with half
+/// again for jitter, within [`MIN_IN_FLIGHT`, `max`].
+fn in_flight_target(global_interval: Duration, latency: Duration, max: usize) -> usize {
+    let needed = latency.as_secs_f64() / global_interval.as_secs_f64().max(1e-9) * 1.5;
+    (needed.ceil() as usize).clamp(MIN_IN_FLIGHT.min(max), max.max(1))
+}
 
 pub struct Dispatcher {
     store: Store,
@@ -111,6 +148,7 @@ struct Term<'a> {
     read_ahead: i64,
     last_prune: Instant,
     wake: Arc<Notify>,
+    latency: Latency,
     results: mpsc::UnboundedSender<Attempt>,
     /// Told after each recorded batch: a recorded result frees its chat for the next row.
     recorded: Arc<Notify>,
@@ -141,6 +179,7 @@ impl<'a> Term<'a> {
             read_ahead: FIRST_READ,
             last_prune: Instant::now(),
             wake: dispatcher.store.deliveries_queued(),
+            latency: Latency::new(),
             results,
             recorded,
             recorder,
@@ -173,16 +212,23 @@ impl<'a> Term<'a> {
     /// The in-flight permits free now, or `None` after waiting for enough of them to be worth a
     /// claim (or for `stop`): while the pipe is busy, claims come in batches of a quarter of it
     /// rather than row by row as results trickle back, since each claim is a database write.
+    /// The semaphore holds `max_in_flight` permits; only the target's worth are used, the rest
+    /// stay unused until the latency grows.
     async fn free_permits(&self) -> Option<usize> {
-        let free = self.permits.available_permits();
         let max_in_flight = self.dispatcher.settings.max_in_flight;
-        let batch_size = (max_in_flight / 4).max(1);
-        if free >= batch_size || free >= max_in_flight {
+        let interval = self.dispatcher.outbound.limiter().global_interval();
+        let target = in_flight_target(interval, self.latency.get(), max_in_flight);
+        let in_flight = max_in_flight - self.permits.available_permits();
+        let free = target.saturating_sub(in_flight);
+        let batch_size = (target / 4).max(1);
+        if free >= batch_size {
             return Some(free);
         }
+        // Until the sends in flight are down to `target - batch_size`.
+        let wanted = max_in_flight - target + batch_size;
         tokio::select! {
             _ = self.stop.cancelled() => {}
-            permit = self.permits.acquire_many(batch_size as u32) => drop(permit),
+            permit = self.permits.acquire_many(wanted.min(max_in_flight) as u32) => drop(permit),
         }
         None
     }
@@ -324,9 +370,10 @@ impl<'a> Term<'a> {
             let policy = self.dispatcher.policy;
             let paid = self.dispatcher.settings.paid_broadcast;
             let results = self.results.clone();
+            let latency = self.latency.clone();
             self.sends.spawn(async move {
                 let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
-                let sent = send(&outbound, policy, &row, &message, at, paid);
+                let sent = send(&outbound, policy, &row, &message, at, paid, &latency);
                 let outcome = tracing::Instrument::instrument(sent, span).await;
                 let _ = results.send(Attempt {
                     row,
@@ -367,6 +414,7 @@ async fn send(
     message: &OutgoingMessage,
     at: Instant,
     paid_broadcast: bool,
+    latency: &Latency,
 ) -> DeliveryOutcome {
     let request = message.request(outbound, row);
     let request = if paid_broadcast {
@@ -374,11 +422,56 @@ async fn send(
     } else {
         request
     };
-    match outbound.send_booked(at, row.chat_id, request).await {
+    // Timed from the booked slot: the wait for it is pacing, not latency.
+    let sent = outbound.send_booked(at, row.chat_id, request).await;
+    latency.observe(Instant::now().saturating_duration_since(at));
+    match sent {
         Ok(sent) => DeliveryOutcome::Sent {
             message_id: i64::from(sent.id.0),
             at: Utc::now(),
         },
         Err(failure) => policy.outcome(&failure, row.attempts, Utc::now()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pipe_fills_the_rate_at_the_observed_latency() {
+        let per_second = |rate: u32| Duration::from_secs(1) / rate;
+        // 1,000/s at 50 ms: 50 answers outstanding at any time, 75 with the margin.
+        assert_eq!(
+            in_flight_target(per_second(1000), Duration::from_millis(50), 512),
+            75
+        );
+        // 30/s at 50 ms needs two; the floor keeps room for a slow answer.
+        assert_eq!(
+            in_flight_target(per_second(30), Duration::from_millis(50), 512),
+            8
+        );
+        // Lifted limits and a far server: capped, so a crash leaves at most 512 uncertain.
+        assert_eq!(
+            in_flight_target(per_second(100_000), Duration::from_millis(50), 512),
+            512
+        );
+        assert_eq!(
+            in_flight_target(per_second(30), Duration::from_millis(50), 4),
+            4
+        );
+    }
+
+    #[test]
+    fn latency_follows_recent_answers() {
+        let latency = Latency::new();
+        for _ in 0..200 {
+            latency.observe(Duration::from_millis(10));
+        }
+        let smoothed = latency.get();
+        assert!(
+            smoothed > Duration::from_millis(9) && smoothed < Duration::from_millis(11),
+            "{smoothed:?}"
+        );
     }
 }

@@ -12,7 +12,7 @@ pub(super) struct Attempt {
     pub row: QueuedDelivery,
     pub outcome: DeliveryOutcome,
     /// Released only once the result is committed: rows in `sending` — the ones a crash would
-    /// leave uncertain — thus never outnumber `max_in_flight`.
+    /// leave uncertain — thus never outnumber the permits the dispatcher hands out.
     pub _permit: OwnedSemaphorePermit,
 }
 

@@ -72,6 +72,11 @@ impl Limiter {
         }
     }
 
+    /// The spacing of sends overall: one per this long at most.
+    pub fn global_interval(&self) -> Duration {
+        self.global_interval
+    }
+
     fn chat_rule(&self, chat_id: i64) -> (Duration, u32) {
         // Negative ids are groups and channels.
         if chat_id < 0 {

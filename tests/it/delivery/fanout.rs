@@ -67,7 +67,8 @@ async fn killed_during_fanout(backend: Backend, point: KillPoint) {
 
     let second = HeraldProcess::start(&emulator, &db.url, &env).await;
     second.wait_for_log("elected leader").await;
-    let deadline = tokio::time::Instant::now() + WAIT;
+    // 200 transactions and 800 paced sends: slow on a loaded machine, and not what is measured.
+    let deadline = tokio::time::Instant::now() + 4 * WAIT;
     while !settled(&store).await {
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -27,7 +27,10 @@ fn limits(global_per_sec: u32) -> Limits {
 }
 
 /// Signal messages per chat, in the order the chat received them.
-pub(super) fn signal_messages(emulator: &EmulatorHandle, chats: &[i64]) -> HashMap<i64, Vec<ChatMessage>> {
+pub(super) fn signal_messages(
+    emulator: &EmulatorHandle,
+    chats: &[i64],
+) -> HashMap<i64, Vec<ChatMessage>> {
     chats
         .iter()
         .map(|chat| {
