@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
         Command::Webhook(command) => herald::cli::webhook::run(&config, command).await,
         Command::Admin { command } => herald::cli::admin::run(config, command).await,
         Command::Apikey { command } => herald::cli::security::run_apikey(config, command).await,
+        Command::Channel { command } => herald::cli::channel::run(config, command).await,
         Command::RotateKey => herald::cli::security::run_rotate(config).await,
     };
     match result {

@@ -1,6 +1,7 @@
 //! The command line: `herald serve | demo | migrate | webhook … | admin … | apikey … | rotate-key`.
 
 pub mod admin;
+pub mod channel;
 pub mod demo;
 pub mod security;
 pub mod webhook;
@@ -43,6 +44,11 @@ pub enum Command {
     Apikey {
         #[command(subcommand)]
         command: crate::cli::security::ApiKeyCommand,
+    },
+    /// Channels and groups signals are posted to: `add <@name|id>`, `list`, `remove`.
+    Channel {
+        #[command(subcommand)]
+        command: crate::cli::channel::ChannelCommand,
     },
     /// Re-encrypt personal data with HERALD_ENCRYPTION_KEY (old keys in HERALD_ENCRYPTION_KEY_PREVIOUS).
     RotateKey,

@@ -46,14 +46,21 @@ impl OutgoingMessage {
     /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
     /// the message it follows up, if any (sent anyway should that message be gone).
     pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
+        // A channel's readers are not its recipient: no button of its post answers them.
         let ack = self
             .button
             .as_ref()
+            .filter(|_| !row.is_channel_post())
             .map(|(text, data)| InlineKeyboardButton::callback(text.to_string(), data.to_string()));
-        // Telegram opens the chat picker and types `@bot <query>` there.
-        let share = self.share.as_ref().map(|(text, query)| {
-            InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())
-        });
+        // Telegram opens the chat picker and types `@bot <query>` there; not from a channel,
+        // whose readers may not know the bot (Telegram refuses the button there).
+        let share = self
+            .share
+            .as_ref()
+            .filter(|_| !row.is_channel_post())
+            .map(|(text, query)| {
+                InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())
+            });
         let buttons: Vec<InlineKeyboardButton> = ack.into_iter().chain(share).collect();
         let copies: Vec<InlineKeyboardButton> = self
             .copies

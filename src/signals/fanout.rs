@@ -13,9 +13,12 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::planning::Planner;
-use crate::domain::signal::SignalKind;
+use crate::domain::signal::{Signal, SignalKind};
 use crate::domain::tier::TierRules;
-use crate::store::{AudiencePage, DeliveryStatus, FanoutCursor, FanoutJob, Store, StoreResult};
+use crate::store::{
+    AudiencePage, DeliveryStatus, FanoutCursor, FanoutJob, FanoutPhase, NewDelivery, Store,
+    StoreResult,
+};
 
 /// Candidates read for a signal's first chunk: small enough to be written and claimed within a
 /// few milliseconds.
@@ -103,9 +106,14 @@ impl Fanout {
             }
             _ => HashMap::new(),
         };
-        let rows = self
+        let mut rows = self
             .planner
             .decide(&stored.signal, &page, &replies, job.accepted_at);
+        // Channels go with the first chunk after the paying subscribers: one post each reaches
+        // a free audience at once.
+        if job.cursor.phase == FanoutPhase::Rest && job.cursor.after_chat == i64::MIN {
+            rows.extend(self.channel_posts(&stored.signal, job).await?);
+        }
         let next = match page.last() {
             Some(last) if page.len() as i64 == limit => FanoutCursor {
                 phase: job.cursor.phase,
@@ -126,5 +134,23 @@ impl Fanout {
             tracing::warn!(signal_id = %job.signal_id, "fan-out chunk already written elsewhere; skipped");
         }
         Ok(())
+    }
+
+    async fn channel_posts(
+        &self,
+        signal: &Signal,
+        job: &FanoutJob,
+    ) -> StoreResult<Vec<NewDelivery>> {
+        let channels = self.store.channels().await?;
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let replies = match (signal.kind, signal.closes) {
+            (SignalKind::Close, Some(original)) => self.store.channels_of_signal(original).await?,
+            _ => HashMap::new(),
+        };
+        Ok(self
+            .planner
+            .decide_channels(signal, &channels, &replies, job.accepted_at))
     }
 }

@@ -18,6 +18,7 @@ mod audience;
 mod audit;
 mod bot_state;
 mod callers;
+mod channels;
 mod charts;
 mod console_figures;
 mod console_sessions;
@@ -51,6 +52,7 @@ pub use audience::{AudiencePage, AudienceSlice};
 pub use audit::{AuditEvent, AuditQuery, AuditRow, Outcome};
 pub use bot_state::{AdminTotp, ChatState, ReminderDue};
 pub use callers::{Account, CallerRecord};
+pub use channels::Channel;
 pub use console_figures::HourCounts;
 pub use console_sessions::{ConsoleSession, NewConsoleSession};
 pub use deliveries::{

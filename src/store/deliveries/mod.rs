@@ -63,7 +63,8 @@ impl DeliveryStatus {
 /// A row to write when a signal is accepted.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewDelivery {
-    pub user_id: Uuid,
+    /// `None` for a channel's post.
+    pub user_id: Option<Uuid>,
     pub chat_id: i64,
     pub status: DeliveryStatus,
     pub skip_reason: Option<String>,
@@ -103,6 +104,13 @@ pub struct QueuedDelivery {
     pub recipient: Recipient,
 }
 
+impl QueuedDelivery {
+    /// Channels and groups have negative ids; users never do.
+    pub fn is_channel_post(&self) -> bool {
+        self.chat_id < 0
+    }
+}
+
 /// The user of a queued row, checked when the row is read for sending: a user erased or
 /// deactivated after the row was written (even by a transaction that raced the signal's) is
 /// never sent to.
@@ -111,6 +119,8 @@ pub enum Recipient {
     Active,
     Deactivated,
     Erased,
+    /// A channel's post, the channel removed since (`herald channel remove`).
+    ChannelRemoved,
 }
 
 /// How one attempt ended, as the dispatcher records it.

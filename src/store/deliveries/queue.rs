@@ -110,15 +110,18 @@ const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.s
           AND o.signal_id = (SELECT s.closes FROM signals s WHERE s.id = d.signal_id) \
           AND o.status = 'sent' LIMIT 1)) \
      AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id, \
-     CASE WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active";
+     CASE WHEN d.user_id IS NULL AND d.chat_id < 0 THEN \
+         (CASE WHEN EXISTS (SELECT 1 FROM channels c WHERE c.chat_id = d.chat_id) THEN 1 ELSE 2 END) \
+     WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active";
 
 fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     let status: String = row.try_get("status")?;
     let chat_id: Option<i64> = row.try_get("chat_id")?;
-    // `recipient_active` is NULL when the user row is gone.
+    // `recipient_active` is NULL when the user row is gone, 2 when a channel is.
     let recipient = match (chat_id, row.try_get::<Option<i64>, _>("recipient_active")?) {
         (None, _) | (_, None) => Recipient::Erased,
         (Some(_), Some(0)) => Recipient::Deactivated,
+        (Some(_), Some(2)) => Recipient::ChannelRemoved,
         (Some(_), Some(_)) => Recipient::Active,
     };
     let broadcast_id = row
@@ -231,6 +234,7 @@ impl Store {
         for (recipient, reason, forget) in [
             (Recipient::Erased, "user erased", true),
             (Recipient::Deactivated, "user deactivated", false),
+            (Recipient::ChannelRemoved, "channel removed", false),
         ] {
             let ids: Vec<i64> = rows
                 .iter()

@@ -120,7 +120,7 @@ impl World {
         let deliveries: Vec<NewDelivery> = received_by
             .into_iter()
             .map(|(chat, user)| NewDelivery {
-                user_id: user,
+                user_id: Some(user),
                 chat_id: chat,
                 status: DeliveryStatus::Pending,
                 skip_reason: None,

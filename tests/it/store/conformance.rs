@@ -496,7 +496,7 @@ async fn unreachable_recipients_are_skipped(backend: Backend) {
     let deliveries: Vec<NewDelivery> = users
         .iter()
         .map(|user| NewDelivery {
-            user_id: user.id,
+            user_id: Some(user.id),
             chat_id: user.telegram_id,
             status: DeliveryStatus::Pending,
             skip_reason: None,
