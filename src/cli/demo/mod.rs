@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use telegram_emulator::{Emulator, EmulatorConfig, EmulatorEvent, EmulatorHandle};
 use tokio_util::sync::CancellationToken;
 
+mod channel;
 mod engine;
 mod price_alerts;
 mod sharing;
@@ -86,6 +87,7 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
 
     let app = App::build(config).await?;
     let console_admin = demo_admin(&app.store).await?;
+    let channel = channel::register(&emulator, &app.store).await?;
     let shutdown = CancellationToken::new();
     // The demo shows the bot and the API; metrics are for operators.
     let server = tokio::spawn(app.run(listener, None, shutdown.clone()));
@@ -100,9 +102,13 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
         "  curl -s -X POST {api}/api/signals -H 'X-API-Key: {api_key}' -H 'Content-Type: application/json' \\\n    -d '{{\"type\":\"buy\",\"asset\":\"BTC/USD\",\"entry_price\":45250,\"target_price\":46500,\"stop_loss\":44500,\"timeframe\":\"1H\",\"confidence\":85,\"source_model\":\"lstm-v3\",\"market_context\":\"Trending, high volume\",\"notes\":[\"Strong bullish momentum detected\"]}}'\n"
     );
     print_console(&api, &console_admin);
+    println!("{}\n", channel::HOW);
     println!("Press Ctrl-C to stop.\n");
 
     let names = spawn_printer(&emulator, shutdown.clone());
+    if let Ok(mut names) = names.lock() {
+        names.insert(channel, channel::NAME);
+    }
     let users = onboard_users(&emulator, &names).await;
     buy_premium(&emulator, &users).await;
     open_mini_apps(&emulator, &users);
