@@ -3,9 +3,9 @@
 //! It is read in pages in chat order (a fan-out writes one chunk of rows per page, scheduled
 //! reports walk it the same way), so memory never holds more than a page of it whatever the
 //! number of subscribers. Only its size is kept between signals (the `recipients` of a 202),
-//! reused while the `audience_version` counter is unchanged: triggers bump that counter in the
+//! recounted when the `audience_version` counter moved: triggers bump that counter in the
 //! same transaction as any change to a user's activity, consent, subscription or preferences
-//! (migration 0009), so the count is never older than what the tables hold — on every replica.
+//! (migration 0009), on whichever replica made the change.
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -16,9 +16,16 @@ use tokio::sync::Mutex;
 use super::users::{PREFS_COLUMNS, SUBSCRIPTION_COLUMNS, prefs_from_row, subscription_from_row};
 use super::{Candidate, Store, StoreResult, flag, parse_uuid, to_millis};
 
-/// The last audience count and the `audience_version` it was read under.
+/// The last audience count, the `audience_version` it was read under, and whether a recount is
+/// under way.
 #[derive(Clone, Default)]
-pub(super) struct AudienceCache(std::sync::Arc<Mutex<Option<(i64, i64)>>>);
+pub(super) struct AudienceCache(std::sync::Arc<Mutex<CountState>>);
+
+#[derive(Default)]
+pub(super) struct CountState {
+    counted: Option<(i64, i64)>,
+    recounting: bool,
+}
 
 /// Which part of the audience a page is read from: a fan-out sends to paying subscribers first
 /// (at 30/s the 100,000th subscriber waits 55 minutes; the paying ones should not).
@@ -50,22 +57,55 @@ const NOT_PAYING: &str =
     "(s.subscription_type = 'free' OR (s.expires_at IS NOT NULL AND s.expires_at <= $3))";
 
 impl Store {
-    /// How many could receive a new signal right now (active, subscribed, past the disclaimer).
+    /// How many could receive a new signal (active, subscribed, past the disclaimer). Counting
+    /// a million subscribers takes a few hundred milliseconds, so a 202 never waits for it once
+    /// a count exists: when the audience changed since, the last count is answered and a recount
+    /// starts in the background (one at a time), so the figure trails a change by that long.
     pub async fn audience_size(&self) -> StoreResult<i64> {
-        // Held while recounting, so concurrent signals wait for one count instead of each doing it.
-        let mut cached = self.audience.0.lock().await;
-        // The version is read before the count: a change committed in between makes the next
-        // call recount, never the reverse. A sum: PostgreSQL spreads it over rows (0011).
-        let version: i64 =
+        let version = self.audience_version().await?;
+        let mut state = self.audience.0.lock().await;
+        match state.counted {
+            Some((at, size)) if at == version => Ok(size),
+            Some((_, size)) => {
+                if !state.recounting {
+                    state.recounting = true;
+                    let store = self.clone();
+                    tokio::spawn(async move {
+                        let counted = store.count_audience().await;
+                        let mut state = store.audience.0.lock().await;
+                        state.recounting = false;
+                        match counted {
+                            Ok(counted) => state.counted = Some(counted),
+                            Err(err) => tracing::warn!(error = %err, "cannot count the audience"),
+                        }
+                    });
+                }
+                Ok(size)
+            }
+            None => {
+                // The first count of this process: nothing to answer with yet. The lock is held,
+                // so concurrent signals wait for one count instead of each doing it.
+                let counted = self.count_audience().await?;
+                state.counted = Some(counted);
+                Ok(counted.1)
+            }
+        }
+    }
+
+    /// A sum: PostgreSQL spreads the counter over rows (migration 0011).
+    async fn audience_version(&self) -> StoreResult<i64> {
+        Ok(
             sqlx::query("SELECT CAST(SUM(version) AS BIGINT) AS version FROM audience_version")
                 .fetch_one(&self.pool)
                 .await?
-                .try_get("version")?;
-        if let Some((at, size)) = *cached
-            && at == version
-        {
-            return Ok(size);
-        }
+                .try_get("version")?,
+        )
+    }
+
+    /// The count and the version it is at least as new as: the version is read first, so a
+    /// change committed in between makes the next call recount, never the reverse.
+    async fn count_audience(&self) -> StoreResult<(i64, i64)> {
+        let version = self.audience_version().await?;
         let size: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM users u JOIN user_subscriptions s ON s.user_id = u.id \
              WHERE {AUDIENCE_WHERE}"
@@ -73,8 +113,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
-        *cached = Some((version, size));
-        Ok(size)
+        Ok((version, size))
     }
 
     /// One page of the audience (see `AudiencePage`); fewer than `limit` rows means the slice

@@ -197,8 +197,15 @@ async fn blocked_users_are_deactivated(backend: Backend) {
             .is_active
     })
     .await;
-    let (_, body) = app.post_signal(&buy_signal()).await;
-    assert_eq!(body["recipients"], 0);
+    let (status, body) = app.post_signal(&buy_signal()).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    app.drain().await;
+    let id = body["id"].as_str().unwrap().parse().unwrap();
+    let rows = app.store.deliveries_of_signal(id).await.unwrap();
+    assert!(
+        rows.is_empty(),
+        "a user who blocked the bot is out of the audience: {rows:?}"
+    );
     app.stop().await;
 }
 both_backends!(
