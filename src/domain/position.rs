@@ -3,9 +3,9 @@
 //! set their own entry and size. Profit and loss is worked out here, from the entry to a price
 //! (the last one for an open position, the exit for a closed one).
 
-mod text;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use std::str::FromStr;
 

@@ -50,17 +50,19 @@ pub async fn take(
         return Ok(Take::NotTradable);
     }
     // The insert itself checks that the signal is still open, so a close recorded first wins.
-    Ok(match store.open_position(user_id, &stored.signal, now).await? {
-        Opened::New(position) => Take::Opened(position),
-        Opened::Existing(position) if position.is_open() => Take::AlreadyOpen(position),
-        Opened::Existing(position) => Take::AlreadyClosed(position),
-        Opened::SignalClosed => Take::SignalClosed(
-            store
-                .outcome(signal_id)
-                .await?
-                .map_or(OutcomeReason::Close, |outcome| outcome.reason),
-        ),
-    })
+    Ok(
+        match store.open_position(user_id, &stored.signal, now).await? {
+            Opened::New(position) => Take::Opened(position),
+            Opened::Existing(position) if position.is_open() => Take::AlreadyOpen(position),
+            Opened::Existing(position) => Take::AlreadyClosed(position),
+            Opened::SignalClosed => Take::SignalClosed(
+                store
+                    .outcome(signal_id)
+                    .await?
+                    .map_or(OutcomeReason::Close, |outcome| outcome.reason),
+            ),
+        },
+    )
 }
 
 /// What a reply to a position's confirmation did.
@@ -75,11 +77,7 @@ pub enum Reply {
 }
 
 /// Reads `text` as the user's own entry, or entry and size, of `position`.
-pub async fn reply(
-    store: &Store,
-    position: &Position,
-    text: &str,
-) -> Result<Reply, StoreError> {
+pub async fn reply(store: &Store, position: &Position, text: &str) -> Result<Reply, StoreError> {
     if !position.is_open() {
         return Ok(Reply::Closed);
     }
@@ -144,7 +142,10 @@ pub async fn close(
         Quote::At(position, price) => (position, price),
         other => return Ok(other),
     };
-    if !store.close_position(user_id, position.id, price, now).await? {
+    if !store
+        .close_position(user_id, position.id, price, now)
+        .await?
+    {
         return Ok(Quote::Gone);
     }
     Ok(match store.position(user_id, position.id).await? {

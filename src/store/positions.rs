@@ -83,7 +83,9 @@ impl Store {
     ) -> StoreResult<Opened> {
         let (Some(direction), Some(entry)) = (Direction::of(signal.kind), signal.entry_price)
         else {
-            return Err(StoreError::Conflict("only buy and sell signals open positions".into()));
+            return Err(StoreError::Conflict(
+                "only buy and sell signals open positions".into(),
+            ));
         };
         if let Some(existing) = self.position_of_signal(user_id, signal.id).await? {
             return Ok(Opened::Existing(existing));
@@ -223,7 +225,10 @@ impl Store {
     }
 
     /// The user's open positions, oldest first, each with its asset's last known price.
-    pub async fn open_positions(&self, user_id: Uuid) -> StoreResult<Vec<(Position, Option<Price>)>> {
+    pub async fn open_positions(
+        &self,
+        user_id: Uuid,
+    ) -> StoreResult<Vec<(Position, Option<Price>)>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS}, a.price AS last_price FROM positions p \
              LEFT JOIN asset_prices a ON a.asset = p.asset \

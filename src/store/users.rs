@@ -105,9 +105,8 @@ pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
         .map_err(|_| corrupt("signal_types"))?;
     let assets: Vec<Asset> = serde_json::from_str(&row.try_get::<String, _>("assets")?)
         .map_err(|_| corrupt("assets"))?;
-    let muted_assets: Vec<Asset> =
-        serde_json::from_str(&row.try_get::<String, _>("muted_assets")?)
-            .map_err(|_| corrupt("muted_assets"))?;
+    let muted_assets: Vec<Asset> = serde_json::from_str(&row.try_get::<String, _>("muted_assets")?)
+        .map_err(|_| corrupt("muted_assets"))?;
     let hour = |name: &str| -> StoreResult<u8> {
         u8::try_from(row.try_get::<i32, _>(name)?).map_err(|_| corrupt(name))
     };

@@ -19,7 +19,8 @@ use teloxide_core::requests::{JsonRequest, Output, Request};
 use teloxide_core::types::{
     CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
     InputFile, InputMedia, InputMediaPhoto, LabeledPrice, MenuButton, Message, MessageId,
-    ParseMode, PreCheckoutQueryId, ReplyParameters, Seconds, TelegramTransactionId, UserId, WebAppInfo,
+    ParseMode, PreCheckoutQueryId, ReplyParameters, Seconds, TelegramTransactionId, UserId,
+    WebAppInfo,
 };
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;

@@ -31,7 +31,10 @@ pub async fn command(
             }
         }
         "closed" => {
-            let closed = ctx.store.closed_positions(user_id, Some(MAX_LISTED)).await?;
+            let closed = ctx
+                .store
+                .closed_positions(user_id, Some(MAX_LISTED))
+                .await?;
             let total = ctx.store.count_closed_positions(user_id).await?;
             let older = total.saturating_sub(closed.len());
             let text = position::closed_list(caller.lang, &closed, older, account.prefs.timezone);

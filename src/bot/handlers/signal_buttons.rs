@@ -20,7 +20,11 @@ use crate::domain::signal::Asset;
 use crate::positions::{self, Take};
 
 /// The first tap on any button of a signal message is its read receipt.
-async fn mark_read(ctx: &BotContext, caller: &Caller<'_>, press: &Press<'_>) -> Result<(), BotError> {
+async fn mark_read(
+    ctx: &BotContext,
+    caller: &Caller<'_>,
+    press: &Press<'_>,
+) -> Result<(), BotError> {
     ctx.store
         .mark_read(caller.chat_id, press.message_id, Utc::now())
         .await?;

@@ -24,7 +24,12 @@ fn button(emulator: &EmulatorHandle, user: i64, prefix: &str) -> Option<(i64, St
 }
 
 /// Taps a button as a person would and prints the toast Telegram shows for the answer.
-async fn tap(emulator: &EmulatorHandle, name: &str, user: i64, (message_id, label, data): &(i64, String, String)) {
+async fn tap(
+    emulator: &EmulatorHandle,
+    name: &str,
+    user: i64,
+    (message_id, label, data): &(i64, String, String),
+) {
     println!("[{name}] → taps “{label}”\n");
     let Ok(query) = emulator.press_button(user, user, *message_id, data) else {
         return;
@@ -75,7 +80,10 @@ pub(super) async fn show(emulator: &EmulatorHandle, api: &str, api_key: &str, us
             return;
         }
     };
-    let Some(id) = answer["id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok()) else {
+    let Some(id) = answer["id"]
+        .as_str()
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    else {
         return;
     };
     let took = took_data(id);

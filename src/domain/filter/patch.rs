@@ -100,7 +100,11 @@ impl PreferencesPatch {
         }
         for (field, names, target) in [
             ("assets", &self.assets, &mut changes.assets),
-            ("muted_assets", &self.muted_assets, &mut changes.muted_assets),
+            (
+                "muted_assets",
+                &self.muted_assets,
+                &mut changes.muted_assets,
+            ),
         ] {
             let Some(names) = names else { continue };
             let mut assets = Vec::new();

@@ -113,7 +113,11 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
     };
     let muted = (!prefs.muted_assets.is_empty()).then(|| {
         let names: Vec<&str> = prefs.muted_assets.iter().map(|a| a.as_str()).collect();
-        t_args(lang, "filter-summary-muted", arg("assets", names.join(", ")))
+        t_args(
+            lang,
+            "filter-summary-muted",
+            arg("assets", names.join(", ")),
+        )
     });
     let window = prefs.notification_hours;
     let hours = if window.is_all_day() {

@@ -98,8 +98,12 @@ fn figures_count_only_results() {
     };
     assert_eq!(trade_figures(&[]), None);
     assert_eq!(trade_figures(&[position(Direction::Buy, "1", None)]), None);
-    let figures = trade_figures(&[closed("100", "110"), closed("100", "95"), closed("200", "210")])
-        .unwrap();
+    let figures = trade_figures(&[
+        closed("100", "110"),
+        closed("100", "95"),
+        closed("200", "210"),
+    ])
+    .unwrap();
     assert_eq!(figures.count, 3);
     assert_eq!(figures.wins, 2);
     assert_eq!(figures.total_pct, d("10"));
@@ -132,10 +136,7 @@ fn lists_show_entry_size_and_pnl_in_both_languages() {
         ..position(Direction::Buy, "45000", None)
     };
     let text = closed_list(Lang::En, &[closed], 0, chrono_tz::Tz::UTC);
-    assert!(
-        text.contains("$45,000 → $46,500 · <b>+3.33%</b>"),
-        "{text}"
-    );
+    assert!(text.contains("$45,000 → $46,500 · <b>+3.33%</b>"), "{text}");
     assert!(text.contains("target hit"), "{text}");
     for lang in Lang::ALL {
         for reason in CloseReason::ALL {

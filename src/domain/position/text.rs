@@ -45,7 +45,10 @@ fn headline(lang: Lang, position: &Position) -> String {
         t_args(
             lang,
             "position-entry",
-            [("price", Arg::from(price_text(&position.asset, position.entry)))]
+            [(
+                "price",
+                Arg::from(price_text(&position.asset, position.entry))
+            )]
         )
     );
     if let Some(size) = position.size {
@@ -182,7 +185,11 @@ pub fn closed_list(lang: Lang, positions: &[Position], older: usize, tz: Tz) -> 
         lines.push(format!("    {}", detail.join(" · ")));
     }
     if older > 0 {
-        lines.push(t_args(lang, "positions-more", [("count", Arg::from(older))]));
+        lines.push(t_args(
+            lang,
+            "positions-more",
+            [("count", Arg::from(older))],
+        ));
     }
     lines.join("\n")
 }

@@ -77,7 +77,11 @@ async fn every_signal_button_works_and_marks_read(backend: Backend) {
     assert_eq!(answer.as_deref(), Some("🔕 ETH/USD muted"));
     let muted = next(&app, chat_id, before + 1).await;
     assert_eq!(muted.reply_to_message_id, Some(sell.message_id));
-    assert!(text(&muted).starts_with("🔕 ETH/USD muted."), "{}", text(&muted));
+    assert!(
+        text(&muted).starts_with("🔕 ETH/USD muted."),
+        "{}",
+        text(&muted)
+    );
     assert!(delivery(&app, eth, chat_id).await.read_at.is_some());
     let prefs = chat.prefs().await;
     assert_eq!(prefs.muted_assets.len(), 1);
@@ -124,7 +128,9 @@ async fn every_signal_button_works_and_marks_read(backend: Backend) {
         .collect();
     assert_eq!(kinds, [("✅ Got it", true), ("📤 Share", false)]);
     let got_it = data(&close, "✅ Got it");
-    let answer = chat.press_for_answer(close.message_id, &got_it, false).await;
+    let answer = chat
+        .press_for_answer(close.message_id, &got_it, false)
+        .await;
     assert_eq!(answer, Some(t(Lang::En, "signal-ack-answer")));
     assert!(delivery(&app, close_id, chat_id).await.read_at.is_some());
     // The buy is closed now: its button says so instead of opening anything.
@@ -172,7 +178,11 @@ async fn every_signal_button_works_and_marks_read(backend: Backend) {
         assert_eq!(answer.as_ref(), Some(&expected), "{data}");
     }
     assert_eq!(
-        app.store.open_positions(chat.user().await.id).await.unwrap().len(),
+        app.store
+            .open_positions(chat.user().await.id)
+            .await
+            .unwrap()
+            .len(),
         0,
         "the BTC/USD position closed with its signal, and no other opened"
     );
@@ -204,7 +214,11 @@ async fn closed_signals_and_deleted_users_get_clear_answers(backend: Backend) {
         Some("Esta señal ya está cerrada (señal de cierre): no queda operación que tomar.")
     );
     assert_eq!(
-        app.store.open_positions(chat.user().await.id).await.unwrap().len(),
+        app.store
+            .open_positions(chat.user().await.id)
+            .await
+            .unwrap()
+            .len(),
         0
     );
 
@@ -218,4 +232,7 @@ async fn closed_signals_and_deleted_users_get_clear_answers(backend: Backend) {
     }
     app.stop().await;
 }
-both_backends!(stale_taps, closed_signals_and_deleted_users_get_clear_answers);
+both_backends!(
+    stale_taps,
+    closed_signals_and_deleted_users_get_clear_answers
+);

@@ -32,7 +32,10 @@ fn shown(message: &ChatMessage) -> String {
 
 /// The last callback answer's text.
 fn last_answer(app: &TestApp) -> Option<String> {
-    app.emulator.callback_answers().last().and_then(|a| a.text.clone())
+    app.emulator
+        .callback_answers()
+        .last()
+        .and_then(|a| a.text.clone())
 }
 
 async fn a_position_from_the_button_to_its_result(backend: Backend) {
@@ -66,7 +69,10 @@ async fn a_position_from_the_button_to_its_result(backend: Backend) {
              $22,625 to $90,500. Nothing was changed.",
         ),
     ] {
-        assert_eq!(text(&chat.reply(confirmation.message_id, words).await), answer);
+        assert_eq!(
+            text(&chat.reply(confirmation.message_id, words).await),
+            answer
+        );
     }
     let open = app.store.open_positions(user.id).await.unwrap();
     assert_eq!(open.len(), 1);
@@ -77,7 +83,9 @@ async fn a_position_from_the_button_to_its_result(backend: Backend) {
     let listed = chat.say("/positions").await;
     let listing = text(&listed);
     assert!(
-        listing.contains("1. 🟢 BUY BTC/USD · entry $45,100 · size 0.5\n    now $45,900: +1.77% · +$400.00"),
+        listing.contains(
+            "1. 🟢 BUY BTC/USD · entry $45,100 · size 0.5\n    now $45,900: +1.77% · +$400.00"
+        ),
         "{listing}"
     );
     assert_eq!(listed.buttons[0][0].text, "✖️ Close 1");
@@ -93,7 +101,9 @@ async fn a_position_from_the_button_to_its_result(backend: Backend) {
     );
     let closed = text(&chat.say("/positions closed").await);
     assert!(
-        closed.contains("1. 🟢 BUY BTC/USD · $45,100 → $46,500 · +3.10% · +$700.00\n    size 0.5 · target hit"),
+        closed.contains(
+            "1. 🟢 BUY BTC/USD · $45,100 → $46,500 · +3.10% · +$700.00\n    size 0.5 · target hit"
+        ),
         "{closed}"
     );
     assert_eq!(
@@ -199,7 +209,9 @@ async fn positions_are_private_and_erased(backend: Backend) {
         .0
         .id;
     let forged = format!("pos:ask:{}", wes_position.simple());
-    let answer = xia.press_for_answer(xia_buy.message_id, &forged, true).await;
+    let answer = xia
+        .press_for_answer(xia_buy.message_id, &forged, true)
+        .await;
     assert_eq!(answer, Some(t(Lang::Es, "position-gone")));
     let spanish = text(&xia.say("/positions").await);
     assert!(
