@@ -22,57 +22,44 @@ pub use text::{
     reason_text, reply_error, trades_line,
 };
 
-/// Why a position closed: how the signal ended, or the user's own Close.
+/// Why a position closed: how its signal ended, or the user's own Close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CloseReason {
-    /// The engine's close signal.
-    Close,
-    /// An outcome reported to `POST /api/signals/{id}/outcome`.
-    Reported,
-    Target,
-    Stop,
-    /// The signal's horizon passed (closed at the last known price).
-    Expired,
+    /// With the signal: its close, a reported outcome, the target, the stop or expiry.
+    Signal(OutcomeReason),
     /// The user's Close button, at the last known price.
     Manual,
 }
 
 impl CloseReason {
-    pub const ALL: [CloseReason; 6] = [
-        Self::Close,
-        Self::Reported,
-        Self::Target,
-        Self::Stop,
-        Self::Expired,
-        Self::Manual,
-    ];
+    /// Every reason, for tests of the stored names and texts.
+    pub fn all() -> impl Iterator<Item = CloseReason> {
+        OutcomeReason::ALL
+            .into_iter()
+            .map(Self::Signal)
+            .chain([Self::Manual])
+    }
 
-    /// Stored in `positions.close_reason`; never rename one.
+    /// Stored in `positions.close_reason` (a signal's reasons as `signal_outcomes` stores
+    /// them); never rename one.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Close => "close",
-            Self::Reported => "reported",
-            Self::Target => "target",
-            Self::Stop => "stop",
-            Self::Expired => "expired",
+            Self::Signal(reason) => reason.as_str(),
             Self::Manual => "manual",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == text)
+        match text {
+            "manual" => Some(Self::Manual),
+            _ => OutcomeReason::parse(text).map(Self::Signal),
+        }
     }
 }
 
 impl From<OutcomeReason> for CloseReason {
     fn from(reason: OutcomeReason) -> Self {
-        match reason {
-            OutcomeReason::Close => Self::Close,
-            OutcomeReason::Reported => Self::Reported,
-            OutcomeReason::Target => Self::Target,
-            OutcomeReason::Stop => Self::Stop,
-            OutcomeReason::Expired => Self::Expired,
-        }
+        Self::Signal(reason)
     }
 }
 

@@ -93,7 +93,7 @@ fn figures_count_only_results() {
     let closed = |entry: &str, exit: &str| Position {
         closed_at: Some(Utc::now()),
         exit_price: Some(p(exit)),
-        close_reason: Some(CloseReason::Target),
+        close_reason: Some(CloseReason::Signal(OutcomeReason::Target)),
         ..position(Direction::Buy, entry, None)
     };
     assert_eq!(trade_figures(&[]), None);
@@ -132,14 +132,14 @@ fn lists_show_entry_size_and_pnl_in_both_languages() {
     let closed = Position {
         closed_at: Some(Utc::now()),
         exit_price: Some(p("46500")),
-        close_reason: Some(CloseReason::Target),
+        close_reason: Some(CloseReason::Signal(OutcomeReason::Target)),
         ..position(Direction::Buy, "45000", None)
     };
     let text = closed_list(Lang::En, &[closed], 0, chrono_tz::Tz::UTC);
     assert!(text.contains("$45,000 → $46,500 · <b>+3.33%</b>"), "{text}");
     assert!(text.contains("target hit"), "{text}");
     for lang in Lang::ALL {
-        for reason in CloseReason::ALL {
+        for reason in CloseReason::all() {
             let text = reason_text(lang, reason);
             assert!(!text.contains("Unknown localization"), "{reason:?}: {text}");
         }
@@ -148,8 +148,9 @@ fn lists_show_entry_size_and_pnl_in_both_languages() {
 
 #[test]
 fn close_reasons_round_trip() {
-    for reason in CloseReason::ALL {
+    for reason in CloseReason::all() {
         assert_eq!(CloseReason::parse(reason.as_str()), Some(reason));
     }
+    assert_eq!(CloseReason::all().count(), 6);
     assert_eq!(CloseReason::parse("nope"), None);
 }

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use super::{CloseReason, Pnl, Position, ReplyError, TradeFigures};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::performance::Direction;
-use crate::domain::render::{escape, pct_text, price_text, signed_amount};
+use crate::domain::render::{escape, local_time, pct_text, price_text, signed_amount};
 use crate::domain::signal::{Asset, Price};
 
 /// At most this many positions in one list, so it stays far inside Telegram's 4096 characters
@@ -176,11 +176,7 @@ pub fn closed_list(lang: Lang, positions: &[Position], older: usize, tz: Tz) -> 
             detail.push(reason_text(lang, reason));
         }
         if let Some(at) = position.closed_at {
-            detail.push(
-                at.with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M %Z")
-                    .to_string(),
-            );
+            detail.push(local_time(at, tz));
         }
         lines.push(format!("    {}", detail.join(" · ")));
     }
