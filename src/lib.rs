@@ -15,7 +15,7 @@
 //! Users talk to the bot through `bot`: updates are stored in an inbox first, then handled.
 //!
 //! The edges (`http`, `bot`, `scheduler`, `cli`) parse input and render output; what they do is
-//! a use case (`signals`, `accounts`, `broadcasts`, `price_alerts`), which calls `domain` and `store` and has its
+//! a use case (`signals`, `accounts`, `broadcasts`, `price_alerts`, `positions`), which calls `domain` and `store` and has its
 //! own error enum, mapped at the edge to an HTTP status or a bot reply.
 
 pub mod accounts;
@@ -32,6 +32,7 @@ pub mod delivery;
 pub mod domain;
 pub mod http;
 pub mod ops;
+pub mod positions;
 pub mod price_alerts;
 pub mod scheduler;
 pub mod signals;

@@ -4,7 +4,7 @@
 
 use arbitrary::Unstructured;
 use chrono::{DateTime, TimeZone, Utc};
-use herald::delivery::message::{ack_data, parse_ack_data};
+use herald::bot::callbacks::Callback;
 use herald::domain::filter::{
     FilterCommand, describe_error, describe_filters, parse_filter, to_filter_string,
 };
@@ -81,16 +81,23 @@ pub fn filter_grammar(data: &[u8]) {
     }
 }
 
-/// Any callback data or message text: the signal button's data round-trips and fits Telegram's
-/// 64 bytes, and command parsing never panics.
+/// Any callback data or message text: whatever parses as one of the bot's buttons (the signal
+/// buttons included) prints back within Telegram's 64 bytes and parses to the same button, and
+/// command parsing never panics.
 pub fn callback_data(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Some(id) = parse_ack_data(text) {
-        let printed = ack_data(id);
-        assert!(printed.len() <= 64);
-        assert_eq!(parse_ack_data(&printed), Some(id));
+    if let Some(callback) = Callback::parse(text) {
+        let printed = callback.encode();
+        assert!(
+            !printed.is_empty() && printed.len() <= 64,
+            "{printed:?} is {} bytes",
+            printed.len()
+        );
+        let again = Callback::parse(&printed)
+            .unwrap_or_else(|| panic!("printed data {printed:?} does not parse"));
+        assert_eq!(again.encode(), printed);
     }
     let _ = herald::bot::commands::parse(text, "herald_bot");
 }

@@ -87,6 +87,7 @@ settings-format-help = Detailed messages carry every field; compact ones fit on 
 settings-reports-help = How often you get a performance report.
 settings-language-help = The language of every message.
 settings-assets-help = The assets you follow. With none chosen you follow all of them. Any other asset: /filter assets:BTC/USD,ETH/USD
+settings-assets-muted-help = 🔕 Muted assets are never sent, followed or not: tap one to un-mute it.
 settings-assets-all = All assets
 settings-hours-all = All day
 
@@ -130,6 +131,7 @@ privacy-text =
     • Your Stars payments (amount, plan, dates, Telegram's charge id): for accounting and refunds. /delete unlinks them from you; the charge records stay.
     • Your invite code (random, not your Telegram id), who invited you if you came through a link, and who joined through yours: for /invite. /delete erases your code; people you invited stay, no longer linked to you.
     • Your price alerts (asset, level, when one fired): to tell you when a price gets there. /delete erases them.
+    • Your positions (the signals you said you took, your entry, size, exit and result) and the assets you muted: for /positions and “your trades” in /performance. Only you see them, and they are never written to logs. /delete erases them.
 
     Nothing is sold or shared. Send /delete to erase everything about you.
 delete-question = 🗑 Erase everything about you: your account, preferences and subscription? Signals stop at once. This cannot be undone.

@@ -1,6 +1,6 @@
 # /filter: error explanations. $token is the user's own text, quoted back.
 filter-error = `{ $token }` — { $reason }
-filter-error-unknown-key = unknown filter; the filters are confidence, types, silent, assets, hours, tz, format, reports and lang
+filter-error-unknown-key = unknown filter; the filters are confidence, types, silent, assets, muted, hours, tz, format, reports and lang
 filter-error-missing-value = { $key } needs a value, for example { $example }
 filter-error-confidence = confidence must be a whole number from 0 to 100
 filter-error-unknown-type = signal types are buy, sell, close and alert (or all, or none)
@@ -19,6 +19,7 @@ filter-summary-types = Signal types: { $types }
 filter-summary-confidence = Minimum confidence: { $value }%
 filter-summary-assets-all = Assets: all
 filter-summary-assets = Assets: { $assets }
+filter-summary-muted = Muted: { $assets }
 filter-summary-hours-all = Hours: all day
 filter-summary-hours = Hours: { $start }–{ $end }
 filter-summary-timezone = Time zone: { $tz }
@@ -46,4 +47,5 @@ skip-reason-tier-excludes-type = your plan does not include this signal type
 skip-reason-type-off = you turned this signal type off
 skip-reason-below-threshold = the confidence is below your minimum
 skip-reason-asset-not-followed = you do not follow this asset
+skip-reason-asset-muted = you muted this asset
 skip-reason-outside-hours = it arrived outside your notification hours

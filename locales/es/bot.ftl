@@ -87,6 +87,7 @@ settings-format-help = Los mensajes detallados llevan todos los campos; los comp
 settings-reports-help = Cada cuánto recibes un informe de rendimiento.
 settings-language-help = El idioma de todos los mensajes.
 settings-assets-help = Los activos que sigues. Sin ninguno elegido, los sigues todos. Cualquier otro activo: /filter assets:BTC/USD,ETH/USD
+settings-assets-muted-help = 🔕 Los activos silenciados nunca se envían, los sigas o no: pulsa uno para quitarle el silencio.
 settings-assets-all = Todos los activos
 settings-hours-all = Todo el día
 
@@ -130,6 +131,7 @@ privacy-text =
     • Tus pagos con Stars (importe, plan, fechas, id de cargo de Telegram): para la contabilidad y los reembolsos. /delete los desvincula de ti; los registros de cargo se quedan.
     • Tu código de invitación (aleatorio, no tu id de Telegram), quién te invitó si llegaste por un enlace y quién se unió con el tuyo: para /invite. /delete borra tu código; las personas que invitaste se quedan, ya sin vínculo contigo.
     • Tus alertas de precio (activo, nivel, cuándo saltó cada una): para avisarte cuando un precio llegue. /delete las borra.
+    • Tus posiciones (las señales que dijiste haber tomado, tu entrada, tamaño, salida y resultado) y los activos que silenciaste: para /positions y “tus operaciones” en /performance. Solo tú las ves y nunca se escriben en los registros. /delete las borra.
 
     Nada se vende ni se comparte. Envía /delete para borrar todo lo que hay sobre ti.
 delete-question = 🗑 ¿Borrar todo lo que hay sobre ti: tu cuenta, preferencias y suscripción? Las señales se detienen al momento. No se puede deshacer.

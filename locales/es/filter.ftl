@@ -1,6 +1,6 @@
 # /filter: explicación de errores. $token es el texto del usuario, citado.
 filter-error = `{ $token }` — { $reason }
-filter-error-unknown-key = filtro desconocido; los filtros son confidence, types, silent, assets, hours, tz, format, reports y lang
+filter-error-unknown-key = filtro desconocido; los filtros son confidence, types, silent, assets, muted, hours, tz, format, reports y lang
 filter-error-missing-value = { $key } necesita un valor, por ejemplo { $example }
 filter-error-confidence = la confianza debe ser un número entero de 0 a 100
 filter-error-unknown-type = los tipos de señal son buy, sell, close y alert (o all, o none)
@@ -19,6 +19,7 @@ filter-summary-types = Tipos de señal: { $types }
 filter-summary-confidence = Confianza mínima: { $value } %
 filter-summary-assets-all = Activos: todos
 filter-summary-assets = Activos: { $assets }
+filter-summary-muted = Silenciados: { $assets }
 filter-summary-hours-all = Horario: todo el día
 filter-summary-hours = Horario: { $start }–{ $end }
 filter-summary-timezone = Zona horaria: { $tz }
@@ -46,4 +47,5 @@ skip-reason-tier-excludes-type = tu plan no incluye este tipo de señal
 skip-reason-type-off = desactivaste este tipo de señal
 skip-reason-below-threshold = la confianza está por debajo de tu mínimo
 skip-reason-asset-not-followed = no sigues este activo
+skip-reason-asset-muted = silenciaste este activo
 skip-reason-outside-hours = llegó fuera de tu horario de notificaciones

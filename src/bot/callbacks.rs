@@ -8,7 +8,7 @@
 use chrono_tz::Tz;
 use uuid::Uuid;
 
-use crate::delivery::message::{ack_data, parse_ack_data};
+use crate::delivery::buttons::{ack_data, mute_data, parse_ack_data, took_data};
 use crate::domain::filter::{parse_hours, parse_lang, parse_timezone};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::{
@@ -22,7 +22,20 @@ const PREMIUM: &str = "premium";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Callback {
     AcceptDisclaimer,
+    /// `✅ Got it` under a close or an alert.
     Ack(Uuid),
+    /// `✅ I took it` under a buy or sell: opens a position.
+    Took(Uuid),
+    /// `🔕 Mute <asset>` under a signal.
+    Mute(Asset),
+    /// The `↩️ Undo` under a mute's confirmation.
+    Unmute(Asset),
+    /// Under `/positions`: what closing this position would do, asked before doing it.
+    AskClose(Uuid),
+    /// The question's `✅ Close it`.
+    ClosePosition(Uuid),
+    /// The question's `↩️ Back`: the open positions again.
+    Positions,
     /// Onboarding's language question; `None` keeps the current language.
     OnboardLanguage(Option<Lang>),
     OnboardTimezone(TzChoice),
@@ -98,7 +111,9 @@ impl Page {
             PreferenceChange::Format(_) => Self::Format,
             PreferenceChange::Reports(_) => Self::Reports,
             PreferenceChange::Language(_) => Self::Language,
-            PreferenceChange::Asset(..) | PreferenceChange::AllAssets => Self::Assets,
+            PreferenceChange::Asset(..)
+            | PreferenceChange::AllAssets
+            | PreferenceChange::Mute(..) => Self::Assets,
         }
     }
 }
@@ -147,6 +162,12 @@ impl Callback {
         match self {
             Self::AcceptDisclaimer => ACCEPT_DISCLAIMER.to_owned(),
             Self::Ack(id) => ack_data(*id),
+            Self::Took(id) => took_data(*id),
+            Self::Mute(asset) => mute_data(asset),
+            Self::Unmute(asset) => format!("unmute:{asset}"),
+            Self::AskClose(id) => format!("pos:ask:{}", id.simple()),
+            Self::ClosePosition(id) => format!("pos:close:{}", id.simple()),
+            Self::Positions => "pos:list".to_owned(),
             Self::OnboardLanguage(lang) => {
                 format!("o:lang:{}", lang.map_or("skip", Lang::code))
             }
@@ -189,6 +210,15 @@ impl Callback {
                 _ => None,
             },
             "s" => parse_settings(rest).map(Self::Settings),
+            "took" => Uuid::try_parse(rest).ok().map(Self::Took),
+            "mute" => exact_asset(rest).map(Self::Mute),
+            "unmute" => exact_asset(rest).map(Self::Unmute),
+            "pos" => match rest.split_once(':') {
+                None if rest == "list" => Some(Self::Positions),
+                Some(("ask", id)) => Uuid::try_parse(id).ok().map(Self::AskClose),
+                Some(("close", id)) => Uuid::try_parse(id).ok().map(Self::ClosePosition),
+                _ => None,
+            },
             "pa" => rest
                 .strip_prefix("del:")
                 .and_then(|id| Uuid::parse_str(id).ok())
@@ -219,7 +249,15 @@ fn change_data(change: &PreferenceChange) -> String {
             format!("s:asset:{}:{asset}", if *follow { '+' } else { '-' })
         }
         PreferenceChange::AllAssets => "s:assets:all".to_owned(),
+        PreferenceChange::Mute(mute, asset) => {
+            format!("s:mute:{}:{asset}", if *mute { '+' } else { '-' })
+        }
     }
+}
+
+/// An asset exactly as buttons write it (canonical, upper-case): anything else was not ours.
+fn exact_asset(name: &str) -> Option<Asset> {
+    Asset::parse(name).ok().filter(|a| a.as_str() == name)
 }
 
 fn exact_lang(code: &str) -> Option<Lang> {
@@ -267,16 +305,19 @@ fn parse_settings(rest: &str) -> Option<SettingsAction> {
                 .find(|f| f.as_str() == value)?,
         ),
         "lang" => PreferenceChange::Language(exact_lang(value)?),
-        "asset" => {
+        "asset" | "mute" => {
             let (sign, name) = value.split_at_checked(1)?;
-            let follow = match sign {
+            let on = match sign {
                 "+" => true,
                 "-" => false,
                 _ => return None,
             };
-            let name = name.strip_prefix(':')?;
-            let asset = Asset::parse(name).ok().filter(|a| a.as_str() == name)?;
-            PreferenceChange::Asset(follow, asset)
+            let asset = exact_asset(name.strip_prefix(':')?)?;
+            if what == "asset" {
+                PreferenceChange::Asset(on, asset)
+            } else {
+                PreferenceChange::Mute(on, asset)
+            }
         }
         _ => return None,
     };
@@ -305,6 +346,12 @@ mod tests {
         prop_oneof![
             Just(Callback::AcceptDisclaimer),
             any::<u128>().prop_map(|n| Callback::Ack(Uuid::from_u128(n))),
+            any::<u128>().prop_map(|n| Callback::Took(Uuid::from_u128(n))),
+            asset.clone().prop_map(Callback::Mute),
+            asset.clone().prop_map(Callback::Unmute),
+            any::<u128>().prop_map(|n| Callback::AskClose(Uuid::from_u128(n))),
+            any::<u128>().prop_map(|n| Callback::ClosePosition(Uuid::from_u128(n))),
+            Just(Callback::Positions),
             proptest::option::of(lang.clone()).prop_map(Callback::OnboardLanguage),
             tz_strategy().prop_map(|tz| Callback::OnboardTimezone(TzChoice::Zone(tz))),
             Just(Callback::OnboardTimezone(TzChoice::Skip)),
@@ -322,7 +369,8 @@ mod tests {
             (0..2usize).prop_map(|i| change(PreferenceChange::Format(MessageFormat::ALL[i]))),
             (0..3usize).prop_map(|i| change(PreferenceChange::Reports(ReportFrequency::ALL[i]))),
             lang.prop_map(|l| change(PreferenceChange::Language(l))),
-            (any::<bool>(), asset).prop_map(|(f, a)| change(PreferenceChange::Asset(f, a))),
+            (any::<bool>(), asset.clone()).prop_map(|(f, a)| change(PreferenceChange::Asset(f, a))),
+            (any::<bool>(), asset).prop_map(|(m, a)| change(PreferenceChange::Mute(m, a))),
             Just(change(PreferenceChange::AllAssets)),
         ]
     }
@@ -370,6 +418,14 @@ mod tests {
             "o:lang:de",
             "del:maybe",
             "x:y",
+            "took:not-a-uuid",
+            "mute:btc/usd",
+            "mute:BAD ASSET",
+            "unmute:",
+            "pos:",
+            "pos:close",
+            "pos:ask:xyz",
+            "s:mute:*:BTC/USD",
         ] {
             assert_eq!(Callback::parse(data), None, "{data}");
         }

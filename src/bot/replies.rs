@@ -33,6 +33,25 @@ impl Replies {
         Ok(i64::from(message.id.0))
     }
 
+    /// Like [`Replies::send`], as a reply to message `reply_to` of the chat.
+    pub async fn reply(
+        &self,
+        chat_id: i64,
+        reply_to: i64,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<i64, BotError> {
+        let Ok(reply_to) = i32::try_from(reply_to) else {
+            return self.send(chat_id, html, keyboard).await;
+        };
+        let message = self
+            .outbound
+            .send_reply(chat_id, MessageId(reply_to), html, keyboard)
+            .await
+            .map_err(telegram_error)?;
+        Ok(i64::from(message.id.0))
+    }
+
     /// Answers a pre-checkout query: `Err(reason)` declines it.
     pub async fn answer_pre_checkout(
         &self,

@@ -6,40 +6,29 @@ use std::sync::Arc;
 
 use teloxide_core::payloads::{SendMessage, SendMessageSetters};
 use teloxide_core::requests::JsonRequest;
-use teloxide_core::types::{
-    CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters,
-};
+use teloxide_core::types::{CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
 use uuid::Uuid;
 
-use crate::domain::i18n::{Lang, t};
+use super::buttons::{Action, actions, copy_buttons, share_button};
+use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
 use crate::domain::render::{AcceptedContext, RenderContext, render_signal};
-use crate::domain::sharing::share_query;
-use crate::domain::signal::{Signal, SignalKind};
+use crate::domain::signal::Signal;
 use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
 use crate::telegram::Outbound;
-
-/// Callback data of the button under every signal message: `ack:<signal id, 32 hex>` (36 bytes,
-/// well inside Telegram's 64-byte limit).
-pub fn ack_data(signal_id: Uuid) -> String {
-    format!("ack:{}", signal_id.simple())
-}
-
-pub fn parse_ack_data(data: &str) -> Option<Uuid> {
-    data.strip_prefix("ack:")
-        .and_then(|id| Uuid::try_parse(id).ok())
-}
+use crate::telegram::reply_parameters;
 
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
     pub text: Arc<str>,
-    /// The button's text and callback data; broadcasts have none.
-    pub button: Option<(Arc<str>, Arc<str>)>,
+    /// The first row's callback buttons (label, data), see `buttons::actions`; broadcasts have
+    /// none.
+    pub actions: Vec<Action>,
     /// The `📤 Share` button's text and inline query: on the result of a closed buy or sell.
-    pub share: Option<(Arc<str>, Arc<str>)>,
+    pub share: Option<Action>,
     /// Copy buttons (label, text to copy) for a buy's or sell's entry, target and stop: the
     /// client copies the number, the bot hears nothing.
-    pub copies: Vec<(Arc<str>, Arc<str>)>,
+    pub copies: Vec<Action>,
 }
 
 impl OutgoingMessage {
@@ -47,21 +36,22 @@ impl OutgoingMessage {
     /// the message it follows up, if any (sent anyway should that message be gone).
     pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
         // A channel's readers are not its recipient: no button of its post answers them.
-        let ack = self
-            .button
-            .as_ref()
-            .filter(|_| !row.is_channel_post())
+        let channel = row.is_channel_post();
+        let actions = self
+            .actions
+            .iter()
+            .filter(|_| !channel)
             .map(|(text, data)| InlineKeyboardButton::callback(text.to_string(), data.to_string()));
         // Telegram opens the chat picker and types `@bot <query>` there; not from a channel,
         // whose readers may not know the bot (Telegram refuses the button there).
         let share = self
             .share
             .as_ref()
-            .filter(|_| !row.is_channel_post())
+            .filter(|_| !channel)
             .map(|(text, query)| {
                 InlineKeyboardButton::switch_inline_query(text.to_string(), query.to_string())
             });
-        let buttons: Vec<InlineKeyboardButton> = ack.into_iter().chain(share).collect();
+        let buttons: Vec<InlineKeyboardButton> = actions.chain(share).collect();
         let copies: Vec<InlineKeyboardButton> = self
             .copies
             .iter()
@@ -87,53 +77,10 @@ impl OutgoingMessage {
             .reply_to_message_id
             .and_then(|id| i32::try_from(id).ok())
         {
-            Some(reply_to) => request.reply_parameters(ReplyParameters {
-                message_id: MessageId(reply_to),
-                chat_id: None,
-                allow_sending_without_reply: Some(true),
-                quote: None,
-                quote_parse_mode: None,
-                quote_entities: None,
-                quote_position: None,
-            }),
+            Some(reply_to) => request.reply_parameters(reply_parameters(MessageId(reply_to))),
             None => request,
         }
     }
-}
-
-/// A close announces a result: once a buy or sell is closed it may be shared (its outcome was
-/// recorded with the close, so the inline answer finds it).
-fn share_button(
-    signal: &Signal,
-    original: Option<&Signal>,
-    lang: Lang,
-) -> Option<(Arc<str>, Arc<str>)> {
-    let original = original.filter(|o| matches!(o.kind, SignalKind::Buy | SignalKind::Sell))?;
-    (signal.kind == SignalKind::Close).then(|| {
-        (
-            t(lang, "share-button").into(),
-            share_query(original.id).into(),
-        )
-    })
-}
-
-/// 📋 Entry / Target / Stop under a buy or sell: the price as the engine wrote it, ready to paste
-/// into an exchange's order form.
-fn copy_buttons(signal: &Signal, lang: Lang) -> Vec<(Arc<str>, Arc<str>)> {
-    if !matches!(signal.kind, SignalKind::Buy | SignalKind::Sell) {
-        return Vec::new();
-    }
-    [
-        ("signal-copy-entry", signal.entry_price),
-        ("signal-copy-target", signal.target_price),
-        ("signal-copy-stop", signal.stop_loss),
-    ]
-    .into_iter()
-    .filter_map(|(key, price)| {
-        let price = price?;
-        Some((t(lang, key).into(), price.value().to_string().into()))
-    })
-    .collect()
 }
 
 #[derive(Default)]
@@ -173,10 +120,7 @@ impl MessageCache {
         let rendered = render_signal(signal, delivery.lang, delivery.format, &context);
         let message = OutgoingMessage {
             text: rendered.text.into(),
-            button: Some((
-                t(delivery.lang, "signal-button-ack").into(),
-                ack_data(signal.id).into(),
-            )),
+            actions: actions(signal, delivery.lang),
             share: share_button(signal, context.original.as_ref(), delivery.lang),
             copies: copy_buttons(signal, delivery.lang),
         };
@@ -198,7 +142,7 @@ impl MessageCache {
             .ok_or(StoreError::NotFound)?;
         let message = OutgoingMessage {
             text: format!("📢 {}", crate::domain::render::escape(&text)).into(),
-            button: None,
+            actions: Vec::new(),
             share: None,
             copies: Vec::new(),
         };
@@ -234,20 +178,5 @@ impl MessageCache {
         let entry = Arc::new((stored.signal, context));
         self.signals.insert(id, entry.clone());
         Ok(entry)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ack_data_round_trips_within_telegrams_limit() {
-        let id = Uuid::now_v7();
-        let data = ack_data(id);
-        assert!(data.len() <= 64);
-        assert_eq!(parse_ack_data(&data), Some(id));
-        assert_eq!(parse_ack_data("ack:nonsense"), None);
-        assert_eq!(parse_ack_data("other"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! From a queued delivery row to a message in a Telegram chat: the queue-driven dispatcher and the
-//! messages it sends. Pacing, sending and reading Telegram's answers are `telegram`'s.
+//! messages it sends, with their buttons. Pacing, sending and reading Telegram's answers are `telegram`'s.
 
+pub mod buttons;
 pub mod dispatcher;
 pub mod message;
 mod recorder;

@@ -13,6 +13,8 @@
 //!   `types:`, so `types:buy silent:alert` receives buy loudly and alerts quietly;
 //! - `assets:BTC/USD,ETH/USD` — at most [`MAX_ASSETS`]; `assets:all` follows every asset
 //!   (`assets:ALL,` is the one instrument named ALL);
+//! - `muted:XRP/USD,SOL/USD` — never sent, followed or not (`🔕 Mute` under a signal adds one);
+//!   `muted:none` un-mutes them all (`muted:NONE,` is the instrument named NONE);
 //! - `hours:8-22` local time, `22-6` crosses midnight, `hours:all` = `0-24` = all day (`8-8` too);
 //!   `HH:00` is accepted for either bound;
 //! - `tz:Europe/Berlin` (any IANA name, case-insensitive; `UTC`; `UTC+2`/`GMT-5` map to `Etc/GMT∓N`);
@@ -63,6 +65,8 @@ pub struct FilterChanges {
     pub signal_types: Option<BTreeMap<SignalKind, Delivery>>,
     /// Empty means every asset; deduplicated, in the order given.
     pub assets: Option<Vec<Asset>>,
+    /// The complete muted list; empty un-mutes everything.
+    pub muted_assets: Option<Vec<Asset>>,
     pub notification_hours: Option<HourWindow>,
     pub timezone: Option<Tz>,
     pub format: Option<MessageFormat>,
@@ -82,6 +86,9 @@ impl FilterChanges {
         }
         if let Some(assets) = &self.assets {
             next.assets.clone_from(assets);
+        }
+        if let Some(muted) = &self.muted_assets {
+            next.muted_assets.clone_from(muted);
         }
         if let Some(value) = self.notification_hours {
             next.notification_hours = value;
@@ -113,6 +120,7 @@ pub enum FilterKey {
     Types,
     Silent,
     Assets,
+    Muted,
     Hours,
     Timezone,
     Format,
@@ -121,11 +129,12 @@ pub enum FilterKey {
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 9] = [
+    pub const ALL: [FilterKey; 10] = [
         Self::Confidence,
         Self::Types,
         Self::Silent,
         Self::Assets,
+        Self::Muted,
         Self::Hours,
         Self::Timezone,
         Self::Format,
@@ -140,6 +149,7 @@ impl FilterKey {
             Self::Types => "types",
             Self::Silent => "silent",
             Self::Assets => "assets",
+            Self::Muted => "muted",
             Self::Hours => "hours",
             Self::Timezone => "tz",
             Self::Format => "format",
@@ -228,7 +238,10 @@ pub fn parse_filter(args: &str) -> Result<FilterCommand, FilterError> {
             }
             FilterKey::Types => on = Some(parse_types(token, split + 1)?),
             FilterKey::Silent => silent = Some(parse_types(token, split + 1)?),
-            FilterKey::Assets => changes.assets = Some(parse_assets(token, split + 1)?),
+            FilterKey::Assets => changes.assets = Some(parse_assets(token, split + 1, "all")?),
+            FilterKey::Muted => {
+                changes.muted_assets = Some(parse_assets(token, split + 1, "none")?);
+            }
             FilterKey::Hours => {
                 changes.notification_hours = Some(parse_hours(value).map_err(fail)?)
             }
@@ -305,6 +318,16 @@ pub fn to_filter_string(prefs: &Preferences) -> String {
             _ => assets.join(","),
         }
     ));
+    if !prefs.muted_assets.is_empty() {
+        let muted: Vec<&str> = prefs.muted_assets.iter().map(Asset::as_str).collect();
+        parts.push(format!(
+            "muted:{}",
+            match muted.as_slice() {
+                [only] if only.eq_ignore_ascii_case("none") => format!("{only},"),
+                _ => muted.join(","),
+            }
+        ));
+    }
     parts.push(format!("hours:{}", hours_text(prefs.notification_hours)));
     parts.push(format!("tz:{}", prefs.timezone.name()));
     parts.push(format!("format:{}", prefs.format.as_str()));
@@ -339,9 +362,12 @@ fn parse_types(token: &Token<'_>, from: usize) -> Result<BTreeSet<SignalKind>, F
         .collect()
 }
 
-fn parse_assets(token: &Token<'_>, from: usize) -> Result<Vec<Asset>, FilterError> {
-    // Only the bare word means "all", so `assets:ALL,` still follows an instrument named ALL.
-    if token.text[from..].trim().eq_ignore_ascii_case("all") {
+/// A list of assets; the bare word `empty` (`all` for `assets:`, `none` for `muted:`) is the
+/// empty list.
+fn parse_assets(token: &Token<'_>, from: usize, empty: &str) -> Result<Vec<Asset>, FilterError> {
+    // Only the bare word means the empty list, so `assets:ALL,` still follows an instrument
+    // named ALL.
+    if token.text[from..].trim().eq_ignore_ascii_case(empty) {
         return Ok(Vec::new());
     }
     let assets = token

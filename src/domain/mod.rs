@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod i18n;
 pub mod performance;
+pub mod position;
 pub mod preferences;
 pub mod price_alert;
 pub mod recipients;

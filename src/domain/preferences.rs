@@ -176,6 +176,11 @@ pub struct Preferences {
     pub language: Lang,
     /// Empty means every asset.
     pub assets: Vec<Asset>,
+    /// Assets never sent, whatever `assets` says (`🔕 Mute` under a signal, `muted:` in
+    /// `/filter`). A list of its own, so muting one asset of "every asset" needs no list of the
+    /// rest, and un-muting gives back exactly the filter there was.
+    #[serde(default)]
+    pub muted_assets: Vec<Asset>,
 }
 
 impl Default for Preferences {
@@ -189,6 +194,7 @@ impl Default for Preferences {
             performance_updates: ReportFrequency::Weekly,
             language: Lang::En,
             assets: Vec::new(),
+            muted_assets: Vec::new(),
         }
     }
 }

@@ -85,15 +85,18 @@ pub enum SkipReason {
     TypeOff,
     BelowThreshold,
     AssetNotFollowed,
+    /// The user muted the asset (`🔕 Mute` under a signal, `muted:` in `/filter`).
+    AssetMuted,
     OutsideHours,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 5] = [
+    pub const ALL: [SkipReason; 6] = [
         Self::TierExcludesType,
         Self::TypeOff,
         Self::BelowThreshold,
         Self::AssetNotFollowed,
+        Self::AssetMuted,
         Self::OutsideHours,
     ];
 
@@ -104,6 +107,7 @@ impl SkipReason {
             Self::TypeOff => "type_off",
             Self::BelowThreshold => "below_threshold",
             Self::AssetNotFollowed => "asset_not_followed",
+            Self::AssetMuted => "asset_muted",
             Self::OutsideHours => "outside_hours",
         }
     }
@@ -120,6 +124,7 @@ impl SkipReason {
             Self::TypeOff => "skip-reason-type-off",
             Self::BelowThreshold => "skip-reason-below-threshold",
             Self::AssetNotFollowed => "skip-reason-asset-not-followed",
+            Self::AssetMuted => "skip-reason-asset-muted",
             Self::OutsideHours => "skip-reason-outside-hours",
         };
         t(lang, key)
@@ -174,6 +179,8 @@ pub fn decide(
         Some(SkipReason::BelowThreshold)
     } else if !prefs.assets.is_empty() && !prefs.assets.contains(&signal.asset) {
         Some(SkipReason::AssetNotFollowed)
+    } else if prefs.muted_assets.contains(&signal.asset) {
+        Some(SkipReason::AssetMuted)
     } else if !in_hours {
         Some(SkipReason::OutsideHours)
     } else {

@@ -19,7 +19,7 @@ mod tests;
 use chrono_tz::Tz;
 
 pub use card::{Ending, ShareCard, render_share_card};
-pub use format::price as price_text;
+pub use format::{local_time, pct as pct_text, price as price_text, result_pct, signed_amount};
 #[cfg(test)]
 pub use html::check_telegram_html;
 pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};

@@ -5,7 +5,7 @@
 //! This file holds the `Store` handle and its plumbing (connecting, migrations, transactions,
 //! NOTIFY, the column helpers); the statements live in one file per table or concern:
 //! `signals`, `deliveries/` (the queue the dispatcher walks, and what is read back), `outcomes`,
-//! `prices`, `reports`, `inbox/` (Telegram updates and the per-chat leases), `kv_state`, `users`,
+//! `prices`, `positions`, `reports`, `inbox/` (Telegram updates and the per-chat leases), `kv_state`, `users`,
 //! `callers`, `audience`, `user_activity`, `user_admin`, `bot_state`, `admin_figures`, `stats`,
 //! `admins`, `api_keys`, `audit`, `encryption_keys` (the start-up key check and rotation),
 //! `charts`, `leader`, `retention`.
@@ -32,6 +32,7 @@ mod leader;
 mod login_failures;
 mod outcomes;
 mod payments;
+mod positions;
 mod price_alerts;
 mod prices;
 mod referrals;
@@ -66,6 +67,7 @@ pub use inbox::{InboxUpdate, NewUpdate, Receipt};
 pub use leader::Leadership;
 pub use outcomes::{Announcement, NewOutcome, Recorded, StoredOutcome, TallyRow, TradeQuery};
 pub use payments::{NewPayment, Payment};
+pub use positions::Opened;
 pub use price_alerts::{NewPriceAlert, PriceAlert};
 pub use referrals::ReferralCounts;
 pub use reports::{NewReport, QueuedReport};

@@ -189,6 +189,18 @@ impl Store {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
+        // Positions close with the signal, at its exit; one that expired with no known price
+        // leaves them open for their owners to close.
+        if let Some(exit) = outcome.exit_price {
+            super::positions::close_positions_of_signal(
+                &mut tx,
+                original.id,
+                exit,
+                outcome.reason.into(),
+                outcome.closed_at,
+            )
+            .await?;
+        }
         if let Some(a) = &announcement {
             let inserted =
                 insert_signal_rows(&mut tx, a.signal, a.request, a.context, a.recipients, now)

@@ -97,7 +97,7 @@ pub(super) fn user_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<User> 
 /// Columns of `user_preferences` in the order `prefs_from_row` expects them.
 pub(super) const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notification_hours_start, \
      p.notification_hours_end, p.signal_format, p.performance_update_frequency, p.timezone, \
-     p.language, p.assets";
+     p.language, p.assets, p.muted_assets";
 
 pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("user_preferences.{what}"));
@@ -105,6 +105,8 @@ pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
         .map_err(|_| corrupt("signal_types"))?;
     let assets: Vec<Asset> = serde_json::from_str(&row.try_get::<String, _>("assets")?)
         .map_err(|_| corrupt("assets"))?;
+    let muted_assets: Vec<Asset> = serde_json::from_str(&row.try_get::<String, _>("muted_assets")?)
+        .map_err(|_| corrupt("muted_assets"))?;
     let hour = |name: &str| -> StoreResult<u8> {
         u8::try_from(row.try_get::<i32, _>(name)?).map_err(|_| corrupt(name))
     };
@@ -133,6 +135,7 @@ pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
         },
         language: Lang::from_code(&row.try_get::<String, _>("language")?).unwrap_or_default(),
         assets,
+        muted_assets,
     })
 }
 
@@ -372,11 +375,13 @@ async fn insert_or_replace_prefs<'e>(
         .map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let assets =
         serde_json::to_string(&prefs.assets).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let muted = serde_json::to_string(&prefs.muted_assets)
+        .map_err(|err| StoreError::Corrupt(err.to_string()))?;
     sqlx::query(
         "INSERT INTO user_preferences (user_id, signal_types, confidence_threshold, \
          notification_hours_start, notification_hours_end, signal_format, \
-         performance_update_frequency, timezone, language, assets, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         performance_update_frequency, timezone, language, assets, updated_at, muted_assets) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (user_id) DO UPDATE SET signal_types = excluded.signal_types, \
          confidence_threshold = excluded.confidence_threshold, \
          notification_hours_start = excluded.notification_hours_start, \
@@ -384,7 +389,7 @@ async fn insert_or_replace_prefs<'e>(
          signal_format = excluded.signal_format, \
          performance_update_frequency = excluded.performance_update_frequency, \
          timezone = excluded.timezone, language = excluded.language, assets = excluded.assets, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, muted_assets = excluded.muted_assets",
     )
     .bind(user_id)
     .bind(signal_types)
@@ -397,6 +402,7 @@ async fn insert_or_replace_prefs<'e>(
     .bind(prefs.language.code())
     .bind(assets)
     .bind(to_millis(now))
+    .bind(muted)
     .execute(executor)
     .await?;
     Ok(())

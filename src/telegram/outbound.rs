@@ -19,7 +19,8 @@ use teloxide_core::requests::{JsonRequest, Output, Request};
 use teloxide_core::types::{
     CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
     InputFile, InputMedia, InputMediaPhoto, LabeledPrice, MenuButton, Message, MessageId,
-    ParseMode, PreCheckoutQueryId, Seconds, TelegramTransactionId, UserId, WebAppInfo,
+    ParseMode, PreCheckoutQueryId, ReplyParameters, Seconds, TelegramTransactionId, UserId,
+    WebAppInfo,
 };
 use teloxide_core::{Bot, RequestError};
 use tokio::time::Instant;
@@ -129,6 +130,21 @@ impl Outbound {
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, SendFailure> {
         let request = self.message(chat_id, html, keyboard);
+        self.paced("sendMessage", chat_id, &request).await
+    }
+
+    /// Like [`Outbound::send_message`], as a reply to `reply_to` in the same chat (sent anyway
+    /// should that message be gone).
+    pub async fn send_reply(
+        &self,
+        chat_id: i64,
+        reply_to: MessageId,
+        html: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Message, SendFailure> {
+        let request = self
+            .message(chat_id, html, keyboard)
+            .reply_parameters(reply_parameters(reply_to));
         self.paced("sendMessage", chat_id, &request).await
     }
 
@@ -353,6 +369,20 @@ impl Outbound {
             .map_or(CallOutcome::Ok, SendFailure::call_outcome);
         crate::ops::metrics::telegram_call(method, started, outcome);
         result
+    }
+}
+
+/// A reply to `message_id` in the same chat, sent without it should it be gone (deleted by the
+/// user): the reply still makes sense on its own.
+pub fn reply_parameters(message_id: MessageId) -> ReplyParameters {
+    ReplyParameters {
+        message_id,
+        chat_id: None,
+        allow_sending_without_reply: Some(true),
+        quote: None,
+        quote_parse_mode: None,
+        quote_entities: None,
+        quote_position: None,
     }
 }
 

@@ -9,5 +9,6 @@ mod harness;
 mod ops;
 mod payments;
 mod performance;
+mod positions;
 mod security;
 mod store;

@@ -46,6 +46,7 @@ impl IntoResponse for EmulatorError {
             EmulatorError::UnknownUser(_)
             | EmulatorError::UnknownChat(_)
             | EmulatorError::MessageNotFound { .. }
+            | EmulatorError::ReplyTargetNotFound { .. }
             | EmulatorError::UnknownInvoice(_)
             | EmulatorError::UnknownCharge(_)
             | EmulatorError::SwitchInlineButtonNotFound { .. }
@@ -93,10 +94,17 @@ struct Text {
     /// Defaults to the user's private chat.
     chat_id: Option<i64>,
     text: String,
+    /// Sends the text as a reply to this message of the chat.
+    reply_to_message_id: Option<i64>,
 }
 
 async fn send_text(State(core): Shared, Path(id): Path<i64>, Json(t): Json<Text>) -> Response {
-    match core.user_text(id, t.chat_id.unwrap_or(id), &t.text) {
+    let chat_id = t.chat_id.unwrap_or(id);
+    let sent = match t.reply_to_message_id {
+        Some(reply_to) => core.user_reply(id, chat_id, reply_to, &t.text),
+        None => core.user_text(id, chat_id, &t.text),
+    };
+    match sent {
         Ok(message_id) => Json(json!({ "message_id": message_id })).into_response(),
         Err(e) => e.into_response(),
     }

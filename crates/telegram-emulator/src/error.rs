@@ -19,6 +19,9 @@ pub enum EmulatorError {
     UserDeactivated(i64),
     #[error("chat {chat_id} has no bot message {message_id}")]
     MessageNotFound { chat_id: i64, message_id: i64 },
+    /// A reply needs a message to reply to: the apps offer Reply only on a message in view.
+    #[error("chat {chat_id} has no message {message_id} to reply to")]
+    ReplyTargetNotFound { chat_id: i64, message_id: i64 },
     #[error("message {message_id} in chat {chat_id} has no button with callback_data {data:?}")]
     ButtonNotFound {
         chat_id: i64,

@@ -117,6 +117,19 @@ impl EmulatorHandle {
         self.core.user_text(user_id, chat_id, text)
     }
 
+    /// The user replies to message `reply_to` of `chat_id` with `text`; the bot's Update carries
+    /// `reply_to_message`. Returns the new message's id; errors if there is no such message (or
+    /// it was deleted), as the apps offer Reply only on a message in view.
+    pub fn send_reply(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        reply_to: i64,
+        text: &str,
+    ) -> Result<i64, EmulatorError> {
+        self.core.user_reply(user_id, chat_id, reply_to, text)
+    }
+
     /// Messages `(user, chat, text)` sent at the same moment: one getUpdates answer carries them
     /// all, as when they pile up while the bot is not polling. Returns their message ids.
     pub fn send_texts_together(&self, texts: &[(i64, i64, &str)]) -> Vec<i64> {

@@ -63,7 +63,22 @@ impl Core {
         chat_id: i64,
         text: &str,
     ) -> Result<i64, EmulatorError> {
-        let (message_id, update) = self.store_user_text(user_id, chat_id, text)?;
+        let (message_id, update) = self.store_user_text(user_id, chat_id, text, None)?;
+        self.queue(update);
+        Ok(message_id)
+    }
+
+    /// A user replies to message `reply_to` of `chat_id` (swiped or picked "Reply" in the apps):
+    /// the Update's message carries `reply_to_message`, the replied message rendered once, as
+    /// Telegram sends it. The message must be in the chat and not deleted.
+    pub(crate) fn user_reply(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        reply_to: i64,
+        text: &str,
+    ) -> Result<i64, EmulatorError> {
+        let (message_id, update) = self.store_user_text(user_id, chat_id, text, Some(reply_to))?;
         self.queue(update);
         Ok(message_id)
     }
@@ -75,7 +90,7 @@ impl Core {
         let mut message_ids = Vec::with_capacity(texts.len());
         let mut updates = Vec::with_capacity(texts.len());
         for &(user_id, chat_id, text) in texts {
-            let (message_id, update) = self.store_user_text(user_id, chat_id, text)?;
+            let (message_id, update) = self.store_user_text(user_id, chat_id, text, None)?;
             message_ids.push(message_id);
             updates.push(update);
         }
@@ -83,20 +98,35 @@ impl Core {
         Ok(message_ids)
     }
 
-    /// Stores a user's message in its chat; returns its id and the update that announces it.
+    /// Stores a user's message in its chat, a reply to `reply_to` if given; returns its id and
+    /// the update that announces it.
     fn store_user_text(
         &self,
         user_id: i64,
         chat_id: i64,
         text: &str,
+        reply_to: Option<i64>,
     ) -> Result<(i64, TgUpdateKind), EmulatorError> {
         if chat_id == user_id && self.lock().users.get(&user_id).is_some_and(|u| u.blocked) {
             self.set_blocked(user_id, false)?;
         }
         let mut state = self.lock();
         Self::check_poster(&state, user_id, chat_id)?;
+        if let Some(target) = reply_to {
+            let chat = state
+                .chats
+                .get(&chat_id)
+                .ok_or(EmulatorError::UnknownChat(chat_id))?;
+            if chat.get(target).is_none() {
+                return Err(EmulatorError::ReplyTargetNotFound {
+                    chat_id,
+                    message_id: target,
+                });
+            }
+        }
         let rendered = state
             .post(chat_id, Some(user_id), &self.bot, |msg| {
+                msg.reply_to = reply_to;
                 msg.text = Some(Body {
                     raw: text.to_owned(),
                     plain: text.to_owned(),

@@ -7,10 +7,12 @@ mod filter;
 mod info;
 mod onboarding;
 mod performance;
+mod positions;
 mod premium;
 mod price_alerts;
 mod settings;
 mod sharing;
+mod signal_buttons;
 mod subscription;
 
 use chrono::Utc;
@@ -139,10 +141,20 @@ pub async fn message(
         other => other,
     };
     match parsed {
-        None => match pending {
-            Some(state) => input(ctx, &caller, &state, text).await,
-            None => send(ctx, caller.chat_id, t(caller.lang, "plain-text-hint")).await,
-        },
+        None => {
+            // A reply to a position's confirmation is the user's own entry, whatever else the
+            // bot asked.
+            if let (Some(account), Some(replied_to)) =
+                (&caller.account, positions::replied_to_bot(message))
+                && positions::replied(ctx, &caller, account, replied_to, text).await?
+            {
+                return Ok(());
+            }
+            match pending {
+                Some(state) => input(ctx, &caller, &state, text).await,
+                None => send(ctx, caller.chat_id, t(caller.lang, "plain-text-hint")).await,
+            }
+        }
         Some(parsed) => {
             // A new command abandons whatever question was open.
             if pending.is_some() {
@@ -209,6 +221,9 @@ async fn dispatch(ctx: &BotContext, caller: &Caller<'_>, command: Command) -> Re
                 Command::Filter { args } => filter::run(ctx, caller, account, &args).await,
                 Command::Alert { args } => price_alerts::set(ctx, caller, account, &args).await,
                 Command::Alerts => price_alerts::list(ctx, caller, account).await,
+                Command::Positions { args } => {
+                    positions::command(ctx, caller, account, &args).await
+                }
                 Command::Language { args } => account::language(ctx, caller, user, &args).await,
                 Command::Privacy => send(ctx, caller.chat_id, t(caller.lang, "privacy-text")).await,
                 Command::Delete => account::ask_delete(ctx, caller).await,
@@ -261,8 +276,16 @@ pub async fn callback(
         return performance::refresh(ctx, user, query, caller.lang).await;
     }
     let parsed = query.data.as_deref().and_then(Callback::parse);
+    if parsed.is_some() && caller.user().is_none() {
+        // A button of ours, pressed after /delete (or before /start): say how to come back.
+        return ctx
+            .replies
+            .answer(&query.id, Some(t(caller.lang, "callback-no-account")))
+            .await;
+    }
     let (Some(user), Some(callback), Some(message_id)) = (caller.user(), parsed, message_id) else {
-        // Stale buttons (an old menu, a deleted account) and forged data: a harmless answer.
+        // Stale buttons (an old menu, a message too old to act on) and forged data: a
+        // harmless answer.
         return expired(ctx, &caller, query).await;
     };
     let press = Press {
@@ -272,14 +295,13 @@ pub async fn callback(
     };
     match callback {
         Callback::AcceptDisclaimer => onboarding::accept_disclaimer(ctx, &caller, &press).await,
-        Callback::Ack(_) => {
-            ctx.store
-                .mark_read(caller.chat_id, message_id, Utc::now())
-                .await?;
-            ctx.replies
-                .answer(&query.id, Some(t(caller.lang, "signal-ack-answer")))
-                .await
-        }
+        Callback::Ack(_) => signal_buttons::ack(ctx, &caller, &press).await,
+        Callback::Took(id) => signal_buttons::took(ctx, &caller, &press, id).await,
+        Callback::Mute(asset) => signal_buttons::mute(ctx, &caller, &press, asset).await,
+        Callback::Unmute(asset) => signal_buttons::unmute(ctx, &caller, &press, asset).await,
+        Callback::AskClose(id) => positions::ask_close(ctx, &caller, &press, id).await,
+        Callback::ClosePosition(id) => positions::close(ctx, &caller, &press, id).await,
+        Callback::Positions => positions::list_pressed(ctx, &caller, &press).await,
         Callback::OnboardLanguage(lang) => {
             onboarding::chose_language(ctx, &caller, &press, lang).await
         }

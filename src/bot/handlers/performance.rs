@@ -278,11 +278,14 @@ async fn build(
         .await?;
     let summary = summarize(&trades);
     let yours = figures(&yours);
+    let positions =
+        crate::positions::figures(&ctx.store, user.id, Some(since), asset.as_deref()).await?;
     let view = PerformanceView {
         period: request.period,
         asset: asset.as_deref(),
         summary: &summary,
         yours: Some(&yours),
+        trades: positions.as_ref(),
         history_days: limited.then_some(rule.history_days),
         updated: now,
         tz,

@@ -378,8 +378,30 @@ pub fn page(
                         .collect(),
                 );
             }
+            // Muted assets, each a button that un-mutes it.
+            for chunk in prefs.muted_assets.chunks(3).take(10) {
+                rows.push(
+                    chunk
+                        .iter()
+                        .map(|asset| {
+                            button(
+                                format!("🔕 {asset}"),
+                                PreferenceChange::Mute(false, asset.clone()),
+                            )
+                        })
+                        .collect(),
+                );
+            }
             rows.push(back(lang));
-            title("settings-assets-help")
+            if prefs.muted_assets.is_empty() {
+                title("settings-assets-help")
+            } else {
+                format!(
+                    "{}\n\n{}",
+                    title("settings-assets-help"),
+                    t(lang, "settings-assets-muted-help")
+                )
+            }
         }
     };
     (text, InlineKeyboardMarkup::new(rows))

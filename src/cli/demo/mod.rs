@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 mod channel;
 mod engine;
+mod positions;
 mod price_alerts;
 mod sharing;
 
@@ -114,6 +115,7 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     open_mini_apps(&emulator, &users);
     sharing::show(&emulator, &api, &api_key, &users, &names).await;
     price_alerts::show(&emulator, &api, &api_key, &users).await;
+    positions::show(&emulator, &api, &api_key, &users).await;
     let engine = tokio::spawn(engine::simulate(
         api,
         api_key,
@@ -301,6 +303,25 @@ async fn poll<T>(found: impl Fn() -> Option<T>) -> Option<T> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     None
+}
+
+/// Posts one price to `/api/prices` as the engine writes prices (`46120`, not `46120.0`), and
+/// prints the exchange.
+async fn post_price(client: &reqwest::Client, api: &str, api_key: &str, asset: &str, price: &str) {
+    let at = chrono::Utc::now().to_rfc3339();
+    let body = format!(r#"{{"asset": "{asset}", "price": {price}, "at": "{at}"}}"#);
+    let status = client
+        .post(format!("{api}/api/prices"))
+        .header("X-API-Key", api_key)
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map(|r| r.status().to_string());
+    println!(
+        "[engine] POST /api/prices {asset} {price} → {}\n",
+        status.unwrap_or_else(|err| err.to_string())
+    );
 }
 
 fn say(emulator: &EmulatorHandle, name: &str, user_id: i64, text: &str) {

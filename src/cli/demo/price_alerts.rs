@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use telegram_emulator::EmulatorHandle;
 
-use super::say;
+use super::{post_price, say};
 
 /// Price alerts in both languages: Alice asks to hear when ETH/USD rises 2% and Bruno when
 /// BTC/USD crosses 46,000; the engine's next prices get there and each is told once.
@@ -13,24 +13,7 @@ pub(super) async fn show(emulator: &EmulatorHandle, api: &str, api_key: &str, us
         return;
     };
     let client = reqwest::Client::new();
-    // Written as the engine writes prices: `46120`, not `46120.0`.
-    let post_price = |asset: &'static str, price: &'static str| {
-        let at = chrono::Utc::now().to_rfc3339();
-        let body = format!(r#"{{"asset": "{asset}", "price": {price}, "at": "{at}"}}"#);
-        let request = client
-            .post(format!("{api}/api/prices"))
-            .header("X-API-Key", api_key)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send();
-        async move {
-            let status = request.await.map(|r| r.status().to_string());
-            println!(
-                "[engine] POST /api/prices {asset} {price} → {}\n",
-                status.unwrap_or_else(|err| err.to_string())
-            );
-        }
-    };
+    let post_price = |asset, price| post_price(&client, api, api_key, asset, price);
     post_price("ETH/USD", "3000").await;
     post_price("BTC/USD", "45800").await;
     for (user, name, words) in [

@@ -29,6 +29,9 @@ pub struct PreferencesPatch {
     pub language: Option<String>,
     /// The complete list; `[]` means every asset.
     pub assets: Option<Vec<String>>,
+    /// The complete list of muted assets; `[]` un-mutes them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub muted_assets: Option<Vec<String>>,
 }
 
 /// `{"start": 8, "end": 22}`; the same rules as `hours:8-22`.
@@ -95,16 +98,24 @@ impl PreferencesPatch {
                 .ok_or(unknown(FilterKey::Language));
             check("language".into(), result);
         }
-        if let Some(names) = &self.assets {
+        for (field, names, target) in [
+            ("assets", &self.assets, &mut changes.assets),
+            (
+                "muted_assets",
+                &self.muted_assets,
+                &mut changes.muted_assets,
+            ),
+        ] {
+            let Some(names) = names else { continue };
             let mut assets = Vec::new();
             for (index, name) in names.iter().enumerate() {
                 let result = Asset::parse(name)
                     .map(|asset| assets.push(asset))
                     .map_err(|_| FilterErrorKind::BadAsset);
-                check(format!("assets.{index}"), result);
+                check(format!("{field}.{index}"), result);
             }
-            let result = dedup_assets(assets).map(|assets| changes.assets = Some(assets));
-            check("assets".into(), result);
+            let result = dedup_assets(assets).map(|assets| *target = Some(assets));
+            check(field.into(), result);
         }
         if errors.is_empty() {
             Ok(changes)
@@ -137,11 +148,12 @@ mod tests {
             performance_updates: Some("daily".into()),
             language: Some("es".into()),
             assets: Some(vec!["btc/usd".into(), "ETH/USD".into(), "BTC/USD".into()]),
+            muted_assets: Some(vec!["xrp/usd".into()]),
         };
         let from_patch = patch.validate().unwrap().apply(&Preferences::default());
         let Ok(FilterCommand::Set(changes)) = parse_filter(
             "confidence:80 types:buy,sell silent:alert hours:22-6 tz:Europe/Berlin \
-             format:compact reports:daily lang:es assets:BTC/USD,ETH/USD",
+             format:compact reports:daily lang:es assets:BTC/USD,ETH/USD muted:XRP/USD",
         ) else {
             panic!("the filter command should parse");
         };
@@ -166,6 +178,7 @@ mod tests {
             performance_updates: Some("hourly".into()),
             language: Some("fr".into()),
             assets: Some(vec!["BTC/USD".into(), "BAD ASSET".into()]),
+            muted_assets: Some(vec!["no way".into()]),
         };
         let errors = patch.validate().unwrap_err();
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
@@ -176,6 +189,7 @@ mod tests {
                 "confidence_threshold",
                 "format",
                 "language",
+                "muted_assets.0",
                 "notification_hours",
                 "performance_updates",
                 "signal_types.buy",

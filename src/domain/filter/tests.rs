@@ -310,6 +310,13 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
                 .collect::<Vec<_>>()
         })
         .prop_shuffle();
+    let muted = prop::collection::btree_set("[A-Z0-9/._-]{1,32}", 0..=3)
+        .prop_map(|set| {
+            set.into_iter()
+                .filter_map(|a| Asset::parse(&a).ok())
+                .collect::<Vec<_>>()
+        })
+        .prop_shuffle();
     let tz = prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec());
     let format = prop::sample::select(MessageFormat::ALL.to_vec());
     let reports = prop::sample::select(ReportFrequency::ALL.to_vec());
@@ -323,7 +330,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
         format,
         reports,
         lang,
-        assets,
+        (assets, muted),
     )
         .prop_map(
             |(
@@ -335,7 +342,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
                 format,
                 performance_updates,
                 language,
-                assets,
+                (assets, muted_assets),
             )| Preferences {
                 signal_types,
                 confidence_threshold,
@@ -345,6 +352,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
                 performance_updates,
                 language,
                 assets,
+                muted_assets,
             },
         )
 }
@@ -356,6 +364,7 @@ fn filterish() -> impl Strategy<Value = String> {
         "types",
         "silent",
         "assets",
+        "muted",
         "hours",
         "tz",
         "format",

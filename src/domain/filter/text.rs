@@ -67,6 +67,7 @@ fn example(key: FilterKey) -> &'static str {
         FilterKey::Types => "types:buy,sell",
         FilterKey::Silent => "silent:alert",
         FilterKey::Assets => "assets:BTC/USD,ETH/USD",
+        FilterKey::Muted => "muted:XRP/USD",
         FilterKey::Hours => "hours:8-22",
         FilterKey::Timezone => "tz:Europe/Berlin",
         FilterKey::Format => "format:compact",
@@ -110,6 +111,14 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
             arg("assets", names.join(", ")),
         )
     };
+    let muted = (!prefs.muted_assets.is_empty()).then(|| {
+        let names: Vec<&str> = prefs.muted_assets.iter().map(|a| a.as_str()).collect();
+        t_args(
+            lang,
+            "filter-summary-muted",
+            arg("assets", names.join(", ")),
+        )
+    });
     let window = prefs.notification_hours;
     let hours = if window.is_all_day() {
         t(lang, "filter-summary-hours-all")
@@ -139,7 +148,7 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
         Lang::Es => t(lang, "filter-language-es"),
     };
     let confidence = u32::from(prefs.confidence_threshold);
-    [
+    let mut lines = vec![
         t(lang, "filter-summary-title"),
         t_args(lang, "filter-summary-types", arg("types", types.join(", "))),
         t_args(
@@ -148,6 +157,9 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
             [("value", Arg::from(confidence))],
         ),
         assets,
+    ];
+    lines.extend(muted);
+    lines.extend([
         hours,
         t_args(
             lang,
@@ -163,8 +175,8 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
             "filter-summary-command",
             arg("args", to_filter_string(prefs)),
         ),
-    ]
-    .join("\n")
+    ]);
+    lines.join("\n")
 }
 
 /// A signal type's name in `lang`.

@@ -40,6 +40,7 @@ fn view<'a>(summary: &'a Summary, yours: &'a Figures) -> PerformanceView<'a> {
         asset: None,
         summary,
         yours: Some(yours),
+        trades: None,
         history_days: Some(7),
         updated: Utc.with_ymd_and_hms(2024, 3, 31, 10, 0, 0).unwrap(),
         tz: chrono_tz::Europe::Berlin,

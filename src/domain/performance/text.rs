@@ -175,6 +175,8 @@ pub struct PerformanceView<'a> {
     pub summary: &'a Summary,
     /// The same figures over the signals this user received.
     pub yours: Option<&'a Figures>,
+    /// The user's own closed positions ("your trades"), when they have any.
+    pub trades: Option<&'a crate::domain::position::TradeFigures>,
     /// Set when the user's tier shortened the window to this many days.
     pub history_days: Option<u32>,
     pub updated: DateTime<Utc>,
@@ -211,6 +213,9 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
         Some(yours) if yours.count > 0 => tail.push(yours_line(lang, yours)),
         Some(_) => tail.push(format!("👤 {}", tx(lang, "perf-yours-none"))),
         None => {}
+    }
+    if let Some(trades) = view.trades {
+        tail.push(crate::domain::position::trades_line(lang, trades));
     }
     let time = view
         .updated

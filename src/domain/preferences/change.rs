@@ -23,6 +23,10 @@ pub enum PreferenceChange {
     Asset(bool, Asset),
     /// Every asset (an empty list).
     AllAssets,
+    /// Mute (true) or un-mute an asset: a muted one is never sent, followed or not. Explicit, as
+    /// `Asset`, and touching only the muted list, so un-muting restores exactly what muting
+    /// changed.
+    Mute(bool, Asset),
 }
 
 /// Why a change was not made.
@@ -59,6 +63,14 @@ impl PreferenceChange {
                     next.assets.push(asset.clone());
                 }
                 next.assets = dedup_assets(next.assets).map_err(|_| Refusal::TooManyAssets)?;
+            }
+            Self::Mute(mute, asset) => {
+                next.muted_assets.retain(|muted| muted != asset);
+                if *mute {
+                    next.muted_assets.push(asset.clone());
+                }
+                next.muted_assets =
+                    dedup_assets(next.muted_assets).map_err(|_| Refusal::TooManyAssets)?;
             }
         }
         Ok(next)
@@ -171,6 +183,21 @@ mod tests {
         assert!(unfollow.apply(&once, &free()).unwrap().assets.is_empty());
         let all = PreferenceChange::AllAssets.apply(&once, &free()).unwrap();
         assert_eq!(all, Preferences::default());
+    }
+
+    #[test]
+    fn muting_touches_only_the_muted_list_and_unmuting_restores_it() {
+        let followed = PreferenceChange::Asset(true, asset("BTC/USD"))
+            .apply(&Preferences::default(), &free())
+            .unwrap();
+        let mute = PreferenceChange::Mute(true, asset("BTC/USD"));
+        let muted = mute.apply(&followed, &free()).unwrap();
+        assert_eq!(muted.assets, followed.assets, "the filter stays as it was");
+        assert_eq!(muted.muted_assets, vec![asset("BTC/USD")]);
+        assert_eq!(mute.apply(&muted, &free()).unwrap(), muted, "twice is once");
+        let unmute = PreferenceChange::Mute(false, asset("BTC/USD"));
+        assert_eq!(unmute.apply(&muted, &free()).unwrap(), followed);
+        assert_eq!(unmute.apply(&followed, &free()).unwrap(), followed);
     }
 
     #[test]

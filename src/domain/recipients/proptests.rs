@@ -26,15 +26,24 @@ fn any_candidate() -> impl Strategy<Value = Candidate> {
                 .map(|n| Asset::parse(n).unwrap())
                 .collect()
         });
+    let muted = prop::sample::subsequence(vec!["BTC/USD", "EUR/USD"], 0..=2).prop_map(|names| {
+        names
+            .into_iter()
+            .map(|n| Asset::parse(n).unwrap())
+            .collect()
+    });
     let tz = prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec());
-    let prefs = (modes, 0u8..=100, 0u8..24, 0u8..24, tz, assets).prop_map(
-        |(signal_types, confidence_threshold, start, end, timezone, assets)| Preferences {
-            signal_types,
-            confidence_threshold,
-            notification_hours: HourWindow { start, end },
-            timezone,
-            assets,
-            ..Preferences::default()
+    let prefs = (modes, 0u8..=100, 0u8..24, 0u8..24, tz, assets, muted).prop_map(
+        |(signal_types, confidence_threshold, start, end, timezone, assets, muted_assets)| {
+            Preferences {
+                signal_types,
+                confidence_threshold,
+                notification_hours: HourWindow { start, end },
+                timezone,
+                assets,
+                muted_assets,
+                ..Preferences::default()
+            }
         },
     );
     let expires = prop::option::of(
@@ -111,6 +120,7 @@ proptest! {
                 prop_assert!(rule.allows(kind));
                 prop_assert!(confidence >= prefs.confidence_threshold);
                 prop_assert!(prefs.assets.is_empty() || prefs.assets.contains(&facts.asset));
+                prop_assert!(!prefs.muted_assets.contains(&facts.asset));
                 prop_assert!(in_hours);
                 prop_assert_eq!(silent, mode == Delivery::Silent);
             }
@@ -121,6 +131,7 @@ proptest! {
                 SkipReason::TypeOff => mode == Delivery::Off,
                 SkipReason::BelowThreshold => confidence < prefs.confidence_threshold,
                 SkipReason::AssetNotFollowed => !prefs.assets.contains(&facts.asset),
+                SkipReason::AssetMuted => prefs.muted_assets.contains(&facts.asset),
                 SkipReason::OutsideHours => !in_hours,
             };
             prop_assert!(holds, "{:?}", reason);

@@ -189,6 +189,17 @@ fn assets() {
     );
     user.prefs.assets.push(Asset::parse("btc/usd").unwrap());
     assert_eq!(decide_now(&user, SignalKind::Buy), LOUD_PROTECTED);
+    // Muted wins over followed, and over "every asset".
+    user.prefs.muted_assets = vec![Asset::parse("BTC/USD").unwrap()];
+    assert_eq!(
+        decide_now(&user, SignalKind::Buy),
+        Decision::Skip(SkipReason::AssetMuted)
+    );
+    user.prefs.assets.clear();
+    assert_eq!(
+        decide_now(&user, SignalKind::Buy),
+        Decision::Skip(SkipReason::AssetMuted)
+    );
 }
 
 /// A premium user with `window` in `tz`, asked about a buy signal at `now`.
@@ -346,6 +357,7 @@ fn skip_reasons_are_stable_and_translated() {
             "type_off",
             "below_threshold",
             "asset_not_followed",
+            "asset_muted",
             "outside_hours"
         ]
     );

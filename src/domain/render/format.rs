@@ -75,6 +75,33 @@ pub fn result_pct(direction: SignalKind, entry: Price, exit: Price) -> Option<De
     })
 }
 
+/// `+$450.00`, `-£3.10`, `+0.00213 BTC`: a profit or loss in the asset's quote currency, to the
+/// cent from one unit up, finer below it (a pair quoted in a coin moves in fractions).
+pub fn signed_amount(asset: &Asset, value: Decimal) -> String {
+    let abs = value.abs();
+    let mut shown = if abs >= Decimal::ONE {
+        abs.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    } else {
+        abs.round_dp_with_strategy(8, RoundingStrategy::MidpointAwayFromZero)
+            .normalize()
+    };
+    if shown.scale() < 2 {
+        shown.rescale(2);
+    }
+    let sign = if shown.is_zero() {
+        ""
+    } else if value > Decimal::ZERO {
+        "+"
+    } else {
+        "-"
+    };
+    let number = group_thousands(&shown.to_string());
+    match quote(asset) {
+        Quote::Symbol(symbol) => format!("{sign}{symbol}{number}"),
+        Quote::Code(code) => format!("{sign}{number} {code}"),
+    }
+}
+
 /// `+2.76%`, `-1.66%`, `0.00%`: two decimals, the sign of the unrounded value.
 pub fn pct(value: Decimal) -> String {
     let mut rounded = value
@@ -136,6 +163,17 @@ mod tests {
 
     fn a(text: &str) -> Asset {
         Asset::parse(text).unwrap()
+    }
+
+    #[test]
+    fn amounts_carry_their_sign_and_quote_currency() {
+        let d = |text: &str| decimal_from_json(text).unwrap();
+        assert_eq!(signed_amount(&a("BTC/USD"), d("450")), "+$450.00");
+        assert_eq!(signed_amount(&a("BTC/USD"), d("-1234.567")), "-$1,234.57");
+        assert_eq!(signed_amount(&a("EUR/GBP"), d("-3.1")), "-£3.10");
+        assert_eq!(signed_amount(&a("ETH/BTC"), d("0.002130")), "+0.00213 BTC");
+        assert_eq!(signed_amount(&a("AAPL"), d("0")), "$0.00");
+        assert_eq!(signed_amount(&a("BTC/USD"), d("-0.000000001")), "$0.00");
     }
 
     #[test]

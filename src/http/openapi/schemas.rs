@@ -90,6 +90,7 @@ pub(super) fn components() -> Value {
                 "performance_updates": {"type": "string", "enum": ["daily", "weekly", "never"]},
                 "language": {"type": "string", "enum": ["en", "es"]},
                 "assets": {"type": "array", "items": {"type": "string"}},
+                "muted_assets": {"type": "array", "items": {"type": "string"}, "description": "never sent, followed or not; [] un-mutes all"},
             },
         },
         "NewWebhook": {

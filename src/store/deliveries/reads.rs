@@ -129,6 +129,25 @@ impl Store {
             .collect()
     }
 
+    /// The signal a message in a chat delivered, if it is one of ours still on record (delivery
+    /// rows are purged after the retention age).
+    pub async fn signal_of_message(
+        &self,
+        chat_id: i64,
+        message_id: i64,
+    ) -> StoreResult<Option<Uuid>> {
+        let row = sqlx::query(
+            "SELECT signal_id FROM signal_deliveries \
+             WHERE chat_id = $1 AND telegram_message_id = $2 AND status = 'sent' LIMIT 1",
+        )
+        .bind(chat_id)
+        .bind(message_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| parse_uuid(&row.try_get::<String, _>("signal_id")?))
+            .transpose()
+    }
+
     /// First tap on one of a signal message's buttons.
     pub async fn mark_read(
         &self,

@@ -176,11 +176,11 @@ async fn language_privacy_and_delete(backend: Backend) {
     assert_eq!(erased_by[0].actor_kind, "user");
     assert_eq!(erased_by[0].target_id, erased_by[0].actor_id);
     assert_eq!(rows[0].chat_id, None, "but no longer says whose it was");
-    // The old confirmation button is stale now; commands need /start again.
+    // The old confirmation button now says how to come back; commands need /start again.
     let answer = chat
         .press_for_answer(question.message_id, "del:yes", true)
         .await;
-    assert_eq!(answer, Some(t(Lang::En, "callback-expired")));
+    assert_eq!(answer, Some(t(Lang::En, "callback-no-account")));
     assert_eq!(raw(&chat.say("/status").await), t(Lang::En, "need-start"));
     app.stop().await;
 }

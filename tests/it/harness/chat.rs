@@ -45,6 +45,16 @@ impl<'a> Chat<'a> {
         self.say_n(words, 1).await.remove(0)
     }
 
+    /// Replies to message `message_id` of the chat with `words`; returns the bot's one answer.
+    pub async fn reply(&self, message_id: i64, words: &str) -> ChatMessage {
+        let before = self.messages().len();
+        self.app
+            .emulator
+            .send_reply(self.id, self.id, message_id, words)
+            .expect("the message to reply to exists");
+        self.app.wait_for(self.id, before + 1).await.remove(before)
+    }
+
     /// Presses a button and waits until the message it is on has been edited; returns it.
     pub async fn press(&self, message_id: i64, data: &str) -> ChatMessage {
         let edits = |m: &ChatMessage| m.edits.len();

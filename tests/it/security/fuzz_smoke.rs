@@ -217,7 +217,7 @@ proptest! {
     }
 
     #[test]
-    fn callback_data_holds(text in "(ack:|/|disclaimer:)?.{0,80}") {
+    fn callback_data_holds(text in "(ack:|took:|mute:|unmute:|pos:ask:|pos:close:|s:mute:\\+:|/|disclaimer:)?.{0,80}") {
         properties::callback_data(text.as_bytes());
     }
 

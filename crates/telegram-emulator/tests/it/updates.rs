@@ -258,3 +258,48 @@ async fn group_messages_need_membership() {
     );
     assert_eq!(m["entities"][0]["length"], 24);
 }
+
+/// A user's reply carries the message it answers, rendered once (its own `reply_to_message` is
+/// left out), as Telegram sends it; teloxide reads it back. Only a message in view can be
+/// replied to.
+#[tokio::test]
+async fn a_user_reply_carries_the_replied_message() {
+    let tg = Tg::start().await;
+    let alice = tg.user("Alice");
+    let asked = tg.emu.send_text(alice, alice, "what is BTC doing?");
+    let sent = tg
+        .ok(
+            "sendMessage",
+            json!({"chat_id": alice, "text": "Position opened", "reply_parameters": {"message_id": asked}}),
+        )
+        .await;
+    let bot_message = sent["message_id"].as_i64().unwrap();
+    let reply = tg
+        .emu
+        .send_reply(alice, alice, bot_message, "45100 0.5")
+        .unwrap();
+    let updates = tg.ok("getUpdates", json!({"offset": 0})).await;
+    let m = &updates.as_array().unwrap().last().unwrap()["message"];
+    assert_eq!(m["message_id"], reply);
+    assert_eq!(m["text"], "45100 0.5");
+    let replied = &m["reply_to_message"];
+    assert_eq!(replied["message_id"], bot_message);
+    assert_eq!(replied["from"]["is_bot"], true);
+    assert_eq!(replied["text"], "Position opened");
+    assert!(
+        replied.get("reply_to_message").is_none(),
+        "nested once only"
+    );
+    // As the bot reads it: teloxide's Update parses from the answer's text.
+    let raw = updates.as_array().unwrap().last().unwrap().to_string();
+    let parsed: teloxide_core::types::Update = serde_json::from_str(&raw).unwrap();
+    let teloxide_core::types::UpdateKind::Message(message) = parsed.kind else {
+        panic!("a message update, not {:?}", parsed.kind);
+    };
+    let target = message.reply_to_message().expect("reply_to_message");
+    assert_eq!(i64::from(target.id.0), bot_message);
+    assert!(target.from.as_ref().is_some_and(|u| u.is_bot));
+
+    let missing = tg.emu.send_reply(alice, alice, 999, "x").unwrap_err();
+    assert!(missing.to_string().contains("no message 999"), "{missing}");
+}
