@@ -79,7 +79,9 @@ async fn killed_during_fanout(backend: Backend, point: KillPoint) {
     let rows = store.deliveries_of_signal(id).await.unwrap();
     assert_eq!(rows.len(), RECIPIENTS, "one row per recipient, none twice");
     let received = signal_messages(&emulator, &chats);
-    let flagged = assert_once_or_flagged(&received, 64, 1);
+    // In flight at the kill: as many as fill the rate at the latency seen (rate × latency × 1.5),
+    // which on a loaded machine can reach half a second's worth; never more than a second's.
+    let flagged = assert_once_or_flagged(&received, RATE as usize, 1);
     let counts = store.delivery_counts(id).await.unwrap();
     assert_eq!(
         counts.get(&DeliveryStatus::Sent),

