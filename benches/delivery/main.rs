@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use telegram_emulator::{Emulator, EmulatorConfig, EmulatorEvent, Limits};
 
-use harness::{Database, Herald, ms, percentile, quick, seed, seeded_without_limits, until_sent};
+use harness::{
+    Database, Herald, ms, percentile, postgres_cpu, quick, seed, seeded_without_limits, until_sent,
+};
 async fn fan_out(backend: &str, report: &mut String) {
     let n: usize = if quick() { 2_000 } else { 10_000 };
     let (emulator, db, herald) = seeded_without_limits(backend, n).await;
@@ -73,17 +75,20 @@ async fn paced(backend: &str, rate: u32, limits: Limits, n: usize, report: &mut 
     let db = Database::new(backend).await;
     seed(&db, &emulator, n).await;
     let herald = Herald::start(&emulator, &db, rate).await;
+    let (cpu_before, pg_before) = (herald.cpu(), postgres_cpu(backend));
     herald.post_signal().await;
     let (first, last) = until_sent(&emulator, 0, n as u64).await;
+    let cpu = (herald.cpu() - cpu_before) + (postgres_cpu(backend) - pg_before);
     // n sends span n-1 intervals.
     let achieved = (n - 1) as f64 / (last - first).as_secs_f64();
     let counters = emulator.counters();
     writeln!(
         report,
-        "| paced at {rate}/s (emulator enforcing {rate}/s) | {backend} | {n} | **{achieved:.2} msgs/s = {:.1} %** of the limit, **{} 429s**, busiest second {} |",
+        "| paced at {rate}/s (emulator enforcing {rate}/s) | {backend} | {n} | **{achieved:.2} msgs/s = {:.1} %** of the limit, **{} 429s**, busiest second {}; CPU (herald + database) **{:.2} CPU-s per 1,000 messages** |",
         achieved / f64::from(rate) * 100.0,
         counters.rate_limited,
-        counters.max_sends_in_one_second
+        counters.max_sends_in_one_second,
+        cpu.as_secs_f64() / n as f64 * 1000.0
     )
     .unwrap();
     herald.stop().await;
