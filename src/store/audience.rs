@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use tokio::sync::Mutex;
 
 use super::users::{PREFS_COLUMNS, SUBSCRIPTION_COLUMNS, prefs_from_row, subscription_from_row};
-use super::{Candidate, Store, StoreResult, flag, parse_uuid, to_millis};
+use super::{Backend, Candidate, Store, StoreResult, flag, parse_uuid, to_millis};
 
 /// The last audience count, the `audience_version` it was read under, and whether a recount is
 /// under way.
@@ -125,13 +125,25 @@ impl Store {
             // `$3` is still bound: every variant takes the same parameters.
             AudienceSlice::All => "($3 IS NOT NULL)",
         };
+        // Paying subscribers are found through their partial index and sorted, not by a walk of
+        // every user in chat order (a million users, none paying: 0.8 s for an empty page).
+        // SQLite is told the join order (`CROSS JOIN`) and the index; PostgreSQL's statistics
+        // of the index choose it.
+        let from = match (page.slice, self.backend) {
+            (AudienceSlice::Paying, Backend::Sqlite) => {
+                "user_subscriptions s INDEXED BY subscriptions_paying \
+                 CROSS JOIN users u CROSS JOIN user_preferences p"
+            }
+            (AudienceSlice::Paying, Backend::Postgres) => {
+                "user_subscriptions s JOIN users u ON TRUE JOIN user_preferences p ON TRUE"
+            }
+            _ => "users u JOIN user_subscriptions s ON TRUE JOIN user_preferences p ON TRUE",
+        };
         let sql = format!(
             "SELECT u.id, u.telegram_id, u.is_active, u.disclaimer_accepted_at, \
-             {SUBSCRIPTION_COLUMNS}, {PREFS_COLUMNS} \
-             FROM users u \
-             JOIN user_subscriptions s ON s.user_id = u.id \
-             JOIN user_preferences p ON p.user_id = u.id \
-             WHERE {AUDIENCE_WHERE} AND s.started_at <= $3 AND u.telegram_id > $1 AND {slice} \
+             {SUBSCRIPTION_COLUMNS}, {PREFS_COLUMNS} FROM {from} \
+             WHERE s.user_id = u.id AND p.user_id = u.id AND {AUDIENCE_WHERE} \
+             AND s.started_at <= $3 AND u.telegram_id > $1 AND {slice} \
              ORDER BY u.telegram_id LIMIT $2"
         );
         // Streamed, so only the decoded candidates are ever held, not every raw row too.
