@@ -432,6 +432,7 @@ impl Leader {
             self.store.clone(),
             self.outbound.clone(),
             self.config.delivery.clone(),
+            Arc::new(self.config.tiers.clone()),
         );
         let token = term.child_token();
         let term = term.clone();

@@ -1,6 +1,6 @@
 # /filter: error explanations. $token is the user's own text, quoted back.
 filter-error = `{ $token }` — { $reason }
-filter-error-unknown-key = unknown filter; the filters are confidence, types, silent, assets, muted, hours, tz, format, reports and lang
+filter-error-unknown-key = unknown filter; the filters are confidence, types, silent, assets, muted, hours, tz, format, reports, lang and charts
 filter-error-missing-value = { $key } needs a value, for example { $example }
 filter-error-confidence = confidence must be a whole number from 0 to 100
 filter-error-unknown-type = signal types are buy, sell, close and alert (or all, or none)

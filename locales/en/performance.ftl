@@ -49,3 +49,18 @@ report-new-signals = New signals: { $count }
 report-heartbeat-daily = No signal closed that day. Herald is running and watching the markets.
 report-heartbeat-weekly = No signal closed that week. Herald is running and watching the markets.
 report-footer = Change how often you get this report in /settings.
+
+# /performance pages (the buttons under the table) and their figures.
+perf-page-overview = 📊 Overview
+perf-page-asset = 💱 Assets
+perf-page-model = 🤖 Models
+perf-page-timeframe = ⏱ Timeframes
+perf-page-confidence = 🎯 Confidence
+perf-line-payoff = Average win { $win } · average loss { $loss } · payoff { $payoff }
+perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · longest streaks: { $wins } wins, { $losses } losses
+perf-group-record = { $count } closed · win rate { $rate } · total { $total }
+perf-group-trade = average { $avg } · expectancy { $expectancy } · PF { $pf } · holding { $holding }
+perf-button-period-today = Today
+perf-button-period-7d = 7 days
+perf-button-period-30d = 30 days
+perf-button-period-all = All

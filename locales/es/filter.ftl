@@ -1,6 +1,6 @@
 # /filter: explicación de errores. $token es el texto del usuario, citado.
 filter-error = `{ $token }` — { $reason }
-filter-error-unknown-key = filtro desconocido; los filtros son confidence, types, silent, assets, muted, hours, tz, format, reports y lang
+filter-error-unknown-key = filtro desconocido; los filtros son confidence, types, silent, assets, muted, hours, tz, format, reports, lang y charts
 filter-error-missing-value = { $key } necesita un valor, por ejemplo { $example }
 filter-error-confidence = la confianza debe ser un número entero de 0 a 100
 filter-error-unknown-type = los tipos de señal son buy, sell, close y alert (o all, o none)

@@ -52,3 +52,21 @@ report-new-signals = Señales nuevas: { $count }
 report-heartbeat-daily = Ese día no se cerró ninguna señal. Herald sigue en marcha vigilando los mercados.
 report-heartbeat-weekly = Esa semana no se cerró ninguna señal. Herald sigue en marcha vigilando los mercados.
 report-footer = Cambia la frecuencia de este informe en /settings.
+
+# Páginas de /performance (los botones bajo la tabla) y sus cifras.
+perf-page-overview = 📊 Resumen
+perf-page-asset = 💱 Activos
+perf-page-model = 🤖 Modelos
+perf-page-timeframe = ⏱ Marcos
+perf-page-confidence = 🎯 Confianza
+perf-line-payoff = Ganancia media { $win } · pérdida media { $loss } · ratio de pago { $payoff }
+perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · rachas más largas: { $wins } ganadoras, { $losses } perdedoras
+perf-group-record = { $count ->
+        [one] 1 cerrada
+       *[other] { $count } cerradas
+    } · acierto { $rate } · total { $total }
+perf-group-trade = media { $avg } · esperanza { $expectancy } · FB { $pf } · en posición { $holding }
+perf-button-period-today = Hoy
+perf-button-period-7d = 7 días
+perf-button-period-30d = 30 días
+perf-button-period-all = Todo

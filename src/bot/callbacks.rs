@@ -8,7 +8,9 @@
 use chrono_tz::Tz;
 use uuid::Uuid;
 
-use crate::delivery::buttons::{ack_data, mute_data, parse_ack_data, took_data};
+use crate::delivery::buttons::{
+    ack_data, chart_data, mute_data, parse_ack_data, parse_chart_data, took_data,
+};
 use crate::domain::filter::{parse_hours, parse_lang, parse_timezone};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::{
@@ -36,6 +38,8 @@ pub enum Callback {
     ClosePosition(Uuid),
     /// The question's `↩️ Back`: the open positions again.
     Positions,
+    /// `📈 Chart` under a buy or sell: its chart with the latest prices.
+    Chart(Uuid),
     /// Onboarding's language question; `None` keeps the current language.
     OnboardLanguage(Option<Lang>),
     OnboardTimezone(TzChoice),
@@ -114,6 +118,7 @@ impl Page {
             PreferenceChange::Asset(..)
             | PreferenceChange::AllAssets
             | PreferenceChange::Mute(..) => Self::Assets,
+            PreferenceChange::Charts(_) => Self::Main,
         }
     }
 }
@@ -168,6 +173,7 @@ impl Callback {
             Self::AskClose(id) => format!("pos:ask:{}", id.simple()),
             Self::ClosePosition(id) => format!("pos:close:{}", id.simple()),
             Self::Positions => "pos:list".to_owned(),
+            Self::Chart(id) => chart_data(*id),
             Self::OnboardLanguage(lang) => {
                 format!("o:lang:{}", lang.map_or("skip", Lang::code))
             }
@@ -194,6 +200,9 @@ impl Callback {
         }
         if let Some(id) = parse_ack_data(data) {
             return Some(Self::Ack(id));
+        }
+        if let Some(id) = parse_chart_data(data) {
+            return Some(Self::Chart(id));
         }
         let (scope, rest) = data.split_once(':')?;
         match scope {
@@ -252,6 +261,7 @@ fn change_data(change: &PreferenceChange) -> String {
         PreferenceChange::Mute(mute, asset) => {
             format!("s:mute:{}:{asset}", if *mute { '+' } else { '-' })
         }
+        PreferenceChange::Charts(on) => format!("s:charts:{}", if *on { "on" } else { "off" }),
     }
 }
 
@@ -305,6 +315,11 @@ fn parse_settings(rest: &str) -> Option<SettingsAction> {
                 .find(|f| f.as_str() == value)?,
         ),
         "lang" => PreferenceChange::Language(exact_lang(value)?),
+        "charts" => PreferenceChange::Charts(match value {
+            "on" => true,
+            "off" => false,
+            _ => return None,
+        }),
         "asset" | "mute" => {
             let (sign, name) = value.split_at_checked(1)?;
             let on = match sign {
@@ -352,6 +367,8 @@ mod tests {
             any::<u128>().prop_map(|n| Callback::AskClose(Uuid::from_u128(n))),
             any::<u128>().prop_map(|n| Callback::ClosePosition(Uuid::from_u128(n))),
             Just(Callback::Positions),
+            any::<u128>().prop_map(|n| Callback::Chart(Uuid::from_u128(n))),
+            any::<bool>().prop_map(|on| change(PreferenceChange::Charts(on))),
             proptest::option::of(lang.clone()).prop_map(Callback::OnboardLanguage),
             tz_strategy().prop_map(|tz| Callback::OnboardTimezone(TzChoice::Zone(tz))),
             Just(Callback::OnboardTimezone(TzChoice::Skip)),
@@ -414,6 +431,8 @@ mod tests {
             "s:lang:EN",
             "s:asset:*:BTC/USD",
             "s:asset:+:BAD ASSET",
+            "s:charts:yes",
+            "chart:not-a-uuid",
             "s:page:nope",
             "o:lang:de",
             "del:maybe",

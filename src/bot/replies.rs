@@ -1,10 +1,11 @@
 //! The bot's answers, sent through `telegram::Outbound` (paced with deliveries and reports, 429s
 //! waited out there); this is only the conversation's side: i64 ids in, `BotError` out.
 
-use teloxide_core::types::{CallbackQueryId, InlineKeyboardMarkup, Message, MessageId};
+use teloxide_core::payloads::SendPhotoSetters;
+use teloxide_core::types::{CallbackQueryId, InlineKeyboardMarkup, MessageId};
 
 use super::BotError;
-use crate::telegram::{Outbound, SendFailure};
+use crate::telegram::{Outbound, SendFailure, photo_file_id};
 
 pub use crate::telegram::Photo;
 
@@ -111,7 +112,30 @@ impl Replies {
             }
         };
         let message = message.transpose().map_err(telegram_error)?;
-        Ok(message.as_ref().and_then(largest_file_id))
+        Ok(message.as_ref().and_then(photo_file_id))
+    }
+
+    /// Sends a photo with an HTML caption as a reply to message `reply_to` (sent anyway should
+    /// that message be gone); returns the file_id of the largest size Telegram stored.
+    pub async fn photo_reply(
+        &self,
+        chat_id: i64,
+        reply_to: i64,
+        photo: Photo,
+        caption: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> Result<Option<String>, BotError> {
+        let mut request = self.outbound.photo(chat_id, photo, caption, keyboard);
+        if let Ok(message_id) = i32::try_from(reply_to) {
+            request =
+                request.reply_parameters(crate::telegram::reply_parameters(MessageId(message_id)));
+        }
+        let message = self
+            .outbound
+            .send_photo_request(chat_id, request)
+            .await
+            .map_err(telegram_error)?;
+        Ok(photo_file_id(&message))
     }
 
     /// Answers an inline query with these results (none: "no results"), personal to the asker.
@@ -142,13 +166,6 @@ impl Replies {
 
 fn telegram_error(failure: SendFailure) -> BotError {
     BotError::Telegram(failure.to_string())
-}
-
-fn largest_file_id(message: &Message) -> Option<String> {
-    message
-        .photo()
-        .and_then(|sizes| sizes.iter().max_by_key(|size| size.width * size.height))
-        .map(|size| size.file.id.0.clone())
 }
 
 /// Telegram no longer knows a file_id we kept (answers to a send or edit by file_id).

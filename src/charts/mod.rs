@@ -2,9 +2,14 @@
 //! DejaVu Sans bundled in `assets/fonts` (no fontconfig or freetype at build or run time), PNG
 //! encoding by the `image` crate.
 //!
-//! A chart is described by a [`ChartSpec`] (what it shows, words included); its [`ChartSpec::key`]
+//! A chart is described by a spec (what it shows, words included): [`ChartSpec`] for the equity
+//! curve of `/performance`, [`PriceChartSpec`] for a signal's prices with its levels. Its `key`
 //! names the picture, so a chart many users ask for is drawn and uploaded once and then re-sent
 //! by Telegram file_id.
+
+mod prices;
+
+pub use prices::{LevelRole, PriceChartSpec, PriceLevel, render_price_png};
 
 use std::io::Cursor;
 use std::sync::OnceLock;
@@ -26,7 +31,7 @@ pub const HEIGHT: u32 = 400;
 const DRAWING_VERSION: u32 = 1;
 
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const FAMILY: &str = "herald-sans";
+pub(crate) const FAMILY: &str = "herald-sans";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
@@ -60,26 +65,40 @@ pub struct ChartSpec {
 impl ChartSpec {
     /// A name for the picture: equal specs draw equal charts.
     pub fn key(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(DRAWING_VERSION.to_be_bytes());
-        // Serializing a struct of strings, times and numbers cannot fail.
-        hasher.update(serde_json::to_vec(self).unwrap_or_default());
-        hex::encode(hasher.finalize())
+        content_key(self)
     }
 }
 
-fn draw_error(err: impl std::fmt::Display) -> ChartError {
+/// A hash of what a spec shows and of the drawing code's version.
+pub(crate) fn content_key(spec: &impl Serialize) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(DRAWING_VERSION.to_be_bytes());
+    // Serializing a struct of strings, times and numbers cannot fail.
+    hasher.update(serde_json::to_vec(spec).unwrap_or_default());
+    hex::encode(hasher.finalize())
+}
+
+pub(crate) fn draw_error(err: impl std::fmt::Display) -> ChartError {
     ChartError::Draw(err.to_string())
 }
 
 /// Draws the chart and encodes it as PNG.
 pub fn render_png(spec: &ChartSpec) -> Result<Vec<u8>, ChartError> {
+    png_of(|root| draw(root, spec))
+}
+
+type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A white WIDTH×HEIGHT canvas with the bundled font, drawn on by `paint`, as PNG bytes.
+pub(crate) fn png_of(
+    paint: impl FnOnce(&Canvas<'_>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
     font()?;
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
-        draw(&root, spec)?;
+        paint(&root)?;
         root.present().map_err(draw_error)?;
     }
     let image = image::RgbImage::from_raw(WIDTH, HEIGHT, pixels)
@@ -91,6 +110,23 @@ pub fn render_png(spec: &ChartSpec) -> Result<Vec<u8>, ChartError> {
     Ok(png.into_inner())
 }
 
+/// Axis time labels: days (`%m-%d`) for spans over two days, otherwise hours (`%H:%M`); x is in
+/// that unit since the epoch, so the axis' round numbers fall on midnights or whole hours.
+pub(crate) fn time_unit(from: DateTime<Utc>, until: DateTime<Utc>) -> (f64, &'static str) {
+    let span_secs = (until - from).num_seconds().max(60) as f64;
+    if span_secs > 2.0 * 86_400.0 {
+        (86_400.0, "%m-%d")
+    } else {
+        (3_600.0, "%H:%M")
+    }
+}
+
+pub(crate) fn time_label(x: f64, unit_secs: f64, format: &str) -> String {
+    DateTime::<Utc>::from_timestamp((x * unit_secs).round() as i64, 0)
+        .map(|at| at.format(format).to_string())
+        .unwrap_or_default()
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     spec: &ChartSpec,
@@ -98,14 +134,7 @@ fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    // x is in days (or hours, for short spans) since the epoch, so the axis' round numbers
-    // fall on midnights (or whole hours) and each label names one day.
-    let span_secs = (spec.until - spec.from).num_seconds().max(60) as f64;
-    let (unit_secs, time_format) = if span_secs > 2.0 * 86_400.0 {
-        (86_400.0, "%m-%d")
-    } else {
-        (3_600.0, "%H:%M")
-    };
+    let (unit_secs, time_format) = time_unit(spec.from, spec.until);
     let x_of = |at: DateTime<Utc>| at.timestamp() as f64 / unit_secs;
     let mut curve: Vec<(f64, f64)> = vec![(x_of(spec.from), 0.0)];
     curve.extend(spec.points.iter().map(|p| (x_of(p.at), p.total_pct)));
@@ -131,11 +160,7 @@ where
         .x_labels(6)
         .y_labels(6)
         .label_style((FAMILY, 13))
-        .x_label_formatter(&|x| {
-            DateTime::<Utc>::from_timestamp((x * unit_secs).round() as i64, 0)
-                .map(|at| at.format(time_format).to_string())
-                .unwrap_or_default()
-        })
+        .x_label_formatter(&|x| time_label(*x, unit_secs, time_format))
         .y_label_formatter(&|y| {
             if y.abs() < 1e-9 {
                 "0%".to_owned()

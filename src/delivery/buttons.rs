@@ -1,9 +1,9 @@
 //! The buttons under a signal message: their callback data (read back by `bot::callbacks`, whose
 //! tests hold every value to Telegram's 64 bytes) and which a message of each type carries.
 //!
-//! - buy, sell: `✅ I took it` (opens a position) and `🔕 Mute <asset>` in the first row, the copy
-//!   buttons for entry, target and stop (`copy_text`: the client copies, the bot hears nothing)
-//!   in the second;
+//! - buy, sell: `✅ I took it` (opens a position), `📈 Chart` (its chart with the latest prices)
+//!   and `🔕 Mute <asset>` in the first row, the copy buttons for entry, target and stop
+//!   (`copy_text`: the client copies, the bot hears nothing) in the second;
 //! - close: `✅ Got it`, and `📤 Share` once the buy or sell it closes has a result;
 //! - alert: `✅ Got it` and `🔕 Mute <asset>`.
 //!
@@ -30,6 +30,16 @@ pub fn parse_ack_data(data: &str) -> Option<Uuid> {
 /// `took:<signal id, 32 hex>` (37 bytes): `✅ I took it`.
 pub fn took_data(signal_id: Uuid) -> String {
     format!("took:{}", signal_id.simple())
+}
+
+/// `chart:<signal id, 32 hex>` (38 bytes): `📈 Chart`.
+pub fn chart_data(signal_id: Uuid) -> String {
+    format!("chart:{}", signal_id.simple())
+}
+
+pub fn parse_chart_data(data: &str) -> Option<Uuid> {
+    data.strip_prefix("chart:")
+        .and_then(|id| Uuid::try_parse(id).ok())
 }
 
 /// `mute:<asset>` (at most 5 + 32 bytes): `🔕 Mute <asset>`.
@@ -64,6 +74,10 @@ pub fn actions(signal: &Signal, lang: Lang) -> Vec<Action> {
             (
                 t(lang, "signal-button-took").into(),
                 took_data(signal.id).into(),
+            ),
+            (
+                t(lang, "signal-button-chart").into(),
+                chart_data(signal.id).into(),
             ),
             mute(),
         ],
@@ -119,11 +133,21 @@ mod tests {
     }
 
     #[test]
+    fn chart_data_round_trips() {
+        let id = Uuid::now_v7();
+        assert_eq!(parse_chart_data(&chart_data(id)), Some(id));
+        assert_eq!(parse_ack_data(&chart_data(id)), None);
+        assert_eq!(parse_chart_data(&ack_data(id)), None);
+        assert_eq!(parse_chart_data("chart:nonsense"), None);
+    }
+
+    #[test]
     fn signal_buttons_fit_telegrams_64_bytes_for_the_longest_asset() {
         let longest = Asset::parse(&"A".repeat(Asset::MAX_LEN)).unwrap();
         for data in [
             ack_data(Uuid::max()),
             took_data(Uuid::max()),
+            chart_data(Uuid::max()),
             mute_data(&longest),
         ] {
             assert!(!data.is_empty() && data.len() <= 64, "{data}");

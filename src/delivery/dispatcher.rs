@@ -18,9 +18,12 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::charts::chart_wanted;
 use super::message::{MessageCache, OutgoingMessage};
+use super::photo::{ChartSend, PhotoSender, SignalCharts};
 use super::recorder::{Attempt, record_results};
 use crate::config::DeliverySettings;
+use crate::domain::tier::TierRules;
 use crate::store::{DeliveryOutcome, Leadership, QueuedDelivery, Recipient, Store};
 use crate::telegram::{Outbound, RetryPolicy};
 use teloxide_core::payloads::SendMessageSetters;
@@ -81,15 +84,23 @@ pub struct Dispatcher {
     outbound: Outbound,
     settings: DeliverySettings,
     policy: RetryPolicy,
+    /// Whose signals go with a chart (`charts`).
+    tiers: Arc<TierRules>,
 }
 
 impl Dispatcher {
-    pub fn new(store: Store, outbound: Outbound, settings: DeliverySettings) -> Self {
+    pub fn new(
+        store: Store,
+        outbound: Outbound,
+        settings: DeliverySettings,
+        tiers: Arc<TierRules>,
+    ) -> Self {
         Self {
             policy: RetryPolicy::deliveries(settings.max_attempts),
             store,
             outbound,
             settings,
+            tiers,
         }
     }
 
@@ -142,6 +153,7 @@ struct Term<'a> {
     permits: Arc<Semaphore>,
     sends: JoinSet<()>,
     cache: MessageCache,
+    charts: SignalCharts,
     /// Due rows read ahead; at most one per chat (see `Store::due_deliveries`), and each still
     /// due when claimed: only this leader sends, and a chat's later rows are not here.
     queue: VecDeque<QueuedDelivery>,
@@ -175,6 +187,7 @@ impl<'a> Term<'a> {
             permits: Arc::new(Semaphore::new(dispatcher.settings.max_in_flight)),
             sends: JoinSet::new(),
             cache: MessageCache::default(),
+            charts: SignalCharts::default(),
             queue: VecDeque::new(),
             read_ahead: FIRST_READ,
             last_prune: Instant::now(),
@@ -371,9 +384,30 @@ impl<'a> Term<'a> {
             let paid = self.dispatcher.settings.paid_broadcast;
             let results = self.results.clone();
             let latency = self.latency.clone();
+            let with_chart = message.chartable.is_some()
+                && chart_wanted(row.chart_choice, &self.dispatcher.tiers, Utc::now());
+            let (store, charts) = (self.dispatcher.store.clone(), self.charts.clone());
             self.sends.spawn(async move {
                 let span = tracing::info_span!("delivery", signal_id = %row.signal_id, delivery_id = row.id);
-                let sent = send(&outbound, policy, &row, &message, at, paid, &latency);
+                let sent = async {
+                    let mut at = at;
+                    if with_chart {
+                        let photos = PhotoSender {
+                            store: &store,
+                            outbound: &outbound,
+                            charts: &charts,
+                            policy,
+                            paid_broadcast: paid,
+                        };
+                        // Not timed: an upload, or the wait for one, is not the Bot API's latency.
+                        match photos.send(&row, &message, at).await {
+                            ChartSend::Done(outcome) => return outcome,
+                            ChartSend::Text { slot_used: true } => at = outbound.book(row.chat_id),
+                            ChartSend::Text { slot_used: false } => {}
+                        }
+                    }
+                    send(&outbound, policy, &row, &message, at, paid, &latency).await
+                };
                 let outcome = tracing::Instrument::instrument(sent, span).await;
                 let _ = results.send(Attempt {
                     row,

@@ -4,19 +4,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use teloxide_core::payloads::{SendMessage, SendMessageSetters};
-use teloxide_core::requests::JsonRequest;
-use teloxide_core::types::{CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
+use teloxide_core::payloads::{SendMessage, SendMessageSetters, SendPhoto, SendPhotoSetters};
+use teloxide_core::requests::{JsonRequest, MultipartRequest};
+use teloxide_core::types::{
+    CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters,
+};
 use uuid::Uuid;
 
 use super::buttons::{Action, actions, copy_buttons, share_button};
 use crate::domain::i18n::Lang;
 use crate::domain::preferences::MessageFormat;
-use crate::domain::render::{AcceptedContext, RenderContext, render_signal};
-use crate::domain::signal::Signal;
+use crate::domain::render::{AcceptedContext, RenderContext, render_caption, render_signal};
+use crate::domain::signal::{Signal, SignalKind};
 use crate::store::{QueuedDelivery, Store, StoreError, StoreResult};
-use crate::telegram::Outbound;
-use crate::telegram::reply_parameters;
+use crate::telegram::{Outbound, Photo, reply_parameters};
 
 #[derive(Debug, Clone)]
 pub struct OutgoingMessage {
@@ -29,12 +30,15 @@ pub struct OutgoingMessage {
     /// Copy buttons (label, text to copy) for a buy's or sell's entry, target and stop: the
     /// client copies the number, the bot hears nothing.
     pub copies: Vec<Action>,
+    /// A buy or sell that may go with its chart: the signal, and its text as the chart's caption.
+    /// `None` for other messages, and when not even the compact text fits a caption.
+    pub chartable: Option<(Arc<Signal>, Arc<str>)>,
 }
 
 impl OutgoingMessage {
-    /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
-    /// the message it follows up, if any (sent anyway should that message be gone).
-    pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
+    /// The buttons under the message (the same on a text and on a photo): the action row, then
+    /// the copy buttons.
+    fn keyboard(&self, row: &QueuedDelivery) -> Option<InlineKeyboardMarkup> {
         // A channel's readers are not its recipient: no button of its post answers them.
         let channel = row.is_channel_post();
         let actions = self
@@ -68,19 +72,60 @@ impl OutgoingMessage {
             .into_iter()
             .filter(|row| !row.is_empty())
             .collect();
-        let button = (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows));
+        (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
+    }
+
+    /// The sendMessage request for `row`: silent or protected as the row says, and a reply to
+    /// the message it follows up, if any (sent anyway should that message be gone).
+    pub fn request(&self, outbound: &Outbound, row: &QueuedDelivery) -> JsonRequest<SendMessage> {
         let request = outbound
-            .message(row.chat_id, self.text.to_string(), button)
+            .message(row.chat_id, self.text.to_string(), self.keyboard(row))
             .disable_notification(row.silent)
             .protect_content(row.protect_content);
-        match row
-            .reply_to_message_id
-            .and_then(|id| i32::try_from(id).ok())
-        {
-            Some(reply_to) => request.reply_parameters(reply_parameters(MessageId(reply_to))),
+        match reply_to(row) {
+            Some(reply) => request.reply_parameters(reply),
             None => request,
         }
     }
+
+    /// The sendPhoto request for `row`: the chart with the signal as its caption, and the same
+    /// buttons and options as the text would have. `None` when the message has no caption.
+    pub fn photo_request(
+        &self,
+        outbound: &Outbound,
+        row: &QueuedDelivery,
+        photo: Photo,
+    ) -> Option<MultipartRequest<SendPhoto>> {
+        let (_, caption) = self.chartable.as_ref()?;
+        let request = outbound
+            .photo(row.chat_id, photo, caption.to_string(), self.keyboard(row))
+            .disable_notification(row.silent)
+            .protect_content(row.protect_content);
+        Some(match reply_to(row) {
+            Some(reply) => request.reply_parameters(reply),
+            None => request,
+        })
+    }
+}
+
+/// A reply to the message the row follows up, sent anyway should that message be gone.
+fn reply_to(row: &QueuedDelivery) -> Option<ReplyParameters> {
+    let message_id = i32::try_from(row.reply_to_message_id?).ok()?;
+    Some(reply_parameters(MessageId(message_id)))
+}
+
+/// A buy or sell, and the caption its chart would carry when one fits.
+fn chartable(
+    signal: &Signal,
+    context: &RenderContext,
+    lang: Lang,
+    format: MessageFormat,
+) -> Option<(Arc<Signal>, Arc<str>)> {
+    if !matches!(signal.kind, SignalKind::Buy | SignalKind::Sell) {
+        return None;
+    }
+    render_caption(signal, lang, format, context)
+        .map(|caption| (Arc::new(signal.clone()), caption.text.into()))
 }
 
 #[derive(Default)]
@@ -123,6 +168,7 @@ impl MessageCache {
             actions: actions(signal, delivery.lang),
             share: share_button(signal, context.original.as_ref(), delivery.lang),
             copies: copy_buttons(signal, delivery.lang),
+            chartable: chartable(signal, &context, delivery.lang, delivery.format),
         };
         self.texts.insert(key, message.clone());
         Ok(message)
@@ -145,6 +191,7 @@ impl MessageCache {
             actions: Vec::new(),
             share: None,
             copies: Vec::new(),
+            chartable: None,
         };
         self.broadcasts.insert(id, message.clone());
         Ok(message)

@@ -2,8 +2,10 @@
 //! messages it sends, with their buttons. Pacing, sending and reading Telegram's answers are `telegram`'s.
 
 pub mod buttons;
+pub mod charts;
 pub mod dispatcher;
 pub mod message;
+mod photo;
 mod recorder;
 
 pub use dispatcher::Dispatcher;

@@ -19,7 +19,8 @@
 //!   `HH:00` is accepted for either bound;
 //! - `tz:Europe/Berlin` (any IANA name, case-insensitive; `UTC`; `UTC+2`/`GMT-5` map to `Etc/GMT∓N`);
 //! - `format:compact|detailed`, `reports:daily|weekly|never`, `lang:en|es` (aliases `timezone`,
-//!   `language`).
+//!   `language`);
+//! - `charts:on|off` — a chart above buy and sell signals (where the tier includes charts).
 
 mod patch;
 mod text;
@@ -72,6 +73,7 @@ pub struct FilterChanges {
     pub format: Option<MessageFormat>,
     pub performance_updates: Option<ReportFrequency>,
     pub language: Option<Lang>,
+    pub charts: Option<bool>,
 }
 
 impl FilterChanges {
@@ -105,6 +107,9 @@ impl FilterChanges {
         if let Some(value) = self.language {
             next.language = value;
         }
+        if let Some(value) = self.charts {
+            next.charts = value;
+        }
         next
     }
 
@@ -126,10 +131,11 @@ pub enum FilterKey {
     Format,
     Reports,
     Language,
+    Charts,
 }
 
 impl FilterKey {
-    pub const ALL: [FilterKey; 10] = [
+    pub const ALL: [FilterKey; 11] = [
         Self::Confidence,
         Self::Types,
         Self::Silent,
@@ -140,6 +146,7 @@ impl FilterKey {
         Self::Format,
         Self::Reports,
         Self::Language,
+        Self::Charts,
     ];
 
     /// The name users type, as printed by [`to_filter_string`].
@@ -155,6 +162,7 @@ impl FilterKey {
             Self::Format => "format",
             Self::Reports => "reports",
             Self::Language => "lang",
+            Self::Charts => "charts",
         }
     }
 
@@ -254,6 +262,7 @@ pub fn parse_filter(args: &str) -> Result<FilterCommand, FilterError> {
                     Some(ReportFrequency::parse(value).ok_or_else(unknown)?);
             }
             FilterKey::Language => changes.language = Some(parse_lang(value).ok_or_else(unknown)?),
+            FilterKey::Charts => changes.charts = Some(parse_switch(value).ok_or_else(unknown)?),
         }
     }
     changes.signal_types = merge_types(on, silent);
@@ -333,7 +342,20 @@ pub fn to_filter_string(prefs: &Preferences) -> String {
     parts.push(format!("format:{}", prefs.format.as_str()));
     parts.push(format!("reports:{}", prefs.performance_updates.as_str()));
     parts.push(format!("lang:{}", prefs.language.code()));
+    // Like `silent:`, printed only when it differs from the default.
+    if !prefs.charts {
+        parts.push("charts:off".to_owned());
+    }
     parts.join(" ")
+}
+
+/// `on` or `off`, case-insensitive.
+pub fn parse_switch(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => None,
+    }
 }
 
 /// `all`, `8-22`, `22-6`, `8-24`; the inverse of [`parse_hours`], keeping `8-8` as typed.

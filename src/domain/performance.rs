@@ -8,6 +8,7 @@
 
 mod horizon;
 mod outcome;
+mod pages;
 mod periods;
 mod requests;
 mod similar;
@@ -27,6 +28,7 @@ pub use horizon::{Horizon, HorizonError, Horizons};
 pub use outcome::{
     Direction, Exit, OpenPosition, OutcomeReason, PriceTick, first_exit, return_pct, risk_pct,
 };
+pub use pages::{PerformancePage, breakdown_text};
 pub use periods::{Period, ReportKind, ReportPeriod, day_start, latest_due_report, window_start};
 pub use requests::{
     FieldErrors, MAX_PRICE_BATCH, MAX_REASON_CHARS, PriceUpdate, ReportedOutcome, RequestError,

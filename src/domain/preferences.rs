@@ -181,6 +181,8 @@ pub struct Preferences {
     /// rest, and un-muting gives back exactly the filter there was.
     #[serde(default)]
     pub muted_assets: Vec<Asset>,
+    /// A chart above buy and sell signals, where the tier includes charts.
+    pub charts: bool,
 }
 
 impl Default for Preferences {
@@ -195,6 +197,7 @@ impl Default for Preferences {
             language: Lang::En,
             assets: Vec::new(),
             muted_assets: Vec::new(),
+            charts: true,
         }
     }
 }

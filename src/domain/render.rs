@@ -5,6 +5,7 @@
 //! The detailed layout is the seed's §3.1; the compact one fits in two lines.
 
 mod card;
+mod chart;
 mod compact;
 mod detailed;
 mod format;
@@ -19,10 +20,11 @@ mod tests;
 use chrono_tz::Tz;
 
 pub use card::{Ending, ShareCard, render_share_card};
+pub use chart::render_chart_caption;
 pub use format::{local_time, pct as pct_text, price as price_text, result_pct, signed_amount};
 #[cfg(test)]
 pub use html::check_telegram_html;
-pub use html::{MAX_TEXT_UTF16, escape, visible_len_utf16};
+pub use html::{MAX_CAPTION_UTF16, MAX_TEXT_UTF16, escape, visible_len_utf16};
 
 use super::i18n::{Arg, Lang, t, t_args};
 use super::performance::OutcomeReason;
@@ -93,21 +95,8 @@ pub fn render_signal(
     format: MessageFormat,
     ctx: &RenderContext,
 ) -> Rendered {
-    let compose = |signal: &Signal, notes_shown: usize| {
-        let body = match format {
-            MessageFormat::Detailed => detailed::render(signal, lang, ctx, notes_shown),
-            MessageFormat::Compact => compact::render(signal, lang, ctx),
-        };
-        if !ctx.maybe_repeat {
-            return body;
-        }
-        let gap = match format {
-            MessageFormat::Detailed => "\n\n",
-            MessageFormat::Compact => "\n",
-        };
-        let notice = tx(lang, "signal-repeat-notice");
-        format!("⚠️ <i>{notice}</i>{gap}{body}")
-    };
+    let compose =
+        |signal: &Signal, notes_shown: usize| compose(signal, lang, format, ctx, notes_shown);
     let fits = |text: &str| visible_len_utf16(text) <= MAX_TEXT_UTF16;
 
     // Notes go first: they matter least and are the only part that repeats. Each note shown
@@ -138,6 +127,45 @@ pub fn render_signal(
     Rendered {
         text: compose(&clip_to_ingest_limits(signal), 0),
     }
+}
+
+/// The message in `format` with the first `notes_shown` notes (detailed only).
+fn compose(
+    signal: &Signal,
+    lang: Lang,
+    format: MessageFormat,
+    ctx: &RenderContext,
+    notes_shown: usize,
+) -> String {
+    let body = match format {
+        MessageFormat::Detailed => detailed::render(signal, lang, ctx, notes_shown),
+        MessageFormat::Compact => compact::render(signal, lang, ctx),
+    };
+    if !ctx.maybe_repeat {
+        return body;
+    }
+    let gap = match format {
+        MessageFormat::Detailed => "\n\n",
+        MessageFormat::Compact => "\n",
+    };
+    let notice = tx(lang, "signal-repeat-notice");
+    format!("⚠️ <i>{notice}</i>{gap}{body}")
+}
+
+/// The signal as the caption of its chart, within Telegram's 1,024 characters: the user's format
+/// when it fits whole (every note included), else the compact one; `None` when neither fits, and
+/// the message then goes as text without its chart.
+pub fn render_caption(
+    signal: &Signal,
+    lang: Lang,
+    format: MessageFormat,
+    ctx: &RenderContext,
+) -> Option<Rendered> {
+    [format, MessageFormat::Compact]
+        .into_iter()
+        .map(|format| compose(signal, lang, format, ctx, signal.notes.len()))
+        .find(|text| visible_len_utf16(text) <= MAX_CAPTION_UTF16)
+        .map(|text| Rendered { text })
 }
 
 fn clip_to_ingest_limits(signal: &Signal) -> Signal {

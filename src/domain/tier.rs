@@ -7,10 +7,19 @@
 //! signals_history = 100
 //! ```
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::preferences::Tier;
 use super::signal::SignalKind;
+
+/// The tier whose rules apply at `now`: an expired premium subscription counts as free.
+pub fn effective_tier(tier: Tier, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Tier {
+    match (tier, expires_at) {
+        (Tier::Premium, Some(expires)) if expires <= now => Tier::Free,
+        (tier, _) => tier,
+    }
+}
 
 /// The limits of one tier; enforced in delivery (`recipients::decide`) and in the commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

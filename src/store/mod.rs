@@ -57,8 +57,8 @@ pub use channels::Channel;
 pub use console_figures::HourCounts;
 pub use console_sessions::{ConsoleSession, NewConsoleSession};
 pub use deliveries::{
-    DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery, QueuedDelivery,
-    Recipient, SignalFlow, due_deliveries_sql,
+    ChartChoice, DeliveryCounts, DeliveryOutcome, DeliveryRow, DeliveryStatus, NewDelivery,
+    QueuedDelivery, Recipient, SignalFlow, due_deliveries_sql,
 };
 pub use encryption_keys::{KeyCheck, KeyProblem, RotationReport};
 pub use exports::{Cell, ExportTable};

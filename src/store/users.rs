@@ -97,7 +97,7 @@ pub(super) fn user_from_row(cipher: &Cipher, row: &AnyRow) -> StoreResult<User> 
 /// Columns of `user_preferences` in the order `prefs_from_row` expects them.
 pub(super) const PREFS_COLUMNS: &str = "p.signal_types, p.confidence_threshold, p.notification_hours_start, \
      p.notification_hours_end, p.signal_format, p.performance_update_frequency, p.timezone, \
-     p.language, p.assets, p.muted_assets";
+     p.language, p.assets, p.muted_assets, p.charts";
 
 pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("user_preferences.{what}"));
@@ -136,6 +136,7 @@ pub(super) fn prefs_from_row(row: &AnyRow) -> StoreResult<Preferences> {
         language: Lang::from_code(&row.try_get::<String, _>("language")?).unwrap_or_default(),
         assets,
         muted_assets,
+        charts: flag(row, "charts")?,
     })
 }
 
@@ -380,8 +381,8 @@ async fn insert_or_replace_prefs<'e>(
     sqlx::query(
         "INSERT INTO user_preferences (user_id, signal_types, confidence_threshold, \
          notification_hours_start, notification_hours_end, signal_format, \
-         performance_update_frequency, timezone, language, assets, updated_at, muted_assets) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         performance_update_frequency, timezone, language, assets, updated_at, muted_assets, charts) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
          ON CONFLICT (user_id) DO UPDATE SET signal_types = excluded.signal_types, \
          confidence_threshold = excluded.confidence_threshold, \
          notification_hours_start = excluded.notification_hours_start, \
@@ -389,7 +390,8 @@ async fn insert_or_replace_prefs<'e>(
          signal_format = excluded.signal_format, \
          performance_update_frequency = excluded.performance_update_frequency, \
          timezone = excluded.timezone, language = excluded.language, assets = excluded.assets, \
-         updated_at = excluded.updated_at, muted_assets = excluded.muted_assets",
+         updated_at = excluded.updated_at, muted_assets = excluded.muted_assets, \
+         charts = excluded.charts",
     )
     .bind(user_id)
     .bind(signal_types)
@@ -403,6 +405,7 @@ async fn insert_or_replace_prefs<'e>(
     .bind(assets)
     .bind(to_millis(now))
     .bind(muted)
+    .bind(prefs.charts)
     .execute(executor)
     .await?;
     Ok(())

@@ -37,6 +37,18 @@ impl SendFailure {
         }
     }
 
+    /// Telegram no longer knows a file_id we kept: send the picture again as an upload.
+    pub fn is_unknown_file(&self) -> bool {
+        matches!(self, Self::Permanent(text) if text.contains(UNKNOWN_FILE))
+    }
+
+    /// A 400 about the picture or its caption rather than the chat: the same message would go
+    /// through as text.
+    pub fn is_media_rejected(&self) -> bool {
+        const ABOUT_MEDIA: [&str; 6] = ["PHOTO", "IMAGE", "file", "caption", "photo", "media"];
+        matches!(self, Self::Permanent(text) if ABOUT_MEDIA.iter().any(|word| text.contains(word)))
+    }
+
     pub fn says(&self, words: &str) -> bool {
         match self {
             SendFailure::RetryAfter(_) => false,
@@ -47,6 +59,9 @@ impl SendFailure {
         }
     }
 }
+
+/// Telegram's answer to a send by a file_id it does not know (or no longer accepts).
+const UNKNOWN_FILE: &str = "wrong file identifier";
 
 /// The token-safe text of a failure: what logs, rows and `BotError`s carry.
 impl fmt::Display for SendFailure {
@@ -153,6 +168,32 @@ mod tests {
             classify(&RequestError::Api(kicked)),
             SendFailure::Blocked(_)
         ));
+    }
+
+    #[test]
+    fn photo_failures_are_told_apart_from_chat_failures() {
+        let api = |text: &str| classify(&RequestError::Api(ApiError::Unknown(text.into())));
+        let stale = api("Bad Request: wrong file identifier/HTTP URL specified");
+        assert!(stale.is_unknown_file() && stale.is_media_rejected());
+        for text in [
+            "Bad Request: PHOTO_INVALID_DIMENSIONS",
+            "Bad Request: IMAGE_PROCESS_FAILED",
+            "Bad Request: message caption is too long",
+            "Bad Request: file is too big",
+        ] {
+            let failure = api(text);
+            assert!(
+                failure.is_media_rejected() && !failure.is_unknown_file(),
+                "{text}"
+            );
+        }
+        for text in [
+            "Bad Request: chat not found",
+            "Forbidden: bot was blocked by the user",
+            "Internal Server Error: restart",
+        ] {
+            assert!(!api(text).is_media_rejected(), "{text}");
+        }
     }
 
     #[test]

@@ -13,6 +13,6 @@ mod webhook;
 pub use client::{LONG_POLL_SECONDS, build_bot};
 pub use errors::{SendFailure, classify, error_text};
 pub use limits::Limiter;
-pub use outbound::{Invoice, Outbound, Photo, reply_parameters};
+pub use outbound::{Invoice, Outbound, Photo, photo_file_id, reply_parameters};
 pub use retry::RetryPolicy;
 pub use webhook::check_registration;

@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use teloxide_core::payloads::{
     AnswerCallbackQuerySetters, AnswerInlineQuerySetters, AnswerPreCheckoutQuerySetters,
     CreateInvoiceLinkSetters, EditMessageMediaSetters, EditMessageTextSetters, SendMessage,
-    SendMessageSetters, SendPhotoSetters, SetChatMenuButtonSetters,
+    SendMessageSetters, SendPhoto, SendPhotoSetters, SetChatMenuButtonSetters,
 };
 use teloxide_core::prelude::Requester;
-use teloxide_core::requests::{JsonRequest, Output, Request};
+use teloxide_core::requests::{JsonRequest, MultipartRequest, Output, Request};
 use teloxide_core::types::{
     CallbackQueryId, ChatId, FileId, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
     InputFile, InputMedia, InputMediaPhoto, LabeledPrice, MenuButton, Message, MessageId,
@@ -58,6 +58,14 @@ pub struct Invoice {
 pub enum Photo {
     Upload(Vec<u8>),
     FileId(String),
+}
+
+/// The file_id of the largest size Telegram stored of a sent photo, for sending it again.
+pub fn photo_file_id(message: &Message) -> Option<String> {
+    message
+        .photo()
+        .and_then(|sizes| sizes.iter().max_by_key(|size| size.width * size.height))
+        .map(|size| size.file.id.0.clone())
 }
 
 impl Photo {
@@ -170,8 +178,38 @@ impl Outbound {
         }
     }
 
-    /// Sends a photo (uploaded, or re-sent by the file_id of an earlier upload) with an HTML
-    /// caption.
+    /// A photo (uploaded, or re-sent by the file_id of an earlier upload) with an HTML caption
+    /// and optional buttons, to send as it is or with more options set.
+    pub fn photo(
+        &self,
+        chat_id: i64,
+        photo: Photo,
+        caption: String,
+        keyboard: Option<InlineKeyboardMarkup>,
+    ) -> MultipartRequest<SendPhoto> {
+        let request = self
+            .bot
+            .send_photo(ChatId(chat_id), photo.into_input_file())
+            .caption(caption)
+            .parse_mode(ParseMode::Html);
+        match keyboard {
+            Some(keyboard) => request.reply_markup(keyboard),
+            None => request,
+        }
+    }
+
+    /// Sends a photo in a slot booked earlier, once, as [`Outbound::send_booked`] does a message.
+    pub async fn send_photo_booked(
+        &self,
+        at: Instant,
+        chat_id: i64,
+        request: MultipartRequest<SendPhoto>,
+    ) -> Result<Message, SendFailure> {
+        limits::wait_to_depart(&self.limiter, at).await;
+        self.to_chat("sendPhoto", chat_id, request.send()).await
+    }
+
+    /// Sends a photo with an HTML caption, paced like every reply.
     pub async fn send_photo(
         &self,
         chat_id: i64,
@@ -179,14 +217,16 @@ impl Outbound {
         caption: String,
         keyboard: Option<InlineKeyboardMarkup>,
     ) -> Result<Message, SendFailure> {
-        let mut request = self
-            .bot
-            .send_photo(ChatId(chat_id), photo.into_input_file())
-            .caption(caption)
-            .parse_mode(ParseMode::Html);
-        if let Some(keyboard) = keyboard {
-            request = request.reply_markup(keyboard);
-        }
+        let request = self.photo(chat_id, photo, caption, keyboard);
+        self.paced("sendPhoto", chat_id, &request).await
+    }
+
+    /// Sends a prepared photo request (a reply with more options set), paced like every reply.
+    pub async fn send_photo_request(
+        &self,
+        chat_id: i64,
+        request: MultipartRequest<SendPhoto>,
+    ) -> Result<Message, SendFailure> {
         self.paced("sendPhoto", chat_id, &request).await
     }
 

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod charts;
 mod filter;
 mod info;
 mod onboarding;
@@ -302,6 +303,7 @@ pub async fn callback(
         Callback::AskClose(id) => positions::ask_close(ctx, &caller, &press, id).await,
         Callback::ClosePosition(id) => positions::close(ctx, &caller, &press, id).await,
         Callback::Positions => positions::list_pressed(ctx, &caller, &press).await,
+        Callback::Chart(signal_id) => charts::pressed(ctx, &caller, &press, signal_id).await,
         Callback::OnboardLanguage(lang) => {
             onboarding::chose_language(ctx, &caller, &press, lang).await
         }

@@ -1,35 +1,36 @@
-//! `/performance [today|7d|30d|all] [asset]` and its Refresh button: the figures as a compact
-//! table, with an equity-curve chart where the user's tier includes charts (as a photo whose
-//! caption is the table). Refresh edits the same message in place.
+//! `/performance [today|7d|30d|all] [asset]` and its buttons: the figures in pages (an overview,
+//! then one page per asset, model, timeframe and confidence band), a period row and Refresh, with
+//! an equity-curve chart where the user's tier includes charts (a photo whose caption is the
+//! page). Every button edits the same message in place: `editMessageText`, or
+//! `editMessageMedia` for a chart.
 //!
 //! Charts are cached by content: users in the same time zone and language asking for the same
 //! period see the same picture until a new outcome is recorded, so it is uploaded once and then
-//! re-sent by Telegram file_id.
+//! re-sent by Telegram file_id (`charts::send_chart`).
 
 use chrono::{DateTime, Duration, Utc};
 use teloxide_core::types::{CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::super::replies::{Photo, is_unknown_file};
 use super::super::{BotContext, BotError};
+use super::charts::{Placement, send_chart};
+use super::info::effective_rule;
 use crate::charts::{ChartSpec, render_png};
 use crate::domain::i18n::{Arg, Lang, t, t_args};
 use crate::domain::performance::{
-    PerformanceView, Period, day_start, equity_curve, figures, performance_text, period_label,
-    summarize, window_start,
+    PerformancePage, PerformanceView, Period, breakdown_text, day_start, equity_curve, figures,
+    performance_text, period_label, summarize, window_start,
 };
-use crate::domain::preferences::Tier;
-use crate::domain::render::{MAX_TEXT_UTF16, escape};
+use crate::domain::render::{MAX_CAPTION_UTF16, MAX_TEXT_UTF16, escape};
 use crate::domain::signal::Asset;
-use crate::domain::tier::TierRules;
 use crate::store::{TradeQuery, User};
 
-/// Callback data of the Refresh button: `perf:<period>:<asset or empty>` (at most 41 bytes).
+/// Callback data of every button: `perf:<page>:<period>:<asset or empty>` (at most 45 bytes).
+/// Buttons of older messages, `perf:<period>:<asset>`, open the overview.
 pub const CALLBACK_PREFIX: &str = "perf:";
-/// Telegram's limit for a photo caption (T13).
-const MAX_CAPTION_UTF16: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Request {
+    page: PerformancePage,
     period: Period,
     asset: Option<Asset>,
 }
@@ -38,6 +39,7 @@ struct Request {
 /// first word that is neither comes back as the error.
 fn parse_args(args: &str) -> Result<Request, String> {
     let mut request = Request {
+        page: PerformancePage::Overview,
         period: Period::Days7,
         asset: None,
     };
@@ -61,16 +63,29 @@ fn parse_args(args: &str) -> Result<Request, String> {
 
 fn callback_data(request: &Request) -> String {
     let asset = request.asset.as_ref().map_or("", Asset::as_str);
-    format!("{CALLBACK_PREFIX}{}:{asset}", request.period.as_str())
+    format!(
+        "{CALLBACK_PREFIX}{}:{}:{asset}",
+        request.page.code(),
+        request.period.as_str()
+    )
 }
 
 fn parse_callback(data: &str) -> Option<Request> {
-    let (period, asset) = data.strip_prefix(CALLBACK_PREFIX)?.split_once(':')?;
+    let rest = data.strip_prefix(CALLBACK_PREFIX)?;
+    // An asset never holds `:`, so the fields split cleanly.
+    let (page, rest) = match rest.split_once(':') {
+        Some((code, rest)) if PerformancePage::parse(code).is_some() => {
+            (PerformancePage::parse(code)?, rest)
+        }
+        _ => (PerformancePage::Overview, rest),
+    };
+    let (period, asset) = rest.split_once(':')?;
     Some(Request {
+        page,
         period: Period::parse(period)?,
         asset: match asset {
             "" => None,
-            text => Some(Asset::parse(text).ok()?),
+            text => Some(Asset::parse(text).ok().filter(|a| a.as_str() == text)?),
         },
     })
 }
@@ -113,7 +128,9 @@ pub async fn command(
     }
     let answer = build(ctx, user, &request, Utc::now()).await?;
     match answer.chart {
-        Some(spec) => send_chart(ctx, chat_id, None, spec, answer.text, answer.keyboard).await,
+        Some(spec) => {
+            send_chart_or_text(ctx, chat_id, None, spec, answer.text, answer.keyboard).await
+        }
         None => ctx
             .replies
             .send(chat_id, answer.text, Some(answer.keyboard))
@@ -142,7 +159,7 @@ pub async fn refresh(
     // A photo stays a photo and a text a text; if the tier changed since, a new answer is sent.
     match (answer.chart, message.photo().is_some()) {
         (Some(spec), true) => {
-            send_chart(
+            send_chart_or_text(
                 ctx,
                 chat_id,
                 Some(message_id),
@@ -158,7 +175,7 @@ pub async fn refresh(
                 .await?
         }
         (Some(spec), false) => {
-            send_chart(ctx, chat_id, None, spec, answer.text, answer.keyboard).await?
+            send_chart_or_text(ctx, chat_id, None, spec, answer.text, answer.keyboard).await?
         }
         (None, true) => ctx
             .replies
@@ -171,9 +188,9 @@ pub async fn refresh(
         .await
 }
 
-/// Sends (or edits in) the chart with `caption`, re-using a cached upload when there is one.
-/// If drawing fails the figures still go out, as text.
-async fn send_chart(
+/// Sends (or edits in) the chart with `caption`; if drawing fails the figures still go out, as
+/// text.
+async fn send_chart_or_text(
     ctx: &BotContext,
     chat_id: i64,
     edit: Option<i64>,
@@ -181,57 +198,66 @@ async fn send_chart(
     caption: String,
     keyboard: InlineKeyboardMarkup,
 ) -> Result<(), BotError> {
+    let placement = edit.map_or(Placement::New, Placement::Replace);
     let key = spec.key();
-    let deliver = |photo: Photo| {
-        let (caption, keyboard) = (caption.clone(), Some(keyboard.clone()));
-        async move {
-            ctx.replies
-                .photo(chat_id, edit, photo, caption, keyboard)
-                .await
-        }
-    };
-    if let Some(file_id) = ctx.store.chart_file(&key).await? {
-        match deliver(Photo::FileId(file_id)).await {
-            Ok(_) => return Ok(()),
-            Err(err) if is_unknown_file(&err) => ctx.store.forget_chart_file(&key).await?,
-            Err(err) => return Err(err),
-        }
-    }
-    // Drawing takes tens of milliseconds of CPU: off the async workers.
-    let drawn = tokio::task::spawn_blocking(move || render_png(&spec)).await;
-    let png = match drawn {
-        Ok(Ok(png)) => png,
-        Ok(Err(err)) => {
-            tracing::error!(error = %err, "cannot draw a chart; sending the figures alone");
-            return ctx
-                .replies
-                .send(chat_id, caption, Some(keyboard))
-                .await
-                .map(drop);
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "chart drawing panicked; sending the figures alone");
-            return ctx
-                .replies
-                .send(chat_id, caption, Some(keyboard))
-                .await
-                .map(drop);
-        }
-    };
-    if let Some(file_id) = deliver(Photo::Upload(png)).await? {
-        ctx.store
-            .save_chart_file(&key, &file_id, Utc::now())
-            .await?;
+    let drawn = send_chart(
+        ctx,
+        chat_id,
+        placement,
+        key,
+        move || render_png(&spec),
+        caption.clone(),
+        Some(keyboard.clone()),
+    )
+    .await?;
+    if !drawn {
+        ctx.replies.send(chat_id, caption, Some(keyboard)).await?;
     }
     Ok(())
 }
 
-/// The tier that applies now: an expired premium subscription counts as free.
-fn effective_tier(tier: Tier, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Tier {
-    match (tier, expires_at) {
-        (Tier::Premium, Some(expires)) if expires <= now => Tier::Free,
-        (tier, _) => tier,
-    }
+/// The pages, a row of periods, and Refresh (the same page again); what is shown is marked.
+fn keyboard(lang: Lang, request: &Request) -> InlineKeyboardMarkup {
+    let mark = |on: bool, label: String| if on { format!("• {label}") } else { label };
+    let with = |page, period| {
+        callback_data(&Request {
+            page,
+            period,
+            asset: request.asset.clone(),
+        })
+    };
+    let page_button = |page: PerformancePage| {
+        InlineKeyboardButton::callback(
+            mark(page == request.page, t(lang, page.button_key())),
+            with(page, request.period),
+        )
+    };
+    // With one asset chosen, a page by asset would hold one line.
+    let pages: Vec<InlineKeyboardButton> = PerformancePage::ALL
+        .into_iter()
+        .filter(|page| *page != PerformancePage::Asset || request.asset.is_none())
+        .map(page_button)
+        .collect();
+    let periods = [Period::Today, Period::Days7, Period::Days30, Period::All]
+        .into_iter()
+        .map(|period| {
+            let label = t(lang, &format!("perf-button-period-{}", period.as_str()));
+            InlineKeyboardButton::callback(
+                mark(period == request.period, label),
+                with(request.page, period),
+            )
+        })
+        .collect();
+    let (first, second) = pages.split_at(pages.len().min(3));
+    InlineKeyboardMarkup::new([
+        first.to_vec(),
+        second.to_vec(),
+        periods,
+        vec![InlineKeyboardButton::callback(
+            t(lang, "perf-refresh-button"),
+            callback_data(request),
+        )],
+    ])
 }
 
 async fn build(
@@ -243,12 +269,7 @@ async fn build(
     let prefs = ctx.store.preferences(user.id).await?;
     let (lang, tz) = (prefs.language, prefs.timezone);
     let subscription = ctx.store.subscription(user.id).await?;
-    let tiers = TierRules::default();
-    let rule = tiers.rule(effective_tier(
-        subscription.tier,
-        subscription.expires_at,
-        now,
-    ));
+    let rule = effective_rule(ctx, &subscription);
     // The tier decides how far back the user may look.
     let today = now.with_timezone(&tz).date_naive();
     let earliest = day_start(
@@ -307,14 +328,14 @@ async fn build(
     } else {
         MAX_TEXT_UTF16
     };
-    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        t(lang, "perf-refresh-button"),
-        callback_data(request),
-    )]]);
+    let text = match request.page {
+        PerformancePage::Overview => performance_text(lang, &view, budget),
+        page => breakdown_text(lang, &view, page, budget),
+    };
     Ok(Answer {
-        text: performance_text(lang, &view, budget),
+        text,
         chart,
-        keyboard,
+        keyboard: keyboard(lang, request),
     })
 }
 
@@ -326,26 +347,19 @@ mod tests {
     #[test]
     fn arguments_in_either_order_with_defaults() {
         let btc = Some(Asset::parse("BTC/USD").unwrap());
-        assert_eq!(
-            parse_args("").unwrap(),
-            Request {
-                period: Period::Days7,
-                asset: None
-            }
-        );
+        let overview = |period, asset| Request {
+            page: PerformancePage::Overview,
+            period,
+            asset,
+        };
+        assert_eq!(parse_args("").unwrap(), overview(Period::Days7, None));
         assert_eq!(
             parse_args("30d btc/usd").unwrap(),
-            Request {
-                period: Period::Days30,
-                asset: btc.clone()
-            }
+            overview(Period::Days30, btc.clone())
         );
         assert_eq!(
             parse_args("BTC/USD ALL").unwrap(),
-            Request {
-                period: Period::All,
-                asset: btc
-            }
+            overview(Period::All, btc)
         );
         assert_eq!(parse_args("7d 30d").unwrap_err(), "30d");
         assert_eq!(parse_args("week").unwrap().asset.unwrap().as_str(), "WEEK");
@@ -354,21 +368,67 @@ mod tests {
     }
 
     #[test]
-    fn refresh_data_round_trips_within_telegrams_limit() {
-        let longest = Request {
-            period: Period::Days30,
-            asset: Some(Asset::parse(&"A".repeat(Asset::MAX_LEN)).unwrap()),
-        };
-        let data = callback_data(&longest);
-        assert!(data.len() <= 64, "{data}");
-        assert_eq!(parse_callback(&data), Some(longest));
-        let plain = Request {
-            period: Period::Today,
-            asset: None,
-        };
-        assert_eq!(parse_callback(&callback_data(&plain)), Some(plain));
+    fn page_data_round_trips_within_telegrams_limit() {
+        let longest = Asset::parse(&"A".repeat(Asset::MAX_LEN)).unwrap();
+        for page in PerformancePage::ALL {
+            for period in [Period::Today, Period::Days7, Period::Days30, Period::All] {
+                for asset in [None, Some(longest.clone())] {
+                    let request = Request {
+                        page,
+                        period,
+                        asset,
+                    };
+                    let data = callback_data(&request);
+                    assert!(data.len() <= 64, "{data}");
+                    assert_eq!(parse_callback(&data), Some(request));
+                }
+            }
+        }
+        // Buttons sent before pages existed open the overview.
+        assert_eq!(
+            parse_callback("perf:7d:BTC/USD"),
+            Some(Request {
+                page: PerformancePage::Overview,
+                period: Period::Days7,
+                asset: Some(Asset::parse("BTC/USD").unwrap()),
+            })
+        );
         assert_eq!(parse_callback("perf:year:"), None);
+        assert_eq!(parse_callback("perf:a:year:"), None);
+        assert_eq!(parse_callback("perf:x:7d:"), None);
         assert_eq!(parse_callback("perf:7d:no spaces"), None);
+        assert_eq!(
+            parse_callback("perf:a:7d:btc/usd"),
+            None,
+            "assets come upper-cased"
+        );
         assert_eq!(parse_callback("ack:1234"), None);
+    }
+
+    #[test]
+    fn the_keyboard_marks_what_is_shown_and_drops_assets_for_one_asset() {
+        let request = Request {
+            page: PerformancePage::Model,
+            period: Period::Days30,
+            asset: Some(Asset::parse("BTC/USD").unwrap()),
+        };
+        let markup = keyboard(Lang::En, &request);
+        let labels: Vec<Vec<String>> = markup
+            .inline_keyboard
+            .iter()
+            .map(|row| row.iter().map(|b| b.text.clone()).collect())
+            .collect();
+        let flat: Vec<&String> = labels.iter().flatten().collect();
+        assert!(
+            flat.iter()
+                .any(|l| l.starts_with("• ") && l.contains("Models")),
+            "{labels:?}"
+        );
+        assert!(
+            flat.iter().any(|l| l.starts_with("• ") && l.contains("30")),
+            "{labels:?}"
+        );
+        assert!(!flat.iter().any(|l| l.contains("Assets")), "{labels:?}");
+        assert_eq!(flat.iter().filter(|l| l.starts_with("• ")).count(), 2);
     }
 }

@@ -113,6 +113,7 @@ fn refusal_key(refusal: Refusal) -> &'static str {
     match refusal {
         Refusal::NotInPlan => "settings-premium-only",
         Refusal::TooManyAssets => "settings-too-many-assets",
+        Refusal::ChartsNotInPlan => "settings-charts-premium-only",
     }
 }
 
@@ -143,7 +144,23 @@ fn back(lang: Lang) -> Vec<InlineKeyboardButton> {
     )]
 }
 
-/// The text and buttons of one menu page.
+/// Charts above signals, on or off; locked (a press explains) where the tier has none.
+fn charts_switch(prefs: &Preferences, rule: &TierRule) -> InlineKeyboardButton {
+    let lang = prefs.language;
+    if !rule.charts {
+        return button(
+            t(lang, "settings-charts-locked"),
+            PreferenceChange::Charts(true),
+        );
+    }
+    let label = if prefs.charts {
+        "settings-charts-on"
+    } else {
+        "settings-charts-off"
+    };
+    button(t(lang, label), PreferenceChange::Charts(!prefs.charts))
+}
+
 /// What the main page offers beyond preferences: premium when plans are on sale, the Mini App
 /// when `HERALD_PUBLIC_URL` is set.
 pub struct Extras {
@@ -160,6 +177,7 @@ impl Extras {
     }
 }
 
+/// The text and buttons of one menu page.
 pub fn page(
     page: Page,
     prefs: &Preferences,
@@ -194,6 +212,7 @@ pub fn page(
                         .collect(),
                 );
             }
+            rows.push(vec![charts_switch(prefs, rule)]);
             let mut last = Vec::new();
             if let Some(url) = &extras.mini_app {
                 last.push(InlineKeyboardButton::web_app(

@@ -32,6 +32,8 @@ pub struct PreferencesPatch {
     /// The complete list of muted assets; `[]` un-mutes them all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_assets: Option<Vec<String>>,
+    /// A chart above buy and sell signals (where the tier includes charts).
+    pub charts: Option<bool>,
 }
 
 /// `{"start": 8, "end": 22}`; the same rules as `hours:8-22`.
@@ -117,6 +119,7 @@ impl PreferencesPatch {
             let result = dedup_assets(assets).map(|assets| *target = Some(assets));
             check(field.into(), result);
         }
+        changes.charts = self.charts;
         if errors.is_empty() {
             Ok(changes)
         } else {
@@ -149,11 +152,12 @@ mod tests {
             language: Some("es".into()),
             assets: Some(vec!["btc/usd".into(), "ETH/USD".into(), "BTC/USD".into()]),
             muted_assets: Some(vec!["xrp/usd".into()]),
+            charts: Some(false),
         };
         let from_patch = patch.validate().unwrap().apply(&Preferences::default());
         let Ok(FilterCommand::Set(changes)) = parse_filter(
             "confidence:80 types:buy,sell silent:alert hours:22-6 tz:Europe/Berlin \
-             format:compact reports:daily lang:es assets:BTC/USD,ETH/USD muted:XRP/USD",
+             format:compact reports:daily lang:es assets:BTC/USD,ETH/USD muted:XRP/USD charts:off",
         ) else {
             panic!("the filter command should parse");
         };
@@ -179,6 +183,7 @@ mod tests {
             language: Some("fr".into()),
             assets: Some(vec!["BTC/USD".into(), "BAD ASSET".into()]),
             muted_assets: Some(vec!["no way".into()]),
+            charts: None,
         };
         let errors = patch.validate().unwrap_err();
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();

@@ -331,6 +331,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
         reports,
         lang,
         (assets, muted),
+        any::<bool>(),
     )
         .prop_map(
             |(
@@ -343,6 +344,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
                 performance_updates,
                 language,
                 (assets, muted_assets),
+                charts,
             )| Preferences {
                 signal_types,
                 confidence_threshold,
@@ -353,6 +355,7 @@ fn any_preferences() -> impl Strategy<Value = Preferences> {
                 language,
                 assets,
                 muted_assets,
+                charts,
             },
         )
 }
@@ -370,6 +373,9 @@ fn filterish() -> impl Strategy<Value = String> {
         "format",
         "reports",
         "lang",
+        "charts",
+        "on",
+        "off",
         "reset",
         ":",
         "=",

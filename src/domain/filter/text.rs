@@ -73,6 +73,7 @@ fn example(key: FilterKey) -> &'static str {
         FilterKey::Format => "format:compact",
         FilterKey::Reports => "reports:weekly",
         FilterKey::Language => "lang:es",
+        FilterKey::Charts => "charts:off",
     }
 }
 
@@ -82,6 +83,7 @@ fn choices(key: FilterKey) -> String {
         FilterKey::Format => MessageFormat::ALL.map(MessageFormat::as_str).to_vec(),
         FilterKey::Reports => ReportFrequency::ALL.map(ReportFrequency::as_str).to_vec(),
         FilterKey::Language => Lang::ALL.map(Lang::code).to_vec(),
+        FilterKey::Charts => vec!["on", "off"],
         _ => Vec::new(),
     };
     names.join(", ")
@@ -167,6 +169,14 @@ pub fn describe_filters(prefs: &Preferences, lang: Lang) -> String {
             arg("tz", prefs.timezone.name().to_owned()),
         ),
         t_args(lang, "filter-summary-format", arg("format", format)),
+        t(
+            lang,
+            if prefs.charts {
+                "filter-summary-charts-on"
+            } else {
+                "filter-summary-charts-off"
+            },
+        ),
         t_args(lang, "filter-summary-reports", arg("reports", reports)),
         t_args(lang, "filter-summary-language", arg("language", language)),
         String::new(),

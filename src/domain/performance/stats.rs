@@ -8,7 +8,10 @@
 //! - `avg_return_pct` = total / count; `total_return_pct` = sum of returns.
 //! - `profit_factor` = gross profit / gross loss; `None` when there is no loss to divide by.
 //! - `expectancy_r`: the average R multiple, each return divided by the trade's initial risk
-//!   (entry to stop), i.e. what a trade earns per unit risked.
+//!   (entry to stop), i.e. what a trade earns per unit risked. In percent, the expectancy is
+//!   `avg_return_pct` = win rate × `avg_win_pct` − loss rate × `avg_loss_pct`.
+//! - `avg_win_pct`, `avg_loss_pct`: the mean return of the wins, and the mean magnitude of the
+//!   losses (a positive number); `payoff_ratio` = `avg_win_pct` / `avg_loss_pct`.
 //! - `max_drawdown_pct`: the deepest fall of the running total from its previous peak (which
 //!   starts at 0), in percentage points, with trades taken in order of closing.
 //! - `avg_holding_secs`: mean time from entry (the signal's generation) to exit.
@@ -58,6 +61,10 @@ pub struct Figures {
     /// A positive number: the sum of the losses' magnitudes.
     pub gross_loss_pct: f64,
     pub profit_factor: Option<f64>,
+    pub avg_win_pct: Option<f64>,
+    /// A positive number: the mean magnitude of the losses.
+    pub avg_loss_pct: Option<f64>,
+    pub payoff_ratio: Option<f64>,
     pub expectancy_r: Option<f64>,
     pub max_drawdown_pct: f64,
     pub avg_holding_secs: Option<f64>,
@@ -260,6 +267,8 @@ impl Acc {
     fn finish(&self) -> Figures {
         let n = self.count as f64;
         let per_trade = |sum: f64| (self.count > 0).then(|| sum / n);
+        let avg_win = (self.wins > 0).then(|| self.gross_profit / self.wins as f64);
+        let avg_loss = (self.losses > 0).then(|| self.gross_loss / self.losses as f64);
         Figures {
             count: self.count,
             wins: self.wins,
@@ -272,6 +281,9 @@ impl Acc {
             gross_profit_pct: self.gross_profit,
             gross_loss_pct: self.gross_loss,
             profit_factor: (self.gross_loss > 0.0).then(|| self.gross_profit / self.gross_loss),
+            avg_win_pct: avg_win,
+            avg_loss_pct: avg_loss,
+            payoff_ratio: avg_win.zip(avg_loss).map(|(win, loss)| win / loss),
             expectancy_r: (self.r_count > 0).then(|| self.r_sum / self.r_count as f64),
             max_drawdown_pct: self.max_drawdown,
             avg_holding_secs: per_trade(self.holding_ms / 1000.0),

@@ -233,8 +233,15 @@ fn sharpe_sortino_and_streaks() {
     assert_some_close(f.sortino, mean / downside);
     // Two wins, then a loss, a break-even (ends both), a win, then three losses.
     assert_eq!((f.longest_win_streak, f.longest_loss_streak), (2, 3));
+    // Wins +2 +1 +3, losses -1 -2 -1 -3: the parts of the expectancy.
+    assert_some_close(f.avg_win_pct, 2.0);
+    assert_some_close(f.avg_loss_pct, 7.0 / 4.0);
+    assert_some_close(f.payoff_ratio, 2.0 / 1.75);
+    let (win_rate, loss_rate) = (3.0 / n, 4.0 / n);
+    assert_some_close(f.avg_return_pct, win_rate * 2.0 - loss_rate * 7.0 / 4.0);
     // One trade has no spread, no losses means no Sortino.
     let one = figures(&trades[..1]);
     assert_eq!((one.sharpe, one.sortino), (None, None));
     assert_eq!((one.longest_win_streak, one.longest_loss_streak), (1, 0));
+    assert_eq!((one.avg_loss_pct, one.payoff_ratio), (None, None));
 }

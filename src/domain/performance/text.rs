@@ -35,7 +35,7 @@ pub fn rate(value: Option<f64>) -> String {
 }
 
 /// Gross profit over gross loss; `∞` with wins and no loss, `—` with neither.
-fn profit_factor(figures: &Figures) -> String {
+pub(super) fn profit_factor(figures: &Figures) -> String {
     match figures.profit_factor {
         Some(pf) => format!("{pf:.2}"),
         None if figures.gross_profit_pct > 0.0 => "∞".to_owned(),
@@ -43,7 +43,7 @@ fn profit_factor(figures: &Figures) -> String {
     }
 }
 
-fn expectancy(figures: &Figures) -> String {
+pub(super) fn expectancy(figures: &Figures) -> String {
     match figures.expectancy_r {
         Some(r) if r > 0.0 => format!("+{r:.2}R"),
         Some(r) => format!("{r:.2}R"),
@@ -183,9 +183,9 @@ pub struct PerformanceView<'a> {
     pub tz: Tz,
 }
 
-/// The performance message, at most `max_utf16` long (1024 for a photo caption, 4096 for a
-/// message): breakdowns that do not fit are left out, least important last.
-pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize) -> String {
+/// The title of every page (`📊 Performance · BTC/USD · last 7 days`) and, when the tier
+/// shortened the window, a line saying so.
+pub(super) fn head_lines(lang: Lang, view: &PerformanceView<'_>) -> Vec<String> {
     let period = period_label(lang, view.period);
     let title = match view.asset {
         Some(asset) => tx_args(
@@ -195,7 +195,6 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
         ),
         None => tx_args(lang, "perf-title", [("period", Arg::from(period))]),
     };
-    let overall = &view.summary.overall;
     let mut head = vec![format!("📊 <b>{title}</b>")];
     if let Some(days) = view.history_days {
         head.push(format!(
@@ -203,10 +202,71 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
             tx_args(lang, "perf-history-limit", [("days", Arg::from(days))])
         ));
     }
+    head
+}
+
+/// `🕒 Updated 2024-03-01 14:35 CET`, in the reader's zone.
+pub(super) fn updated_line(lang: Lang, view: &PerformanceView<'_>) -> String {
+    let time = view
+        .updated
+        .with_timezone(&view.tz)
+        .format("%Y-%m-%d %H:%M %Z");
+    format!(
+        "<i>🕒 {}</i>",
+        tx_args(
+            lang,
+            "perf-updated",
+            [("time", Arg::from(time.to_string()))]
+        )
+    )
+}
+
+/// A ratio to two decimals, `—` when there is none.
+fn ratio(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// The overview's extra lines: what a win and a loss are worth, and how steady the returns were.
+fn shape_lines(lang: Lang, f: &Figures) -> Vec<String> {
+    if f.count == 0 {
+        return Vec::new();
+    }
+    let magnitude = |value: Option<f64>, sign: f64| {
+        value.map_or_else(|| "—".to_owned(), |v| signed_pct(sign * v))
+    };
+    vec![
+        tx_args(
+            lang,
+            "perf-line-payoff",
+            [
+                ("win", Arg::from(magnitude(f.avg_win_pct, 1.0))),
+                ("loss", Arg::from(magnitude(f.avg_loss_pct, -1.0))),
+                ("payoff", Arg::from(ratio(f.payoff_ratio))),
+            ],
+        ),
+        tx_args(
+            lang,
+            "perf-line-ratios",
+            [
+                ("sharpe", Arg::from(ratio(f.sharpe))),
+                ("sortino", Arg::from(ratio(f.sortino))),
+                ("wins", Arg::from(f.longest_win_streak as i64)),
+                ("losses", Arg::from(f.longest_loss_streak as i64)),
+            ],
+        ),
+    ]
+}
+
+/// The performance message, at most `max_utf16` long (1024 for a photo caption, 4096 for a
+/// message): breakdowns that do not fit are left out, least important last.
+pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize) -> String {
+    let overall = &view.summary.overall;
+    let mut head = head_lines(lang, view);
     if overall.count + overall.unpriced == 0 {
         head.push(tx(lang, "perf-empty"));
     } else {
         head.extend(figure_lines(lang, overall));
+        head.extend(shape_lines(lang, overall));
     }
     let mut tail = Vec::new();
     match view.yours {
@@ -217,18 +277,7 @@ pub fn performance_text(lang: Lang, view: &PerformanceView<'_>, max_utf16: usize
     if let Some(trades) = view.trades {
         tail.push(crate::domain::position::trades_line(lang, trades));
     }
-    let time = view
-        .updated
-        .with_timezone(&view.tz)
-        .format("%Y-%m-%d %H:%M %Z");
-    tail.push(format!(
-        "<i>🕒 {}</i>",
-        tx_args(
-            lang,
-            "perf-updated",
-            [("time", Arg::from(time.to_string()))]
-        )
-    ));
+    tail.push(updated_line(lang, view));
     let by = &view.summary.by;
     let sections = [
         (view.asset.is_none(), "perf-section-asset", &by.asset),

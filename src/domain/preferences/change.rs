@@ -27,6 +27,8 @@ pub enum PreferenceChange {
     /// `Asset`, and touching only the muted list, so un-muting restores exactly what muting
     /// changed.
     Mute(bool, Asset),
+    /// A chart above buy and sell signals, on or off (explicit, like `Asset`).
+    Charts(bool),
 }
 
 /// Why a change was not made.
@@ -37,6 +39,8 @@ pub enum Refusal {
     NotInPlan,
     /// Following one more asset would pass the limit `/filter` enforces too.
     TooManyAssets,
+    /// The user's tier has no charts, so turning them on would change nothing they see.
+    ChartsNotInPlan,
 }
 
 impl PreferenceChange {
@@ -57,6 +61,12 @@ impl PreferenceChange {
             Self::Reports(frequency) => next.performance_updates = *frequency,
             Self::Language(language) => next.language = *language,
             Self::AllAssets => next.assets.clear(),
+            Self::Charts(on) => {
+                if *on && !rule.charts {
+                    return Err(Refusal::ChartsNotInPlan);
+                }
+                next.charts = *on;
+            }
             Self::Asset(follow, asset) => {
                 next.assets.retain(|followed| followed != asset);
                 if *follow {
@@ -164,6 +174,23 @@ mod tests {
         let off = PreferenceChange::SignalType(SignalKind::Alert, Delivery::Off);
         let after = off.apply(&before, &free()).unwrap();
         assert_eq!(after.signal_types.get(SignalKind::Alert), Delivery::Off);
+    }
+
+    #[test]
+    fn charts_can_be_turned_on_only_where_the_plan_draws_them() {
+        let before = Preferences::default();
+        let off = PreferenceChange::Charts(false)
+            .apply(&before, &free())
+            .unwrap();
+        assert!(!off.charts, "turning them off is always allowed");
+        assert_eq!(
+            PreferenceChange::Charts(true).apply(&off, &free()),
+            Err(Refusal::ChartsNotInPlan)
+        );
+        let on = PreferenceChange::Charts(true)
+            .apply(&off, &TierRule::premium())
+            .unwrap();
+        assert_eq!(on, before);
     }
 
     #[test]

@@ -5,6 +5,9 @@
 /// offsets do is not stated, so we assume the stricter UTF-16 count.
 pub const MAX_TEXT_UTF16: usize = 4096;
 
+/// `sendPhoto.caption` is "0-1024 characters after entities parsing" (T13), counted the same way.
+pub const MAX_CAPTION_UTF16: usize = 1024;
+
 /// Escapes outside text for HTML mode: `&`, `<`, `>` must be entities
 /// (<https://core.telegram.org/bots/api#html-style>); `"` too, so text is safe in attributes.
 pub fn escape(text: &str) -> String {

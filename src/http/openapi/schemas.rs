@@ -91,6 +91,7 @@ pub(super) fn components() -> Value {
                 "language": {"type": "string", "enum": ["en", "es"]},
                 "assets": {"type": "array", "items": {"type": "string"}},
                 "muted_assets": {"type": "array", "items": {"type": "string"}, "description": "never sent, followed or not; [] un-mutes all"},
+                "charts": {"type": "boolean", "description": "a chart above buy and sell signals, where the tier includes charts"},
             },
         },
         "NewWebhook": {

@@ -44,7 +44,17 @@ impl Outcomes {
                 Some((asset.clone(), last.price, last.at))
             })
             .collect();
-        self.store.save_prices(&latest).await?;
+        let history: Vec<_> = updates
+            .iter()
+            .map(|update| {
+                (
+                    update.asset.as_str().to_owned(),
+                    update.price.value(),
+                    update.at,
+                )
+            })
+            .collect();
+        self.store.save_prices(&latest, &history).await?;
         for (asset, ticks) in &by_asset {
             let ticks: Vec<_> = ticks.iter().map(|tick| (tick.price, tick.at)).collect();
             crate::price_alerts::on_prices(&self.store, asset, &ticks, now).await?;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::i18n::Lang;
-use crate::domain::preferences::MessageFormat;
+use crate::domain::preferences::{MessageFormat, Tier};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +102,17 @@ pub struct QueuedDelivery {
     pub maybe_repeat: bool,
     /// Whether the user can still be sent to, as of reading the row.
     pub recipient: Recipient,
+    /// The user's chart switch and tier as of reading the row; `None` for a broadcast.
+    pub chart_choice: Option<ChartChoice>,
+}
+
+/// What decides whether a signal goes with its chart, read with the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartChoice {
+    /// The user's switch in `/settings`.
+    pub on: bool,
+    pub tier: Tier,
+    pub tier_expires_at: Option<DateTime<Utc>>,
 }
 
 impl QueuedDelivery {

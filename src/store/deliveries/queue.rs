@@ -13,9 +13,9 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use super::{DeliveryOutcome, DeliveryStatus, NewDelivery, QueuedDelivery, Recipient};
+use super::{ChartChoice, DeliveryOutcome, DeliveryStatus, NewDelivery, QueuedDelivery, Recipient};
 use crate::domain::i18n::Lang;
-use crate::domain::preferences::MessageFormat;
+use crate::domain::preferences::{MessageFormat, Tier};
 use crate::store::leader::Leadership;
 use crate::store::users::block_chat;
 use crate::store::{
@@ -99,6 +99,10 @@ pub fn due_deliveries_sql() -> String {
     )
 }
 
+/// The last three columns are what the send step's chart decision reads (the user's switch and
+/// tier as they are now, so a change made while the row waited counts); probes by primary key,
+/// made only for the rows returned.
+///
 /// A close accepted while the signal it closes was still queued for a chat could not know the
 /// message to reply to; by the time the close is due (a chat's rows go out in order) the
 /// original has been sent, so the reply target is looked up at claim time: one probe of the
@@ -112,7 +116,10 @@ const QUEUE_COLUMNS: &str = "d.id, d.signal_id, d.chat_id, d.lang, d.format, d.s
      AS reply_to_message_id, d.attempts, d.accepted_at, d.status, d.broadcast_id, \
      CASE WHEN d.user_id IS NULL AND d.chat_id < 0 THEN \
          (CASE WHEN EXISTS (SELECT 1 FROM channels c WHERE c.chat_id = d.chat_id) THEN 1 ELSE 2 END) \
-     WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active";
+     WHEN u.id IS NULL THEN NULL WHEN u.is_active THEN 1 ELSE 0 END AS recipient_active, \
+     (SELECT p.charts FROM user_preferences p WHERE p.user_id = d.user_id) AS charts_on, \
+     (SELECT s.subscription_type FROM user_subscriptions s WHERE s.user_id = d.user_id) AS tier, \
+     (SELECT s.expires_at FROM user_subscriptions s WHERE s.user_id = d.user_id) AS tier_expires_at";
 
 fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
     let status: String = row.try_get("status")?;
@@ -148,7 +155,28 @@ fn queued_from_row(row: &AnyRow) -> StoreResult<QueuedDelivery> {
         accepted_at: from_millis(row.try_get("accepted_at")?),
         maybe_repeat: status == DeliveryStatus::Uncertain.as_str(),
         recipient,
+        chart_choice: chart_choice(row)?,
     })
+}
+
+/// The user's chart switch and tier; `None` for a broadcast or an erased user.
+fn chart_choice(row: &AnyRow) -> StoreResult<Option<ChartChoice>> {
+    // A NULL reads as neither bool nor integer: no preferences row.
+    let on = match row.try_get::<Option<bool>, _>("charts_on") {
+        Ok(on) => on,
+        Err(_) => row.try_get::<Option<i64>, _>("charts_on")?.map(|v| v != 0),
+    };
+    let (Some(on), Some(tier)) = (on, row.try_get::<Option<String>, _>("tier")?) else {
+        return Ok(None);
+    };
+    let tier = Tier::parse(&tier).ok_or_else(|| StoreError::Corrupt(format!("tier {tier:?}")))?;
+    Ok(Some(ChartChoice {
+        on,
+        tier,
+        tier_expires_at: row
+            .try_get::<Option<i64>, _>("tier_expires_at")?
+            .map(from_millis),
+    }))
 }
 
 /// Writes the rows `INSERT_CHUNK` per statement: they travel as one JSON array that the database
