@@ -32,6 +32,7 @@ pub(crate) fn router() -> Router<Arc<Core>> {
         .route("/inline_answers", get(inline_answers))
         .route("/payments", get(payments))
         .route("/pre_checkout_answers", get(pre_checkout_answers))
+        .route("/files/revoke", post(revoke_file_ids))
 }
 
 fn answer<T: serde::Serialize>(result: Result<T, EmulatorError>) -> Response {
@@ -172,4 +173,9 @@ async fn payments(State(core): Shared) -> Response {
 
 async fn pre_checkout_answers(State(core): Shared) -> Response {
     Json(core.lock().payments.answers.clone()).into_response()
+}
+
+async fn revoke_file_ids(State(core): Shared) -> Response {
+    core.lock().files.clear();
+    Json(json!({"ok": true})).into_response()
 }

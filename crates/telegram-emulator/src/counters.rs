@@ -31,6 +31,7 @@ pub(crate) struct CounterSet {
     slowed: AtomicU64,
     sends_ok: AtomicU64,
     paid_broadcasts: AtomicU64,
+    photo_uploads: AtomicU64,
     window: Mutex<Window>,
 }
 
@@ -57,6 +58,7 @@ impl CounterSet {
             slowed: AtomicU64::new(0),
             sends_ok: AtomicU64::new(0),
             paid_broadcasts: AtomicU64::new(0),
+            photo_uploads: AtomicU64::new(0),
             window: Mutex::new(Window::default()),
         }
     }
@@ -108,6 +110,11 @@ impl CounterSet {
         self.paid_broadcasts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A photo sent or edited in as new bytes (not by file_id), and accepted.
+    pub(crate) fn photo_upload(&self) {
+        self.photo_uploads.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> Counters {
         let calls = Method::ALL
             .iter()
@@ -122,6 +129,7 @@ impl CounterSet {
             calls,
             sends_ok: self.sends_ok.load(Ordering::Relaxed),
             paid_broadcast_messages,
+            photo_uploads: self.photo_uploads.load(Ordering::Relaxed),
             stars_spent: paid_broadcast_messages as f64 * STARS_PER_PAID_MESSAGE,
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             forbidden: self.forbidden.load(Ordering::Relaxed),

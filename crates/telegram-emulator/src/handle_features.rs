@@ -83,6 +83,13 @@ impl EmulatorHandle {
             .user_choose_inline_result(user_id, inline_query_id, result_id)
     }
 
+    /// Telegram stops accepting every file_id handed out so far (as after the bot's files were
+    /// moved, or for ids of another bot): sending one answers 400 "wrong file identifier/HTTP URL
+    /// specified". Photos already in chats stay.
+    pub fn revoke_file_ids(&self) {
+        self.core.lock().files.clear();
+    }
+
     /// Every message of the chat, the users' too (`sender` set), oldest first.
     pub fn chat_messages(&self, chat_id: i64) -> Vec<ChatMessage> {
         self.core.all_messages(chat_id)

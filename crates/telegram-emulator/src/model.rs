@@ -263,6 +263,10 @@ pub struct Counters {
     pub sends_ok: u64,
     /// Successful sends made with `allow_paid_broadcast`.
     pub paid_broadcast_messages: u64,
+    /// Photos accepted as uploaded bytes (sendPhoto or editMessageMedia); a photo re-sent by
+    /// file_id is not one.
+    #[serde(default)]
+    pub photo_uploads: u64,
     /// What those cost: 0.1 Star each.
     pub stars_spent: f64,
     /// 429 answers.

@@ -87,7 +87,10 @@ pub(crate) fn edit_message_media(core: &Arc<Core>, params: &Params) -> Result<Re
                 height,
                 bytes,
             },
-        ) => register(state, width, height, bytes),
+        ) => {
+            core.counters.photo_upload();
+            register(state, width, height, bytes)
+        }
         (None, PhotoSource::FileId(_)) => return Err(no_photo()),
     };
     let msg = editable(state, chat_id, message_id)?;

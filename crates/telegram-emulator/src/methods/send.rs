@@ -284,7 +284,10 @@ pub(crate) fn deliver(core: &Arc<Core>, out: Outgoing) -> Result<Reply, ApiError
                 height,
                 bytes,
             }),
-        ) => Some(super::photo::register(state, width, height, bytes)),
+        ) => {
+            core.counters.photo_upload();
+            Some(super::photo::register(state, width, height, bytes))
+        }
         _ => None,
     };
     let paid_broadcast = out.paid_broadcast;
