@@ -47,6 +47,8 @@ pub struct PriceChartSpec {
     /// Quoted prices, oldest first; at least one.
     pub points: Vec<(DateTime<Utc>, f64)>,
     pub levels: Vec<PriceLevel>,
+    /// The latest price as text (`$45,227`), tagged at its height.
+    pub last_label: Option<String>,
     /// When the signal was issued, and the label of that line.
     pub issued: Option<(DateTime<Utc>, String)>,
     pub from: DateTime<Utc>,
@@ -62,6 +64,8 @@ impl PriceChartSpec {
 
 /// The price line's colour.
 const PRICE: RGBColor = RGBColor(37, 99, 235);
+/// Room right of the plot for the levels' tags (`Objetivo $46,500.25`).
+const TAG_AREA: u32 = 170;
 
 /// Draws the chart and encodes it as PNG.
 pub fn render_price_png(spec: &PriceChartSpec) -> Result<Vec<u8>, ChartError> {
@@ -120,6 +124,7 @@ where
     let mut chart = ChartBuilder::on(root)
         .caption(&spec.title, (FAMILY, 22))
         .margin(16)
+        .margin_right(TAG_AREA)
         .x_label_area_size(44)
         .y_label_area_size(84)
         .build_cartesian_2d(x_min..x_max, y_min..y_max)
@@ -162,26 +167,13 @@ where
         }
     }
     for level in &spec.levels {
-        let color = level.role.color();
         chart
             .draw_series(DashedLineSeries::new(
                 [(x_min, level.value), (x_max, level.value)],
                 10,
                 5,
-                color.stroke_width(2),
+                level.role.color().stroke_width(2),
             ))
-            .map_err(draw_error)?;
-        // At the right end, just above its line: next to the latest prices, where one reads
-        // how far each level is.
-        let style = TextStyle::from((FAMILY, 14).into_font())
-            .color(&color)
-            .pos(Pos::new(HPos::Right, VPos::Bottom));
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("{} ", level.label),
-                (x_max, level.value),
-                style,
-            )))
             .map_err(draw_error)?;
     }
     let line: Vec<(f64, f64)> = spec
@@ -195,6 +187,42 @@ where
     if let Some(last) = line.last() {
         chart
             .draw_series(std::iter::once(Circle::new(*last, 4, PRICE.filled())))
+            .map_err(draw_error)?;
+    }
+    // Each level's tag in the right margin, in its colour, at its height, and the latest
+    // price's: where a trading terminal puts them, and where no price is ever hidden.
+    let last_tag = line
+        .last()
+        .zip(spec.last_label.as_ref())
+        .map(|(point, label)| (point.1, label.as_str(), PRICE));
+    let style = TextStyle::from((FAMILY, 13).into_font())
+        .color(&WHITE)
+        .pos(Pos::new(HPos::Left, VPos::Center));
+    let mut tags = Vec::new();
+    for (value, label, color) in spec
+        .levels
+        .iter()
+        .map(|level| (level.value, level.label.as_str(), level.role.color()))
+        .chain(last_tag)
+    {
+        let (w, h) = root.estimate_text_size(label, &style).map_err(draw_error)?;
+        let (x, y) = chart.backend_coord(&(x_max, value));
+        tags.push((x, y, w as i32, h as i32, label, color));
+    }
+    // Tags of nearby prices are stacked rather than drawn over one another.
+    tags.sort_by_key(|tag| tag.1);
+    let mut below = i32::MIN;
+    for tag in &mut tags {
+        tag.1 = tag.1.max(below);
+        below = tag.1 + tag.3 + 10;
+    }
+    for (x, y, w, h, label, color) in tags {
+        root.draw(&Rectangle::new(
+            [(x + 2, y - h / 2 - 4), (x + 12 + w, y + h / 2 + 4)],
+            color.filled(),
+        ))
+        .map_err(draw_error)?;
+        root.draw(&Text::new(label, (x + 7, y), style.clone()))
             .map_err(draw_error)?;
     }
     Ok(())
@@ -238,6 +266,7 @@ mod tests {
                     label: "Stop 44,500".into(),
                 },
             ],
+            last_label: Some("$45,400".into()),
             issued: Some((start + Duration::hours(3), "Signal".into())),
             from: start,
             until: start + Duration::hours(4),

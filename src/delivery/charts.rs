@@ -74,6 +74,10 @@ pub async fn price_chart(
     let history = store
         .price_history(signal.asset.as_str(), since, now, MAX_ROWS)
         .await?;
+    let last_label = history
+        .last()
+        .and_then(|(_, price)| Price::new(*price))
+        .map(|price| price_text(&signal.asset, price));
     let points = thin(
         history
             .into_iter()
@@ -84,11 +88,16 @@ pub async fn price_chart(
     let (Some(first), Some(last)) = (points.first(), points.last()) else {
         return Ok(None);
     };
-    // From the first price (or the signal, if it came before) to the last: the picture then
-    // changes only with the prices, so an unchanged chart keeps its name and its upload.
+    // From the first price (or the signal, when it falls in the window) to the last: the
+    // picture then changes only with the prices, so an unchanged chart keeps its name and its
+    // upload however often it is asked for.
     let issued = signal.generated_at;
-    let from = first.0.min(issued).max(since);
-    let until = last.0.max(issued.min(now));
+    let shown = (since..=now).contains(&issued);
+    let (from, until) = if shown {
+        (first.0.min(issued), last.0.max(issued))
+    } else {
+        (first.0, last.0)
+    };
     let asset = &signal.asset;
     let level = |role, key: &str, price: Price| {
         Some(PriceLevel {
@@ -121,7 +130,8 @@ pub async fn price_chart(
         time_axis: t(lang, "chart-time-axis"),
         points,
         levels,
-        issued: Some((issued, t(lang, "chart-issued"))),
+        last_label,
+        issued: shown.then(|| (issued, t(lang, "chart-issued"))),
         from,
         until,
     }))

@@ -2,6 +2,7 @@
 //! and replies sent through the same way out.
 
 mod channels;
+mod charts;
 mod fanout;
 mod queue;
 mod replies;
