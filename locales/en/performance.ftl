@@ -57,7 +57,13 @@ perf-page-model = 🤖 Models
 perf-page-timeframe = ⏱ Timeframes
 perf-page-confidence = 🎯 Confidence
 perf-line-payoff = Average win { $win } · average loss { $loss } · payoff { $payoff }
-perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · longest streaks: { $wins } wins, { $losses } losses
+perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · longest streaks: { $wins ->
+        [one] 1 win
+       *[other] { $wins } wins
+    }, { $losses ->
+        [one] 1 loss
+       *[other] { $losses } losses
+    }
 perf-group-record = { $count } closed · win rate { $rate } · total { $total }
 perf-group-trade = average { $avg } · expectancy { $expectancy } · PF { $pf } · holding { $holding }
 perf-button-period-today = Today

@@ -60,7 +60,13 @@ perf-page-model = 🤖 Modelos
 perf-page-timeframe = ⏱ Marcos
 perf-page-confidence = 🎯 Confianza
 perf-line-payoff = Ganancia media { $win } · pérdida media { $loss } · ratio de pago { $payoff }
-perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · rachas más largas: { $wins } ganadoras, { $losses } perdedoras
+perf-line-ratios = Sharpe { $sharpe } · Sortino { $sortino } · rachas más largas: { $wins ->
+        [one] 1 ganadora
+       *[other] { $wins } ganadoras
+    }, { $losses ->
+        [one] 1 perdedora
+       *[other] { $losses } perdedoras
+    }
 perf-group-record = { $count ->
         [one] 1 cerrada
        *[other] { $count } cerradas

@@ -42,7 +42,22 @@ async fn the_table_refreshes_in_place(backend: Backend) {
         table.text.as_deref().unwrap().contains("<pre>"),
         "tables are monospaced"
     );
-    assert_eq!(callback_data(&table), ["perf:7d:"]);
+    assert_eq!(
+        callback_data(&table),
+        [
+            "perf:o:7d:",
+            "perf:a:7d:",
+            "perf:m:7d:",
+            "perf:t:7d:",
+            "perf:c:7d:",
+            "perf:o:today:",
+            "perf:o:7d:",
+            "perf:o:30d:",
+            "perf:o:all:",
+            "perf:o:7d:",
+        ],
+        "pages, periods, Refresh"
+    );
 
     // A losing trade closes; Refresh edits the same message.
     let id = post_signal(&app, &buy("ETH/USD", "3000", "3300", "2900")).await;
@@ -53,7 +68,7 @@ async fn the_table_refreshes_in_place(backend: Backend) {
     );
     app.wait_for(chat, 8).await;
     app.emulator
-        .press_button(chat, chat, table.message_id, "perf:7d:")
+        .press_button(chat, chat, table.message_id, "perf:o:7d:")
         .expect("press");
     app.eventually("the table to be edited", || async {
         app.emulator.messages(chat)[5].edits.len() == 1
@@ -122,7 +137,7 @@ async fn charts_are_uploaded_once_and_refreshed(backend: Backend) {
     let caption = first.caption.clone().unwrap_or_default();
     assert!(caption.contains("Performance · last 30 days"), "{caption}");
     assert!(caption.contains("Closed: 1"), "{caption}");
-    assert_eq!(callback_data(&first), ["perf:30d:"]);
+    assert_eq!(callback_data(&first).last().unwrap(), "perf:o:30d:");
 
     // The same chart for another user: sent by the file_id of the first upload, which is saved
     // just after the upload's answer (and so the message the emulator shows) came back.
@@ -145,7 +160,7 @@ async fn charts_are_uploaded_once_and_refreshed(backend: Backend) {
     one_winning_trade(&app).await;
     app.wait_for(gia, 8).await;
     app.emulator
-        .press_button(gia, gia, first.message_id, "perf:30d:")
+        .press_button(gia, gia, first.message_id, "perf:o:30d:")
         .expect("press");
     app.eventually("the chart to be replaced", || async {
         app.emulator.messages(gia)[5].edits.len() == 1
@@ -158,3 +173,151 @@ async fn charts_are_uploaded_once_and_refreshed(backend: Backend) {
     app.stop().await;
 }
 both_backends!(performance_charts, charts_are_uploaded_once_and_refreshed);
+
+/// Closes a signal through the outcome API at `exit`.
+async fn close_at(app: &TestApp, signal: &serde_json::Value, exit: &str) {
+    let id = post_signal(app, signal).await;
+    let exit: serde_json::Value = serde_json::from_str(exit).unwrap();
+    let path = format!("/api/signals/{id}/outcome");
+    let (status, body) = post(app, &path, &json!({"exit_price": exit})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn pages_show_every_breakdown(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let chat = app.subscribed_user("Ida", "en").await;
+    let premium = app.subscribed_user("Jan", "en").await;
+    make_premium(&app, premium).await;
+    // BTC/USD buy, lstm-v3, 1H, 80: +1.88%.
+    one_winning_trade(&app).await;
+    // ETH/USD buy, gbm-2, 4H, 65: 3000 → 2970, -1.00% (risk 100/3000: -0.30R).
+    let mut eth = buy("ETH/USD", "3000", "3300", "2900");
+    eth["source_model"] = json!("gbm-2");
+    eth["timeframe"] = json!("4H");
+    eth["confidence"] = json!(65);
+    close_at(&app, &eth, "2970").await;
+    // BTC/USD sell, lstm-v3, 15m, 92: 45,000 → 44,100, +2.00% (risk 500/45000: +1.80R).
+    let mut sell = buy("BTC/USD", "45000", "44000", "45500");
+    sell["type"] = json!("sell");
+    sell["timeframe"] = json!("15m");
+    sell["confidence"] = json!(92);
+    close_at(&app, &sell, "44100").await;
+    // Three signals and the close each of them got (the first by a close signal).
+    app.wait_for(chat, 9).await;
+    app.wait_for(premium, 9).await;
+
+    app.emulator.send_text(chat, chat, "/performance");
+    let table = app.wait_for(chat, 10).await.remove(9);
+    let overview = text(&table);
+    for expected in [
+        "Closed: 3 · ✅ 2 · ❌ 1 · ⚪ 0",
+        "Average win +1.94% · average loss -1.00% · payoff 1.94",
+        "longest streaks: 1 win, 1 loss",
+    ] {
+        assert!(overview.contains(expected), "{expected:?} in:\n{overview}");
+    }
+
+    let page = |data: &'static str, edits: usize| {
+        let app = &app;
+        async move {
+            app.emulator
+                .press_button(chat, chat, table.message_id, data)
+                .expect("press");
+            app.eventually("the page to be shown", || async {
+                app.emulator.messages(chat)[9].edits.len() == edits
+            })
+            .await;
+            let message = app.emulator.messages(chat).remove(9);
+            assert!(message.photo.is_none(), "a text edited as text");
+            text(&message)
+        }
+    };
+    let assets = page("perf:a:7d:", 1).await;
+    assert!(assets.contains("By asset"), "{assets}");
+    assert!(
+        assets.contains("BTC/USD · 2 closed · win rate 100% · total +3.88%"),
+        "{assets}"
+    );
+    assert!(
+        assets.contains("ETH/USD · 1 closed · win rate 0% · total -1.00%"),
+        "{assets}"
+    );
+    assert!(
+        assets.find("BTC/USD").unwrap() < assets.find("ETH/USD").unwrap(),
+        "busiest first"
+    );
+    assert!(
+        assets.contains("average +1.94% · expectancy +1.47R · PF ∞ · holding "),
+        "{assets}"
+    );
+
+    let models = page("perf:m:7d:", 2).await;
+    assert!(
+        models.contains("lstm-v3 · 2 closed · win rate 100% · total +3.88%"),
+        "{models}"
+    );
+    assert!(
+        models.contains("gbm-2 · 1 closed · win rate 0% · total -1.00%"),
+        "{models}"
+    );
+    assert!(models.contains("expectancy -0.30R"), "{models}");
+
+    let timeframes = page("perf:t:7d:", 3).await;
+    let order: Vec<usize> = ["15m ·", "1H ·", "4H ·"]
+        .iter()
+        .map(|tf| {
+            timeframes
+                .find(tf)
+                .unwrap_or_else(|| panic!("{tf} in {timeframes}"))
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "in timeframe order: {timeframes}"
+    );
+
+    let bands = page("perf:c:7d:", 4).await;
+    for expected in [
+        "60-69 · 1 closed · win rate 0% · total -1.00%",
+        "80-89 · 1 closed · win rate 100% · total +1.88%",
+        "90-100 · 1 closed · win rate 100% · total +2.00%",
+        "expectancy +1.80R",
+    ] {
+        assert!(bands.contains(expected), "{expected:?} in:\n{bands}");
+    }
+    // Another period of the same page, then back to the overview.
+    let all_time = page("perf:c:all:", 5).await;
+    assert!(
+        all_time.contains("Performance · all time")
+            && all_time.contains("Your plan covers the last 7 days."),
+        "{all_time}"
+    );
+    let back = page("perf:o:all:", 6).await;
+    assert!(back.contains("Closed: 3"), "{back}");
+    assert_eq!(
+        app.emulator.messages(chat).len(),
+        10,
+        "edited, never sent again"
+    );
+
+    // A chart message stays a chart: its caption becomes the page, the picture by file_id.
+    app.emulator.send_text(premium, premium, "/performance");
+    let photo = app.wait_for(premium, 10).await.remove(9);
+    let before = photo.photo.clone().expect("premium answers carry a chart");
+    app.emulator
+        .press_button(premium, premium, photo.message_id, "perf:m:7d:")
+        .expect("press");
+    app.eventually("the page to be shown", || async {
+        app.emulator.messages(premium)[9].edits.len() == 1
+    })
+    .await;
+    let edited = app.emulator.messages(premium).remove(9);
+    assert_eq!(edited.photo.unwrap().file_id, before.file_id);
+    let caption = edited.caption.unwrap_or_default();
+    assert!(
+        caption.contains("By model") && caption.contains("lstm-v3"),
+        "{caption}"
+    );
+    app.stop().await;
+}
+both_backends!(performance_pages, pages_show_every_breakdown);
