@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Schema, counts, exactly, time, time_or_null};
-use crate::domain::performance::{EquityPoint, Period, Summary};
+use super::{Schema, counts, exactly, reference, time, time_or_null};
+use crate::domain::performance::{EquityPoint, Figures, Period, Summary};
 use crate::domain::signal::Asset;
 use crate::store::{AuditRow, DeliveryStats, UserStats};
 
@@ -33,11 +33,67 @@ impl Schema for PerformanceReport {
             "tz": {"type": "string", "examples": ["UTC", "Europe/Berlin"]},
             "from": time_or_null(),
             "until": time(),
-            "summary": {"type": "object", "description": "overall figures and every breakdown"},
+            "summary": reference(Summary::NAME),
             "equity_curve": {"type": "array", "items": exactly(json!({
                 "at": time(),
                 "total_pct": {"type": "number"},
             }))},
+        }))
+    }
+}
+
+/// The figures of one group of closed buy and sell signals, each counted with the same stake
+/// (definitions in `domain::performance::stats`).
+impl Schema for Figures {
+    const NAME: &'static str = "Figures";
+    fn schema() -> Value {
+        let count = json!({"type": "integer", "minimum": 0});
+        let number = json!({"type": "number"});
+        let maybe =
+            |description: &str| json!({"type": ["number", "null"], "description": description});
+        exactly(json!({
+            "count": {"type": "integer", "minimum": 0, "description": "closed with a result"},
+            "wins": count,
+            "losses": count,
+            "breakeven": count,
+            "unpriced": {"type": "integer", "minimum": 0, "description": "expired without a known price; in nothing else"},
+            "win_rate_pct": maybe("wins / count × 100"),
+            "avg_return_pct": maybe("mean return per signal: the expectancy in percent"),
+            "total_return_pct": number,
+            "gross_profit_pct": number,
+            "gross_loss_pct": {"type": "number", "minimum": 0},
+            "profit_factor": maybe("gross profit / gross loss; null without a loss"),
+            "avg_win_pct": maybe("mean return of the wins"),
+            "avg_loss_pct": maybe("mean size of the losses, a positive number"),
+            "payoff_ratio": maybe("avg_win_pct / avg_loss_pct"),
+            "expectancy_r": maybe("mean return in units of the entry-to-stop risk"),
+            "max_drawdown_pct": {"type": "number", "minimum": 0},
+            "avg_holding_secs": maybe("mean time from the signal to its exit"),
+            "sharpe": maybe("mean / sample standard deviation of per-signal returns, not annualised"),
+            "sortino": maybe("mean / downside deviation of per-signal returns"),
+            "longest_win_streak": count,
+            "longest_loss_streak": count,
+        }))
+    }
+}
+
+/// The figures overall and per asset, model, type, timeframe and confidence band.
+impl Schema for Summary {
+    const NAME: &'static str = "PerformanceSummary";
+    fn schema() -> Value {
+        let groups = |description: &str| {
+            json!({"type": "object", "description": description,
+                "additionalProperties": reference(Figures::NAME)})
+        };
+        exactly(json!({
+            "overall": reference(Figures::NAME),
+            "by": exactly(json!({
+                "asset": groups("per asset"),
+                "model": groups("per source model; \"(none)\" for signals without one"),
+                "type": groups("buy and sell"),
+                "timeframe": groups("per timeframe; \"-\" for signals without one"),
+                "confidence": groups("per confidence band: 0-59, 60-69, 70-79, 80-89, 90-100"),
+            })),
         }))
     }
 }

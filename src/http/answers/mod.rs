@@ -92,6 +92,8 @@ pub fn schemas() -> Map<String, Value> {
         entry::<OutcomeAnswer>(),
         entry::<PricesAnswer>(),
         entry::<PerformanceReport>(),
+        entry::<crate::domain::performance::Summary>(),
+        entry::<crate::domain::performance::Figures>(),
         entry::<StatsReport>(),
         entry::<Token>(),
         entry::<crate::store::Subscription>(),

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::harness::app::{TestApp, callback_data};
+use crate::harness::app::{API_KEY, TestApp, callback_data};
 use crate::harness::performance::{buy, make_premium, post, post_signal, text};
 
 /// A buy of BTC/USD closed with a profit of 850 on 45,250 (+1.88%).
