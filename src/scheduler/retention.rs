@@ -1,6 +1,7 @@
 //! Retention, run by the elected leader: every hour (and once at election) finished deliveries
-//! older than `HERALD_RETENTION_DELIVERIES`, audit rows older than `HERALD_RETENTION_AUDIT` and
-//! Telegram updates handled more than a day ago are deleted. Signals and their statistics stay.
+//! older than `HERALD_RETENTION_DELIVERIES`, audit rows older than `HERALD_RETENTION_AUDIT`,
+//! Telegram updates handled more than a day ago and prices older than the longest chart window
+//! are deleted. Signals and their statistics stay.
 
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ pub async fn purge_once(store: &Store, settings: &SecuritySettings) -> anyhow::R
             cutoff(settings.retention_deliveries),
             cutoff(settings.retention_audit),
             now - KEEP_UPDATES,
+            now - crate::delivery::charts::HISTORY_KEPT,
         )
         .await?)
 }
@@ -40,6 +42,7 @@ pub async fn run(store: Store, settings: SecuritySettings, stop: CancellationTok
                 deliveries = purged.deliveries,
                 audit = purged.audit,
                 updates = purged.updates,
+                prices = purged.prices,
                 "retention purge"
             ),
             Ok(_) => {}

@@ -13,17 +13,20 @@ pub struct Purged {
     pub deliveries: u64,
     pub audit: u64,
     pub updates: u64,
+    pub prices: u64,
 }
 
 impl Store {
     /// Deletes finished deliveries accepted before `deliveries_before` (unfinished ones are kept
     /// whatever their age: they still have to be sent), audit and security rows written before
-    /// `audit_before`, and updates handled before `updates_before`.
+    /// `audit_before`, updates handled before `updates_before`, and the price history of the
+    /// minutes before `prices_before`.
     pub async fn purge_expired(
         &self,
         deliveries_before: DateTime<Utc>,
         audit_before: DateTime<Utc>,
         updates_before: DateTime<Utc>,
+        prices_before: DateTime<Utc>,
     ) -> StoreResult<Purged> {
         Ok(Purged {
             deliveries: self
@@ -45,6 +48,13 @@ impl Store {
                     "DELETE FROM telegram_updates WHERE update_id IN (SELECT update_id FROM telegram_updates \
                      WHERE handled_at IS NOT NULL AND handled_at < $1 LIMIT $2)",
                     updates_before,
+                )
+                .await?,
+            prices: self
+                .delete_in_batches(
+                    "DELETE FROM price_history WHERE (asset, minute_at) IN (SELECT asset, minute_at \
+                     FROM price_history WHERE minute_at < $1 LIMIT $2)",
+                    prices_before,
                 )
                 .await?,
         })

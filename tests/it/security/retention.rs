@@ -1,5 +1,5 @@
-//! Retention: the leader purges finished deliveries, audit rows and handled updates past their
-//! age; unfinished deliveries, recent rows and signals stay.
+//! Retention: the leader purges finished deliveries, audit rows, handled updates and chart
+//! prices past their age; unfinished deliveries, recent rows and signals stay.
 
 use chrono::{Duration, Utc};
 use herald::signals::ingest::{Accepted, Ingest};
@@ -69,9 +69,26 @@ async fn purge_keeps_what_must_stay(backend: Backend) {
     delivery(&store, &signal, "pending", OLD).await;
     delivery(&store, &signal, "uncertain", OLD).await;
     delivery(&store, &signal, "sent", now).await;
+    // Chart prices: one a month old, one fresh.
+    let tick = |age: Duration| {
+        (
+            "BTC/USD".to_owned(),
+            rust_decimal::Decimal::from(45_000),
+            Utc::now() - age,
+        )
+    };
+    store
+        .save_prices(&[], &[tick(Duration::days(30)), tick(Duration::minutes(1))])
+        .await
+        .unwrap();
     let cutoff = Utc::now() - Duration::days(1);
-    let purged = store.purge_expired(cutoff, cutoff, cutoff).await.unwrap();
+    let purged = store
+        .purge_expired(cutoff, cutoff, cutoff, cutoff)
+        .await
+        .unwrap();
     assert_eq!(purged.deliveries, 2);
+    assert_eq!(purged.prices, 1);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM price_history").await, 1);
     let left: i64 = count(&store, "SELECT COUNT(*) FROM signal_deliveries").await;
     assert_eq!(left, 3, "unfinished and recent deliveries stay");
     assert_eq!(count(&store, "SELECT COUNT(*) FROM signals").await, 1);
