@@ -18,6 +18,7 @@
       assets: 'Assets', assetsHint: 'Comma-separated. Empty = all assets.',
       scheduleTitle: 'Schedule', hoursAll: 'All day', hoursFrom: 'From', hoursTo: 'To', timezone: 'Time zone',
       messagesTitle: 'Messages', format: 'Message format', fmtDetailed: 'Detailed', fmtCompact: 'Compact',
+      charts: 'Charts on signals', chartsHint: 'A price chart above buy and sell signals. Included in Premium.',
       reports: 'Performance reports', daily: 'Daily', weekly: 'Weekly', never: 'Never', language: 'Language',
       save: 'Save', saving: 'Saving…', saved: 'Saved ✓', invalid: 'Please fix the highlighted fields',
       tooMany: 'Too many changes, wait a moment',
@@ -41,6 +42,7 @@
       assets: 'Activos', assetsHint: 'Separados por comas. Vacío = todos los activos.',
       scheduleTitle: 'Horario', hoursAll: 'Todo el día', hoursFrom: 'Desde', hoursTo: 'Hasta', timezone: 'Zona horaria',
       messagesTitle: 'Mensajes', format: 'Formato de mensajes', fmtDetailed: 'Detallado', fmtCompact: 'Compacto',
+      charts: 'Gráficos en las señales', chartsHint: 'Un gráfico de precios sobre las señales de compra y venta. Incluido en Premium.',
       reports: 'Informes de rendimiento', daily: 'Diario', weekly: 'Semanal', never: 'Nunca', language: 'Idioma',
       save: 'Guardar', saving: 'Guardando…', saved: 'Guardado ✓', invalid: 'Corrige los campos marcados',
       tooMany: 'Demasiados cambios, espera un momento',
@@ -58,6 +60,7 @@
   const FIELD_INPUTS = {
     confidence_threshold: 'confidence', notification_hours: 'hours-start', timezone: 'timezone',
     format: 'format', performance_updates: 'reports', language: 'language', assets: 'assets',
+    charts: 'charts',
   };
 
   const $ = (id) => document.getElementById(id);
@@ -230,6 +233,7 @@
     syncHours();
     $('timezone').value = p.timezone || '';
     $('format').value = p.format || 'detailed';
+    $('charts').checked = p.charts !== false;
     $('reports').value = p.performance_updates || 'daily';
     $('language').value = p.language || state.lang;
     $('assets').value = (p.assets || []).join(', ');
@@ -246,6 +250,7 @@
         : { start: Number($('hours-start').value), end: Number($('hours-end').value) },
       timezone: $('timezone').value.trim(),
       format: $('format').value,
+      charts: $('charts').checked,
       performance_updates: $('reports').value,
       language: $('language').value,
       assets: $('assets').value.split(',').map((s) => s.trim()).filter(Boolean),
