@@ -10,6 +10,7 @@ use telegram_emulator::{Emulator, EmulatorConfig, EmulatorEvent, EmulatorHandle}
 use tokio_util::sync::CancellationToken;
 
 mod channel;
+mod charts;
 mod engine;
 mod positions;
 mod price_alerts;
@@ -116,6 +117,7 @@ pub async fn run(mut config: Config, interval_secs: u64) -> anyhow::Result<()> {
     sharing::show(&emulator, &api, &api_key, &users, &names).await;
     price_alerts::show(&emulator, &api, &api_key, &users).await;
     positions::show(&emulator, &api, &api_key, &users).await;
+    charts::show(&emulator, &api, &api_key, &users).await;
     let engine = tokio::spawn(engine::simulate(
         api,
         api_key,
@@ -191,9 +193,20 @@ fn spawn_printer(emulator: &EmulatorHandle, stop: CancellationToken) -> Names {
             else {
                 continue;
             };
-            let text = message.plain_text.or(message.caption).unwrap_or_default();
+            let photo = message
+                .photo
+                .as_ref()
+                .map(|p| format!("    │ [🖼 {}×{} chart]", p.width, p.height));
+            // Captions are kept as sent; the reader sees them parsed, as texts are.
+            let caption = message
+                .caption
+                .map(|raw| telegram_emulator::html::parse_html(&raw).unwrap_or(raw));
+            let text = message.plain_text.or(caption).unwrap_or_default();
             let marker = if edited { "✎" } else { "←" };
             println!("[{name}] {marker}");
+            if let Some(photo) = photo {
+                println!("{photo}");
+            }
             for line in text.lines() {
                 println!("    │ {line}");
             }
@@ -247,15 +260,20 @@ fn demo_plans() -> crate::billing::Plans {
     ])
 }
 
-/// Bruno opens `/premium` and pays its first button with Telegram Stars.
+/// Bruno and Alice open `/premium` and pay its first button with Telegram Stars.
 async fn buy_premium(emulator: &EmulatorHandle, users: &[i64]) {
-    let Some(&bruno) = users.get(1) else {
-        return;
-    };
-    say(emulator, "Bruno", bruno, "/premium");
+    for (index, name) in [(1, "Bruno"), (0, "Alice")] {
+        if let Some(&user) = users.get(index) {
+            buy_premium_as(emulator, user, name).await;
+        }
+    }
+}
+
+async fn buy_premium_as(emulator: &EmulatorHandle, user: i64, name: &str) {
+    say(emulator, name, user, "/premium");
     // Earlier replies may still be arriving: wait for the one with the pay buttons.
     let pay_link = || {
-        emulator.messages(bruno).iter().find_map(|m| {
+        emulator.messages(user).iter().find_map(|m| {
             m.reply_markup
                 .as_ref()?
                 .get("inline_keyboard")?
@@ -274,8 +292,8 @@ async fn buy_premium(emulator: &EmulatorHandle, users: &[i64]) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     if let Some(link) = link {
-        println!("[Bruno] → pays 500 ⭐ with Telegram Stars\n");
-        if let Err(err) = emulator.pay_invoice(bruno, &link) {
+        println!("[{name}] → pays 500 ⭐ with Telegram Stars\n");
+        if let Err(err) = emulator.pay_invoice(user, &link) {
             println!("(the payment did not start: {err})\n");
         }
     }
@@ -327,6 +345,15 @@ async fn post_price(client: &reqwest::Client, api: &str, api_key: &str, asset: &
 fn say(emulator: &EmulatorHandle, name: &str, user_id: i64, text: &str) {
     println!("[{name}] → {text}\n");
     emulator.send_text(user_id, user_id, text);
+}
+
+/// Whether `message` carries a callback button with exactly `data`.
+fn has_button(message: &telegram_emulator::ChatMessage, data: &str) -> bool {
+    message
+        .buttons
+        .iter()
+        .flatten()
+        .any(|b| matches!(&b.kind, telegram_emulator::ButtonKind::Callback(d) if d == data))
 }
 
 fn accept_button(markup: Option<&serde_json::Value>) -> Option<String> {
