@@ -55,6 +55,18 @@ fn chart_button(signal_id: &str) -> String {
     format!("chart:{}", Uuid::parse_str(signal_id).unwrap().simple())
 }
 
+/// Waits until every delivery of the signal is recorded sent: a person taps a button once the
+/// message is there, and Herald has recorded it by then (a tap is matched to its delivery by
+/// the message id).
+async fn recorded(app: &TestApp, signal_id: &str) {
+    let id = Uuid::parse_str(signal_id).unwrap();
+    app.eventually("the deliveries to be recorded", || async {
+        let rows = app.store.deliveries_of_signal(id).await.unwrap();
+        rows.iter().all(|row| row.telegram_message_id.is_some())
+    })
+    .await;
+}
+
 async fn signal_chart_files(app: &TestApp) -> i64 {
     let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(app.store.url())
         .await
@@ -162,6 +174,7 @@ async fn captions_fit_and_no_prices_send_text(backend: Backend) {
         text(&signal)
     );
     assert_eq!(signal.buttons[0][1].text, "📈 Chart");
+    recorded(&app, &eth_id).await;
     let answer = detailed
         .press_for_answer(signal.message_id, &chart_button(&eth_id), false)
         .await;
@@ -219,6 +232,7 @@ async fn the_chart_button(backend: Backend) {
     let id = post_signal(&app, &buy_signal()).await;
     let delivered = app.wait_for(premium.id, 4).await.remove(3);
     let free_signal = app.wait_for(free.id, 4).await.remove(3);
+    recorded(&app, &id).await;
 
     // Free: no charts in the plan, said in the user's language.
     let answer = free

@@ -318,6 +318,30 @@ async fn pages_show_every_breakdown(backend: Backend) {
         caption.contains("By model") && caption.contains("lstm-v3"),
         "{caption}"
     );
+
+    // The API has the same figures and breakdowns.
+    let (status, perf) = app.get("/api/performance", Some(API_KEY)).await;
+    assert_eq!(status, StatusCode::OK, "{perf}");
+    let near = |value: &serde_json::Value, expected: f64| {
+        let got = value.as_f64().unwrap_or(f64::NAN);
+        assert!((got - expected).abs() < 1e-6, "{got} ≠ {expected}");
+    };
+    let overall = &perf["summary"]["overall"];
+    let avg_win = (850.0 / 45250.0 * 100.0 + 2.0) / 2.0;
+    near(&overall["avg_win_pct"], avg_win);
+    near(&overall["avg_loss_pct"], 1.0);
+    near(&overall["payoff_ratio"], avg_win);
+    near(&overall["expectancy_r"], (850.0 / 750.0 + 1.8 - 0.3) / 3.0);
+    assert!(
+        overall["avg_holding_secs"].as_f64().unwrap() > 0.0,
+        "{overall}"
+    );
+    let by = &perf["summary"]["by"];
+    near(&by["confidence"]["90-100"]["expectancy_r"], 1.8);
+    near(&by["model"]["gbm-2"]["avg_loss_pct"], 1.0);
+    assert_eq!(by["timeframe"]["4H"]["count"], 1);
+    assert_eq!(by["asset"]["BTC/USD"]["count"], 2);
+    assert_eq!(by["type"]["sell"]["wins"], 1);
     app.stop().await;
 }
 both_backends!(performance_pages, pages_show_every_breakdown);
