@@ -147,7 +147,7 @@ fn thin<T: Copy>(points: Vec<T>, max: usize) -> Vec<T> {
     points
         .into_iter()
         .enumerate()
-        .filter(|(i, _)| (last - i) % step == 0)
+        .filter(|(i, _)| (last - i).is_multiple_of(step))
         .map(|(_, point)| point)
         .collect()
 }

@@ -44,10 +44,13 @@ enum Chart {
     Uploaded(String),
 }
 
+/// One chart's state; its lock is held across an upload.
+type Slot = Arc<tokio::sync::Mutex<Chart>>;
+
 /// The charts of one dispatcher term, shared by its send tasks.
 #[derive(Clone, Default)]
 pub(super) struct SignalCharts {
-    charts: Arc<Mutex<HashMap<(uuid::Uuid, Lang), Arc<tokio::sync::Mutex<Chart>>>>>,
+    charts: Arc<Mutex<HashMap<(uuid::Uuid, Lang), Slot>>>,
 }
 
 /// What the chart step did.
@@ -69,7 +72,7 @@ pub(super) struct PhotoSender<'a> {
 }
 
 impl SignalCharts {
-    fn slot(&self, signal_id: uuid::Uuid, lang: Lang) -> Arc<tokio::sync::Mutex<Chart>> {
+    fn slot(&self, signal_id: uuid::Uuid, lang: Lang) -> Slot {
         let mut charts = self.charts.lock().unwrap_or_else(PoisonError::into_inner);
         if charts.len() >= MAX_REMEMBERED {
             charts.clear();

@@ -108,10 +108,7 @@ pub fn breakdown_text(
 }
 
 /// Timeframes and bands in their natural order; assets and models busiest first.
-fn ordered<'a>(
-    page: PerformancePage,
-    groups: &'a BTreeMap<String, Figures>,
-) -> Vec<(&'a String, &'a Figures)> {
+fn ordered(page: PerformancePage, groups: &BTreeMap<String, Figures>) -> Vec<(&String, &Figures)> {
     let mut rows: Vec<(&String, &Figures)> = groups
         .iter()
         .filter(|(_, f)| f.count + f.unpriced > 0)
