@@ -20,6 +20,7 @@ const DEFAULT_FILTERS: &str = "Your filters:\n\
     Hours: all day\n\
     Time zone: UTC\n\
     Format: detailed\n\
+    Charts on signals: on\n\
     Performance reports: weekly\n\
     Language: English\n\n\
     To change them, edit and send: /filter confidence:0 types:all assets:all hours:all tz:UTC \
@@ -137,6 +138,7 @@ async fn settings_menu(backend: Backend) {
          Horario: 08:00–22:00\n\
          Zona horaria: Europe/Berlin\n\
          Formato: compacto\n\
+         Gráficos en las señales: sí\n\
          Informes de rendimiento: diario\n\
          Idioma: español\n\n\
          Para cambiarlos, edita y envía: /filter confidence:10 types:sell,close,alert silent:buy \
@@ -187,6 +189,7 @@ async fn filter_command(backend: Backend) {
          Hours: 08:00–22:00\n\
          Time zone: Europe/Berlin\n\
          Format: compact\n\
+         Charts on signals: on\n\
          Performance reports: weekly\n\
          Language: English\n\n\
          To change them, edit and send: /filter confidence:80 types:buy,sell assets:BTC/USD \
