@@ -122,7 +122,11 @@ async fn one_upload_for_many_recipients(backend: Backend) {
             .iter()
             .map(|row| row.iter().map(|b| b.text.as_str()).collect())
             .collect();
-        assert_eq!(labels[0], ["✅ Got it", "📈 Chart"], "{labels:?}");
+        assert_eq!(
+            labels[0],
+            ["✅ I took it", "📈 Chart", "🔕 Mute BTC/USD"],
+            "{labels:?}"
+        );
         assert!(matches!(&signal.buttons[1][0].kind, ButtonKind::CopyText(t) if t == "45250"));
         file_ids.push(photo_id(&signal));
     }
