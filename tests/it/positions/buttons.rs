@@ -22,7 +22,7 @@ async fn every_signal_button_works_and_marks_read(backend: Backend) {
         id: chat_id,
     };
 
-    // A buy: I took it and Mute, then the copy buttons.
+    // A buy: I took it, Chart and Mute, then the copy buttons.
     let before = chat.messages().len();
     let btc = post(&app, &buy_signal()).await;
     let buy = delivered(&app, chat_id, before, btc).await;
@@ -34,7 +34,7 @@ async fn every_signal_button_works_and_marks_read(backend: Backend) {
     assert_eq!(
         labels,
         [
-            vec!["✅ I took it", "🔕 Mute BTC/USD"],
+            vec!["✅ I took it", "📈 Chart", "🔕 Mute BTC/USD"],
             vec!["📋 Entry", "📋 Target", "📋 Stop"]
         ]
     );
