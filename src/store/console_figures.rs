@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::{Backend, Store, StoreError, StoreResult, from_millis, parse_uuid, to_millis};
+use super::{Store, StoreResult, from_millis, parse_uuid, to_millis};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -82,13 +82,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let texts: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-        let json =
-            serde_json::to_string(&texts).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let in_ids = match self.backend {
-            Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)))",
-            Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
-        };
+        let (json, in_ids) = super::uuid_set(self.backend, ids)?;
         let sql = format!(
             "SELECT signal_id, SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END) AS sent, \
              COUNT(*) AS n FROM signal_deliveries WHERE signal_id {in_ids} GROUP BY signal_id"

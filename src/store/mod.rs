@@ -408,3 +408,17 @@ pub(crate) fn id_set(backend: Backend, ids: &[i64]) -> StoreResult<(String, &'st
     };
     Ok((json, in_ids))
 }
+
+/// As [`id_set`], for uuid keys (kept as text).
+pub(crate) fn uuid_set(
+    backend: Backend,
+    ids: &[uuid::Uuid],
+) -> StoreResult<(String, &'static str)> {
+    let texts: Vec<String> = ids.iter().map(uuid::Uuid::to_string).collect();
+    let json = serde_json::to_string(&texts).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let in_ids = match backend {
+        Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)))",
+        Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
+    };
+    Ok((json, in_ids))
+}

@@ -267,13 +267,7 @@ impl Store {
         if users.is_empty() {
             return Ok(HashMap::new());
         }
-        let users: Vec<String> = users.iter().map(Uuid::to_string).collect();
-        let users =
-            serde_json::to_string(&users).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let in_users = match self.backend {
-            super::Backend::Postgres => "= ANY(ARRAY(SELECT json_array_elements_text($1::json)))",
-            super::Backend::Sqlite => "IN (SELECT value FROM json_each($1))",
-        };
+        let (users, in_users) = super::uuid_set(self.backend, users)?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT chat_id, telegram_message_id FROM signal_deliveries WHERE user_id {in_users} \
              AND signal_id = $2 AND chat_id IS NOT NULL \

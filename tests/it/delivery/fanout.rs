@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use herald::store::{Backend, DeliveryStatus, FanoutPhase};
-use telegram_emulator::{Emulator, EmulatorConfig, Limits};
+use telegram_emulator::{Emulator, EmulatorConfig};
 
-use super::queue::{assert_once_or_flagged, post, signal_messages};
+use super::queue::{assert_once_or_flagged, limits, post, signal_messages};
 use crate::harness::app::{WAIT, buy_signal};
 use crate::harness::db::{TestDb, settled};
 use crate::harness::process::{HeraldProcess, seed_subscribers};
@@ -27,11 +27,7 @@ enum KillPoint {
 
 async fn killed_during_fanout(backend: Backend, point: KillPoint) {
     let emulator = Emulator::start(EmulatorConfig {
-        limits: Limits {
-            global_per_sec: f64::from(RATE),
-            global_burst: RATE,
-            ..Limits::telegram()
-        },
+        limits: limits(RATE),
         ..EmulatorConfig::default()
     })
     .await

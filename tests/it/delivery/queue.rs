@@ -18,7 +18,7 @@ use crate::harness::process::{HeraldProcess, seed_subscribers};
 
 const REPEAT: &str = "Possible repeat";
 
-fn limits(global_per_sec: u32) -> Limits {
+pub(super) fn limits(global_per_sec: u32) -> Limits {
     Limits {
         global_per_sec: f64::from(global_per_sec),
         global_burst: global_per_sec,
